@@ -1,0 +1,47 @@
+# backup_exporter: `make test` is what CI runs (.ci/run).
+GO       ?= go
+PKG      := github.com/backup-exporter/backup_exporter
+VERSION  ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH   ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w \
+	-X github.com/prometheus/common/version.Version=$(VERSION) \
+	-X github.com/prometheus/common/version.Revision=$(REVISION) \
+	-X github.com/prometheus/common/version.Branch=$(BRANCH)
+BIN      := bin
+
+.PHONY: all build test fmt-check vet staticcheck unit bench demo clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/backup_exporter ./cmd/backup_exporter
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/backup_simulator ./cmd/backup_simulator
+
+# The test command of the README and of CI: formatting, vet, staticcheck and
+# every test with the race detector.
+test: fmt-check vet staticcheck unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+# Benchmarks: Go benchmarks of the hot paths against the simulator.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+# Starts the simulator and the exporter with examples/demo.yml.
+demo: build
+	./examples/demo.sh
+
+clean:
+	rm -rf $(BIN) .demo

@@ -1,0 +1,220 @@
+// Command backup_exporter exposes the health of backups across clouds as
+// Prometheus metrics.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/logging"
+	"github.com/backup-exporter/backup_exporter/internal/once"
+	"github.com/backup-exporter/backup_exporter/internal/server"
+)
+
+const name = "backup_exporter"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+type flags struct {
+	configFile    string
+	configCheck   bool
+	once          bool
+	target        string
+	telemetryPath string
+	timeoutOffset time.Duration
+	logLevel      string
+	logFormat     string
+	web           *web.FlagConfig
+}
+
+func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
+	app := kingpin.New(name, "Prometheus exporter for backup health across clouds.")
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	app.Terminate(nil)
+	app.Version(version.Print(name))
+	app.HelpFlag.Short('h')
+	f := &flags{}
+	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
+	app.Flag("config.check", "Validate the configuration file, print what is wrong and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
+	app.Flag("once", "Poll the targets once, print a table of what was found and exit (1 if any target failed).").BoolVar(&f.once)
+	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	app.Flag("web.timeout-offset", "Taken off Prometheus' X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time.").Default("500ms").DurationVar(&f.timeoutOffset)
+	app.Flag("log.level", "Only log messages with the given severity or above: "+fmt.Sprint(logging.Levels)).Default("info").EnumVar(&f.logLevel, logging.Levels...)
+	app.Flag("log.format", "Output format of log messages: "+fmt.Sprint(logging.Formats)).Default("logfmt").EnumVar(&f.logFormat, logging.Formats...)
+	f.web = kingpinflag.AddFlags(app, ":9871")
+	if _, err := app.Parse(args); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	if f == nil || isHelpOrVersion(args) {
+		return 0
+	}
+	logger, err := logging.New(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	defer func() { _ = logger.Sync() }()
+
+	switch {
+	case f.configCheck:
+		return checkConfig(f.configFile, stdout, stderr)
+	case f.once:
+		return runOnce(f, logger, stdout, stderr)
+	}
+	return serve(f, logger)
+}
+
+// isHelpOrVersion reports whether kingpin has already answered.
+func isHelpOrVersion(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--help", "-h", "--version", "--help-long", "--help-man":
+			return true
+		}
+	}
+	return false
+}
+
+func checkConfig(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err == nil {
+		_, err = collector.New(cfg, collector.Options{})
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: configuration OK: %d credentials, %d targets\n", path, len(cfg.Credentials), len(cfg.Targets))
+	return 0
+}
+
+func userAgent() string { return name + "/" + version.Version }
+
+func runOnce(f *flags, logger *zap.Logger, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(f.configFile)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	e, err := collector.New(cfg, collector.Options{Logger: logger, UserAgent: userAgent()})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	targets := e.Targets()
+	if f.target != "" {
+		t := e.Target(f.target)
+		if t == nil {
+			fmt.Fprintf(stderr, "unknown target %q\n", f.target)
+			return 1
+		}
+		targets = []*collector.Target{t}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), e.ScrapeTimeout())
+	defer cancel()
+	return once.Run(ctx, e, targets, stdout, time.Now())
+}
+
+func serve(f *flags, logger *zap.Logger) int {
+	static := prometheus.NewRegistry()
+	static.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collector.NewBuildInfo(),
+	)
+	opts := collector.Options{
+		Logger:       logger,
+		APIMetrics:   collector.NewAPIMetrics(static),
+		CacheMetrics: collector.NewCacheMetrics(static),
+		UserAgent:    userAgent(),
+	}
+
+	var live *config.Live
+	srv, err := server.New(server.Options{
+		TelemetryPath: f.telemetryPath,
+		TimeoutOffset: f.timeoutOffset,
+		Static:        static,
+		Reload:        func() error { return live.Reload() },
+		Logger:        logger,
+	})
+	if err != nil {
+		logger.Error("building the HTTP server failed", zap.Error(err))
+		return 1
+	}
+	live = config.NewLive(f.configFile, func(cfg *config.Config) error {
+		e, err := collector.New(cfg, opts)
+		if err != nil {
+			return err
+		}
+		srv.Swap(e)
+		logger.Info("configuration loaded", zap.String("file", f.configFile), zap.Int("targets", len(cfg.Targets)))
+		return nil
+	}, static)
+	if err := live.Reload(); err != nil {
+		logger.Error("loading the configuration failed", zap.String("file", f.configFile), zap.Error(err))
+		return 1
+	}
+
+	logger.Info("starting "+name, zap.String("version", version.Info()), zap.String("build_context", version.BuildContext()))
+	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- web.ListenAndServe(httpServer, f.web, logging.Slog(logger)) }()
+
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(signals)
+	for {
+		select {
+		case err := <-served:
+			if !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("HTTP server failed", zap.Error(err))
+				return 1
+			}
+			return 0
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				if err := live.Reload(); err != nil {
+					logger.Error("reloading the configuration failed; keeping the running one", zap.Error(err))
+				}
+				continue
+			}
+			logger.Info("shutting down", zap.String("signal", sig.String()))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := httpServer.Shutdown(ctx)
+			cancel()
+			if err != nil {
+				logger.Error("graceful shutdown failed", zap.Error(err))
+				return 1
+			}
+			return 0
+		}
+	}
+}

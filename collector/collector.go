@@ -1,0 +1,269 @@
+// Package collector polls the configured backup targets through provider
+// adapters and turns what they find into Prometheus metrics.
+package collector
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Provider fetches the backup state of one configured target.
+type Provider interface {
+	// Collect returns the protected resources of the target. It honours ctx
+	// and returns a wrapped error when the target could not be read.
+	Collect(ctx context.Context) ([]Resource, error)
+}
+
+// Env is what a provider is built from besides its target.
+type Env struct {
+	Credential *config.Credential
+	// Client is the credential's shared upstream HTTP client.
+	Client *HTTPClient
+	Logger *zap.Logger
+}
+
+// Factory builds the provider of one target.
+type Factory func(t *config.Target, env Env) (Provider, error)
+
+// factories maps each target type to its provider. Adding a provider adds
+// one line here and one file.
+var factories = map[string]Factory{
+	config.TypeAstra: newAstraProvider,
+}
+
+// Target is a configured target with its provider.
+type Target struct {
+	Name             string
+	Type             string
+	ExpectedInterval time.Duration
+	Provider         Provider
+}
+
+// Options are the process-wide dependencies of an Exporter.
+type Options struct {
+	Logger       *zap.Logger
+	APIMetrics   *APIMetrics
+	CacheMetrics *CacheMetrics
+	// UserAgent is sent upstream, e.g. "backup_exporter/1.0.0".
+	UserAgent string
+}
+
+// Exporter collects the targets of one configuration. A reload builds a
+// new Exporter and swaps it in.
+type Exporter struct {
+	targets       []*Target
+	byName        map[string]*Target
+	scrapeTimeout time.Duration
+	cache         *cache
+	descs         descs
+	logger        *zap.Logger
+	cacheMetrics  *CacheMetrics
+
+	mu      sync.Mutex
+	lastErr map[string]string // per target, to log state changes only
+}
+
+// New builds the Exporter of cfg: one HTTP client per credential, one
+// provider per target.
+func New(cfg *config.Config, opts Options) (*Exporter, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	creds := make(map[string]*config.Credential, len(cfg.Credentials))
+	clients := make(map[string]*HTTPClient, len(cfg.Credentials))
+	for i := range cfg.Credentials {
+		c := &cfg.Credentials[i]
+		creds[c.Name] = c
+	}
+	e := &Exporter{
+		byName:        make(map[string]*Target, len(cfg.Targets)),
+		scrapeTimeout: time.Duration(cfg.Global.ScrapeTimeout),
+		cache:         newCache(time.Duration(cfg.Global.CacheTTL)),
+		descs:         newDescs(),
+		logger:        logger,
+		cacheMetrics:  opts.CacheMetrics,
+		lastErr:       map[string]string{},
+	}
+	for i := range cfg.Targets {
+		t := &cfg.Targets[i]
+		factory, ok := factories[t.Type]
+		if !ok {
+			return nil, fmt.Errorf("target %q: provider type %q is not supported yet", t.Name, t.Type)
+		}
+		cred := creds[t.Credential]
+		if cred == nil {
+			return nil, fmt.Errorf("target %q: credential %q is not defined", t.Name, t.Credential)
+		}
+		client := clients[cred.Name]
+		if client == nil {
+			var err error
+			client, err = NewHTTPClient(HTTPClientOptions{
+				TLS:            cred.TLSConfig,
+				MaxConcurrency: cfg.Global.MaxConcurrency,
+				BodySizeLimit:  cfg.Global.BodySizeLimit,
+				UserAgent:      opts.UserAgent,
+				Metrics:        opts.APIMetrics,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
+			}
+			clients[cred.Name] = client
+		}
+		p, err := factory(t, Env{Credential: cred, Client: client, Logger: logger.With(zap.String("target", t.Name))})
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		}
+		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p}
+		e.targets = append(e.targets, target)
+		e.byName[t.Name] = target
+	}
+	return e, nil
+}
+
+// Targets returns the configured targets in configuration order.
+func (e *Exporter) Targets() []*Target { return e.targets }
+
+// Target returns the target called name, or nil.
+func (e *Exporter) Target(name string) *Target { return e.byName[name] }
+
+// ScrapeTimeout is global.scrape_timeout.
+func (e *Exporter) ScrapeTimeout() time.Duration { return e.scrapeTimeout }
+
+// Result is the outcome of collecting one target.
+type Result struct {
+	Target    *Target
+	Resources []Resource
+	Err       error
+	Duration  time.Duration
+	// LastSuccess is when the target was last read successfully (zero when
+	// never).
+	LastSuccess time.Time
+	// Cached is true when the answer came from the cache.
+	Cached bool
+}
+
+// Collect collects targets concurrently under ctx and returns their
+// results in the order given. It returns when every target has answered
+// or ctx has ended, whichever comes first; a target still polling then is
+// reported down with the context's error.
+func (e *Exporter) Collect(ctx context.Context, targets []*Target) []Result {
+	results := make([]Result, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() { results[i] = e.collectTarget(ctx, t) })
+	}
+	wg.Wait()
+	return results
+}
+
+func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
+	start := time.Now()
+	res, hit := e.cache.get(ctx, t.Name, t.Provider.Collect)
+	e.cacheMetrics.record(t.Name, hit)
+	r := Result{Target: t, Err: res.err, Cached: hit, LastSuccess: e.cache.lastSuccessOf(t.Name)}
+	if hit {
+		r.Duration = res.duration
+	} else {
+		r.Duration = time.Since(start)
+	}
+	if r.Err == nil {
+		r.Resources = make([]Resource, len(res.resources))
+		for i, resource := range res.resources {
+			resource.ExpectedInterval = t.ExpectedInterval
+			r.Resources[i] = resource
+		}
+	}
+	e.logOutcome(t, r.Err)
+	return r
+}
+
+// logOutcome logs a target's failure when it starts or changes, and its
+// recovery, so that a target that stays down does not log every scrape
+// at warn level.
+func (e *Exporter) logOutcome(t *Target, err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	e.mu.Lock()
+	prev, seen := e.lastErr[t.Name]
+	e.lastErr[t.Name] = msg
+	e.mu.Unlock()
+	fields := []zap.Field{zap.String("target", t.Name), zap.String("provider", t.Type)}
+	switch {
+	case err != nil && msg != prev:
+		e.logger.Warn("collecting target failed", append(fields, zap.Error(err))...)
+	case err != nil:
+		e.logger.Debug("collecting target failed again", append(fields, zap.Error(err))...)
+	case seen && prev != "":
+		e.logger.Info("collecting target recovered", fields...)
+	}
+}
+
+// Collector returns a prometheus.Collector that collects targets under
+// ctx: build one per scrape so that the scrape's deadline reaches every
+// upstream call.
+func (e *Exporter) Collector(ctx context.Context, targets []*Target) prometheus.Collector {
+	return &scrape{e: e, ctx: ctx, targets: targets}
+}
+
+type scrape struct {
+	e       *Exporter
+	ctx     context.Context
+	targets []*Target
+}
+
+// Describe sends nothing: the set of series depends on what upstream
+// returns, so this is an unchecked collector.
+func (s *scrape) Describe(chan<- *prometheus.Desc) {}
+
+// Collect collects every target and sends its metrics.
+func (s *scrape) Collect(ch chan<- prometheus.Metric) {
+	for _, r := range s.e.Collect(s.ctx, s.targets) {
+		s.e.emit(ch, r)
+	}
+}
+
+func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
+	labels := []string{r.Target.Type, r.Target.Name}
+	gauge := func(name string, v float64) {
+		ch <- prometheus.MustNewConstMetric(e.descs[name], prometheus.GaugeValue, v, labels...)
+	}
+	gauge("backup_exporter_target_up", boolFloat(r.Err == nil))
+	gauge("backup_exporter_target_duration_seconds", r.Duration.Seconds())
+	if !r.LastSuccess.IsZero() {
+		gauge("backup_exporter_target_last_success_timestamp_seconds", unixSeconds(r.LastSuccess))
+	}
+	if r.Err != nil {
+		return
+	}
+	resources := dedupe(r.Resources)
+	gauge("backup_exporter_target_resources", float64(len(resources)))
+	for i := range resources {
+		e.descs.emitResource(ch, r.Target.Type, r.Target.Name, &resources[i])
+	}
+}
+
+// dedupe keeps the first record of each resource ID (sorted by ID for a
+// stable exposition), since a duplicate series would fail the whole
+// scrape.
+func dedupe(rs []Resource) []Resource {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	out := rs[:0]
+	for i, r := range rs {
+		if i > 0 && r.ID == rs[i-1].ID {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}

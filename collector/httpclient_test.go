@@ -1,0 +1,223 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+func newTestClient(t *testing.T, limit int64) (*HTTPClient, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	c, err := NewHTTPClient(HTTPClientOptions{MaxConcurrency: 4, BodySizeLimit: 0, UserAgent: "backup_exporter/test", Metrics: NewAPIMetrics(reg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit > 0 {
+		c.bodyLimit = limit
+	}
+	c.baseBackoff = 10 * time.Millisecond
+	return c, reg
+}
+
+// sequence answers the i-th request with statuses[i] (the last one
+// repeats) and counts requests.
+func sequence(t *testing.T, retryAfter string, statuses ...int) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		status := statuses[min(i, len(statuses)-1)]
+		if status != http.StatusOK && retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		if got := r.Header.Get("User-Agent"); got != "backup_exporter/test" {
+			t.Errorf("User-Agent = %q", got)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestHTTPClientRetries(t *testing.T) {
+	tests := []struct {
+		name       string
+		statuses   []int
+		retryAfter string
+		wantErr    bool
+		wantCalls  int64
+		reason     string
+	}{
+		{"429 then success", []int{429, 200}, "", false, 2, "throttled"},
+		{"503 twice then success", []int{503, 503, 200}, "", false, 3, "server_error"},
+		{"502 and 504 are retried", []int{502, 504, 200}, "", false, 3, "server_error"},
+		{"500 is not retried", []int{500}, "", true, 1, ""},
+		{"404 is not retried", []int{404}, "", true, 1, ""},
+		{"gives up after 4 attempts", []int{503}, "", true, 4, "server_error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, reg := newTestClient(t, 0)
+			srv, calls := sequence(t, tt.retryAfter, tt.statuses...)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := c.Do(ctx, "astra", Request{URL: srv.URL})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Errorf("requests = %d, want %d", got, tt.wantCalls)
+			}
+			if got := testutil.CollectAndCount(reg, "backup_exporter_api_requests_total"); got == 0 {
+				t.Error("no backup_exporter_api_requests_total series")
+			}
+			if tt.reason != "" {
+				want := float64(tt.wantCalls - 1)
+				if got := testutil.ToFloat64(c.metrics.retries.WithLabelValues("astra", tt.reason)); got != want {
+					t.Errorf("retries{reason=%q} = %v, want %v", tt.reason, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestHTTPClientHonoursRetryAfter(t *testing.T) {
+	c, _ := newTestClient(t, 0)
+	srv, calls := sequence(t, "1", 429, 200)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := c.Do(ctx, "astra", Request{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed < time.Second {
+		t.Errorf("retried after %v, before Retry-After: 1", elapsed)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("requests = %d, want 2", calls.Load())
+	}
+}
+
+func TestHTTPClientRetryAfterBeyondDeadline(t *testing.T) {
+	c, _ := newTestClient(t, 0)
+	srv, calls := sequence(t, "120", 429, 200)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Do(ctx, "astra", Request{URL: srv.URL})
+	var httpErr *HTTPError
+	if !errors.As(err, &httpErr) || httpErr.StatusCode != 429 {
+		t.Fatalf("err = %v, want the 429", err)
+	}
+	if !strings.Contains(err.Error(), "would not fit the scrape deadline") {
+		t.Errorf("err = %v, want it to say why it gave up", err)
+	}
+	if time.Since(start) > time.Second || calls.Load() != 1 {
+		t.Errorf("waited %v and sent %d requests; want an immediate answer after 1", time.Since(start), calls.Load())
+	}
+}
+
+func TestHTTPClientBodyLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for range 64 { // 4 MiB, streamed without Content-Length
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, 1<<20)
+	_, err := c.Do(context.Background(), "astra", Request{URL: srv.URL})
+	var tooLarge *BodyTooLargeError
+	if !errors.As(err, &tooLarge) {
+		t.Fatalf("err = %v, want BodyTooLargeError", err)
+	}
+	if !strings.Contains(err.Error(), "1MiB") {
+		t.Errorf("err = %v, want it to name the limit", err)
+	}
+}
+
+func TestHTTPClientNetworkErrorIsRetried(t *testing.T) {
+	// A listener that accepts and closes at once: every attempt fails at
+	// the network level.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			conn.Close()
+		}
+	}()
+	c, reg := newTestClient(t, 0)
+	_, err = c.Do(context.Background(), "astra", Request{URL: "http://" + ln.Addr().String() + "/x?token=abc"})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if strings.Contains(err.Error(), "token=abc") {
+		t.Errorf("error carries the query string: %v", err)
+	}
+	if got := testutil.ToFloat64(c.metrics.retries.WithLabelValues("astra", "network")); got != 3 {
+		t.Errorf("network retries = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(c.metrics.requests.WithLabelValues("astra", "error")); got != 4 {
+		t.Errorf(`requests{code="error"} = %v, want 4`, got)
+	}
+	_ = reg
+}
+
+func TestHTTPClientConcurrencyBound(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}))
+	defer srv.Close()
+	c, err := NewHTTPClient(HTTPClientOptions{MaxConcurrency: 2, TLS: config.TLSConfig{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	for range 10 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if _, err := c.Do(context.Background(), "astra", Request{URL: srv.URL}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	for range 10 {
+		<-done
+	}
+	if p := peak.Load(); p > 2 {
+		t.Errorf("peak requests in flight = %d, want at most max_concurrency 2", p)
+	}
+}

@@ -1,0 +1,242 @@
+package collector
+
+import (
+	"sort"
+	"time"
+)
+
+// State is a normalised backup state (metrics.md, "Normalised states").
+type State string
+
+// The normalised states, in the order they are exposed.
+const (
+	StatePending   State = "pending"
+	StateRunning   State = "running"
+	StateSucceeded State = "succeeded"
+	StateFailed    State = "failed"
+	StateCancelled State = "cancelled"
+	StateDeleting  State = "deleting"
+	StateRestoring State = "restoring"
+	StateRemoved   State = "removed"
+	StateUnknown   State = "unknown"
+)
+
+// States lists every normalised state; each state set exposes all of them.
+var States = []State{
+	StatePending, StateRunning, StateSucceeded, StateFailed, StateCancelled,
+	StateDeleting, StateRestoring, StateRemoved, StateUnknown,
+}
+
+// ErrorInfo is the error the latest backup of a resource reports.
+type ErrorInfo struct {
+	Code    string
+	Message string
+}
+
+// Backup is one backup (or backup operation) of a resource as a provider
+// read it. Optional numbers are nil when the API gave no value; optional
+// times are the zero time.
+type Backup struct {
+	// Name is the backup's name, or its ID when it has no name.
+	Name string
+	// RawStatus is the provider's own state string, shown in backup_info.
+	RawStatus string
+	State     State
+	// Complete marks a backup that holds complete data although its state
+	// is not succeeded (a CBR backup being restored from).
+	Complete bool
+	// Degraded marks a finished backup that must not count as healthy
+	// although it completed: failed Astra hooks, CBR children in error.
+	Degraded bool
+
+	Start  time.Time
+	End    time.Time
+	Expiry time.Time
+
+	Progress    *float64 // ratio 0–1
+	Transferred *float64 // bytes
+	Size        *float64 // bytes
+
+	Error *ErrorInfo
+}
+
+// Succeeded reports whether the backup holds a good, complete copy.
+func (b *Backup) Succeeded() bool { return b.State == StateSucceeded || b.Complete }
+
+// finished reports whether the backup has reached an outcome that decides
+// the resource's health.
+func (b *Backup) finished() bool {
+	return b.Succeeded() || b.State == StateFailed || b.State == StateCancelled
+}
+
+// Resource is one protected resource of a target and the state of its
+// backups: what a Provider returns and what the metrics are made of.
+type Resource struct {
+	ID   string
+	Name string
+	// Protected is false for a discovered resource without any backup
+	// configured; such a resource exposes only backup_protected 0.
+	Protected bool
+
+	// Latest is the backup with the newest start; nil when none is known.
+	Latest *Backup
+	// State overrides Latest.State when the provider knows the current
+	// state otherwise (ANF: latestBackupStatus); "" means Latest's.
+	State State
+	// RawStatus overrides Latest.RawStatus for backup_info; "" means
+	// Latest's.
+	RawStatus string
+	// Healthy is backup_healthy.
+	Healthy bool
+	// Error overrides Latest.Error for backup_error_info when set.
+	Error *ErrorInfo
+
+	// LastSuccess is the end of the newest successful backup.
+	LastSuccess time.Time
+	// NoSuccessListed is true when every backup of the resource was listed
+	// and none succeeded: backup_last_success_timestamp_seconds is then 0.
+	NoSuccessListed bool
+	LastFailure     time.Time
+
+	// Counts is backup_backups by state; nil when the provider did not
+	// list the resource's backups.
+	Counts map[State]int
+
+	// ANF only.
+	MirrorState        string
+	RelationshipStatus string
+	LastTransferSize   *float64
+	TransferBytesTotal *float64
+
+	// ExpectedInterval is the target's expected_interval; set by the
+	// orchestrator.
+	ExpectedInterval time.Duration
+}
+
+// CurrentState is the normalised state exposed in backup_state.
+func (r *Resource) CurrentState() State {
+	if r.State != "" {
+		return r.State
+	}
+	if r.Latest != nil {
+		return r.Latest.State
+	}
+	return ""
+}
+
+// CurrentRawStatus is the status label of backup_info.
+func (r *Resource) CurrentRawStatus() string {
+	if r.RawStatus != "" {
+		return r.RawStatus
+	}
+	if r.Latest != nil {
+		return r.Latest.RawStatus
+	}
+	return ""
+}
+
+// CurrentError is the error exposed in backup_error_info, if any.
+func (r *Resource) CurrentError() *ErrorInfo {
+	if r.Error != nil {
+		return r.Error
+	}
+	if r.Latest != nil {
+		return r.Latest.Error
+	}
+	return nil
+}
+
+// Unprotected returns the record of a discovered resource without backups.
+func Unprotected(id, name string) Resource {
+	return Resource{ID: id, Name: name}
+}
+
+// Summarize turns the backups a provider read for one resource into a
+// Resource, applying the rules of metrics.md ("Which backup is which",
+// "Healthy"). listedAll says whether backups holds every backup of the
+// resource (a list API) rather than a single one the target names; only
+// then are backup_backups counts and a 0 last-success time meaningful.
+func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
+	r := Resource{ID: id, Name: name, Protected: true, Healthy: true}
+	if len(backups) == 0 {
+		if listedAll {
+			r.Protected = false
+		}
+		return r
+	}
+	// Newest start first; a stable sort keeps the API's order among
+	// backups that started at the same instant (or gave no start).
+	sorted := make([]*Backup, len(backups))
+	for i := range backups {
+		sorted[i] = &backups[i]
+	}
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start.After(sorted[j].Start) })
+	r.Latest = sorted[0]
+
+	for _, b := range sorted {
+		if b.finished() {
+			if !b.Succeeded() || b.Degraded {
+				r.Healthy = false
+			}
+			break
+		}
+	}
+	for _, b := range sorted {
+		switch {
+		case b.Succeeded():
+			if b.End.After(r.LastSuccess) {
+				r.LastSuccess = b.End
+			}
+		case b.State == StateFailed:
+			t := b.End
+			if t.IsZero() {
+				t = b.Start
+			}
+			if t.After(r.LastFailure) {
+				r.LastFailure = t
+			}
+		}
+	}
+	if listedAll {
+		r.Counts = make(map[State]int, len(States))
+		anySuccess := false
+		for _, b := range sorted {
+			r.Counts[b.State]++
+			anySuccess = anySuccess || b.Succeeded()
+		}
+		r.NoSuccessListed = !anySuccess
+	}
+	return r
+}
+
+// normalise maps a provider's raw state through table; anything not in the
+// table is unknown.
+func normalise(table map[string]State, raw string) State {
+	if s, ok := table[raw]; ok {
+		return s
+	}
+	return StateUnknown
+}
+
+// timeLayouts are the forms upstream APIs use; the ones without a zone
+// (Huawei CBR) are read as UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z0700",
+}
+
+// parseTime parses an upstream timestamp; absent or unreadable values give
+// the zero time, which emits no sample.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}

@@ -1,0 +1,336 @@
+// Package config reads, validates and reloads the backup_exporter
+// configuration file described in the configuration contract.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and parses the configuration file at path. Errors name the
+// file, the line and the key at fault.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes data strictly (unknown keys are errors), expands ${ENV}
+// references, applies defaults and validates the result. file is used in
+// error messages only.
+func Parse(data []byte, file string) (*Config, error) {
+	if file == "" {
+		file = "<config>"
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the file is empty; it needs at least one target", file)
+		}
+		return nil, fmt.Errorf("%s", locate(file, err))
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+
+	p := &parser{file: file, keys: map[string]int{}}
+	if file != "<config>" {
+		p.dir = filepath.Dir(file)
+	}
+	if err := p.expandEnv(root); err != nil {
+		return nil, err
+	}
+	if err := p.checkKeys(root, reflect.TypeFor[Config](), ""); err != nil {
+		return nil, err
+	}
+	cfg := &Config{File: file}
+	if err := root.Decode(cfg); err != nil {
+		return nil, fmt.Errorf("%s", locate(file, err))
+	}
+	p.applyDefaults(cfg)
+	if err := p.validate(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// locate rewrites yaml's "yaml: line N: msg" as "file:N: msg".
+func locate(file string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, m, ok := strings.Cut(rest, ": "); ok {
+			if _, err := strconv.Atoi(n); err == nil {
+				return file + ":" + n + ": " + m
+			}
+		}
+	}
+	return file + ": " + msg
+}
+
+// parser carries what error messages need: the file name and the line of
+// every key seen, by its path (e.g. "targets[1].volume").
+type parser struct {
+	file string
+	dir  string // resolves relative *_file paths
+	keys map[string]int
+}
+
+// errorf formats an error located at the key path, or at the closest
+// enclosing key that has a line.
+func (p *parser) errorf(path, format string, args ...any) error {
+	line := p.line(path)
+	msg := fmt.Sprintf(format, args...)
+	if line > 0 {
+		return fmt.Errorf("%s:%d: %s", p.file, line, msg)
+	}
+	return fmt.Errorf("%s: %s", p.file, msg)
+}
+
+func (p *parser) line(path string) int {
+	for path != "" {
+		if l, ok := p.keys[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+func (p *parser) has(path string) bool {
+	_, ok := p.keys[path]
+	return ok
+}
+
+// expandEnv replaces ${NAME} in every scalar value with the environment
+// variable's value; "$$" stands for a literal "$". An unset variable is an
+// error rather than an empty secret.
+func (p *parser) expandEnv(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "$") {
+		v, err := expand(n.Value)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", p.file, n.Line, err)
+		}
+		n.Value = v
+	}
+	for _, c := range n.Content {
+		if err := p.expandEnv(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func expand(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch s[i+1] {
+		case '$':
+			b.WriteByte('$')
+			i++
+		case '{':
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				return "", fmt.Errorf("unterminated ${ in %q", s)
+			}
+			name := s[i+2 : i+end]
+			v, ok := os.LookupEnv(name)
+			if !ok || name == "" {
+				return "", fmt.Errorf("environment variable %q is not set", name)
+			}
+			b.WriteString(v)
+			i += end
+		default:
+			b.WriteByte('$')
+		}
+	}
+	return b.String(), nil
+}
+
+// checkKeys walks the YAML tree along the Go type, rejecting keys that the
+// type does not have (yaml.v3 cannot do this for a decoded yaml.Node) and
+// recording the line of every key for later messages.
+func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch {
+	case t.Kind() == reflect.Struct && !isScalarType(t):
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return nil
+		}
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("%s:%d: %s must be a mapping", p.file, n.Line, describe(path))
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			key := join(path, k.Value)
+			ft, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("%s:%d: unknown key %q in %s", p.file, k.Line, k.Value, describe(path))
+			}
+			p.keys[key] = k.Line
+			if err := p.checkKeys(v, ft, key); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return nil
+		}
+		if n.Kind != yaml.SequenceNode {
+			return fmt.Errorf("%s:%d: %s must be a list", p.file, n.Line, describe(path))
+		}
+		for i, c := range n.Content {
+			key := path + "[" + strconv.Itoa(i) + "]"
+			p.keys[key] = c.Line
+			if err := p.checkKeys(c, t.Elem(), key); err != nil {
+				return err
+			}
+		}
+	default:
+		// Decode each leaf on its own so that a bad value is reported with
+		// its line and key (model.Duration's errors carry neither).
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
+				msg = te.Errors[0]
+				if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
+					msg = rest
+				}
+			}
+			return fmt.Errorf("%s:%d: %s: %s", p.file, n.Line, path, msg)
+		}
+	}
+	return nil
+}
+
+// isScalarType reports struct types decoded from a scalar.
+func isScalarType(t reflect.Type) bool {
+	return reflect.PointerTo(t).Implements(reflect.TypeFor[interface{ UnmarshalText([]byte) error }]())
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	m := make(map[string]reflect.Type, t.NumField())
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		m[name] = f.Type
+	}
+	return m
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func describe(path string) string {
+	if path == "" {
+		return "the top level"
+	}
+	return path
+}
+
+func (p *parser) applyDefaults(c *Config) {
+	if !p.has("global.scrape_timeout") {
+		c.Global.ScrapeTimeout = DefaultScrapeTimeout
+	}
+	if !p.has("global.cache_ttl") {
+		c.Global.CacheTTL = DefaultCacheTTL
+	}
+	if !p.has("global.max_concurrency") {
+		c.Global.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if !p.has("global.body_size_limit") {
+		c.Global.BodySizeLimit = DefaultBodySizeLimit
+	}
+	for i := range c.Targets {
+		t := &c.Targets[i]
+		if !p.has(fmt.Sprintf("targets[%d].expected_interval", i)) {
+			t.ExpectedInterval = DefaultExpectedInterval
+		}
+		if t.APIVersion == "" {
+			switch t.Type {
+			case TypeAzureNetAppFiles:
+				t.APIVersion = DefaultANFAPIVersion
+			case TypeAzurePostgreSQLLTR:
+				t.APIVersion = DefaultPGAPIVersion
+			}
+		}
+		if t.Type == TypeAzureNetAppFiles || t.Type == TypeAzurePostgreSQLLTR {
+			continue
+		}
+		t.Endpoint = strings.TrimRight(t.Endpoint, "/")
+	}
+	for i := range c.Credentials {
+		cr := &c.Credentials[i]
+		if a := cr.Azure; a != nil && a.Cloud == "" {
+			a.Cloud = AzureCloudPublic
+		}
+		files := []*string{&cr.TLSConfig.CAFile}
+		if a := cr.Azure; a != nil {
+			files = append(files, &a.ClientSecretFile, &a.CertificateFile, &a.TokenFile)
+		}
+		if h := cr.Huawei; h != nil {
+			files = append(files, &h.SecretKeyFile, &h.AuthTokenFile)
+		}
+		if a := cr.Astra; a != nil {
+			files = append(files, &a.APITokenFile)
+		}
+		for _, f := range files {
+			*f = p.resolvePath(*f)
+		}
+	}
+}
+
+// resolvePath makes a relative file name relative to the configuration
+// file's directory, as Prometheus does, so the exporter's working directory
+// does not matter.
+func (p *parser) resolvePath(f string) string {
+	if f == "" || filepath.IsAbs(f) || p.dir == "" {
+		return f
+	}
+	return filepath.Join(p.dir, f)
+}
+
+// String returns the configuration as YAML with every secret redacted, as
+// shown by --config.check and logs.
+func (c *Config) String() string {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("<config: %v>", err)
+	}
+	return string(b)
+}

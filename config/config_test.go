@@ -1,0 +1,133 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadGood(t *testing.T) {
+	t.Setenv("BACKUP_EXPORTER_TEST_TOKEN", "token-from-env")
+	cfg, err := Load("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Global.CacheTTL; got != 0 {
+		t.Errorf("explicit cache_ttl 0 became %v", got)
+	}
+	if got := cfg.Global.MaxConcurrency; got != 4 {
+		t.Errorf("max_concurrency = %d", got)
+	}
+	if got := cfg.Global.BodySizeLimit; got != 8<<20 {
+		t.Errorf("body_size_limit = %d", got)
+	}
+	if got := cfg.Credentials[2].Huawei.AuthToken; string(got) != "token-from-env" {
+		t.Errorf("${ENV} not expanded: %q", string(got))
+	}
+	if got := cfg.Credentials[3].Astra.APITokenFile; got != filepath.Join("testdata", "astra-token") {
+		t.Errorf("relative api_token_file not resolved against the config dir: %q", got)
+	}
+	anf, pg, cbr := cfg.Targets[0], cfg.Targets[1], cfg.Targets[2]
+	if anf.APIVersion != DefaultANFAPIVersion || pg.APIVersion != DefaultPGAPIVersion {
+		t.Errorf("api_version defaults: %q %q", anf.APIVersion, pg.APIVersion)
+	}
+	if anf.ExpectedInterval != DefaultExpectedInterval || pg.ExpectedInterval != DefaultExpectedInterval*7 {
+		t.Errorf("expected_interval: %v %v", anf.ExpectedInterval, pg.ExpectedInterval)
+	}
+	if cbr.Endpoint != "https://cbr.cn-north-4.myhuaweicloud.com" {
+		t.Errorf("endpoint trailing slash kept: %q", cbr.Endpoint)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(`
+credentials: [{name: a, astra: {api_token: t}}]
+targets: [{name: a, type: astra, credential: a, endpoint: "https://x.example", account_id: acc}]
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := cfg.Global
+	if g.ScrapeTimeout != DefaultScrapeTimeout || g.CacheTTL != DefaultCacheTTL ||
+		g.MaxConcurrency != DefaultMaxConcurrency || g.BodySizeLimit != DefaultBodySizeLimit {
+		t.Errorf("defaults not applied: %+v", g)
+	}
+}
+
+func TestLoadInvalid(t *testing.T) {
+	tests := map[string]string{
+		"unknown-key":              `testdata/invalid-unknown-key.yml:11: unknown key "app_idd" in targets[0]`,
+		"unknown-global":           `testdata/invalid-unknown-global.yml:2: unknown key "scrape_timout" in global`,
+		"bad-duration":             `testdata/invalid-bad-duration.yml:2: global.scrape_timeout: unknown unit " seconds" in duration "10 seconds"`,
+		"duplicate-target":         `testdata/invalid-duplicate-target.yml:6: targets[1]: duplicate target name "a"`,
+		"undefined-credential":     `testdata/invalid-undefined-credential.yml:7: target "a": credential "nope" is not defined under credentials`,
+		"wrong-credential-kind":    `testdata/invalid-wrong-credential-kind.yml:7: target "anf": credential "astra" is not a azure credential`,
+		"bad-volume":               `testdata/invalid-bad-volume.yml:12: target "anf": volume "1volume" must match ^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`,
+		"bad-subscription":         `testdata/invalid-bad-subscription.yml:8: target "pg": subscription_id must be a UUID, got "not-a-uuid"`,
+		"bad-server":               `testdata/invalid-bad-server.yml:10: target "pg": server "ab" must be 3 to 63 characters matching ^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`,
+		"key-wrong-type":           `testdata/invalid-key-wrong-type.yml:10: target "a": key "volume" does not apply to type astra`,
+		"missing-required":         `testdata/invalid-missing-required.yml:5: target "cbr": project_id is required for type huawei_cbr`,
+		"unknown-type":             `testdata/invalid-unknown-type.yml:6: target "a": unknown type "veeam" (want azure_netapp_files, azure_postgresql_ltr, huawei_cbr or astra)`,
+		"missing-secret-file":      `testdata/invalid-missing-secret-file.yml:4: credential "astra": api_token_file: testdata/does-not-exist: no such file or directory`,
+		"unset-env":                `testdata/invalid-unset-env.yml:4: environment variable "BACKUP_EXPORTER_TEST_UNSET" is not set`,
+		"zero-scrape-timeout":      `testdata/invalid-zero-scrape-timeout.yml:2: global.scrape_timeout must be greater than 0`,
+		"no-targets":               `testdata/invalid-no-targets.yml: no targets: the file needs at least one entry under targets`,
+		"custom-cloud-no-endpoint": `testdata/invalid-custom-cloud-no-endpoint.yml:3: credential "az": resource_manager_endpoint is required`,
+		"bad-endpoint":             `testdata/invalid-bad-endpoint.yml:5: target "a": endpoint must be an http(s) URL, got "astra.example"`,
+		"two-secret-sources":       `testdata/invalid-two-secret-sources.yml:4: credential "astra": give api_token or api_token_file, not both`,
+		"bad-ca-file":              `testdata/invalid-bad-ca-file.yml:5: credential "astra": tls_config.ca_file testdata/astra-token holds no PEM certificate`,
+		"syntax":                   `testdata/invalid-syntax.yml:1: did not find expected '-' indicator`,
+	}
+	files, _ := filepath.Glob("testdata/invalid-*.yml")
+	if len(files) != len(tests) {
+		t.Errorf("%d invalid-*.yml files but %d cases", len(files), len(tests))
+	}
+	for name, want := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load("testdata/invalid-" + name + ".yml")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if err.Error() != want {
+				t.Errorf("error\n got: %s\nwant: %s", err, want)
+			}
+		})
+	}
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	t.Setenv("BACKUP_EXPORTER_TEST_TOKEN", "token-from-env")
+	cfg, err := Load("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Secret("hunter2")
+	for _, out := range []string{cfg.String(), s.String(), fmtAll(s), fmtAll(cfg.Credentials[2].Huawei)} {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "token-from-env") {
+			t.Errorf("secret printed: %s", out)
+		}
+	}
+	if !strings.Contains(cfg.String(), "auth_token: <secret>") {
+		t.Errorf("config dump does not show <secret>:\n%s", cfg)
+	}
+}
+
+func TestResolveSecretRereadsFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "token")
+	for _, v := range []string{"one\n", "two"} {
+		if err := os.WriteFile(f, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ResolveSecret("", f)
+		if err != nil || got != strings.TrimSpace(v) {
+			t.Errorf("ResolveSecret = %q, %v; want %q", got, err, strings.TrimSpace(v))
+		}
+	}
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResolveSecret("", f); err == nil {
+		t.Error("empty secret file accepted")
+	}
+}

@@ -1,0 +1,73 @@
+package config
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Live is the running configuration: loaded from a file, reloaded on
+// demand, and kept as it is when a reload fails.
+type Live struct {
+	path  string
+	apply func(*Config) error
+
+	mu  sync.RWMutex // serialises reloads and guards cfg
+	cfg *Config
+
+	success   prometheus.Gauge
+	successTS prometheus.Gauge
+	now       func() time.Time
+}
+
+// NewLive returns a Live for the file at path. apply is called with every
+// newly validated configuration; when it fails, the reload fails and the
+// previous configuration stays. The reload gauges are registered on reg.
+func NewLive(path string, apply func(*Config) error, reg prometheus.Registerer) *Live {
+	l := &Live{
+		path:  path,
+		apply: apply,
+		success: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "backup_exporter_config_last_reload_successful",
+			Help: "Whether the last configuration (re)load succeeded.",
+		}),
+		successTS: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "backup_exporter_config_last_reload_success_timestamp_seconds",
+			Help: "When the configuration was last loaded successfully.",
+		}),
+		now: time.Now,
+	}
+	if reg != nil {
+		reg.MustRegister(l.success, l.successTS)
+	}
+	return l
+}
+
+// Reload reads, validates and applies the file. On any error the running
+// configuration is kept and backup_exporter_config_last_reload_successful
+// drops to 0.
+func (l *Live) Reload() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cfg, err := Load(l.path)
+	if err == nil && l.apply != nil {
+		err = l.apply(cfg)
+	}
+	if err != nil {
+		l.success.Set(0)
+		return err
+	}
+	l.cfg = cfg
+	l.success.Set(1)
+	l.successTS.Set(float64(l.now().UnixNano()) / 1e9)
+	return nil
+}
+
+// Config returns the running configuration (nil before the first
+// successful load).
+func (l *Live) Config() *Config {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.cfg
+}

@@ -1,0 +1,164 @@
+package config
+
+import (
+	"github.com/alecthomas/units"
+	"github.com/prometheus/common/model"
+)
+
+// Target types, as written in the configuration file and used as the
+// `provider` label.
+const (
+	TypeAzureNetAppFiles   = "azure_netapp_files"
+	TypeAzurePostgreSQLLTR = "azure_postgresql_ltr"
+	TypeHuaweiCBR          = "huawei_cbr"
+	TypeAstra              = "astra"
+)
+
+// Defaults applied by Load when a key is absent.
+const (
+	DefaultScrapeTimeout    = model.Duration(30e9)
+	DefaultCacheTTL         = model.Duration(5 * 60e9)
+	DefaultMaxConcurrency   = 16
+	DefaultBodySizeLimit    = 32 * units.MiB
+	DefaultExpectedInterval = model.Duration(24 * 3600e9)
+	DefaultANFAPIVersion    = "2025-03-01"
+	DefaultPGAPIVersion     = "2025-08-01"
+)
+
+// Config is the whole configuration file. Obtain one through Load or Parse,
+// which decode strictly, apply defaults and validate: a *Config that exists
+// has passed validation.
+type Config struct {
+	Global      Global       `yaml:"global"`
+	Credentials []Credential `yaml:"credentials"`
+	Targets     []Target     `yaml:"targets"`
+
+	// File is the path the configuration was read from ("" when parsed from
+	// bytes). It is not a YAML key.
+	File string `yaml:"-"`
+}
+
+// Global holds the settings shared by every target.
+type Global struct {
+	// ScrapeTimeout is the budget for one collection of all targets. A
+	// shorter X-Prometheus-Scrape-Timeout-Seconds header wins.
+	ScrapeTimeout model.Duration `yaml:"scrape_timeout"`
+	// CacheTTL is how long an upstream answer is reused; 0 polls on every
+	// scrape (concurrent scrapes still share one poll).
+	CacheTTL model.Duration `yaml:"cache_ttl"`
+	// MaxConcurrency bounds upstream requests in flight per credential.
+	MaxConcurrency int `yaml:"max_concurrency"`
+	// BodySizeLimit bounds every upstream response body (e.g. "32MiB").
+	BodySizeLimit units.Base2Bytes `yaml:"body_size_limit"`
+}
+
+// Credential is one named set of upstream credentials. Exactly one of
+// Azure, Huawei and Astra is set.
+type Credential struct {
+	Name      string    `yaml:"name"`
+	Azure     *Azure    `yaml:"azure,omitempty"`
+	Huawei    *Huawei   `yaml:"huawei,omitempty"`
+	Astra     *Astra    `yaml:"astra,omitempty"`
+	TLSConfig TLSConfig `yaml:"tls_config,omitempty"`
+}
+
+// TLSConfig configures how upstream servers are verified.
+type TLSConfig struct {
+	// CAFile is a PEM bundle of CAs to trust in addition to none: when set,
+	// only these CAs are trusted.
+	CAFile             string `yaml:"ca_file,omitempty"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify,omitempty"`
+}
+
+// Azure authentication modes.
+const (
+	AzureAuthClientSecret      = "client_secret"
+	AzureAuthClientCertificate = "client_certificate"
+	AzureAuthManagedIdentity   = "managed_identity"
+	AzureAuthWorkloadIdentity  = "workload_identity"
+	AzureAuthCLI               = "azure_cli"
+	AzureAuthDefault           = "default"
+)
+
+// Azure clouds.
+const (
+	AzureCloudPublic       = "public"
+	AzureCloudChina        = "china"
+	AzureCloudUSGovernment = "usgovernment"
+	AzureCloudCustom       = "custom"
+)
+
+// Azure is a Microsoft Entra credential for ARM.
+type Azure struct {
+	Auth     string `yaml:"auth"`
+	TenantID string `yaml:"tenant_id,omitempty"`
+	ClientID string `yaml:"client_id,omitempty"`
+	// ClientSecret is used by auth client_secret.
+	ClientSecret Secret `yaml:"client_secret,omitempty"`
+	// ClientSecretFile is read on every token request instead of
+	// ClientSecret.
+	ClientSecretFile string `yaml:"client_secret_file,omitempty"`
+	// CertificateFile is a PEM (or PKCS#12) file with the certificate and
+	// its private key, used by auth client_certificate.
+	CertificateFile string `yaml:"certificate_file,omitempty"`
+	// CertificatePassword decrypts CertificateFile when it is encrypted.
+	CertificatePassword Secret `yaml:"certificate_password,omitempty"`
+	// TokenFile is the federated token for workload_identity (default: the
+	// AZURE_FEDERATED_TOKEN_FILE environment variable).
+	TokenFile string `yaml:"token_file,omitempty"`
+	Cloud     string `yaml:"cloud,omitempty"`
+	// AuthorityHost and ResourceManagerEndpoint are required with cloud
+	// custom and rejected otherwise.
+	AuthorityHost           string `yaml:"authority_host,omitempty"`
+	ResourceManagerEndpoint string `yaml:"resource_manager_endpoint,omitempty"`
+}
+
+// Huawei is a Huawei Cloud credential: an AK/SK pair, or a ready IAM token.
+type Huawei struct {
+	AccessKey     string `yaml:"access_key,omitempty"`
+	SecretKey     Secret `yaml:"secret_key,omitempty"`
+	SecretKeyFile string `yaml:"secret_key_file,omitempty"`
+	AuthToken     Secret `yaml:"auth_token,omitempty"`
+	AuthTokenFile string `yaml:"auth_token_file,omitempty"`
+}
+
+// Astra is a NetApp Astra Control API token, sent as a Bearer token.
+type Astra struct {
+	APIToken     Secret `yaml:"api_token,omitempty"`
+	APITokenFile string `yaml:"api_token_file,omitempty"`
+}
+
+// Target is one configured backup target. Which keys apply depends on
+// Type; Validate rejects keys that do not apply to the target's type.
+type Target struct {
+	Name       string `yaml:"name"`
+	Type       string `yaml:"type"`
+	Credential string `yaml:"credential"`
+	// ExpectedInterval is how often a good backup is due (default 24h).
+	ExpectedInterval model.Duration `yaml:"expected_interval,omitempty"`
+
+	// Azure (both types).
+	SubscriptionID string `yaml:"subscription_id,omitempty"`
+	ResourceGroup  string `yaml:"resource_group,omitempty"`
+	APIVersion     string `yaml:"api_version,omitempty"`
+	// azure_netapp_files.
+	Account     string `yaml:"account,omitempty"`
+	Pool        string `yaml:"pool,omitempty"`
+	Volume      string `yaml:"volume,omitempty"`
+	BackupVault string `yaml:"backup_vault,omitempty"`
+	// azure_postgresql_ltr.
+	Server string `yaml:"server,omitempty"`
+	Backup string `yaml:"backup,omitempty"`
+
+	// huawei_cbr and astra.
+	Endpoint string `yaml:"endpoint,omitempty"`
+	BackupID string `yaml:"backup_id,omitempty"`
+	// huawei_cbr.
+	Region     string `yaml:"region,omitempty"`
+	ProjectID  string `yaml:"project_id,omitempty"`
+	VaultID    string `yaml:"vault_id,omitempty"`
+	ResourceID string `yaml:"resource_id,omitempty"`
+	// astra.
+	AccountID string `yaml:"account_id,omitempty"`
+	AppID     string `yaml:"app_id,omitempty"`
+}

@@ -1,0 +1,178 @@
+// Package server serves the exporter's HTTP endpoints: /metrics, /probe,
+// /-/healthy, /-/ready, /-/reload and the landing page.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+)
+
+// Options configures a Server.
+type Options struct {
+	// TelemetryPath is where all targets are served (default /metrics).
+	TelemetryPath string
+	// TimeoutOffset is taken off Prometheus' scrape timeout header so the
+	// answer arrives before Prometheus gives up.
+	TimeoutOffset time.Duration
+	// Static holds the process-wide metrics (go_*, process_*, build info,
+	// upstream counters, reload status), served on TelemetryPath.
+	Static prometheus.Gatherer
+	// Reload reloads the configuration; nil disables /-/reload.
+	Reload func() error
+	Logger *zap.Logger
+}
+
+// Server holds the running Exporter and serves it.
+type Server struct {
+	opts     Options
+	exporter atomic.Pointer[collector.Exporter]
+	mux      *http.ServeMux
+}
+
+// New returns a Server; it is not ready until Swap gives it an Exporter.
+func New(opts Options) (*Server, error) {
+	if opts.TelemetryPath == "" {
+		opts.TelemetryPath = "/metrics"
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Static == nil {
+		opts.Static = prometheus.NewRegistry()
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux()}
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "Backup Exporter",
+		Description: "Prometheus exporter for backup health across Azure NetApp Files, Azure PostgreSQL LTR, Huawei Cloud CBR and NetApp Astra Control",
+		Version:     version.Info(),
+		Links: []web.LandingLinks{
+			{Address: opts.TelemetryPath, Text: "Metrics", Description: "Every target"},
+			{Address: "/probe?target=", Text: "Probe", Description: "One target: /probe?target=NAME"},
+			{Address: "/-/healthy", Text: "Health", Description: "Liveness"},
+			{Address: "/-/ready", Text: "Readiness", Description: "Ready once a configuration is loaded"},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("landing page: %w", err)
+	}
+	s.mux.HandleFunc(opts.TelemetryPath, s.serveMetrics)
+	s.mux.HandleFunc("/probe", s.serveProbe)
+	s.mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	s.mux.HandleFunc("/-/ready", s.serveReady)
+	s.mux.HandleFunc("/-/reload", s.serveReload)
+	if opts.TelemetryPath != "/" {
+		s.mux.Handle("/", landing)
+	}
+	return s, nil
+}
+
+// Swap makes e the Exporter served from now on.
+func (s *Server) Swap(e *collector.Exporter) { s.exporter.Store(e) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	e := s.exporter.Load()
+	if e == nil {
+		http.Error(w, "no configuration loaded", http.StatusServiceUnavailable)
+		return
+	}
+	s.serveTargets(w, r, e, e.Targets(), true)
+}
+
+func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
+	e := s.exporter.Load()
+	if e == nil {
+		http.Error(w, "no configuration loaded", http.StatusServiceUnavailable)
+		return
+	}
+	name := r.URL.Query().Get("target")
+	if name == "" {
+		http.Error(w, "the target parameter is missing", http.StatusBadRequest)
+		return
+	}
+	t := e.Target(name)
+	if t == nil {
+		http.Error(w, fmt.Sprintf("unknown target %q", name), http.StatusBadRequest)
+		return
+	}
+	s.serveTargets(w, r, e, []*collector.Target{t}, false)
+}
+
+// serveTargets collects targets under a deadline derived from the scrape
+// and writes the exposition; withStatic adds the process-wide metrics.
+func (s *Server) serveTargets(w http.ResponseWriter, r *http.Request, e *collector.Exporter, targets []*collector.Target, withStatic bool) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.scrapeTimeout(r, e.ScrapeTimeout()))
+	defer cancel()
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(e.Collector(ctx, targets)); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	gatherers := prometheus.Gatherers{reg}
+	if withStatic {
+		gatherers = prometheus.Gatherers{s.opts.Static, reg}
+	}
+	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      zap.NewStdLog(s.opts.Logger),
+	}).ServeHTTP(w, r)
+}
+
+// scrapeTimeout is the configured budget, shortened to Prometheus' own
+// timeout (minus the offset) when the scrape says it is shorter.
+func (s *Server) scrapeTimeout(r *http.Request, configured time.Duration) time.Duration {
+	v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds")
+	if v == "" {
+		return configured
+	}
+	secs, err := strconv.ParseFloat(v, 64)
+	if err != nil || secs <= 0 {
+		return configured
+	}
+	header := time.Duration(secs*float64(time.Second)) - s.opts.TimeoutOffset
+	if header <= 0 {
+		// An offset larger than the timeout leaves nothing; use half the
+		// timeout rather than failing every target at once.
+		header = time.Duration(secs * float64(time.Second) / 2)
+	}
+	return min(configured, header)
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if s.exporter.Load() == nil {
+		http.Error(w, "not ready: no configuration loaded", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "Ready")
+}
+
+func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		w.Header().Set("Allow", "POST, PUT")
+		http.Error(w, "reload needs POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if s.opts.Reload == nil {
+		http.Error(w, "reload is not available", http.StatusNotFound)
+		return
+	}
+	if err := s.opts.Reload(); err != nil {
+		http.Error(w, "reload failed, keeping the running configuration: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "configuration reloaded")
+}
