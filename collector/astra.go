@@ -268,12 +268,12 @@ type astraApp struct {
 }
 
 type astraBackup struct {
-	ID                      string   `json:"id"`
-	Name                    string   `json:"name"`
-	State                   string   `json:"state"`
-	StateUnready            []string `json:"stateUnready"`
-	HookState               string   `json:"hookState"`
-	HookStateDetails        []struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	State            string   `json:"state"`
+	StateUnready     []string `json:"stateUnready"`
+	HookState        string   `json:"hookState"`
+	HookStateDetails []struct {
 		Type   string `json:"type"`
 		Title  string `json:"title"`
 		Detail string `json:"detail"`

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -202,12 +203,15 @@ func (c *HTTPClient) Do(ctx context.Context, provider string, req Request) (*Res
 
 // GetJSON GETs url and decodes the JSON answer into out.
 func (c *HTTPClient) GetJSON(ctx context.Context, provider string, req Request, out any) (*Response, error) {
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
 	resp, err := c.Do(ctx, provider, req)
 	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return nil, fmt.Errorf("%s %s: decode response: %w", req.Method, req.URL, err)
+		return nil, fmt.Errorf("%s %s: decode response: %w", req.Method, redactURL(req.URL), err)
 	}
 	return resp, nil
 }
@@ -243,9 +247,19 @@ func (c *HTTPClient) attempt(ctx context.Context, provider string, req Request) 
 	hresp, err := c.client.Do(hreq)
 	if err != nil {
 		c.metrics.observe(provider, "error", time.Since(start))
+		// url.Error repeats the URL with its query; result adds the
+		// redacted one.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return nil, err
 	}
 	defer hresp.Body.Close()
+	if hresp.ContentLength > c.bodyLimit {
+		c.metrics.observe(provider, strconv.Itoa(hresp.StatusCode), time.Since(start))
+		return nil, &BodyTooLargeError{URL: redactURL(req.URL), Limit: c.bodyLimit}
+	}
 	body, err := io.ReadAll(io.LimitReader(hresp.Body, c.bodyLimit+1))
 	c.metrics.observe(provider, strconv.Itoa(hresp.StatusCode), time.Since(start))
 	if err != nil {

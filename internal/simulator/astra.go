@@ -205,12 +205,38 @@ func astraError(w http.ResponseWriter, status int, title, detail string) {
 	if n == 0 {
 		n = status
 	}
-	writeJSON(w, status, map[string]any{
-		"type":   fmt.Sprintf("https://astra.netapp.io/problems/%d", n),
-		"title":  title,
-		"detail": detail,
-		"status": strconv.Itoa(status),
+	writeJSON(w, status, astraProblem{
+		Type:   fmt.Sprintf("https://astra.netapp.io/problems/%d", n),
+		Title:  title,
+		Detail: detail,
+		Status: strconv.Itoa(status),
 	})
+}
+
+// astraProblem is the error body; Status is a string ("404").
+type astraProblem struct {
+	Type          string              `json:"type"`
+	Title         string              `json:"title"`
+	Detail        string              `json:"detail"`
+	Status        string              `json:"status"`
+	InvalidParams []map[string]string `json:"invalidParams,omitempty"`
+}
+
+// astraListMetadata is type_astra_metadata_list.
+type astraListMetadata struct {
+	Continue              string       `json:"continue,omitempty"`
+	Count                 *int         `json:"count,omitempty"`
+	Labels                []astraLabel `json:"labels"`
+	CreationTimestamp     string       `json:"creationTimestamp"`
+	ModificationTimestamp string       `json:"modificationTimestamp"`
+	CreatedBy             string       `json:"createdBy"`
+}
+
+type astraListJSON struct {
+	Type     string            `json:"type"`
+	Version  string            `json:"version"`
+	Items    []any             `json:"items"`
+	Metadata astraListMetadata `json:"metadata"`
 }
 
 // registerAstra registers the Astra routes, serving sc (copied).
@@ -437,7 +463,9 @@ func (s *Server) astraGetBackup(w http.ResponseWriter, r *http.Request) {
 func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fields map[string]bool, items []any) {
 	q := r.URL.Query()
 	var invalid []map[string]string
-	bad := func(name, reason string) { invalid = append(invalid, map[string]string{"name": name, "reason": reason}) }
+	bad := func(name, reason string) {
+		invalid = append(invalid, map[string]string{"name": name, "reason": reason})
+	}
 
 	var include []string
 	if v := q.Get("include"); v != "" {
@@ -474,12 +502,12 @@ func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fiel
 		count = b
 	}
 	if len(invalid) > 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]any{
-			"type":          "https://astra.netapp.io/problems/5",
-			"title":         "Invalid query parameters",
-			"detail":        "The supplied query parameters are invalid.",
-			"status":        "400",
-			"invalidParams": invalid,
+		writeJSON(w, http.StatusBadRequest, astraProblem{
+			Type:          "https://astra.netapp.io/problems/5",
+			Title:         "Invalid query parameters",
+			Detail:        "The supplied query parameters are invalid.",
+			Status:        "400",
+			InvalidParams: invalid,
 		})
 		return
 	}
@@ -508,24 +536,19 @@ func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fiel
 		out = append(out, arr)
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	meta := map[string]any{
-		"labels":                []astraLabel{},
-		"creationTimestamp":     now,
-		"modificationTimestamp": now,
-		"createdBy":             astraCreatedBy,
+	meta := astraListMetadata{
+		Labels:                []astraLabel{},
+		CreationTimestamp:     now,
+		ModificationTimestamp: now,
+		CreatedBy:             astraCreatedBy,
 	}
 	if end < total {
-		meta["continue"] = encodeContinue(end)
+		meta.Continue = encodeContinue(end)
 	}
 	if count {
-		meta["count"] = total
+		meta.Count = &total
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"type":     typ,
-		"version":  version,
-		"items":    out,
-		"metadata": meta,
-	})
+	writeJSON(w, http.StatusOK, astraListJSON{Type: typ, Version: version, Items: out, Metadata: meta})
 }
 
 // pickFields returns the values of the named (possibly dotted) fields of

@@ -55,7 +55,7 @@ type Options struct {
 // Scenario is the YAML file given to the simulator. Unknown keys are
 // errors. Each API adds one field.
 type Scenario struct {
-	Faults []Fault         `yaml:"faults"`
+	Faults []Fault        `yaml:"faults"`
 	Astra  *AstraScenario `yaml:"astra"`
 }
 
