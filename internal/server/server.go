@@ -73,7 +73,13 @@ func New(opts Options) (*Server, error) {
 	s.mux.HandleFunc("/-/ready", s.serveReady)
 	s.mux.HandleFunc("/-/reload", s.serveReload)
 	if opts.TelemetryPath != "/" {
-		s.mux.Handle("/", landing)
+		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/" {
+				http.NotFound(w, r)
+				return
+			}
+			landing.ServeHTTP(w, r)
+		})
 	}
 	return s, nil
 }

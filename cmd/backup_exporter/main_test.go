@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+)
+
+const token = "cmd-test-token-77"
+
+// setup starts a simulator with two apps and writes a configuration with
+// one target per app (the second app ID given by app2, so a test can point
+// it at an app that does not exist).
+func setup(t *testing.T, app2 string) (cfgPath string, sim *simulator.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	sc := &simulator.Scenario{Astra: simulator.GenerateAstra("acc", 2, 3, time.Now())}
+	sc.Astra.Token = token
+	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: filepath.Join(dir, "ca.pem")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath = filepath.Join(dir, "backup_exporter.yml")
+	writeConfig(t, cfgPath, sim.URL(), app2)
+	return cfgPath, sim
+}
+
+func writeConfig(t *testing.T, path, url, app2 string) {
+	t.Helper()
+	yml := fmt.Sprintf(`global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: astra
+    astra: {api_token_file: token}
+    tls_config: {ca_file: ca.pem}
+targets:
+  - {name: first, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000001}
+  - {name: second, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: %s}
+`, url, url, app2)
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runCmd(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestConfigCheck(t *testing.T) {
+	path, _ := setup(t, "a0000000-0000-4000-8000-000000000002")
+	code, out, errOut := runCmd("--config.check", "--config.file", path)
+	if code != 0 || !strings.Contains(out, "configuration OK: 1 credentials, 2 targets") {
+		t.Errorf("good config: code %d, out %q, err %q", code, out, errOut)
+	}
+	bad := filepath.Join(filepath.Dir(path), "bad.yml")
+	if err := os.WriteFile(bad, []byte("targets:\n  - name: x\n    colour: blue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCmd("--config.check", "--config.file", bad)
+	if want := bad + `:3: unknown key "colour" in targets[0]`; code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("bad config: code %d, stderr %q, want %q", code, errOut, want)
+	}
+}
+
+func TestOnce(t *testing.T) {
+	path, _ := setup(t, "a0000000-0000-4000-8000-000000000002")
+	code, out, errOut := runCmd("--once", "--config.file", path)
+	if code != 0 {
+		t.Fatalf("code %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{"TARGET", "LAST SUCCESS AGE", "first", "second", "a0000000-0000-4000-8000-000000000001", "succeeded", "yes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCmd("--once", "--target", "first", "--config.file", path)
+	if code != 0 || strings.Contains(out, "second") {
+		t.Errorf("--target first: code %d\n%s", code, out)
+	}
+	if code, _, errOut := runCmd("--once", "--target", "nope", "--config.file", path); code != 1 || !strings.Contains(errOut, `unknown target "nope"`) {
+		t.Errorf("unknown target: code %d, %q", code, errOut)
+	}
+}
+
+func TestOnceFailsWhenATargetFails(t *testing.T) {
+	path, _ := setup(t, "a0000000-0000-4000-8000-000000000099")
+	code, out, _ := runCmd("--once", "--config.file", path)
+	if code != 1 || !strings.Contains(out, "TARGET DOWN") || !strings.Contains(out, "404") {
+		t.Errorf("code %d, want 1 with the failed target in the table:\n%s", code, out)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	if code, out, _ := runCmd("--version"); code != 0 || !strings.Contains(out+"", "backup_exporter") {
+		t.Errorf("--version: code %d %q", code, out)
+	}
+	if code, out, _ := runCmd("--help"); code != 0 || !strings.Contains(out, "--config.file") {
+		t.Errorf("--help: code %d", code)
+	}
+	if code, _, _ := runCmd("--no-such-flag"); code != 2 {
+		t.Errorf("bad flag: code %d, want 2", code)
+	}
+}
+
+// TestServeReloadAndShutdown runs the real binary: it serves, reloads on
+// SIGHUP and on POST /-/reload, keeps the old config when the new one is
+// bad, and exits 0 on SIGTERM.
+func TestServeReloadAndShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	path, sim := setup(t, "a0000000-0000-4000-8000-000000000002")
+	bin := filepath.Join(t.TempDir(), "backup_exporter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr)
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+	}()
+	base := "http://" + addr
+	waitReady(t, base+"/-/ready")
+
+	metrics := func() string {
+		t.Helper()
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if m := metrics(); !strings.Contains(m, `backup_exporter_target_up{provider="astra",target="second"} 1`) ||
+		!strings.Contains(m, "backup_exporter_config_last_reload_successful 1") {
+		t.Fatalf("first scrape:\n%s", m)
+	}
+
+	// A bad file: the reload fails and the old targets keep being served.
+	if err := os.WriteFile(path, []byte("targets: [{name: x, bogus: 1}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return strings.Contains(metrics(), "backup_exporter_config_last_reload_successful 0") })
+	if m := metrics(); !strings.Contains(m, `target="second"`) {
+		t.Errorf("old configuration dropped after a failed reload:\n%s", m)
+	}
+
+	// A good file through POST /-/reload: the second target now fails.
+	writeConfig(t, path, sim.URL(), "a0000000-0000-4000-8000-000000000099")
+	resp, err := http.Post(base+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("POST /-/reload: %d", resp.StatusCode)
+	}
+	m := metrics()
+	for _, want := range []string{
+		"backup_exporter_config_last_reload_successful 1",
+		`backup_exporter_target_up{provider="astra",target="second"} 0`,
+		`backup_exporter_target_up{provider="astra",target="first"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("after reload: missing %s", want)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Error("the token appears in the logs")
+	}
+	if n := strings.Count(logs.String(), "\n"); n > 12 {
+		t.Errorf("%d log lines for a few scrapes at info level:\n%s", n, logs.String())
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	eventually(t, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+}
+
+func eventually(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 20s")
+}

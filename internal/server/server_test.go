@@ -1,0 +1,181 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+)
+
+const token = "server-test-token-31"
+
+func newTestServer(t *testing.T) (*Server, *simulator.Server) {
+	t.Helper()
+	sc := &simulator.Scenario{Astra: simulator.GenerateAstra("acc", 2, 3, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))}
+	sc.Astra.Token = token
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	yml := fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 5s}
+credentials:
+  - {name: astra, astra: {api_token: %q}, tls_config: {ca_file: %q}}
+targets:
+  - {name: one, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000001}
+  - {name: two, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000002}
+`, token, ca, sim.URL(), sim.URL())
+	cfg, err := config.Parse([]byte(yml), "test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	static := prometheus.NewRegistry()
+	static.MustRegister(collector.NewBuildInfo())
+	e, err := collector.New(cfg, collector.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloads := 0
+	s, err := New(Options{Static: static, TimeoutOffset: 500 * time.Millisecond, Reload: func() error {
+		reloads++
+		if reloads > 1 {
+			return fmt.Errorf("bad.yml:3: unknown key \"x\"")
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Swap(e)
+	return s, sim
+}
+
+func get(t *testing.T, h http.Handler, method, target string, header ...string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body, _ := io.ReadAll(rec.Result().Body)
+	return rec.Code, string(body)
+}
+
+func TestEndpoints(t *testing.T) {
+	s, _ := newTestServer(t)
+	tests := []struct {
+		method, path string
+		code         int
+		contains     []string
+		absent       []string
+	}{
+		{"GET", "/metrics", 200, []string{
+			`backup_exporter_target_up{provider="astra",target="one"} 1`,
+			`backup_exporter_target_up{provider="astra",target="two"} 1`,
+			`backup_exporter_build_info{`,
+		}, []string{token}},
+		{"GET", "/probe?target=two", 200, []string{`backup_exporter_target_up{provider="astra",target="two"} 1`, `backup_healthy{`},
+			[]string{`target="one"`, "backup_exporter_build_info"}},
+		{"GET", "/probe?target=nope", 400, []string{`unknown target "nope"`}, nil},
+		{"GET", "/probe", 400, []string{"target parameter is missing"}, nil},
+		{"GET", "/-/healthy", 200, []string{"Healthy"}, nil},
+		{"GET", "/-/ready", 200, []string{"Ready"}, nil},
+		{"GET", "/-/reload", 405, nil, nil},
+		{"POST", "/-/reload", 200, []string{"configuration reloaded"}, nil},
+		{"POST", "/-/reload", 500, []string{"keeping the running configuration", `unknown key "x"`}, nil},
+		{"GET", "/", 200, []string{"/metrics", "/probe", "Backup Exporter"}, []string{token}},
+		{"GET", "/nothing-here", 404, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			code, body := get(t, s, tc.method, tc.path)
+			if code != tc.code {
+				t.Errorf("status %d, want %d: %s", code, tc.code, body)
+			}
+			for _, want := range tc.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("body lacks %q:\n%s", want, body)
+				}
+			}
+			for _, bad := range tc.absent {
+				if strings.Contains(body, bad) {
+					t.Errorf("body contains %q", bad)
+				}
+			}
+		})
+	}
+}
+
+func TestNotReadyBeforeConfig(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/-/ready", "/metrics", "/probe?target=x"} {
+		if code, _ := get(t, s, "GET", path); code != http.StatusServiceUnavailable {
+			t.Errorf("%s: status %d before any configuration, want 503", path, code)
+		}
+	}
+}
+
+func TestScrapeTimeoutHeaderBoundsTheScrape(t *testing.T) {
+	s, sim := newTestServer(t)
+	if err := sim.AddFault(simulator.Fault{API: "astra", Path: "000000000001", Hang: true}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, body := get(t, s, "GET", "/metrics", "X-Prometheus-Scrape-Timeout-Seconds", "1.5")
+	elapsed := time.Since(start)
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	// 1.5s header − 0.5s offset: the answer comes after about 1s, long
+	// before the configured 5s.
+	if elapsed > 4*time.Second {
+		t.Errorf("scrape took %v despite a 1.5s Prometheus timeout", elapsed)
+	}
+	for _, want := range []string{
+		`backup_exporter_target_up{provider="astra",target="one"} 0`,
+		`backup_exporter_target_up{provider="astra",target="two"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}
+
+func TestScrapeTimeout(t *testing.T) {
+	s := &Server{opts: Options{TimeoutOffset: 500 * time.Millisecond}}
+	tests := []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 30 * time.Second},
+		{"10", 9500 * time.Millisecond},
+		{"60", 30 * time.Second},
+		{"0.4", 200 * time.Millisecond},
+		{"garbage", 30 * time.Second},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		if tc.header != "" {
+			r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", tc.header)
+		}
+		if got := s.scrapeTimeout(r, 30*time.Second); got != tc.want {
+			t.Errorf("header %q: %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
