@@ -35,12 +35,11 @@ var astraAppIDLabels = []string{"astra.netapp.io/labels/read-only/appID", "appID
 const astraDiscoveryConcurrency = 8
 
 type astraProvider struct {
-	client  *HTTPClient
-	base    string // endpoint + /accounts/{account_id}
-	app     string
-	backup  string
-	token   func() (string, error)
-	decoder func(int, []byte) string
+	client *HTTPClient
+	base   string // endpoint + /accounts/{account_id}
+	app    string
+	backup string
+	token  func() (string, error)
 }
 
 func newAstraProvider(t *config.Target, env Env) (Provider, error) {

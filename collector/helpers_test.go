@@ -108,15 +108,21 @@ func indent(lines []string) string {
 // main does.
 func newTestExporter(t *testing.T, yml string, opts Options) *Exporter {
 	t.Helper()
-	cfg, err := config.Parse([]byte(yml), "test.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParse(t, yml)
 	e, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
+}
+
+func mustParse(t testing.TB, yml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yml), "test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // backupMetricNames are the per-resource metrics compared by golden tests

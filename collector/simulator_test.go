@@ -222,4 +222,3 @@ func TestSimulatorDiscoveryOverManyApps(t *testing.T) {
 		t.Errorf("found %d apps, want 250", len(res.Resources))
 	}
 }
-
