@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,13 @@ func run() int {
 	genApps := app.Flag("generate.apps", "Generate this many Astra apps (0: none).").Default("0").Int()
 	genBackups := app.Flag("generate.backups-per-app", "Daily backups per generated app.").Default("30").Int()
 	genAccount := app.Flag("generate.account", "Astra account ID of the generated apps.").Default("demo-account").String()
+	genHWResources := app.Flag("generate.huawei.resources", "Generate this many Huawei CBR resources (servers and volumes) with backups (0: none).").Default("0").Int()
+	genHWBackups := app.Flag("generate.huawei.backups-per-resource", "Daily CBR backups per generated resource (0: none).").Default("30").Int()
+	genHWProject := app.Flag("generate.huawei.project", "Huawei project ID of the generated backups.").Default(simulator.HuaweiDemoProject).String()
+	genAzPools := app.Flag("generate.azure.pools", "Generate this many Azure NetApp Files capacity pools (0: none) in subscription "+simulator.DefaultAzureSubscriptionID+", resource group "+simulator.DefaultAzureResourceGroup+", account "+simulator.DefaultAzureNetAppAccount+".").Default("0").Int()
+	genAzVolumes := app.Flag("generate.azure.volumes-per-pool", "Volumes per generated Azure NetApp Files pool.").Default("3").Int()
+	genAzServers := app.Flag("generate.azure.servers", "Generate this many Azure PostgreSQL flexible servers with weekly LTR backups (0: none).").Default("0").Int()
+	genAzOps := app.Flag("generate.azure.ops-per-server", "Weekly LTR backup operations per generated PostgreSQL server.").Default("8").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
 	if _, err := app.Parse(os.Args[1:]); err != nil {
@@ -64,6 +72,52 @@ func run() int {
 			}
 			if !replaced {
 				sc.Astra.Accounts = append(sc.Astra.Accounts, gen.Accounts[0])
+			}
+		}
+	}
+
+	if *genHWResources > 0 && *genHWBackups > 0 {
+		gen := simulator.GenerateHuawei(*genHWProject, *genHWResources, *genHWBackups, time.Now())
+		if sc.Huawei == nil {
+			sc.Huawei = gen
+		} else {
+			// Replace a project of the same ID, else add the generated one.
+			replaced := false
+			for i := range sc.Huawei.Projects {
+				if sc.Huawei.Projects[i].ID == *genHWProject {
+					sc.Huawei.Projects[i] = gen.Projects[0]
+					replaced = true
+				}
+			}
+			if !replaced {
+				sc.Huawei.Projects = append(sc.Huawei.Projects, gen.Projects[0])
+			}
+		}
+	}
+
+	if *genAzPools > 0 || *genAzServers > 0 {
+		gen := simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, *genAzPools, *genAzVolumes, *genAzServers, *genAzOps, time.Now())
+		if sc.Azure == nil {
+			sc.Azure = gen
+		} else {
+			// Replace the subscription of the same ID, else add it; add the
+			// demo tenant when missing.
+			replaced := false
+			for i := range sc.Azure.Subscriptions {
+				if strings.EqualFold(sc.Azure.Subscriptions[i].ID, simulator.DefaultAzureSubscriptionID) {
+					sc.Azure.Subscriptions[i] = gen.Subscriptions[0]
+					replaced = true
+				}
+			}
+			if !replaced {
+				sc.Azure.Subscriptions = append(sc.Azure.Subscriptions, gen.Subscriptions[0])
+			}
+			hasTenant := false
+			for _, t := range sc.Azure.Tenants {
+				hasTenant = hasTenant || strings.EqualFold(t.ID, simulator.DefaultAzureTenantID)
+			}
+			if !hasTenant {
+				sc.Azure.Tenants = append(sc.Azure.Tenants, gen.Tenants[0])
 			}
 		}
 	}

@@ -55,8 +55,10 @@ type Options struct {
 // Scenario is the YAML file given to the simulator. Unknown keys are
 // errors. Each API adds one field.
 type Scenario struct {
-	Faults []Fault        `yaml:"faults"`
-	Astra  *AstraScenario `yaml:"astra"`
+	Faults []Fault         `yaml:"faults"`
+	Astra  *AstraScenario  `yaml:"astra"`
+	Huawei *HuaweiScenario `yaml:"huawei"`
+	Azure  *AzureScenario  `yaml:"azure"`
 }
 
 // LoadScenario reads a scenario YAML file, strictly.
@@ -248,6 +250,9 @@ type Server struct {
 	faults    []*activeFault
 	errWriter map[string]ErrorWriter
 	astra     *AstraScenario
+	huawei    *HuaweiScenario
+	azureOnce sync.Once
+	azure     *azureState
 }
 
 // Start listens on opts.Addr and serves HTTPS in the background.
@@ -305,6 +310,10 @@ func Start(opts Options) (*Server, error) {
 
 	s.registerSim()
 	s.registerAstra(sc.Astra)
+	s.registerHuawei(sc.Huawei)
+	if err := s.registerAzure(sc.Azure); err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
