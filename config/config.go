@@ -292,6 +292,9 @@ func (p *parser) applyDefaults(c *Config) {
 		if t.Type == TypeAzureNetAppFiles || t.Type == TypeAzurePostgreSQLLTR {
 			continue
 		}
+		if t.Type == TypeHuaweiCBR && t.Endpoint == "" && t.Region != "" {
+			t.Endpoint = "https://cbr." + t.Region + ".myhuaweicloud.com"
+		}
 		t.Endpoint = strings.TrimRight(t.Endpoint, "/")
 	}
 	for i := range c.Credentials {

@@ -35,6 +35,9 @@ func TestLoadGood(t *testing.T) {
 	if anf.ExpectedInterval != DefaultExpectedInterval || pg.ExpectedInterval != DefaultExpectedInterval*7 {
 		t.Errorf("expected_interval: %v %v", anf.ExpectedInterval, pg.ExpectedInterval)
 	}
+	if got := cfg.Targets[4].Endpoint; got != "https://cbr.ap-southeast-1.myhuaweicloud.com" {
+		t.Errorf("endpoint from region = %q", got)
+	}
 	if cbr.Endpoint != "https://cbr.cn-north-4.myhuaweicloud.com" {
 		t.Errorf("endpoint trailing slash kept: %q", cbr.Endpoint)
 	}
@@ -68,6 +71,8 @@ func TestLoadInvalid(t *testing.T) {
 		"bad-server":               `testdata/invalid-bad-server.yml:10: target "pg": server "ab" must be 3 to 63 characters matching ^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`,
 		"key-wrong-type":           `testdata/invalid-key-wrong-type.yml:10: target "a": key "volume" does not apply to type astra`,
 		"missing-required":         `testdata/invalid-missing-required.yml:5: target "cbr": project_id is required for type huawei_cbr`,
+		"cbr-no-endpoint":          `testdata/invalid-cbr-no-endpoint.yml:5: target "cbr": endpoint or region is required for type huawei_cbr`,
+		"cbr-bad-region":           `testdata/invalid-cbr-bad-region.yml:9: target "cbr": region "North 4" must look like cn-north-4`,
 		"unknown-type":             `testdata/invalid-unknown-type.yml:6: target "a": unknown type "veeam" (want azure_netapp_files, azure_postgresql_ltr, huawei_cbr or astra)`,
 		"missing-secret-file":      `testdata/invalid-missing-secret-file.yml:4: credential "astra": api_token_file: testdata/does-not-exist: no such file or directory`,
 		"unset-env":                `testdata/invalid-unset-env.yml:4: environment variable "BACKUP_EXPORTER_TEST_UNSET" is not set`,

@@ -23,6 +23,7 @@ var (
 	reCBRID         = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,63}$`)
 	reAstraID       = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,127}$`)
 	reAPIVersion    = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
+	reRegion        = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 )
 
 // targetKeys lists, per type, the type-specific keys a target may have and
@@ -39,7 +40,7 @@ var targetKeys = map[string]struct{ allowed, required []string }{
 	},
 	TypeHuaweiCBR: {
 		allowed:  []string{"endpoint", "region", "project_id", "backup_id", "vault_id", "resource_id"},
-		required: []string{"endpoint", "project_id"},
+		required: []string{"project_id"},
 	},
 	TypeAstra: {
 		allowed:  []string{"endpoint", "account_id", "app_id", "backup_id"},
@@ -333,6 +334,17 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 			return p.errorf(path+".backup", "%s: backup needs server", where)
 		}
 	case TypeHuaweiCBR, TypeAstra:
+		if t.Type == TypeHuaweiCBR && t.Region != "" {
+			if !reRegion.MatchString(t.Region) {
+				return p.errorf(path+".region", "%s: region %q must look like cn-north-4", where, t.Region)
+			}
+			if p.has(path + ".endpoint") {
+				return p.errorf(path+".endpoint", "%s: give endpoint or region, not both", where)
+			}
+		}
+		if t.Type == TypeHuaweiCBR && t.Endpoint == "" {
+			return p.errorf(path, "%s: endpoint or region is required for type huawei_cbr", where)
+		}
 		if err := p.httpsURL(path+".endpoint", where+": endpoint", t.Endpoint); err != nil {
 			return err
 		}
@@ -341,7 +353,6 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 			check("backup_id", t.BackupID, reAstraID),
 			check("vault_id", t.VaultID, reCBRID),
 			check("resource_id", t.ResourceID, reCBRID),
-			check("region", t.Region, reCBRID),
 			check("account_id", t.AccountID, reAstraID),
 			check("app_id", t.AppID, reAstraID),
 		)
