@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/backup-exporter/backup_exporter/config"
 )
@@ -29,10 +28,6 @@ var astraAppFields = []string{"id", "name"}
 // belongs to. The documents define no app field on a backup, so the
 // topology API's single backup is matched to its app only through them.
 var astraAppIDLabels = []string{"astra.netapp.io/labels/read-only/appID", "appID"}
-
-// astraDiscoveryConcurrency bounds the per-app list calls of one poll; the
-// credential's client bounds requests in flight across targets.
-const astraDiscoveryConcurrency = 8
 
 type astraProvider struct {
 	client *HTTPClient
@@ -113,39 +108,7 @@ func (p *astraProvider) discover(ctx context.Context) ([]Resource, error) {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	resources := make([]Resource, len(apps))
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-		sem      = make(chan struct{}, astraDiscoveryConcurrency)
-	)
-	for i, app := range apps {
-		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			r, err := p.appResource(ctx, app)
-			if err != nil {
-				once.Do(func() { firstErr = err; cancel() })
-				return
-			}
-			resources[i] = r
-		})
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("list Astra app backups: %w", err)
-	}
-	return resources, nil
+	return mapConcurrent(ctx, apps, p.appResource)
 }
 
 // appResource lists every backup of one app.

@@ -27,6 +27,9 @@ type Env struct {
 	Credential *config.Credential
 	// Client is the credential's shared upstream HTTP client.
 	Client *HTTPClient
+	// ARM is the credential's Azure Resource Manager client (Azure
+	// credentials only).
+	ARM    *armClient
 	Logger *zap.Logger
 }
 
@@ -36,7 +39,10 @@ type Factory func(t *config.Target, env Env) (Provider, error)
 // factories maps each target type to its provider. Adding a provider adds
 // one line here and one file.
 var factories = map[string]Factory{
-	config.TypeAstra: newAstraProvider,
+	config.TypeAstra:              newAstraProvider,
+	config.TypeAzureNetAppFiles:   newANFProvider,
+	config.TypeAzurePostgreSQLLTR: newPGLTRProvider,
+	config.TypeHuaweiCBR:          newHuaweiCBRProvider,
 }
 
 // Target is a configured target with its provider.
@@ -80,6 +86,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 	}
 	creds := make(map[string]*config.Credential, len(cfg.Credentials))
 	clients := make(map[string]*HTTPClient, len(cfg.Credentials))
+	arms := make(map[string]*armClient)
 	for i := range cfg.Credentials {
 		c := &cfg.Credentials[i]
 		creds[c.Name] = c
@@ -118,7 +125,18 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 			}
 			clients[cred.Name] = client
 		}
-		p, err := factory(t, Env{Credential: cred, Client: client, Logger: logger.With(zap.String("target", t.Name))})
+		env := Env{Credential: cred, Client: client, Logger: logger.With(zap.String("target", t.Name))}
+		if cred.Azure != nil {
+			if arms[cred.Name] == nil {
+				arm, err := newARMClient(cred, client)
+				if err != nil {
+					return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
+				}
+				arms[cred.Name] = arm
+			}
+			env.ARM = arms[cred.Name]
+		}
+		p, err := factory(t, env)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}

@@ -88,11 +88,6 @@ func newDescs() descs {
 	return d
 }
 
-// Known raw values of ANF's state sets.
-var (
-	anfMirrorStates        = []string{"Uninitialized", "Mirrored", "Broken"}
-	anfRelationshipStatues = []string{"Idle", "Transferring", "Failed", "Unknown"}
-)
 
 // errorMessageLimit is the longest backup_error_info message, in runes.
 const errorMessageLimit = 256
@@ -167,7 +162,7 @@ func (d descs) emitResource(ch chan<- prometheus.Metric, provider, target string
 		}
 	}
 	if r.RelationshipStatus != "" {
-		for _, s := range anfRelationshipStatues {
+		for _, s := range anfRelationshipStatuses {
 			gauge("backup_relationship_status", boolFloat(s == r.RelationshipStatus), s)
 		}
 	}

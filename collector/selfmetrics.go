@@ -15,6 +15,9 @@ type APIMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	retries  *prometheus.CounterVec
+	// armReads is ARM's x-ms-ratelimit-remaining-subscription-reads, as
+	// last seen per subscription.
+	armReads *prometheus.GaugeVec
 }
 
 // NewAPIMetrics creates the upstream traffic metrics and registers them.
@@ -33,9 +36,13 @@ func NewAPIMetrics(reg prometheus.Registerer) *APIMetrics {
 			Name: "backup_exporter_api_retries_total",
 			Help: "Upstream requests retried, by reason (throttled, server_error, network).",
 		}, []string{"provider", "reason"}),
+		armReads: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "backup_exporter_azure_ratelimit_remaining_reads",
+			Help: "ARM read requests left in the current throttling window (x-ms-ratelimit-remaining-subscription-reads), as last seen.",
+		}, []string{"subscription_id"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.retries)
+		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads)
 	}
 	return m
 }
@@ -46,6 +53,13 @@ func (m *APIMetrics) observe(provider, code string, d time.Duration) {
 	}
 	m.requests.WithLabelValues(provider, code).Inc()
 	m.duration.WithLabelValues(provider).Observe(d.Seconds())
+}
+
+func (m *APIMetrics) armReadsRemaining(subscription string, v float64) {
+	if m == nil {
+		return
+	}
+	m.armReads.WithLabelValues(subscription).Set(v)
 }
 
 func (m *APIMetrics) retry(provider, reason string) {

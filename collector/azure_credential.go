@@ -1,0 +1,101 @@
+package collector
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// azureCloud returns the azcore cloud of a credential and its resource
+// manager endpoint. For a custom cloud the ARM audience is the endpoint
+// itself, as for Azure Stack Hub and private clouds.
+func azureCloud(a *config.Azure) (cloud.Configuration, string) {
+	var c cloud.Configuration
+	switch a.Cloud {
+	case config.AzureCloudChina:
+		c = cloud.AzureChina
+	case config.AzureCloudUSGovernment:
+		c = cloud.AzureGovernment
+	case config.AzureCloudCustom:
+		endpoint := strings.TrimRight(a.ResourceManagerEndpoint, "/")
+		c = cloud.Configuration{
+			ActiveDirectoryAuthorityHost: strings.TrimRight(a.AuthorityHost, "/") + "/",
+			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+				cloud.ResourceManager: {Endpoint: endpoint, Audience: endpoint},
+			},
+		}
+	default:
+		c = cloud.AzurePublic
+	}
+	return c, c.Services[cloud.ResourceManager].Endpoint
+}
+
+// newAzureCredential builds the azidentity credential that auth names:
+// never a chain unless the user asked for "default". It also returns the
+// secrets it was built from, to be kept out of error messages.
+func newAzureCredential(a *config.Azure, c cloud.Configuration, transport policy.Transporter) (azcore.TokenCredential, []string, error) {
+	opts := azcore.ClientOptions{Cloud: c, Transport: transport}
+	// Instance discovery only knows Microsoft's public authorities;
+	// azidentity requires it off for Azure Stack and private clouds.
+	custom := a.Cloud == config.AzureCloudCustom
+	var (
+		cred    azcore.TokenCredential
+		secrets []string
+		err     error
+	)
+	switch a.Auth {
+	case config.AzureAuthClientSecret:
+		var secret string
+		secret, err = config.ResolveSecret(a.ClientSecret, a.ClientSecretFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("client secret: %w", err)
+		}
+		secrets = append(secrets, secret)
+		cred, err = azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, secret,
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: custom})
+	case config.AzureAuthClientCertificate:
+		var data []byte
+		data, err = os.ReadFile(a.CertificateFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read certificate_file: %w", err)
+		}
+		password := string(a.CertificatePassword)
+		secrets = append(secrets, password)
+		certs, key, perr := azidentity.ParseCertificates(data, []byte(password))
+		if perr != nil {
+			return nil, nil, fmt.Errorf("certificate_file %s: %w", a.CertificateFile, redactError(perr, secrets))
+		}
+		cred, err = azidentity.NewClientCertificateCredential(a.TenantID, a.ClientID, certs, key,
+			&azidentity.ClientCertificateCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: custom, SendCertificateChain: true})
+	case config.AzureAuthManagedIdentity:
+		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts}
+		if a.ClientID != "" {
+			o.ID = azidentity.ClientID(a.ClientID)
+		}
+		cred, err = azidentity.NewManagedIdentityCredential(o)
+	case config.AzureAuthWorkloadIdentity:
+		cred, err = azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+			ClientOptions: opts, TenantID: a.TenantID, ClientID: a.ClientID, TokenFilePath: a.TokenFile,
+			DisableInstanceDiscovery: custom,
+		})
+	case config.AzureAuthCLI:
+		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: a.TenantID})
+	case config.AzureAuthDefault:
+		cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			ClientOptions: opts, TenantID: a.TenantID, DisableInstanceDiscovery: custom,
+		})
+	default:
+		return nil, nil, fmt.Errorf("unknown azure auth %q", a.Auth)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("azure %s credential: %w", a.Auth, redactError(err, secrets))
+	}
+	return cred, secrets, nil
+}
