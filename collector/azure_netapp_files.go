@@ -13,7 +13,7 @@ import (
 // anfMirrorStates and anfRelationshipStatuses are the values of the ANF
 // state sets, in exposition order.
 var (
-	anfMirrorStates        = []string{"Uninitialized", "Mirrored", "Broken"}
+	anfMirrorStates         = []string{"Uninitialized", "Mirrored", "Broken"}
 	anfRelationshipStatuses = []string{"Idle", "Transferring", "Failed", "Unknown"}
 )
 

@@ -88,7 +88,6 @@ func newDescs() descs {
 	return d
 }
 
-
 // errorMessageLimit is the longest backup_error_info message, in runes.
 const errorMessageLimit = 256
 
