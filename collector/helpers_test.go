@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"encoding/pem"
 	"fmt"
@@ -36,14 +37,19 @@ func newFixtureServer(t *testing.T, wantAuth string, routes map[string]string) *
 		fs.mu.Lock()
 		fs.requests = append(fs.requests, r.URL.RequestURI())
 		fs.mu.Unlock()
+		if serveEntra(w, r) {
+			return
+		}
 		if got := r.Header.Get("Authorization"); got != wantAuth {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, `{"type":"https://astra.netapp.io/problems/3","title":"Unauthorized","detail":"The supplied bearer token is invalid.","status":"401"}`)
 			return
 		}
 		key := r.URL.Path
-		if c := r.URL.Query().Get("continue"); c != "" {
-			key += "?continue=" + c
+		for _, page := range []string{"continue", "$skiptoken", "offset"} {
+			if c := r.URL.Query().Get(page); c != "" && c != "0" {
+				key += "?" + page + "=" + c
+			}
 		}
 		file, ok := routes[key]
 		if !ok {
@@ -61,7 +67,7 @@ func newFixtureServer(t *testing.T, wantAuth string, routes map[string]string) *
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
+		_, _ = w.Write(bytes.ReplaceAll(body, []byte("{{base}}"), []byte("https://"+r.Host)))
 	}))
 	t.Cleanup(fs.Close)
 	fs.CAFile = filepath.Join(t.TempDir(), "ca.pem")
@@ -70,6 +76,28 @@ func newFixtureServer(t *testing.T, wantAuth string, routes map[string]string) *
 		t.Fatal(err)
 	}
 	return fs
+}
+
+// fixtureARMToken is the access token the fixture server's Entra issues.
+const fixtureARMToken = "fixture-arm-token"
+
+// serveEntra answers the Microsoft Entra calls of azidentity's client
+// secret flow (OpenID configuration, token), so that ARM fixtures are
+// read through the real credential and pipeline.
+func serveEntra(w http.ResponseWriter, r *http.Request) bool {
+	base := "https://" + r.Host
+	tenant, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/v2.0/.well-known/openid-configuration"):
+		fmt.Fprintf(w, `{"token_endpoint":"%[1]s/%[2]s/oauth2/v2.0/token","authorization_endpoint":"%[1]s/%[2]s/oauth2/v2.0/authorize","issuer":"%[1]s/%[2]s/v2.0","jwks_uri":"%[1]s/%[2]s/discovery/v2.0/keys","response_types_supported":["code"],"subject_types_supported":["pairwise"],"id_token_signing_alg_values_supported":["RS256"]}`, base, tenant)
+	case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token"):
+		fmt.Fprintf(w, `{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":%q}`, fixtureARMToken)
+	default:
+		w.Header().Del("Content-Type")
+		return false
+	}
+	return true
 }
 
 // Requests returns the request URIs seen so far.

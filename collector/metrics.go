@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -167,7 +169,21 @@ func (d descs) emitResource(ch chan<- prometheus.Metric, provider, target string
 	}
 }
 
-func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+// unixSeconds is t in Unix seconds, correctly rounded: the float closest to
+// the exact decimal value, which is what "1.748802622123e+09" in an
+// exposition or a test parses to. float64(UnixNano)/1e9 rounds twice and
+// can be off by one unit in the last place.
+func unixSeconds(t time.Time) float64 {
+	sec, nsec := t.Unix(), t.Nanosecond()
+	if nsec == 0 {
+		return float64(sec)
+	}
+	v, err := strconv.ParseFloat(strconv.FormatInt(sec, 10)+"."+fmt.Sprintf("%09d", nsec), 64)
+	if err != nil {
+		return float64(t.UnixNano()) / 1e9
+	}
+	return v
+}
 
 func boolFloat(b bool) float64 {
 	if b {
