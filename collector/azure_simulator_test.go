@@ -2,7 +2,14 @@ package collector
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,4 +203,63 @@ func TestAzureSimulatorWrongSecret(t *testing.T) {
 	if strings.Contains(msg+out+logText.String(), wrong) {
 		t.Error("the client secret appears in the error, metrics or logs")
 	}
+}
+
+func TestAzureSimulatorClientCertificate(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSignedRSA(t)
+	certFile := filepath.Join(dir, "client.crt")
+	bundle := filepath.Join(dir, "client.pem")
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bundle, append(append([]byte{}, certPEM...), keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	az := simulator.GenerateAzure(azSub, 1, 2, 0, 0, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	az.Tenants = []simulator.AzureTenant{{ID: azTenant, Clients: []simulator.AzureClient{{ClientID: azClient, CertificateFile: certFile}}}}
+	caFile := filepath.Join(dir, "ca.pem")
+	sim, err := simulator.Start(simulator.Options{Scenario: &simulator.Scenario{Azure: az}, CAFile: caFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	cfg := strings.Replace(azureConfig(sim.URL(), caFile, "unused", "cache_ttl: 0",
+		"name: anf, type: azure_netapp_files, account: demo-account"),
+		"auth: client_secret", "auth: client_certificate", 1)
+	cfg = strings.Replace(cfg, `client_secret: "unused"`, "certificate_file: "+bundle, 1)
+	e := newTestExporter(t, cfg, Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if len(res.Resources) != 2 {
+		t.Errorf("found %d volumes, want 2", len(res.Resources))
+	}
+}
+
+// selfSignedRSA returns a fresh client certificate and its PKCS#8 key, in
+// PEM; generated per test so no key is ever committed.
+func selfSignedRSA(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "backup-exporter-test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
 }
