@@ -34,7 +34,15 @@ const (
 // volumes and servers PostgreSQL servers, with the test tenant and client.
 func startAzureSimulator(t testing.TB, pools, volumes, servers int) (*simulator.Server, string) {
 	t.Helper()
+	return startAzureSimulatorPaged(t, pools, volumes, servers, 0)
+}
+
+// startAzureSimulatorPaged is startAzureSimulator with ARM lists of
+// pageSize items (0: the simulator's default).
+func startAzureSimulatorPaged(t testing.TB, pools, volumes, servers, pageSize int) (*simulator.Server, string) {
+	t.Helper()
 	az := simulator.GenerateAzure(azSub, pools, volumes, servers, 4, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	az.PageSize = pageSize
 	az.Tenants = []simulator.AzureTenant{{ID: azTenant, Clients: []simulator.AzureClient{{ClientID: azClient, ClientSecret: azSecret}}}}
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	sim, err := simulator.Start(simulator.Options{Scenario: &simulator.Scenario{Azure: az}, CAFile: caFile})
