@@ -60,7 +60,7 @@ func TestANFGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newFixtureServer(t, "Bearer "+fixtureARMToken, map[string]string{
-				volume + "/latestBackupStatus/current": "azure_netapp_files/" + tc.status,
+				volume + "/latestBackupStatus/current":      "azure_netapp_files/" + tc.status,
 				anfAccount + "/backupVaults/vault1/backups": "azure_netapp_files/vault_backups.json",
 			})
 			e := newTestExporter(t, fixtureAzureConfig(srv, `name: anf, type: azure_netapp_files,
