@@ -10,7 +10,7 @@ LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Branch=$(BRANCH)
 BIN      := bin
 
-.PHONY: all build test fmt-check vet staticcheck unit bench demo clean
+.PHONY: all build test fmt-check vet staticcheck unit e2e bench demo clean
 
 all: build
 
@@ -34,6 +34,11 @@ staticcheck:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# End-to-end: simulator, exporter, real Prometheus with the shipped rules
+# and real Alertmanager (Debian packages). `unit` runs it too.
+e2e:
+	$(GO) test -count=1 -v -run TestE2E ./internal/e2e/
 
 # Benchmarks: Go benchmarks of the hot paths against the simulator.
 bench:

@@ -71,6 +71,7 @@ func Catalog() []MetricInfo {
 		MetricInfo{"backup_exporter_api_requests_total", "Upstream HTTP requests.", c, []string{"provider", "code"}},
 		MetricInfo{"backup_exporter_api_request_duration_seconds", "Upstream request latency (histogram).", h, []string{"provider"}},
 		MetricInfo{"backup_exporter_api_retries_total", "Upstream retries.", c, []string{"provider", "reason"}},
+		MetricInfo{"backup_exporter_azure_ratelimit_remaining_reads", "ARM read requests left in the current throttling window, as last seen.", g, []string{"subscription_id"}},
 		MetricInfo{"backup_exporter_cache_hits_total", "Collections answered from the cache.", c, []string{"target"}},
 		MetricInfo{"backup_exporter_cache_misses_total", "Collections not answered from the cache.", c, []string{"target"}},
 		MetricInfo{"backup_exporter_config_last_reload_successful", "1 when the last (re)load succeeded.", g, nil},

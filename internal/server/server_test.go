@@ -21,7 +21,18 @@ const token = "server-test-token-31"
 
 func newTestServer(t *testing.T) (*Server, *simulator.Server) {
 	t.Helper()
-	sc := &simulator.Scenario{Astra: simulator.GenerateAstra("acc", 2, 3, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))}
+	return newServer(t, 2, "cache_ttl: 0, scrape_timeout: 5s")
+}
+
+// newBenchServer serves 2 app targets of an account of 200 apps, cached.
+func newBenchServer(b *testing.B) (*Server, *simulator.Server) {
+	b.Helper()
+	return newServer(b, 200, "cache_ttl: 1h, scrape_timeout: 5s")
+}
+
+func newServer(t testing.TB, apps int, global string) (*Server, *simulator.Server) {
+	t.Helper()
+	sc := &simulator.Scenario{Astra: simulator.GenerateAstra("acc", apps, 3, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))}
 	sc.Astra.Token = token
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: ca})
@@ -30,13 +41,14 @@ func newTestServer(t *testing.T) (*Server, *simulator.Server) {
 	}
 	t.Cleanup(func() { _ = sim.Close() })
 	yml := fmt.Sprintf(`
-global: {cache_ttl: 0, scrape_timeout: 5s}
+global: {%s}
 credentials:
   - {name: astra, astra: {api_token: %q}, tls_config: {ca_file: %q}}
 targets:
   - {name: one, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000001}
   - {name: two, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000002}
-`, token, ca, sim.URL(), sim.URL())
+  - {name: all, type: astra, credential: astra, endpoint: %q, account_id: acc}
+`, global, token, ca, sim.URL(), sim.URL(), sim.URL())
 	cfg, err := config.Parse([]byte(yml), "test.yml")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,495 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+const rulesFile = "../deploy/prometheus/rules.yml"
+
+// ---------------------------------------------------------------------------
+// The metrics the exporter exposes.
+
+// captureRegisterer records the collectors that the exporter's constructors
+// register, so that the test reads their metric names from the code.
+type captureRegisterer struct{ collectors []prometheus.Collector }
+
+func (c *captureRegisterer) Register(col prometheus.Collector) error {
+	c.collectors = append(c.collectors, col)
+	return nil
+}
+
+func (c *captureRegisterer) MustRegister(cols ...prometheus.Collector) {
+	c.collectors = append(c.collectors, cols...)
+}
+
+func (c *captureRegisterer) Unregister(prometheus.Collector) bool { return false }
+
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// registeredMetrics returns the metrics that the exporter registers outside
+// the per-scrape collector (name → is a histogram), from the same
+// constructors that cmd/backup_exporter calls: collector.NewAPIMetrics,
+// collector.NewCacheMetrics, collector.NewBuildInfo and config.NewLive.
+func registeredMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	reg := &captureRegisterer{}
+	collector.NewAPIMetrics(reg)
+	collector.NewCacheMetrics(reg)
+	reg.MustRegister(collector.NewBuildInfo())
+	config.NewLive("unused.yml", nil, reg)
+
+	out := map[string]bool{}
+	for _, c := range reg.collectors {
+		histogram := false
+		switch c.(type) {
+		case *prometheus.HistogramVec, prometheus.Histogram:
+			histogram = true
+		}
+		ch := make(chan *prometheus.Desc)
+		go func() { c.Describe(ch); close(ch) }()
+		for d := range ch {
+			m := fqName.FindStringSubmatch(d.String())
+			if m == nil {
+				t.Fatalf("cannot read a metric name from %s", d)
+			}
+			out[m[1]] = histogram
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no registered metric found")
+	}
+	return out
+}
+
+// allowedMetrics is every metric name a dashboard or rule may use:
+// collector.Catalog(), the metrics registered by the exporter's
+// constructors (see registeredMetrics: today that adds
+// backup_exporter_azure_ratelimit_remaining_reads, which Catalog() lacks),
+// the _bucket/_sum/_count series of their histograms, the recording rules
+// of rules.yml, and Prometheus's own `up`.
+func allowedMetrics(t *testing.T) map[string]string {
+	t.Helper()
+	allowed := map[string]string{"up": "Prometheus scrape health"}
+	histograms := map[string]bool{}
+	for _, m := range collector.Catalog() {
+		allowed[m.Name] = "collector.Catalog()"
+		// prometheus.ValueType has no histogram: Catalog() lists its
+		// histogram as UntypedValue.
+		if m.Type == prometheus.UntypedValue {
+			histograms[m.Name] = true
+		}
+	}
+	for name, histogram := range registeredMetrics(t) {
+		if _, ok := allowed[name]; !ok {
+			allowed[name] = "registered by the exporter (missing from collector.Catalog())"
+		}
+		if histogram {
+			histograms[name] = true
+		}
+	}
+	for name := range histograms {
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			allowed[name+suffix] = "series of histogram " + name
+		}
+	}
+	for _, r := range loadRules(t).all() {
+		if r.Record != "" {
+			allowed[r.Record] = "recording rule"
+		}
+	}
+	return allowed
+}
+
+// TestCatalogListsRegisteredMetrics reports metrics that the exporter
+// registers but collector.Catalog() does not list. It only logs them: the
+// dashboards may use them all the same (allowedMetrics).
+func TestCatalogListsRegisteredMetrics(t *testing.T) {
+	catalog := map[string]bool{}
+	for _, m := range collector.Catalog() {
+		catalog[m.Name] = true
+	}
+	var missing []string
+	for name := range registeredMetrics(t) {
+		if !catalog[name] {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	for _, name := range missing {
+		t.Logf("registered but not in collector.Catalog(): %s", name)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// PromQL.
+
+var (
+	// Grafana's interval variables, replaced by a valid duration or number.
+	grafanaIntervals = regexp.MustCompile(`\$\{?(__rate_interval|__interval_ms|__interval|__range_ms|__range_s|__range)\}?`)
+	// Any other variable: $name, ${name}, ${name:format}, [[name]].
+	grafanaVariable = regexp.MustCompile(`\$\{[A-Za-z0-9_]+(?::[A-Za-z0-9_]+)?\}|\$[A-Za-z_][A-Za-z0-9_]*|\[\[[A-Za-z0-9_]+\]\]`)
+)
+
+// substitute replaces Grafana's variables with placeholders that PromQL
+// accepts where those variables may stand.
+func substitute(expr string) string {
+	expr = grafanaIntervals.ReplaceAllStringFunc(expr, func(v string) string {
+		switch strings.Trim(v, "${}") {
+		case "__interval_ms", "__range_ms":
+			return "300000"
+		case "__range_s":
+			return "300"
+		default:
+			return "5m"
+		}
+	})
+	return grafanaVariable.ReplaceAllString(expr, "placeholder")
+}
+
+// metricNames parses expr and returns the metric names of its selectors.
+func metricNames(expr string) ([]string, error) {
+	parsed, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	var inspectErr error
+	parser.Inspect(parsed, func(node parser.Node, _ []parser.Node) error {
+		vs, ok := node.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		name := vs.Name
+		if name == "" {
+			for _, m := range vs.LabelMatchers {
+				if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
+					name = m.Value
+				}
+			}
+		}
+		if name == "" {
+			inspectErr = fmt.Errorf("selector %s names no metric", vs)
+			return inspectErr
+		}
+		names = append(names, name)
+		return nil
+	})
+	return names, inspectErr
+}
+
+// checkExpr parses expr (after Grafana substitution) and checks its metrics.
+func checkExpr(t *testing.T, where, expr string, allowed map[string]string) {
+	t.Helper()
+	names, err := metricNames(substitute(expr))
+	if err != nil {
+		t.Errorf("%s: %q does not parse: %v", where, expr, err)
+		return
+	}
+	if len(names) == 0 && !strings.Contains(expr, "vector(") && !strings.Contains(expr, "time()") {
+		t.Errorf("%s: %q names no metric", where, expr)
+	}
+	for _, n := range names {
+		if _, ok := allowed[n]; !ok {
+			t.Errorf("%s: %q uses %s, which the exporter does not expose (not in collector.Catalog(), its registrations or rules.yml)", where, expr, n)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// rules.yml.
+
+type rule struct {
+	Record      string            `yaml:"record"`
+	Alert       string            `yaml:"alert"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []rule `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+func (f ruleFile) all() []rule {
+	var out []rule
+	for _, g := range f.Groups {
+		out = append(out, g.Rules...)
+	}
+	return out
+}
+
+func loadRules(t *testing.T) ruleFile {
+	t.Helper()
+	data, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f ruleFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		t.Fatalf("%s: %v", rulesFile, err)
+	}
+	return f
+}
+
+func TestRulesUseExposedMetrics(t *testing.T) {
+	allowed := allowedMetrics(t)
+	f := loadRules(t)
+	var groups []string
+	for _, g := range f.Groups {
+		groups = append(groups, g.Name)
+		for _, r := range g.Rules {
+			name := r.Record + r.Alert
+			if name == "" || strings.TrimSpace(r.Expr) == "" {
+				t.Errorf("group %s: rule without name or expression", g.Name)
+				continue
+			}
+			checkExpr(t, g.Name+"/"+name, r.Expr, allowed)
+		}
+	}
+	for _, want := range []string{"backup_exporter.rules", "backup_exporter.alerts"} {
+		if !slices.Contains(groups, want) {
+			t.Errorf("rules.yml has no group %s (has %v)", want, groups)
+		}
+	}
+}
+
+func TestAlertsAreDocumented(t *testing.T) {
+	runbook, err := os.ReadFile("../deploy/prometheus/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"BackupUnhealthy", "BackupFailed", "BackupStale", "BackupStuck", "BackupUnprotected",
+		"BackupMirrorBroken", "BackupExporterTargetDown", "BackupExporterDown", "BackupExporterThrottled"}
+	seen := map[string]bool{}
+	for _, r := range loadRules(t).all() {
+		if r.Alert == "" {
+			continue
+		}
+		seen[r.Alert] = true
+		if s := r.Labels["severity"]; s != "critical" && s != "warning" {
+			t.Errorf("%s: severity %q, want critical or warning", r.Alert, s)
+		}
+		if r.For == "" {
+			t.Errorf("%s: no for: duration", r.Alert)
+		}
+		for _, a := range []string{"summary", "description"} {
+			if r.Annotations[a] == "" {
+				t.Errorf("%s: no %s annotation", r.Alert, a)
+			}
+		}
+		url := "https://github.com/backup-exporter/backup_exporter/blob/main/deploy/prometheus/runbook.md#" + strings.ToLower(r.Alert)
+		if r.Annotations["runbook_url"] != url {
+			t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], url)
+		}
+		if !regexp.MustCompile(`(?m)^## ` + r.Alert + `\s*$`).Match(runbook) {
+			t.Errorf("runbook.md has no section \"## %s\"", r.Alert)
+		}
+	}
+	for _, a := range want {
+		if !seen[a] {
+			t.Errorf("rules.yml has no alert %s", a)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Dashboards.
+
+type panel struct {
+	ID          int             `json:"id"`
+	Type        string          `json:"type"`
+	Title       string          `json:"title"`
+	Datasource  json.RawMessage `json:"datasource"`
+	FieldConfig *struct {
+		Defaults map[string]any `json:"defaults"`
+	} `json:"fieldConfig"`
+	Targets []struct {
+		Expr  string `json:"expr"`
+		RefID string `json:"refId"`
+	} `json:"targets"`
+	Panels []panel `json:"panels"`
+}
+
+type dashboard struct {
+	UID           string  `json:"uid"`
+	Title         string  `json:"title"`
+	SchemaVersion int     `json:"schemaVersion"`
+	Panels        []panel `json:"panels"`
+	Templating    struct {
+		List []struct {
+			Name  string          `json:"name"`
+			Type  string          `json:"type"`
+			Query json.RawMessage `json:"query"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+// Panels that show no numbers, so need no unit.
+var unitless = map[string]bool{"row": true, "text": true, "news": true, "dashlist": true, "alertlist": true}
+
+var labelValues = regexp.MustCompile(`^\s*label_values\((.*),\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$`)
+
+func dashboardFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no dashboard found")
+	}
+	return files
+}
+
+func TestDashboards(t *testing.T) {
+	allowed := allowedMetrics(t)
+	uids := map[string]string{}
+	for _, file := range dashboardFiles(t) {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d dashboard
+			if err := json.Unmarshal(data, &d); err != nil {
+				t.Fatalf("invalid JSON: %v", err)
+			}
+			if d.Title == "" || d.UID == "" {
+				t.Errorf("title %q, uid %q: both are needed", d.Title, d.UID)
+			}
+			if other, ok := uids[d.UID]; ok {
+				t.Errorf("uid %q also used by %s", d.UID, other)
+			}
+			uids[d.UID] = file
+			if d.SchemaVersion < 39 {
+				t.Errorf("schemaVersion %d, want >= 39", d.SchemaVersion)
+			}
+			checkVariables(t, d, allowed)
+
+			exprs := 0
+			var walk func(ps []panel)
+			walk = func(ps []panel) {
+				for _, p := range ps {
+					walk(p.Panels)
+					where := fmt.Sprintf("panel %d %q", p.ID, p.Title)
+					if unitless[p.Type] {
+						continue
+					}
+					if p.FieldConfig == nil || p.FieldConfig.Defaults["unit"] == nil || p.FieldConfig.Defaults["unit"] == "" {
+						t.Errorf("%s: no fieldConfig.defaults.unit", where)
+					}
+					var ds struct{ Type, UID string }
+					if err := json.Unmarshal(p.Datasource, &ds); err != nil || ds.Type != "prometheus" || ds.UID != "${datasource}" {
+						t.Errorf("%s: datasource %s, want the $datasource variable", where, p.Datasource)
+					}
+					if len(p.Targets) == 0 {
+						t.Errorf("%s: no query", where)
+					}
+					for _, tg := range p.Targets {
+						exprs++
+						checkExpr(t, where+" query "+tg.RefID, tg.Expr, allowed)
+					}
+				}
+			}
+			walk(d.Panels)
+			if exprs == 0 {
+				t.Error("no PromQL expression")
+			}
+		})
+	}
+}
+
+func checkVariables(t *testing.T, d dashboard, allowed map[string]string) {
+	t.Helper()
+	vars := map[string]bool{}
+	for _, v := range d.Templating.List {
+		vars[v.Name] = true
+		var query string
+		if err := json.Unmarshal(v.Query, &query); err != nil {
+			var q struct{ Query string }
+			if err := json.Unmarshal(v.Query, &q); err != nil {
+				t.Errorf("variable %s: unreadable query %s", v.Name, v.Query)
+				continue
+			}
+			query = q.Query
+		}
+		switch v.Type {
+		case "datasource":
+			if v.Name == "datasource" && query != "prometheus" {
+				t.Errorf("variable datasource: query %q, want prometheus", query)
+			}
+		case "query":
+			m := labelValues.FindStringSubmatch(query)
+			if m == nil {
+				checkExpr(t, "variable "+v.Name, query, allowed)
+				continue
+			}
+			checkExpr(t, "variable "+v.Name, m[1], allowed)
+		}
+		if v.Name == "datasource" && v.Type != "datasource" {
+			t.Errorf("variable datasource has type %q, want datasource", v.Type)
+		}
+	}
+	for _, want := range []string{"datasource", "provider", "target", "resource_name"} {
+		if !vars[want] {
+			t.Errorf("no templating variable %q", want)
+		}
+	}
+}
+
+func TestSubstitute(t *testing.T) {
+	for in, want := range map[string]string{
+		`rate(x{a=~"$provider"}[$__rate_interval])`:      `rate(x{a=~"placeholder"}[5m])`,
+		`rate(x{a=~"${target}"}[${__interval}])`:         `rate(x{a=~"placeholder"}[5m])`,
+		`x{a=~"${target:regex}",b="[[v]]"} / $__range_s`: `x{a=~"placeholder",b="placeholder"} / 300`,
+		`increase(x[$__range])`:                          `increase(x[5m])`,
+	} {
+		if got := substitute(in); got != want {
+			t.Errorf("substitute(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckExprRejectsUnknownMetrics(t *testing.T) {
+	allowed := map[string]string{"backup_healthy": ""}
+	for expr, ok := range map[string]bool{
+		`backup_healthy == 0`:         true,
+		`backup_helthy == 0`:          false,
+		`{__name__="backup_healthy"}`: true,
+		`{__name__=~"backup_.*"}`:     false,
+		`sum(rate(backup_healthy[5m]`: false,
+		`sum by (x) (backup_healthy)`: true,
+	} {
+		names, err := metricNames(expr)
+		good := err == nil
+		for _, n := range names {
+			if _, known := allowed[n]; !known {
+				good = false
+			}
+		}
+		if good != ok {
+			t.Errorf("%q: accepted %v, want %v (names %v, err %v)", expr, good, ok, names, err)
+		}
+	}
+}

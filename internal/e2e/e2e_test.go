@@ -1,0 +1,479 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+)
+
+// The Debian packages' binaries; .ci/run installs them.
+const (
+	prometheusBin   = "prometheus"
+	promtoolBin     = "promtool"
+	alertmanagerBin = "prometheus-alertmanager"
+)
+
+// tool finds a binary, skipping the test when it is missing, except in CI
+// (CI=true), where a missing tool is a failure, never a silent skip.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found: .ci/run installs it (apt-get install prometheus prometheus-alertmanager)", name)
+	}
+	t.Skipf("%s not found (apt-get install prometheus prometheus-alertmanager); CI runs this test", name)
+	return ""
+}
+
+// repoRoot is the module root, two levels up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs a process until the test ends; its output goes to a log file
+// shown when the test fails.
+func start(t *testing.T, dir, name string, args ...string) {
+	t.Helper()
+	logPath := filepath.Join(dir, filepath.Base(name)+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("--- %s log ---\n%s", filepath.Base(name), tail(string(b), 4000))
+		}
+	})
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, ok func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		done, state := ok()
+		if done {
+			return
+		}
+		last = state
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %v; last seen: %s", what, timeout, last)
+}
+
+func httpGet(u string) ([]byte, int, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return b, resp.StatusCode, err
+}
+
+// scenario is the simulator's data, relative to now, so that freshness is
+// deterministic: one Astra app for each condition an alert watches, and an
+// ANF account whose generated volumes include a broken mirror.
+func scenario(now time.Time) *simulator.Scenario {
+	ts := func(ago time.Duration) string { return now.Add(-ago).UTC().Format(time.RFC3339) }
+	ok := func(id string, ago time.Duration) simulator.AstraBackup {
+		return simulator.AstraBackup{ID: id, Name: "daily-" + id, State: "completed", HookState: "success",
+			CreationTimestamp: ts(ago), BackupCreationTimestamp: ts(ago - 10*time.Minute)}
+	}
+	failed := func(id string, ago time.Duration) simulator.AstraBackup {
+		return simulator.AstraBackup{ID: id, Name: "daily-" + id, State: "failed", HookState: "success",
+			StateUnready: []string{"Volume snapshot timed out"}, CreationTimestamp: ts(ago)}
+	}
+	astra := &simulator.AstraScenario{
+		Token: "e2e-astra-token",
+		Accounts: []simulator.AstraAccount{{ID: "e2e", Apps: []simulator.AstraApp{
+			{ID: "app-healthy", Name: "healthy", Backups: []simulator.AstraBackup{ok("h1", 26*time.Hour), ok("h2", 2*time.Hour)}},
+			{ID: "app-failed", Name: "failed", Backups: []simulator.AstraBackup{ok("f1", 26*time.Hour), failed("f2", time.Hour)}},
+			{ID: "app-stale", Name: "stale", Backups: []simulator.AstraBackup{ok("s1", 50*time.Hour)}},
+			{ID: "app-never", Name: "never", Backups: []simulator.AstraBackup{failed("n1", 3*time.Hour)}},
+			{ID: "app-hooks", Name: "hooks", Backups: []simulator.AstraBackup{{ID: "k1", Name: "daily-k1", State: "completed",
+				HookState: "failed", HookStateDetails: []simulator.AstraHookDetail{{Title: "Hook failed", Detail: "pre-snapshot hook exited 1"}},
+				CreationTimestamp: ts(3 * time.Hour), BackupCreationTimestamp: ts(170 * time.Minute)}}},
+			{ID: "app-running", Name: "running", Backups: []simulator.AstraBackup{ok("r1", 20*time.Hour),
+				{ID: "r2", Name: "daily-r2", State: "running", CreationTimestamp: ts(30 * time.Minute),
+					TotalBytes: ptr[int64](1 << 30), BytesDone: ptr[int64](1 << 28), PercentDone: ptr(25.0)}}},
+			{ID: "app-unprotected", Name: "unprotected"},
+		}}},
+	}
+	az := simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, 1, 8, 0, 0, now)
+	az.Tenants = []simulator.AzureTenant{{ID: simulator.DefaultAzureTenantID,
+		Clients: []simulator.AzureClient{{ClientID: simulator.DefaultAzureClientID, ClientSecret: simulator.DefaultAzureClientSecret}}}}
+	return &simulator.Scenario{Astra: astra, Azure: az}
+}
+
+const exporterConfig = `global:
+  scrape_timeout: 20s
+  cache_ttl: 5s
+credentials:
+  - name: astra
+    astra: {api_token: e2e-astra-token}
+    tls_config: {ca_file: ca.pem}
+  - name: azure
+    azure:
+      auth: client_secret
+      tenant_id: %[2]s
+      client_id: %[3]s
+      client_secret: %[4]s
+      cloud: custom
+      authority_host: %[1]s
+      resource_manager_endpoint: %[1]s
+    tls_config: {ca_file: ca.pem}
+targets:
+  - {name: astra-e2e, type: astra, credential: astra, endpoint: %[1]q, account_id: e2e}
+  - {name: astra-broken, type: astra, credential: astra, endpoint: %[1]q, account_id: no-such-account}
+  - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account}
+`
+
+// TestE2E runs the simulator, the exporter binary, a real Prometheus with
+// the shipped rules and a real Alertmanager, and checks what an operator
+// would see: every dashboard query has data, the right alerts fire and
+// reach Alertmanager, healthy resources raise none, and /metrics passes
+// promtool's lint.
+func TestE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	prometheus := tool(t, prometheusBin)
+	promtool := tool(t, promtoolBin)
+	alertmanager := tool(t, alertmanagerBin)
+	root := repoRoot(t)
+	dir := t.TempDir()
+
+	sim, err := simulator.Start(simulator.Options{Scenario: scenario(time.Now()), CAFile: filepath.Join(dir, "ca.pem")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	// One throttled answer, so that the retry panels and series exist.
+	if err := sim.AddFault(simulator.Fault{API: "astra", Path: "app-healthy", Status: 429, RetryAfter: "0", Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	exporterBin := filepath.Join(dir, "backup_exporter")
+	build := exec.Command("go", "build", "-o", exporterBin, "./cmd/backup_exporter")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cfg := fmt.Sprintf(exporterConfig, sim.URL(), simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID,
+		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID)
+	writeFile(t, filepath.Join(dir, "backup_exporter.yml"), cfg)
+	exporterAddr := freePort(t)
+	start(t, dir, exporterBin, "--config.file=backup_exporter.yml", "--web.listen-address="+exporterAddr)
+
+	amAddr := freePort(t)
+	writeFile(t, filepath.Join(dir, "alertmanager.yml"), "route: {receiver: blackhole}\nreceivers: [{name: blackhole}]\n")
+	start(t, dir, alertmanager, "--config.file=alertmanager.yml", "--storage.path="+filepath.Join(dir, "am"),
+		"--web.listen-address="+amAddr, "--cluster.listen-address=")
+
+	writeFile(t, filepath.Join(dir, "rules.yml"), rulesWithoutFor(t, filepath.Join(root, "deploy/prometheus/rules.yml")))
+	promAddr := freePort(t)
+	writeFile(t, filepath.Join(dir, "prometheus.yml"), fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [rules.yml]
+alerting:
+  alertmanagers: [{static_configs: [{targets: [%q]}]}]
+scrape_configs:
+  - job_name: backup_exporter
+    static_configs: [{targets: [%q]}]
+`, amAddr, exporterAddr))
+	start(t, dir, prometheus, "--config.file=prometheus.yml", "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		"--web.listen-address="+promAddr)
+
+	promURL := "http://" + promAddr
+	waitFor(t, "Prometheus scrapes the exporter", 60*time.Second, func() (bool, string) {
+		v, err := query(promURL, `up{job="backup_exporter"} == 1 and on() count(backup_healthy) > 5`)
+		return err == nil && len(v) == 1, fmt.Sprint(v, err)
+	})
+
+	t.Run("promtool check metrics", func(t *testing.T) {
+		body, _, err := httpGet("http://" + exporterAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(body)
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("alerts", func(t *testing.T) {
+		want := map[string][]string{ // alertname → resource names (or targets) it must name
+			"BackupFailed":             {"failed", "never"},
+			"BackupUnhealthy":          {"hooks"},
+			"BackupStale":              {"stale", "never"},
+			"BackupUnprotected":        {"unprotected", "vol-008"},
+			"BackupMirrorBroken":       {"vol-007"},
+			"BackupExporterTargetDown": {"astra-broken"},
+		}
+		healthy := []string{"healthy", "running", "vol-001"}
+		amURL := "http://" + amAddr
+		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
+			got, err := amAlerts(amURL)
+			if err != nil {
+				return false, err.Error()
+			}
+			for name, subjects := range want {
+				for _, s := range subjects {
+					if !got[name][s] {
+						return false, fmt.Sprintf("%s for %s not in Alertmanager; have %v", name, s, got)
+					}
+				}
+			}
+			return true, ""
+		})
+		got, err := amAlerts(amURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, subjects := range got {
+			for _, h := range healthy {
+				if subjects[h] {
+					t.Errorf("%s fires for healthy resource %s", name, h)
+				}
+			}
+		}
+		firing, err := query(promURL, `ALERTS{alertstate="firing"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d alerts firing in Prometheus", len(firing))
+	})
+
+	t.Run("every dashboard query returns data", func(t *testing.T) {
+		exprs := dashboardExprs(t, filepath.Join(root, "dashboards"))
+		if len(exprs) < 10 {
+			t.Fatalf("only %d dashboard queries found", len(exprs))
+		}
+		for _, e := range exprs {
+			var res []json.RawMessage
+			var err error
+			waitFor(t, "data for "+e.panel, 30*time.Second, func() (bool, string) {
+				res, err = query(promURL, e.expr)
+				return err == nil && len(res) > 0, fmt.Sprintf("%s: %v", e.expr, err)
+			})
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rulesWithoutFor returns the shipped rules with every `for` removed, so
+// that the test sees alerts fire at the first evaluation; the `for`
+// durations themselves are covered by promtool test rules.
+func rulesWithoutFor(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct {
+			Name  string           `yaml:"name"`
+			Rules []map[string]any `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range doc.Groups {
+		for _, r := range g.Rules {
+			delete(r, "for")
+		}
+	}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// query runs an instant query and returns its result vector.
+func query(promURL, expr string) ([]json.RawMessage, error) {
+	body, code, err := httpGet(promURL + "/api/v1/query?query=" + url.QueryEscape(expr))
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("status %d: %s", code, body)
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s", r.Error)
+	}
+	if r.Data.ResultType == "scalar" {
+		return []json.RawMessage{r.Data.Result}, nil
+	}
+	var v []json.RawMessage
+	if err := json.Unmarshal(r.Data.Result, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// amAlerts returns, per alert name, the resource names and targets of the
+// alerts Alertmanager holds.
+func amAlerts(amURL string) (map[string]map[string]bool, error) {
+	body, code, err := httpGet(amURL + "/api/v2/alerts")
+	if err != nil {
+		return nil, err
+	}
+	var alerts []struct {
+		Labels map[string]string `json:"labels"`
+	}
+	if err := json.Unmarshal(body, &alerts); err != nil {
+		return nil, fmt.Errorf("status %d: %s", code, body)
+	}
+	out := map[string]map[string]bool{}
+	for _, a := range alerts {
+		name := a.Labels["alertname"]
+		if out[name] == nil {
+			out[name] = map[string]bool{}
+		}
+		for _, l := range []string{"resource_name", "target"} {
+			if v := a.Labels[l]; v != "" {
+				out[name][v] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+type dashboardExpr struct{ panel, expr string }
+
+// grafanaVars are the dashboards' variables and Grafana's built-ins,
+// replaced as Grafana would with "All" selected.
+var grafanaVars = regexp.MustCompile(`\$\{?(__rate_interval|__interval|__range|provider|target|resource_name|datasource)(:[a-z]+)?\}?`)
+
+// dashboardExprs returns every PromQL expression of every dashboard panel.
+func dashboardExprs(t *testing.T, dir string) []dashboardExpr {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards in %s: %v", dir, err)
+	}
+	var out []dashboardExpr
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			Panels []json.RawMessage `json:"panels"`
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, panelExprs(t, filepath.Base(f), d.Panels)...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].panel < out[j].panel })
+	return out
+}
+
+func panelExprs(t *testing.T, file string, panels []json.RawMessage) []dashboardExpr {
+	var out []dashboardExpr
+	for _, raw := range panels {
+		var p struct {
+			Title   string            `json:"title"`
+			Panels  []json.RawMessage `json:"panels"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		out = append(out, panelExprs(t, file, p.Panels)...)
+		for _, target := range p.Targets {
+			if target.Expr == "" {
+				continue
+			}
+			expr := grafanaVars.ReplaceAllStringFunc(target.Expr, func(m string) string {
+				switch {
+				case strings.Contains(m, "rate_interval"), strings.Contains(m, "__interval"):
+					return "1m"
+				case strings.Contains(m, "__range"):
+					return "1h"
+				default:
+					return ".*"
+				}
+			})
+			out = append(out, dashboardExpr{panel: file + ": " + p.Title, expr: expr})
+		}
+	}
+	return out
+}
