@@ -324,14 +324,11 @@ func TestAstraWrongTokenMarksTargetDownAndHidesToken(t *testing.T) {
 		t.Errorf("target_up = %v, want 0", up)
 	}
 	out := scrapeText(t, e, "backup_exporter_target_up", "backup_healthy")
-	var logText strings.Builder
-	for _, entry := range logs.All() {
-		fmt.Fprintln(&logText, entry.Message, entry.ContextMap())
+	logged := logText(logs)
+	if !strings.Contains(logged, "401") {
+		t.Errorf("log does not say why: %s", logged)
 	}
-	if !strings.Contains(logText.String(), "401") {
-		t.Errorf("log does not say why: %s", logText.String())
-	}
-	for where, text := range map[string]string{"metrics": out, "logs": logText.String()} {
+	for where, text := range map[string]string{"metrics": out, "logs": logged} {
 		if strings.Contains(text, astraToken) {
 			t.Errorf("token appears in %s", where)
 		}

@@ -145,22 +145,7 @@ func TestAzureSimulatorThrottledThenSuccess(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	e := newTestExporter(t, azureConfig(sim.URL(), ca, azSecret, "cache_ttl: 0",
 		"name: anf, type: azure_netapp_files, account: demo-account, pool: pool-01, volume: vol-001"), Options{APIMetrics: NewAPIMetrics(reg)})
-	start := time.Now()
-	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err != nil {
-		t.Fatalf("not retried: %v", res.Err)
-	}
-	if elapsed := time.Since(start); elapsed < time.Second {
-		t.Errorf("answered after %v: Retry-After 1 not respected", elapsed)
-	}
-	want := `
-# HELP backup_exporter_api_retries_total Upstream requests retried, by reason (throttled, server_error, network).
-# TYPE backup_exporter_api_retries_total counter
-backup_exporter_api_retries_total{provider="azure_netapp_files",reason="throttled"} 1
-`
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "backup_exporter_api_retries_total"); err != nil {
-		t.Error(err)
-	}
+	assertThrottledOnceThenServed(t, e, reg, "azure_netapp_files")
 }
 
 func TestAzureSimulatorRetryAfterBeyondDeadlineFailsFast(t *testing.T) {
@@ -204,11 +189,8 @@ func TestAzureSimulatorWrongSecret(t *testing.T) {
 	if !strings.Contains(out, `backup_exporter_target_up{provider="azure_netapp_files",target="anf"} 0`) {
 		t.Errorf("target not down:\n%s", out)
 	}
-	var logText strings.Builder
-	for _, entry := range logs.All() {
-		fmt.Fprintln(&logText, entry.Message, entry.ContextMap())
-	}
-	if strings.Contains(msg+out+logText.String(), wrong) {
+	logged := logText(logs)
+	if strings.Contains(msg+out+logged, wrong) {
 		t.Error("the client secret appears in the error, metrics or logs")
 	}
 }

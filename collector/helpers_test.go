@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
+	"go.uber.org/zap/zaptest/observer"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -205,4 +207,38 @@ func targetUp(t *testing.T, e *Exporter) map[string]float64 {
 		}
 	}
 	return up
+}
+
+// logText renders observed log entries as text, for checks of what was,
+// and what must never be, logged.
+func logText(logs *observer.ObservedLogs) string {
+	var b strings.Builder
+	for _, entry := range logs.All() {
+		fmt.Fprintln(&b, entry.Message, entry.ContextMap())
+	}
+	return b.String()
+}
+
+// assertThrottledOnceThenServed collects e's only target, whose upstream
+// answers one 429 with Retry-After: 1 and then succeeds: the target is up,
+// the answer came after the Retry-After, and exactly one throttled retry
+// of provider was counted in reg.
+func assertThrottledOnceThenServed(t *testing.T, e *Exporter, reg *prometheus.Registry, provider string) {
+	t.Helper()
+	start := time.Now()
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err != nil {
+		t.Fatalf("not retried: %v", res.Err)
+	}
+	if elapsed := time.Since(start); elapsed < time.Second {
+		t.Errorf("answered after %v: Retry-After 1 not respected", elapsed)
+	}
+	want := `
+# HELP backup_exporter_api_retries_total Upstream requests retried, by reason (throttled, server_error, network).
+# TYPE backup_exporter_api_retries_total counter
+backup_exporter_api_retries_total{provider="` + provider + `",reason="throttled"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "backup_exporter_api_retries_total"); err != nil {
+		t.Error(err)
+	}
 }
