@@ -26,6 +26,7 @@ func run() int {
 	scenarioFile := app.Flag("scenario", "Scenario YAML file (data and faults).").String()
 	certFile := app.Flag("tls.cert-file", "PEM certificate to serve; default a generated self-signed one.").String()
 	keyFile := app.Flag("tls.key-file", "PEM key of --tls.cert-file.").String()
+	keepTimes := app.Flag("keep-times", "Serve the scenario's timestamps as written, instead of moving them by (now - the scenario's now:).").Bool()
 	caFile := app.Flag("ca-file", "Where to write the PEM of the served certificate, for clients to trust.").String()
 	genApps := app.Flag("generate.apps", "Generate this many Astra apps (0: none).").Default("0").Int()
 	genBackups := app.Flag("generate.backups-per-app", "Daily backups per generated app.").Default("30").Int()
@@ -55,6 +56,14 @@ func run() int {
 		if sc, err = simulator.LoadScenario(*scenarioFile); err != nil {
 			log.Error("loading scenario", zap.Error(err))
 			return 1
+		}
+		if sc.Now != "" && !*keepTimes {
+			written, err := time.Parse(time.RFC3339, sc.Now)
+			if err != nil {
+				log.Error("loading scenario", zap.String("file", *scenarioFile), zap.Error(fmt.Errorf("now: %w", err)))
+				return 1
+			}
+			sc.Rebase(time.Since(written))
 		}
 	}
 	if *genApps > 0 {

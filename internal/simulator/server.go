@@ -55,6 +55,10 @@ type Options struct {
 // Scenario is the YAML file given to the simulator. Unknown keys are
 // errors. Each API adds one field.
 type Scenario struct {
+	// Now is the time the scenario's timestamps were written for (RFC
+	// 3339). The simulator command rebases them to the real now (see
+	// Rebase), so that ages stay as written; empty keeps them as they are.
+	Now    string          `yaml:"now"`
 	Faults []Fault         `yaml:"faults"`
 	Astra  *AstraScenario  `yaml:"astra"`
 	Huawei *HuaweiScenario `yaml:"huawei"`

@@ -443,3 +443,32 @@ func TestGenerateAstra(t *testing.T) {
 		t.Errorf("states %v, hook failed %d", states, hookFailed)
 	}
 }
+
+func TestScenarioRebase(t *testing.T) {
+	sc, err := ParseScenario(strings.NewReader(`
+astra:
+  accounts:
+    - id: a
+      apps:
+        - id: app
+          backups:
+            - {id: b, state: completed, creation_timestamp: "2026-11-24T01:00:00Z", backup_creation_timestamp: "2026-11-24T01:10:00Z"}
+huawei:
+  projects:
+    - id: p
+      backups:
+        - {id: c, created_at: "2026-11-24T01:00:00.000000", protected_at: "2026-11-24T01:05:00.000000"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Rebase(25 * time.Hour)
+	b := sc.Astra.Accounts[0].Apps[0].Backups[0]
+	if b.CreationTimestamp != "2026-11-25T02:00:00Z" || b.BackupCreationTimestamp != "2026-11-25T02:10:00Z" {
+		t.Errorf("astra times = %q, %q", b.CreationTimestamp, b.BackupCreationTimestamp)
+	}
+	c := sc.Huawei.Projects[0].Backups[0]
+	if c.CreatedAt != "2026-11-25T02:00:00.000000" || c.ProtectedAt == nil || *c.ProtectedAt != "2026-11-25T02:05:00.000000" {
+		t.Errorf("huawei times = %q, %v", c.CreatedAt, c.ProtectedAt)
+	}
+}
