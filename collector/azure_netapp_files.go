@@ -117,12 +117,11 @@ func (p *anfProvider) volumes(ctx context.Context) ([]anfVolume, error) {
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return err
 			}
-			backup := v.Properties.DataProtection.Backup
 			volumes = append(volumes, anfVolume{
 				id:         v.ID,
 				name:       lastSegment(v.Name),
 				pool:       pool,
-				configured: len(backup) > 0 && string(backup) != "null",
+				configured: backupConfigured(v.Properties.DataProtection.Backup),
 			})
 			return nil
 		})
@@ -131,6 +130,22 @@ func (p *anfProvider) volumes(ctx context.Context) ([]anfVolume, error) {
 		}
 	}
 	return volumes, nil
+}
+
+// backupConfigured reads a volume's properties.dataProtection.backup:
+// present (and, in API versions that have the flag, backupEnabled not
+// false) means backup is configured.
+func backupConfigured(raw json.RawMessage) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return false
+	}
+	var b struct {
+		BackupEnabled *bool `json:"backupEnabled"`
+	}
+	if json.Unmarshal(raw, &b) != nil {
+		return false
+	}
+	return b.BackupEnabled == nil || *b.BackupEnabled
 }
 
 // vaultBackups lists the backups of the target's vault, or of every vault

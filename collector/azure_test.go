@@ -109,3 +109,18 @@ func TestPGGolden(t *testing.T) {
 		})
 	}
 }
+
+func TestBackupConfigured(t *testing.T) {
+	for raw, want := range map[string]bool{
+		``:     false,
+		`null`: false,
+		`{"backupPolicyId":"/subscriptions/x/policies/daily","policyEnforced":true,"backupVaultId":"/v"}`: true,
+		`{"backupEnabled":true}`:  true,
+		`{"backupEnabled":false}`: false,
+		`{}`:                      true,
+	} {
+		if got := backupConfigured([]byte(raw)); got != want {
+			t.Errorf("backupConfigured(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}
