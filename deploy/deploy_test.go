@@ -1,0 +1,906 @@
+package deploy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// The tests run in the deploy directory; paths below are relative to it.
+const (
+	rulesFile     = "prometheus/rules.yml"
+	chartDir      = "helm/backup-exporter"
+	baseDir       = "kubernetes/base"
+	overlayDir    = "kubernetes/overlays/azure-workload-identity"
+	composeDir    = "compose"
+	unitFile      = "systemd/backup_exporter.service"
+	envFile       = "systemd/backup_exporter.default"
+	configPath    = "/etc/backup_exporter/backup_exporter.yml"
+	secretsDir    = "/etc/backup_exporter/secrets"
+	port          = 9871
+	wantRuleGroup = "backup_exporter.rules"
+	wantAlertGrp  = "backup_exporter.alerts"
+)
+
+// unavailable reports a tool that cannot run: a failure in CI (CI=true),
+// where everything must run, a skip elsewhere.
+func unavailable(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format+" (a failure when CI=true)", args...)
+}
+
+// ---------------------------------------------------------------- YAML helpers
+
+type obj = map[string]any
+
+// decodeDocs decodes every non-empty YAML document of data.
+func decodeDocs(t *testing.T, data []byte) []obj {
+	t.Helper()
+	var docs []obj
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var d obj
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatalf("decoding YAML: %v\n%s", err, data)
+		}
+		if d != nil {
+			docs = append(docs, d)
+		}
+	}
+}
+
+func readYAML(t *testing.T, path string) obj {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d obj
+	if err := yaml.Unmarshal(data, &d); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return d
+}
+
+// get walks keys (string) and list indexes (int) of a decoded document.
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(obj)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func str(v any, path ...any) string {
+	s, _ := get(v, path...).(string)
+	return s
+}
+
+func list(v any, path ...any) []any {
+	l, _ := get(v, path...).([]any)
+	return l
+}
+
+// byName finds the element of a list of mappings with the given "name".
+func byName(l []any, name string) obj {
+	for _, e := range l {
+		if m, ok := e.(obj); ok && m["name"] == name {
+			return m
+		}
+	}
+	return nil
+}
+
+func ofKind(docs []obj, kind string) []obj {
+	var out []obj
+	for _, d := range docs {
+		if d["kind"] == kind {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func one(t *testing.T, docs []obj, kind string) obj {
+	t.Helper()
+	k := ofKind(docs, kind)
+	if len(k) != 1 {
+		t.Fatalf("want exactly one %s, got %d", kind, len(k))
+	}
+	return k[0]
+}
+
+// ---------------------------------------------------------------- rules
+
+// ruleGroups returns the groups of deploy/prometheus/rules.yml, which
+// another change maintains; without it the rule tests cannot run.
+func ruleGroups(t *testing.T) []any {
+	t.Helper()
+	if _, err := os.Stat(rulesFile); err != nil {
+		t.Fatalf("%s is missing: the PrometheusRule and the chart's files/rules.yml are generated from it", rulesFile)
+	}
+	g := list(readYAML(t, rulesFile), "groups")
+	var names []string
+	for _, e := range g {
+		names = append(names, str(e, "name"))
+	}
+	for _, want := range []string{wantRuleGroup, wantAlertGrp} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s: no group %q (groups: %q)", rulesFile, want, names)
+		}
+	}
+	return g
+}
+
+func checkPrometheusRule(t *testing.T, where string, pr obj, groups []any) {
+	t.Helper()
+	if pr["apiVersion"] != "monitoring.coreos.com/v1" {
+		t.Errorf("%s: PrometheusRule apiVersion %v", where, pr["apiVersion"])
+	}
+	if got := list(pr, "spec", "groups"); !reflect.DeepEqual(got, groups) {
+		t.Errorf("%s: PrometheusRule spec.groups differ from %s: run `go generate ./deploy`", where, rulesFile)
+	}
+	if spec, _ := pr["spec"].(obj); len(spec) != 1 {
+		t.Errorf("%s: PrometheusRule spec has keys besides groups: %v", where, spec)
+	}
+}
+
+// TestPrometheusRuleUpToDate checks that the kustomize base's
+// PrometheusRule and the chart's copy of the rules are those of
+// deploy/prometheus/rules.yml (regenerate with `go generate ./deploy`).
+func TestPrometheusRuleUpToDate(t *testing.T) {
+	groups := ruleGroups(t)
+	docs := decodeDocs(t, mustRead(t, filepath.Join(baseDir, "prometheusrule.yaml")))
+	checkPrometheusRule(t, baseDir+"/prometheusrule.yaml", one(t, docs, "PrometheusRule"), groups)
+
+	rules := mustRead(t, rulesFile)
+	if cp := mustRead(t, filepath.Join(chartDir, "files", "rules.yml")); !bytes.Equal(cp, rules) {
+		t.Errorf("%s/files/rules.yml differs from %s: run `go generate ./deploy`", chartDir, rulesFile)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// ---------------------------------------------------------------- workload checks
+
+// checkWorkload asserts what both the kustomize base and the Helm chart
+// must give: a non-root, read-only, capability-less exporter on port 9871
+// with its probes, configuration and secrets where the docs say.
+func checkWorkload(t *testing.T, where string, docs []obj) (dep obj) {
+	t.Helper()
+	dep = one(t, docs, "Deployment")
+	pod := get(dep, "spec", "template", "spec")
+	psc := get(pod, "securityContext")
+	if get(psc, "runAsNonRoot") != true {
+		t.Errorf("%s: pod securityContext.runAsNonRoot is not true", where)
+	}
+	if str(psc, "seccompProfile", "type") != "RuntimeDefault" {
+		t.Errorf("%s: pod seccompProfile is not RuntimeDefault", where)
+	}
+	if get(pod, "automountServiceAccountToken") != false {
+		t.Errorf("%s: the service account token is mounted; the exporter does not use the API", where)
+	}
+	containers := list(pod, "containers")
+	if len(containers) != 1 {
+		t.Fatalf("%s: want one container, got %d", where, len(containers))
+	}
+	c := containers[0]
+	sc := get(c, "securityContext")
+	for key, want := range map[string]any{
+		"runAsNonRoot": true, "runAsUser": 65532, "readOnlyRootFilesystem": true,
+		"allowPrivilegeEscalation": false,
+	} {
+		if got := get(sc, key); got != want {
+			t.Errorf("%s: container securityContext.%s = %v, want %v", where, key, got, want)
+		}
+	}
+	if drop := list(sc, "capabilities", "drop"); !slices.Contains(drop, any("ALL")) {
+		t.Errorf("%s: capabilities.drop = %v, want ALL", where, drop)
+	}
+	if str(sc, "seccompProfile", "type") != "RuntimeDefault" {
+		t.Errorf("%s: container seccompProfile is not RuntimeDefault", where)
+	}
+	if !strings.HasPrefix(str(c, "image"), "ghcr.io/backup-exporter/backup_exporter:") {
+		t.Errorf("%s: image %q", where, str(c, "image"))
+	}
+	if get(c, "resources", "requests") == nil || get(c, "resources", "limits", "memory") == nil {
+		t.Errorf("%s: resources without requests or memory limit: %v", where, get(c, "resources"))
+	}
+
+	ports := list(c, "ports")
+	if p := byName(ports, "http-metrics"); p == nil || p["containerPort"] != port {
+		t.Errorf("%s: container ports %v, want http-metrics %d", where, ports, port)
+	}
+	var args []string
+	for _, a := range list(c, "args") {
+		args = append(args, fmt.Sprint(a))
+	}
+	for _, want := range []string{"--config.file=" + configPath, fmt.Sprintf("--web.listen-address=:%d", port)} {
+		if !slices.Contains(args, want) {
+			t.Errorf("%s: args %q lack %q", where, args, want)
+		}
+	}
+	for probe, path := range map[string]string{"livenessProbe": "/-/healthy", "readinessProbe": "/-/ready"} {
+		hg := get(c, probe, "httpGet")
+		if str(hg, "path") != path {
+			t.Errorf("%s: %s path %q, want %q", where, probe, str(hg, "path"), path)
+		}
+		if pp := get(hg, "port"); pp != "http-metrics" && pp != port {
+			t.Errorf("%s: %s port %v", where, probe, pp)
+		}
+	}
+
+	// Mounts: the config file from the ConfigMap, the secrets directory
+	// from the Secret, a writable /tmp and nothing else writable.
+	volumes := list(pod, "volumes")
+	mounts := map[string]obj{}
+	for _, m := range list(c, "volumeMounts") {
+		mounts[str(m, "mountPath")] = m.(obj)
+	}
+	cfg := mounts[configPath]
+	if cfg == nil {
+		t.Fatalf("%s: nothing mounted at %s: %v", where, configPath, mounts)
+	}
+	cm := str(byName(volumes, str(cfg, "name")), "configMap", "name")
+	if cm == "" {
+		t.Errorf("%s: %s is not mounted from a ConfigMap", where, configPath)
+	} else if cmObj := findNamed(docs, "ConfigMap", cm); cmObj == nil {
+		t.Errorf("%s: the Deployment mounts ConfigMap %q, which is not rendered", where, cm)
+	} else if key := str(cfg, "subPath"); str(cmObj, "data", key) == "" {
+		t.Errorf("%s: ConfigMap %q has no key %q", where, cm, key)
+	}
+	sec := mounts[secretsDir]
+	if sec == nil {
+		t.Errorf("%s: nothing mounted at %s", where, secretsDir)
+	} else {
+		if str(sec, "subPath") != "" {
+			t.Errorf("%s: secrets mounted with subPath: rotated secrets would not reach the pod", where)
+		}
+		if str(byName(volumes, str(sec, "name")), "secret", "secretName") == "" {
+			t.Errorf("%s: %s is not mounted from a Secret", where, secretsDir)
+		}
+	}
+	for path, m := range mounts {
+		if get(m, "readOnly") != true && path != "/tmp" {
+			t.Errorf("%s: %s is mounted writable", where, path)
+		}
+	}
+
+	// The Service and the pod agree on the port.
+	svc := one(t, docs, "Service")
+	sp := byName(list(svc, "spec", "ports"), "http-metrics")
+	if sp == nil || sp["port"] != port {
+		t.Errorf("%s: Service ports %v, want http-metrics %d", where, list(svc, "spec", "ports"), port)
+	}
+	if !selects(get(svc, "spec", "selector"), get(dep, "spec", "template", "metadata", "labels")) {
+		t.Errorf("%s: the Service selector %v does not select the pod labels %v", where,
+			get(svc, "spec", "selector"), get(dep, "spec", "template", "metadata", "labels"))
+	}
+	if !selects(get(dep, "spec", "selector", "matchLabels"), get(dep, "spec", "template", "metadata", "labels")) {
+		t.Errorf("%s: the Deployment selector does not select its pods", where)
+	}
+	return dep
+}
+
+func findNamed(docs []obj, kind, name string) obj {
+	for _, d := range ofKind(docs, kind) {
+		if str(d, "metadata", "name") == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// selects reports whether the label selector sel matches labels.
+func selects(sel, labels any) bool {
+	s, _ := sel.(obj)
+	l, _ := labels.(obj)
+	if len(s) == 0 {
+		return false
+	}
+	for k, v := range s {
+		if l[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func checkServiceMonitor(t *testing.T, where string, docs []obj) {
+	t.Helper()
+	sm := one(t, docs, "ServiceMonitor")
+	if sm["apiVersion"] != "monitoring.coreos.com/v1" {
+		t.Errorf("%s: ServiceMonitor apiVersion %v", where, sm["apiVersion"])
+	}
+	svc := one(t, docs, "Service")
+	if !selects(get(sm, "spec", "selector", "matchLabels"), get(svc, "metadata", "labels")) {
+		t.Errorf("%s: the ServiceMonitor selector %v does not select the Service labels %v", where,
+			get(sm, "spec", "selector", "matchLabels"), get(svc, "metadata", "labels"))
+	}
+	eps := list(sm, "spec", "endpoints")
+	if len(eps) != 1 {
+		t.Fatalf("%s: ServiceMonitor endpoints %v", where, eps)
+	}
+	ep := eps[0]
+	if str(ep, "port") != "http-metrics" || str(ep, "path") != "/metrics" {
+		t.Errorf("%s: ServiceMonitor endpoint %v", where, ep)
+	}
+	if str(ep, "interval") != "2m" || str(ep, "scrapeTimeout") != "60s" {
+		t.Errorf("%s: ServiceMonitor interval %q timeout %q, want 2m and 60s", where, str(ep, "interval"), str(ep, "scrapeTimeout"))
+	}
+	// The rules select the exporter by job=~"backup_exporter.*".
+	ok := false
+	for _, r := range list(ep, "relabelings") {
+		if str(r, "targetLabel") == "job" && strings.HasPrefix(str(r, "replacement"), "backup_exporter") {
+			ok = true
+		}
+	}
+	if !ok {
+		t.Errorf("%s: the ServiceMonitor does not set job=backup_exporter, which the rules select", where)
+	}
+}
+
+// ---------------------------------------------------------------- configs
+
+var secretRef = regexp.MustCompile(regexp.QuoteMeta(secretsDir+"/") + `([A-Za-z0-9._-]+)`)
+
+// checkConfig parses a backup_exporter.yml with the exporter's own loader,
+// with the files under /etc/backup_exporter/secrets/ replaced by dummies.
+// It returns the secret file names the configuration references.
+func checkConfig(t *testing.T, where string, data []byte) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var names []string
+	for _, m := range secretRef.FindAllSubmatch(data, -1) {
+		names = append(names, string(m[1]))
+		if err := os.WriteFile(filepath.Join(dir, string(m[1])), []byte("dummy"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data = bytes.ReplaceAll(data, []byte(secretsDir+"/"), []byte(dir+"/"))
+	if _, err := config.Parse(data, where); err != nil {
+		t.Errorf("%s is not a valid configuration: %v", where, err)
+	}
+	return names
+}
+
+// ---------------------------------------------------------------- kustomize
+
+func kustomize(t *testing.T, dir string) []obj {
+	t.Helper()
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := k.Run(filesys.MakeFsOnDisk(), abs)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	out, err := m.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeDocs(t, out)
+}
+
+func TestKustomizeBase(t *testing.T) {
+	docs := kustomize(t, baseDir)
+	dep := checkWorkload(t, baseDir, docs)
+	checkServiceMonitor(t, baseDir, docs)
+	checkPrometheusRule(t, baseDir, one(t, docs, "PrometheusRule"), ruleGroups(t))
+
+	if s := ofKind(docs, "Secret"); len(s) != 0 {
+		t.Errorf("%s renders a Secret: credentials must be created by the user (secret.example.yaml)", baseDir)
+	}
+	checkNamespaced(t, docs)
+	// The generated ConfigMap carries a content hash, so a config change
+	// rolls the pod.
+	cm := one(t, docs, "ConfigMap")
+	name := str(cm, "metadata", "name")
+	if !regexp.MustCompile(`^backup-exporter-config-[a-z0-9]{10}$`).MatchString(name) {
+		t.Errorf("ConfigMap name %q has no content hash", name)
+	}
+	cfg := str(cm, "data", "backup_exporter.yml")
+	if cfg != string(mustRead(t, filepath.Join(baseDir, "backup_exporter.yml"))) {
+		t.Errorf("the ConfigMap is not backup_exporter.yml of the base")
+	}
+	names := checkConfig(t, baseDir+"/backup_exporter.yml", []byte(cfg))
+
+	// Every secret file the configuration reads is a key of the example
+	// Secret, whose name the Deployment mounts.
+	ex := one(t, decodeDocs(t, mustRead(t, filepath.Join(baseDir, "secret.example.yaml"))), "Secret")
+	for _, n := range names {
+		if get(ex, "stringData", n) == nil {
+			t.Errorf("secret.example.yaml has no key %q, which backup_exporter.yml reads", n)
+		}
+	}
+	vol := byName(list(dep, "spec", "template", "spec", "volumes"), "secrets")
+	if got, want := str(vol, "secret", "secretName"), str(ex, "metadata", "name"); got != want {
+		t.Errorf("the Deployment mounts Secret %q, secret.example.yaml is %q", got, want)
+	}
+	kz := mustRead(t, filepath.Join(baseDir, "kustomization.yaml"))
+	if bytes.Contains(kz, []byte("secret.example.yaml")) && !bytes.Contains(kz, []byte("(see secret.example.yaml)")) {
+		t.Errorf("kustomization.yaml must not include secret.example.yaml")
+	}
+}
+
+// checkNamespaced asserts that every object is in the namespace the docs
+// name and carries the app's name label.
+func checkNamespaced(t *testing.T, docs []obj) {
+	t.Helper()
+	for _, d := range docs {
+		if ns := str(d, "metadata", "namespace"); ns != "monitoring" {
+			t.Errorf("%s %s: namespace %q, want monitoring", d["kind"], str(d, "metadata", "name"), ns)
+		}
+		if l := str(d, "metadata", "labels", "app.kubernetes.io/name"); l != "backup-exporter" {
+			t.Errorf("%s %s: label app.kubernetes.io/name %q", d["kind"], str(d, "metadata", "name"), l)
+		}
+	}
+}
+
+func TestKustomizeAzureWorkloadIdentity(t *testing.T) {
+	docs := kustomize(t, overlayDir)
+	dep := checkWorkload(t, overlayDir, docs)
+	checkNamespaced(t, docs)
+	sa := one(t, docs, "ServiceAccount")
+	if str(sa, "metadata", "annotations", "azure.workload.identity/client-id") == "" {
+		t.Errorf("the ServiceAccount lacks the azure.workload.identity/client-id annotation")
+	}
+	pod := get(dep, "spec", "template")
+	if got := str(pod, "spec", "serviceAccountName"); got != str(sa, "metadata", "name") {
+		t.Errorf("the pod runs as %q, not as the ServiceAccount %q", got, str(sa, "metadata", "name"))
+	}
+	if got := get(pod, "metadata", "labels", "azure.workload.identity/use"); got != "true" {
+		t.Errorf(`pod label azure.workload.identity/use = %v, want "true"`, got)
+	}
+	cm := one(t, docs, "ConfigMap")
+	cfg := str(cm, "data", "backup_exporter.yml")
+	if !strings.Contains(cfg, "auth: workload_identity") {
+		t.Errorf("the overlay's configuration does not use auth: workload_identity")
+	}
+	if names := checkConfig(t, overlayDir+"/backup_exporter.yml", []byte(cfg)); len(names) != 0 {
+		t.Errorf("the workload identity configuration reads secret files %q", names)
+	}
+	vol := byName(list(pod, "spec", "volumes"), "secrets")
+	if get(vol, "secret", "optional") != true {
+		t.Errorf("the secrets volume is not optional: the pod would wait for a Secret it does not need")
+	}
+}
+
+// ---------------------------------------------------------------- helm
+
+var (
+	helmOnce sync.Once
+	helmPath string
+	helmErr  error
+)
+
+// helm runs the helm of the module's tools (go tool helm), built once.
+func helm(t *testing.T, args ...string) string {
+	t.Helper()
+	helmOnce.Do(func() {
+		cmd := exec.Command("go", "tool", "-n", "helm")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			helmErr = fmt.Errorf("go tool -n helm: %v\n%s", err, stderr.Bytes())
+			return
+		}
+		helmPath = strings.TrimSpace(string(out))
+	})
+	if helmErr != nil {
+		unavailable(t, "helm cannot run: %v", helmErr)
+	}
+	home := t.TempDir()
+	cmd := exec.Command(helmPath, args...)
+	cmd.Env = append(os.Environ(),
+		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
+		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
+		"HELM_DATA_HOME="+filepath.Join(home, "data"),
+	)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.Bytes())
+	}
+	return string(out)
+}
+
+var allOn = []string{
+	"--set", "serviceMonitor.enabled=true",
+	"--set", "prometheusRule.enabled=true",
+	"--set", "azureWorkloadIdentity.enabled=true",
+	"--set", "azureWorkloadIdentity.clientId=00000000-0000-0000-0000-000000000001",
+	"--set", "serviceMonitor.labels.release=kube-prometheus-stack",
+}
+
+func TestHelmLint(t *testing.T) {
+	for _, extra := range [][]string{nil, allOn} {
+		out := helm(t, append([]string{"lint", "--strict", chartDir}, extra...)...)
+		if !strings.Contains(out, "0 chart(s) failed") {
+			t.Errorf("helm lint %q:\n%s", extra, out)
+		}
+	}
+}
+
+func helmTemplate(t *testing.T, args ...string) []obj {
+	t.Helper()
+	return decodeDocs(t, []byte(helm(t, append([]string{"template", "rel", chartDir, "--namespace", "monitoring"}, args...)...)))
+}
+
+func TestHelmTemplateDefaults(t *testing.T) {
+	docs := helmTemplate(t)
+	dep := checkWorkload(t, "helm defaults", docs)
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule", "Secret"} {
+		if len(ofKind(docs, kind)) != 0 {
+			t.Errorf("helm defaults render a %s", kind)
+		}
+	}
+	pod := get(dep, "spec", "template")
+	if get(pod, "metadata", "labels", "azure.workload.identity/use") != nil {
+		t.Errorf("workload identity label set by default")
+	}
+	if str(pod, "metadata", "annotations", "checksum/config") == "" {
+		t.Errorf("no checksum/config pod annotation")
+	}
+	// The pod waits for the Secret the user creates.
+	vol := byName(list(pod, "spec", "volumes"), "secrets")
+	if str(vol, "secret", "secretName") != "rel-backup-exporter-secrets" || get(vol, "secret", "optional") == true {
+		t.Errorf("secrets volume %v", vol)
+	}
+	cm := one(t, docs, "ConfigMap")
+	checkConfig(t, "helm values.yaml config", []byte(str(cm, "data", "backup_exporter.yml")))
+}
+
+func TestHelmTemplateAllOn(t *testing.T) {
+	docs := helmTemplate(t, append(allOn, "--set-string", "secret.data.astra-token=s3cr3t")...)
+	dep := checkWorkload(t, "helm all on", docs)
+	checkServiceMonitor(t, "helm all on", docs)
+	checkPrometheusRule(t, "helm all on", one(t, docs, "PrometheusRule"), ruleGroups(t))
+	if got := str(one(t, docs, "ServiceMonitor"), "metadata", "labels", "release"); got != "kube-prometheus-stack" {
+		t.Errorf("serviceMonitor.labels not applied: release=%q", got)
+	}
+
+	sa := one(t, docs, "ServiceAccount")
+	if got := str(sa, "metadata", "annotations", "azure.workload.identity/client-id"); got != "00000000-0000-0000-0000-000000000001" {
+		t.Errorf("ServiceAccount client-id annotation %q", got)
+	}
+	pod := get(dep, "spec", "template")
+	if got := get(pod, "metadata", "labels", "azure.workload.identity/use"); got != "true" {
+		t.Errorf(`pod label azure.workload.identity/use = %v, want "true"`, got)
+	}
+	if str(pod, "spec", "serviceAccountName") != str(sa, "metadata", "name") {
+		t.Errorf("the pod does not run as the chart's ServiceAccount")
+	}
+	sec := one(t, docs, "Secret")
+	vol := byName(list(pod, "spec", "volumes"), "secrets")
+	if str(vol, "secret", "secretName") != str(sec, "metadata", "name") {
+		t.Errorf("the pod mounts Secret %q, the chart renders %q", str(vol, "secret", "secretName"), str(sec, "metadata", "name"))
+	}
+	if str(sec, "data", "astra-token") != "czNjcjN0" {
+		t.Errorf("Secret data %v", get(sec, "data"))
+	}
+	// No hash of a secret value ends up in the pod template.
+	if strings.Contains(fmt.Sprint(get(pod, "metadata", "annotations")), "secret") {
+		t.Errorf("pod annotations mention the secret: %v", get(pod, "metadata", "annotations"))
+	}
+}
+
+func TestHelmExistingSecretAndConfigChecksum(t *testing.T) {
+	docs := helmTemplate(t, "--set", "secret.existingSecret=mine")
+	if len(ofKind(docs, "Secret")) != 0 {
+		t.Errorf("a Secret is rendered with secret.existingSecret")
+	}
+	dep := one(t, docs, "Deployment")
+	pod := get(dep, "spec", "template")
+	if got := str(byName(list(pod, "spec", "volumes"), "secrets"), "secret", "secretName"); got != "mine" {
+		t.Errorf("secret volume uses %q, want mine", got)
+	}
+	// A config change changes the checksum, so the pod rolls.
+	other := one(t, helmTemplate(t, "--set", "config.global.cache_ttl=1m"), "Deployment")
+	a := str(pod, "metadata", "annotations", "checksum/config")
+	b := str(other, "spec", "template", "metadata", "annotations", "checksum/config")
+	if a == "" || a == b {
+		t.Errorf("checksum/config does not follow the configuration: %q and %q", a, b)
+	}
+}
+
+// ---------------------------------------------------------------- systemd
+
+func TestSystemdUnit(t *testing.T) {
+	data := string(mustRead(t, unitFile))
+	// key -> values, with continuation lines joined.
+	keys := map[string][]string{}
+	section := ""
+	for line := range strings.Lines(strings.ReplaceAll(data, "\\\n", " ")) {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";"):
+		case strings.HasPrefix(line, "["):
+			section = strings.Trim(line, "[]")
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				t.Errorf("%s: bad line %q", unitFile, line)
+				continue
+			}
+			keys[section+"."+k] = append(keys[section+"."+k], strings.Join(strings.Fields(v), " "))
+		}
+	}
+	want := map[string]string{
+		"Service.ExecStart":               "/usr/local/bin/backup_exporter --config.file=${CONFIG_FILE} --web.listen-address=${LISTEN_ADDRESS} $ARGS",
+		"Service.EnvironmentFile":         "-/etc/default/backup_exporter",
+		"Service.ExecReload":              "/bin/kill -HUP $MAINPID",
+		"Service.Restart":                 "on-failure",
+		"Service.DynamicUser":             "yes",
+		"Service.NoNewPrivileges":         "yes",
+		"Service.ProtectSystem":           "strict",
+		"Service.ProtectHome":             "yes",
+		"Service.PrivateTmp":              "yes",
+		"Service.PrivateDevices":          "yes",
+		"Service.CapabilityBoundingSet":   "",
+		"Service.AmbientCapabilities":     "",
+		"Service.RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
+		"Service.SystemCallArchitectures": "native",
+		"Service.SystemCallFilter@0":      "@system-service",
+		"Install.WantedBy":                "multi-user.target",
+		"Unit.After":                      "network-online.target",
+	}
+	// Runs as DynamicUser, never as a named (or root) user.
+	if keys["Service.User"] != nil {
+		t.Errorf("%s: User= is set with DynamicUser", unitFile)
+	}
+	for k, v := range want {
+		idx := 0
+		if name, n, ok := strings.Cut(k, "@"); ok {
+			k, idx = name, int(n[0]-'0')
+		}
+		if got := keys[k]; len(got) <= idx || got[idx] != v {
+			t.Errorf("%s: %s = %q, want %q", unitFile, k, got, v)
+		}
+	}
+
+	// The environment file defines what ExecStart expands.
+	env := string(mustRead(t, envFile))
+	for _, v := range []string{"CONFIG_FILE=" + configPath, fmt.Sprintf("LISTEN_ADDRESS=:%d", port), "ARGS="} {
+		if !strings.Contains(env, "\n"+v) {
+			t.Errorf("%s does not set %s", envFile, v)
+		}
+	}
+
+	// systemd's own check, where systemd is installed (not a CI
+	// requirement: the unit's keys are checked above).
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("systemd-analyze not installed: unit syntax not verified by systemd")
+		return
+	}
+	// verify wants ExecStart= to exist: point it at a binary that does.
+	dir := t.TempDir()
+	unit := filepath.Join(dir, filepath.Base(unitFile))
+	if err := os.WriteFile(unit, []byte(strings.ReplaceAll(data, "/usr/local/bin/backup_exporter", "/bin/true")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(sa, "verify", "--man=no", unit).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) != 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// ---------------------------------------------------------------- compose
+
+func TestCompose(t *testing.T) {
+	c := readYAML(t, filepath.Join(composeDir, "compose.yaml"))
+	services, _ := c["services"].(obj)
+	for _, s := range []string{"simulator", "exporter", "prometheus", "alertmanager", "grafana"} {
+		if services[s] == nil {
+			t.Errorf("compose.yaml has no service %q", s)
+		}
+	}
+	named := map[string]bool{}
+	for v := range get(c, "volumes").(obj) {
+		named[v] = true
+	}
+	// container path -> host path, per service
+	mounts := map[string]map[string]string{}
+	for name, s := range services {
+		mounts[name] = map[string]string{}
+		if b := get(s, "build"); b != nil {
+			ctx := filepath.Join(composeDir, str(b, "context"))
+			if fi, err := os.Stat(ctx); err != nil || !fi.IsDir() {
+				t.Errorf("service %s: build context %s: %v", name, ctx, err)
+			}
+			if df := str(b, "dockerfile"); df != "" {
+				if _, err := os.Stat(filepath.Join(ctx, df)); err != nil {
+					t.Errorf("service %s: dockerfile: %v", name, err)
+				}
+			}
+		}
+		for _, v := range list(s, "volumes") {
+			parts := strings.Split(v.(string), ":")
+			if len(parts) < 2 {
+				t.Errorf("service %s: volume %q", name, v)
+				continue
+			}
+			src, dst := parts[0], parts[1]
+			mounts[name][dst] = src
+			if !strings.HasPrefix(src, ".") && !strings.HasPrefix(src, "/") {
+				if !named[src] {
+					t.Errorf("service %s: volume %q is not declared", name, src)
+				}
+				continue
+			}
+			host := filepath.Join(composeDir, src)
+			if _, err := os.Stat(host); err != nil {
+				t.Errorf("service %s mounts %s, which does not exist in the repository: %v", name, src, err)
+			}
+			if len(parts) < 3 || parts[2] != "ro" {
+				t.Errorf("service %s mounts %s writable", name, src)
+			}
+		}
+	}
+
+	// The simulator image is built from cmd/backup_simulator.
+	if df := string(mustRead(t, filepath.Join(composeDir, "Dockerfile.simulator"))); !strings.Contains(df, "./cmd/backup_simulator") {
+		t.Errorf("Dockerfile.simulator does not build ./cmd/backup_simulator")
+	}
+	if _, err := os.Stat("../cmd/backup_simulator"); err != nil {
+		t.Error(err)
+	}
+
+	// The exporter's configuration is valid and reaches the simulator.
+	if got := mounts["exporter"][configPath]; got != "./backup_exporter.yml" {
+		t.Errorf("exporter config mount %q", got)
+	}
+	cfg := mustRead(t, filepath.Join(composeDir, "backup_exporter.yml"))
+	checkConfig(t, composeDir+"/backup_exporter.yml", cfg)
+	if !bytes.Contains(cfg, []byte("https://simulator:9443")) {
+		t.Errorf("the compose configuration does not point at https://simulator:9443")
+	}
+
+	// Prometheus: the shared rules, a backup_exporter job at exporter:9871,
+	// Alertmanager.
+	if got := mounts["prometheus"]["/etc/prometheus/rules.yml"]; got != "../prometheus/rules.yml" {
+		t.Errorf("prometheus mounts %q as its rules, want ../prometheus/rules.yml", got)
+	}
+	prom := readYAML(t, filepath.Join(composeDir, "prometheus.yml"))
+	if rf := list(prom, "rule_files"); len(rf) != 1 || rf[0] != "rules.yml" {
+		t.Errorf("prometheus.yml rule_files %v", rf)
+	}
+	var job obj
+	for _, sc := range list(prom, "scrape_configs") {
+		if str(sc, "job_name") == "backup_exporter" {
+			job = sc.(obj)
+		}
+	}
+	if job == nil || !slices.Contains(list(job, "static_configs", 0, "targets"), any(fmt.Sprintf("exporter:%d", port))) {
+		t.Errorf("prometheus.yml has no job backup_exporter scraping exporter:%d", port)
+	}
+	if am := list(prom, "alerting", "alertmanagers", 0, "static_configs", 0, "targets"); !slices.Contains(am, any("alertmanager:9093")) {
+		t.Errorf("prometheus.yml does not send alerts to alertmanager:9093")
+	}
+	if got := mounts["alertmanager"]["/etc/alertmanager/alertmanager.yml"]; got != "./alertmanager.yml" {
+		t.Errorf("alertmanager config mount %q", got)
+	}
+
+	// Grafana: the datasource and the repository's dashboards.
+	if got := mounts["grafana"]["/var/lib/grafana/dashboards"]; got != "../../dashboards" {
+		t.Errorf("grafana dashboards mount %q, want ../../dashboards", got)
+	}
+	dash, _ := filepath.Glob("../dashboards/*.json")
+	if len(dash) == 0 {
+		t.Errorf("no dashboards/*.json to provision")
+	}
+	prov := readYAML(t, filepath.Join(composeDir, "grafana/provisioning/dashboards/dashboards.yml"))
+	if got := str(prov, "providers", 0, "options", "path"); got != "/var/lib/grafana/dashboards" {
+		t.Errorf("dashboard provider path %q", got)
+	}
+	ds := readYAML(t, filepath.Join(composeDir, "grafana/provisioning/datasources/prometheus.yml"))
+	if str(ds, "datasources", 0, "url") != "http://prometheus:9090" {
+		t.Errorf("grafana datasource %v", get(ds, "datasources"))
+	}
+	if home := str(services["grafana"], "environment", "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"); home != "" {
+		if _, err := os.Stat(filepath.Join("../dashboards", filepath.Base(home))); err != nil {
+			t.Errorf("grafana home dashboard: %v", err)
+		}
+	}
+}
+
+// ---------------------------------------------------------------- README
+
+func TestReadmeQuickStart(t *testing.T) {
+	readme := string(mustRead(t, "README.md"))
+	for _, want := range []string{
+		"kubectl apply -k deploy/kubernetes/base",
+		"kubectl apply -k deploy/kubernetes/overlays/azure-workload-identity",
+		"helm install backup-exporter deploy/helm/backup-exporter",
+		"docker compose -f deploy/compose/compose.yaml up --build",
+		"http://localhost:3000", "http://localhost:9090", "http://localhost:9093", "http://localhost:9871",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("deploy/README.md lacks %q", want)
+		}
+	}
+}
+
+// TestComposeConfigsCheck runs Prometheus' and Alertmanager's own checks on
+// the compose stack's configurations (promtool and amtool come with the
+// Debian packages prometheus and prometheus-alertmanager, which .ci/run
+// installs).
+func TestComposeConfigsCheck(t *testing.T) {
+	t.Run("promtool", func(t *testing.T) {
+		promtool, err := exec.LookPath("promtool")
+		if err != nil {
+			unavailable(t, "promtool not installed (apt-get install prometheus)")
+		}
+		// As mounted in the container: rules.yml beside prometheus.yml.
+		dir := t.TempDir()
+		for src, dst := range map[string]string{
+			filepath.Join(composeDir, "prometheus.yml"): "prometheus.yml",
+			rulesFile: "rules.yml",
+		} {
+			if err := os.WriteFile(filepath.Join(dir, dst), mustRead(t, src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := exec.Command(promtool, "check", "config", filepath.Join(dir, "prometheus.yml")).CombinedOutput()
+		if err != nil {
+			t.Errorf("promtool check config %s/prometheus.yml: %v\n%s", composeDir, err, out)
+		}
+	})
+	t.Run("amtool", func(t *testing.T) {
+		amtool, err := exec.LookPath("amtool")
+		if err != nil {
+			unavailable(t, "amtool not installed (apt-get install prometheus-alertmanager)")
+		}
+		out, err := exec.Command(amtool, "check-config", filepath.Join(composeDir, "alertmanager.yml")).CombinedOutput()
+		if err != nil {
+			t.Errorf("amtool check-config %s/alertmanager.yml: %v\n%s", composeDir, err, out)
+		}
+	})
+}
