@@ -244,6 +244,12 @@ scrape_configs:
 		return err == nil && len(v) == 1, fmt.Sprint(v, err)
 	})
 
+	// A second throttled answer once Prometheus has seen the retry counter,
+	// so that its rate is above zero (a series born at 1 has no rate).
+	if err := sim.AddFault(simulator.Fault{API: "astra", Path: "app-healthy", Status: 429, RetryAfter: "0", Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+
 	t.Run("promtool check metrics", func(t *testing.T) {
 		body, _, err := httpGet("http://" + exporterAddr + "/metrics")
 		if err != nil {
@@ -265,6 +271,7 @@ scrape_configs:
 			"BackupUnprotected":        {"unprotected", "vol-008"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
+			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
 		healthy := []string{"healthy", "running", "vol-001"}
 		amURL := "http://" + amAddr
@@ -385,8 +392,8 @@ func query(promURL, expr string) ([]json.RawMessage, error) {
 	return v, nil
 }
 
-// amAlerts returns, per alert name, the resource names and targets of the
-// alerts Alertmanager holds.
+// amAlerts returns, per alert name, the resource names, targets and
+// providers named by the alerts Alertmanager holds.
 func amAlerts(amURL string) (map[string]map[string]bool, error) {
 	body, code, err := httpGet(amURL + "/api/v2/alerts")
 	if err != nil {
@@ -404,7 +411,7 @@ func amAlerts(amURL string) (map[string]map[string]bool, error) {
 		if out[name] == nil {
 			out[name] = map[string]bool{}
 		}
-		for _, l := range []string{"resource_name", "target"} {
+		for _, l := range []string{"resource_name", "target", "provider"} {
 			if v := a.Labels[l]; v != "" {
 				out[name][v] = true
 			}
