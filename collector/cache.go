@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -15,6 +16,14 @@ type pollResult struct {
 	duration  time.Duration
 	// at is when the poll finished.
 	at time.Time
+
+	// prepare builds final and metrics once, for every scrape the poll
+	// answers.
+	prepare sync.Once
+	// final are the resources as exposed: deduplicated, with the
+	// target's expected interval.
+	final   []Resource
+	metrics []prometheus.Metric
 }
 
 // cache shares upstream polls between scrapes: answers younger than ttl

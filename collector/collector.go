@@ -165,8 +165,12 @@ type Result struct {
 	// LastSuccess is when the target was last read successfully (zero when
 	// never).
 	LastSuccess time.Time
-	// Cached is true when the answer came from the cache.
+	// Cached is true when the answer came from the cache. Resources may
+	// then be shared with other scrapes: read, never modify.
 	Cached bool
+
+	// metrics are the Resources' metrics, built once per poll.
+	metrics []prometheus.Metric
 }
 
 // Collect collects targets concurrently under ctx and returns their
@@ -194,11 +198,16 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 		r.Duration = time.Since(start)
 	}
 	if r.Err == nil {
-		r.Resources = make([]Resource, len(res.resources))
-		for i, resource := range res.resources {
-			resource.ExpectedInterval = t.ExpectedInterval
-			r.Resources[i] = resource
-		}
+		res.prepare.Do(func() {
+			rs := make([]Resource, len(res.resources))
+			for i, resource := range res.resources {
+				resource.ExpectedInterval = t.ExpectedInterval
+				rs[i] = resource
+			}
+			res.final = dedupe(rs)
+			res.metrics = e.resourceMetrics(t, res.final)
+		})
+		r.Resources, r.metrics = res.final, res.metrics
 	}
 	e.logOutcome(t, r.Err)
 	return r
@@ -264,11 +273,22 @@ func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
 	if r.Err != nil {
 		return
 	}
-	resources := dedupe(r.Resources)
-	gauge("backup_exporter_target_resources", float64(len(resources)))
-	for i := range resources {
-		e.descs.emitResource(ch, r.Target.Type, r.Target.Name, &resources[i])
+	gauge("backup_exporter_target_resources", float64(len(r.Resources)))
+	for _, m := range r.metrics {
+		ch <- m
 	}
+}
+
+// resourceMetrics builds the metrics of a target's resources. They are
+// immutable, so one poll's are built once and shared by every scrape that
+// the cache answers with it.
+func (e *Exporter) resourceMetrics(t *Target, rs []Resource) []prometheus.Metric {
+	var out []prometheus.Metric
+	send := func(m prometheus.Metric) { out = append(out, m) }
+	for i := range rs {
+		e.descs.emitResource(send, t.Type, t.Name, &rs[i])
+	}
+	return out
 }
 
 // dedupe keeps the first record of each resource ID (sorted by ID for a

@@ -94,11 +94,11 @@ func newDescs() descs {
 // errorMessageLimit is the longest backup_error_info message, in runes.
 const errorMessageLimit = 256
 
-// emitResource sends the metrics of one resource.
-func (d descs) emitResource(ch chan<- prometheus.Metric, provider, target string, r *Resource) {
+// emitResource passes the metrics of one resource to send.
+func (d descs) emitResource(send func(prometheus.Metric), provider, target string, r *Resource) {
 	id := []string{provider, target, r.ID, r.Name}
 	gauge := func(name string, v float64, extra ...string) {
-		ch <- prometheus.MustNewConstMetric(d[name], prometheus.GaugeValue, v, append(id[:4:4], extra...)...)
+		send(prometheus.MustNewConstMetric(d[name], prometheus.GaugeValue, v, append(id[:4:4], extra...)...))
 	}
 	optional := func(name string, v *float64) {
 		if v != nil {
@@ -144,7 +144,7 @@ func (d descs) emitResource(ch chan<- prometheus.Metric, provider, target string
 	}
 	optional("backup_last_transfer_size_bytes", r.LastTransferSize)
 	if r.TransferBytesTotal != nil {
-		ch <- prometheus.MustNewConstMetric(d["backup_transfer_bytes_total"], prometheus.CounterValue, *r.TransferBytesTotal, id...)
+		send(prometheus.MustNewConstMetric(d["backup_transfer_bytes_total"], prometheus.CounterValue, *r.TransferBytesTotal, id...))
 	}
 	switch {
 	case !r.LastSuccess.IsZero():
