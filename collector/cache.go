@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/singleflight"
 )
 
 // pollResult is one collection of a target.
@@ -28,16 +27,24 @@ type pollResult struct {
 
 // cache shares upstream polls between scrapes: answers younger than ttl
 // are reused, and concurrent scrapes of a target that is not cached share
-// one poll in flight (singleflight), so N Prometheus replicas scraping at
-// once cost one upstream poll.
+// one poll in flight, so N Prometheus replicas scraping at once cost one
+// upstream poll.
 type cache struct {
-	ttl   time.Duration
-	now   func() time.Time
-	group singleflight.Group
+	ttl time.Duration
+	now func() time.Time
 
 	mu          sync.Mutex
 	fresh       map[string]*pollResult // last successful poll per key
 	lastSuccess map[string]time.Time
+	flights     map[string]*flight // polls in flight per key
+}
+
+// flight is one poll in flight and the scrapes waiting for it.
+type flight struct {
+	done    chan struct{} // closed when res is set
+	res     *pollResult
+	waiters int
+	cancel  context.CancelFunc
 }
 
 func newCache(ttl time.Duration) *cache {
@@ -46,47 +53,77 @@ func newCache(ttl time.Duration) *cache {
 		now:         time.Now,
 		fresh:       map[string]*pollResult{},
 		lastSuccess: map[string]time.Time{},
+		flights:     map[string]*flight{},
 	}
 }
 
-// get returns the cached answer for key, or polls. The shared poll runs
-// under the deadline of the scrape that started it, detached from that
-// scrape's cancellation so that a client going away does not fail the
-// scrapes waiting on the same poll; each caller stops waiting when its own
-// context ends.
+// get returns the cached answer for key, or joins the poll in flight for
+// key, or starts one. A poll runs under the deadline of the scrape that
+// started it but is not cancelled by that scrape alone: it is cancelled
+// when every scrape waiting for it has gone, so it neither fails the
+// scrapes that share it nor outlives them all.
 func (c *cache) get(ctx context.Context, key string, poll func(context.Context) ([]Resource, error)) (res *pollResult, hit bool) {
-	if c.ttl > 0 {
-		c.mu.Lock()
-		r, ok := c.fresh[key]
+	c.mu.Lock()
+	if r, ok := c.fresh[key]; ok && c.ttl > 0 && c.now().Sub(r.at) < c.ttl {
 		c.mu.Unlock()
-		if ok && c.now().Sub(r.at) < c.ttl {
-			return r, true
-		}
+		return r, true
 	}
-	deadline, hasDeadline := ctx.Deadline()
-	ch := c.group.DoChan(key, func() (any, error) {
-		pctx, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
-		if hasDeadline {
-			pctx, cancel = context.WithDeadline(pctx, deadline)
+	f := c.flights[key]
+	if f == nil {
+		f = c.start(ctx, key, poll)
+	}
+	f.waiters++
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		c.mu.Lock()
+		f.waiters--
+		c.mu.Unlock()
+		return f.res, false
+	case <-ctx.Done():
+		c.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+			if c.flights[key] == f {
+				delete(c.flights, key)
+			}
 		}
+		c.mu.Unlock()
+		return &pollResult{err: ctx.Err(), at: c.now()}, false
+	}
+}
+
+// start begins a poll of key; c.mu is held.
+func (c *cache) start(ctx context.Context, key string, poll func(context.Context) ([]Resource, error)) *flight {
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		pctx, cancelDeadline = context.WithDeadline(pctx, deadline)
+		cancelParent := cancel
+		cancel = func() { cancelDeadline(); cancelParent() }
+	}
+	f := &flight{done: make(chan struct{}), cancel: cancel}
+	c.flights[key] = f
+	go func() {
 		defer cancel()
 		start := c.now()
 		resources, err := poll(pctx)
 		r := &pollResult{resources: resources, err: err, duration: c.now().Sub(start), at: c.now()}
+		c.mu.Lock()
+		if c.flights[key] == f {
+			delete(c.flights, key)
+		}
 		if err == nil {
-			c.mu.Lock()
 			c.fresh[key] = r
 			c.lastSuccess[key] = r.at
-			c.mu.Unlock()
 		}
-		return r, nil
-	})
-	select {
-	case out := <-ch:
-		return out.Val.(*pollResult), false
-	case <-ctx.Done():
-		return &pollResult{err: ctx.Err(), duration: 0, at: c.now()}, false
-	}
+		c.mu.Unlock()
+		f.res = r
+		close(f.done)
+	}()
+	return f
 }
 
 // lastSuccessOf returns when key was last polled successfully (zero when
