@@ -240,10 +240,10 @@ type astraBackup struct {
 		Title  string `json:"title"`
 		Detail string `json:"detail"`
 	} `json:"hookStateDetails"`
-	BackupCreationTimestamp string   `json:"backupCreationTimestamp"`
-	TotalBytes              *float64 `json:"totalBytes"`
-	BytesDone               *float64 `json:"bytesDone"`
-	PercentDone             *float64 `json:"percentDone"`
+	BackupCreationTimestamp string `json:"backupCreationTimestamp"`
+	TotalBytes              number `json:"totalBytes"`
+	BytesDone               number `json:"bytesDone"`
+	PercentDone             number `json:"percentDone"`
 	Metadata                struct {
 		CreationTimestamp string `json:"creationTimestamp"`
 		Labels            []struct {
@@ -280,14 +280,14 @@ func (b *astraBackup) toBackup() Backup {
 		RawStatus:   b.State,
 		State:       normalise(astraStates, b.State),
 		Start:       parseTime(b.Metadata.CreationTimestamp),
-		Size:        b.TotalBytes,
-		Transferred: b.BytesDone,
+		Size:        b.TotalBytes.v,
+		Transferred: b.BytesDone.v,
 	}
 	if out.Name == "" {
 		out.Name = b.ID
 	}
-	if b.PercentDone != nil {
-		out.Progress = Float(*b.PercentDone / 100)
+	if p := b.PercentDone.v; p != nil {
+		out.Progress = Float(*p / 100)
 	}
 	hooksFailed := b.HookState == "failed"
 	if out.State == StateSucceeded {

@@ -349,3 +349,20 @@ func TestAstraErrorBodyIsReported(t *testing.T) {
 		t.Errorf("error = %v, want it to contain %q", res.Err, want)
 	}
 }
+
+func TestAstraNumbersAsStrings(t *testing.T) {
+	srv := serveAstraList(t, astraBackupJSON(`"id":"b1"`, `"name":"n"`, `"state":"completed"`,
+		`"totalBytes":"2048"`, `"bytesDone":2048`, `"percentDone":"100"`,
+		`"backupCreationTimestamp":"2026-11-24T01:30:00Z"`, `"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}`))
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
+	got := scrapeText(t, e, "backup_size_bytes", "backup_transferred_bytes", "backup_progress_ratio")
+	for _, want := range []string{
+		"backup_size_bytes{" + astraLabels + "} 2048",
+		"backup_transferred_bytes{" + astraLabels + "} 2048",
+		"backup_progress_ratio{" + astraLabels + "} 1",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+}

@@ -201,7 +201,10 @@ func (p *anfProvider) resource(ctx context.Context, v anfVolume, backups []Backu
 	}
 	if !v.configured {
 		// Backups remain in a vault but backup is no longer configured:
-		// there is no live status to read.
+		// there is no live status to read, so no relationshipStatus.
+		latest := *r.Latest
+		latest.RawStatus = ""
+		r.Latest = &latest
 		return r, nil
 	}
 	var st anfBackupStatus
@@ -237,12 +240,12 @@ func (s *anfBackupStatus) apply(r *Resource) {
 		r.State = StatePending
 	case s.RelationshipStatus == "Failed":
 		r.State = StateFailed
-	case s.RelationshipStatus == "Unknown":
-		r.State = StateUnknown
-	default:
+	case s.RelationshipStatus == "Idle", s.RelationshipStatus == "":
 		r.State = StateSucceeded
+	default:
+		// "Unknown", and any value the API document does not list.
+		r.State = StateUnknown
 	}
-	r.RawStatus = s.RelationshipStatus
 	if unhealthy || s.RelationshipStatus == "Failed" {
 		r.Healthy = false
 	}
@@ -257,19 +260,16 @@ func (s *anfBackupStatus) apply(r *Resource) {
 	r.RelationshipStatus = s.RelationshipStatus
 	r.LastTransferSize = s.LastTransferSize
 	r.TransferBytesTotal = s.TotalTransferBytes
-	if s.TransferProgressBytes != nil {
-		if r.Latest == nil {
-			r.Latest = &Backup{}
-		} else {
-			latest := *r.Latest
-			r.Latest = &latest
-		}
-		r.Latest.Transferred = s.TransferProgressBytes
+	// The latest backup is the newest vault backup (or none yet: backup_info
+	// then has an empty backup name); its status in backup_info and its
+	// transferred bytes are the live ones.
+	latest := Backup{}
+	if r.Latest != nil {
+		latest = *r.Latest
 	}
-	if r.Latest == nil {
-		// backup_info shows the status even before any backup exists.
-		r.Latest = &Backup{}
-	}
+	latest.RawStatus = s.RelationshipStatus
+	latest.Transferred = s.TransferProgressBytes
+	r.Latest = &latest
 }
 
 type anfVaultBackup struct {

@@ -124,3 +124,33 @@ func TestBackupConfigured(t *testing.T) {
 		}
 	}
 }
+
+func TestANFStatusNormalisation(t *testing.T) {
+	yes, no := true, false
+	vault := []Backup{{Name: "daily-1", RawStatus: "Succeeded", State: StateSucceeded}}
+	for _, tc := range []struct {
+		status  anfBackupStatus
+		state   State
+		healthy bool
+	}{
+		{anfBackupStatus{Healthy: &no, RelationshipStatus: "Transferring", MirrorState: "Broken"}, StateFailed, false},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Transferring", MirrorState: "Uninitialized"}, StateRunning, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Idle", MirrorState: "Uninitialized"}, StatePending, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Failed", MirrorState: "Mirrored"}, StateFailed, false},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Unknown", MirrorState: "Mirrored"}, StateUnknown, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Idle", MirrorState: "Mirrored"}, StateSucceeded, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Resyncing", MirrorState: "Mirrored"}, StateUnknown, true},
+	} {
+		r := Summarize("id", "vol", append([]Backup(nil), vault...), true)
+		tc.status.apply(&r)
+		if r.CurrentState() != tc.state || r.Healthy != tc.healthy {
+			t.Errorf("%+v: state %s healthy %v, want %s %v", tc.status, r.CurrentState(), r.Healthy, tc.state, tc.healthy)
+		}
+		if got := r.CurrentRawStatus(); got != tc.status.RelationshipStatus {
+			t.Errorf("backup_info status = %q, want the relationshipStatus %q", got, tc.status.RelationshipStatus)
+		}
+		if r.Latest.Name != "daily-1" || vault[0].RawStatus != "Succeeded" {
+			t.Errorf("latest backup %q, or the vault backup was modified", r.Latest.Name)
+		}
+	}
+}

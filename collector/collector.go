@@ -143,6 +143,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p}
 		e.targets = append(e.targets, target)
 		e.byName[t.Name] = target
+		opts.CacheMetrics.track(t.Name)
 	}
 	return e, nil
 }

@@ -181,19 +181,20 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 			break
 		}
 	}
+	// The newest (by start) successful and failed backups give the last
+	// success and failure times: a success's end, a failure's end else
+	// its start.
+	var newestSuccess, newestFailure bool
 	for _, b := range sorted {
 		switch {
-		case b.Succeeded():
-			if b.End.After(r.LastSuccess) {
-				r.LastSuccess = b.End
-			}
-		case b.State == StateFailed:
-			t := b.End
-			if t.IsZero() {
-				t = b.Start
-			}
-			if t.After(r.LastFailure) {
-				r.LastFailure = t
+		case b.Succeeded() && !newestSuccess:
+			newestSuccess = true
+			r.LastSuccess = b.End
+		case b.State == StateFailed && !newestFailure:
+			newestFailure = true
+			r.LastFailure = b.End
+			if r.LastFailure.IsZero() {
+				r.LastFailure = b.Start
 			}
 		}
 	}

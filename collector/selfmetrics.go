@@ -93,6 +93,16 @@ func NewCacheMetrics(reg prometheus.Registerer) *CacheMetrics {
 	return m
 }
 
+// track creates a target's counters at 0, so that rates and ratios exist
+// from the first scrape on.
+func (m *CacheMetrics) track(target string) {
+	if m == nil {
+		return
+	}
+	m.hits.WithLabelValues(target)
+	m.misses.WithLabelValues(target)
+}
+
 func (m *CacheMetrics) record(target string, hit bool) {
 	if m == nil {
 		return

@@ -58,8 +58,7 @@ func New(opts Options) (*Server, error) {
 		Description: "Prometheus exporter for backup health across Azure NetApp Files, Azure PostgreSQL LTR, Huawei Cloud CBR and NetApp Astra Control",
 		Version:     version.Info(),
 		Links: []web.LandingLinks{
-			{Address: opts.TelemetryPath, Text: "Metrics", Description: "Every target"},
-			{Address: "/probe?target=", Text: "Probe", Description: "One target: /probe?target=NAME"},
+			{Address: opts.TelemetryPath, Text: "Metrics", Description: "Every target; /probe?target=NAME serves one"},
 			{Address: "/-/healthy", Text: "Health", Description: "Liveness"},
 			{Address: "/-/ready", Text: "Readiness", Description: "Ready once a configuration is loaded"},
 		},
@@ -130,7 +129,9 @@ func (s *Server) serveTargets(w http.ResponseWriter, r *http.Request, e *collect
 	}
 	gatherers := prometheus.Gatherers{reg}
 	if withStatic {
-		gatherers = prometheus.Gatherers{s.opts.Static, reg}
+		// The scrape's collector first: it polls, and the static counters
+		// (upstream requests, cache hits) then include this very scrape.
+		gatherers = prometheus.Gatherers{reg, s.opts.Static}
 	}
 	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,

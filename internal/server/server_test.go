@@ -55,7 +55,10 @@ targets:
 	}
 	static := prometheus.NewRegistry()
 	static.MustRegister(collector.NewBuildInfo())
-	e, err := collector.New(cfg, collector.Options{})
+	e, err := collector.New(cfg, collector.Options{
+		APIMetrics:   collector.NewAPIMetrics(static),
+		CacheMetrics: collector.NewCacheMetrics(static),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +191,22 @@ func TestScrapeTimeout(t *testing.T) {
 		}
 		if got := s.scrapeTimeout(r, 30*time.Second); got != tc.want {
 			t.Errorf("header %q: %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
+
+// TestSelfMetricsIncludeThisScrape checks that the upstream and cache
+// counters already count the scrape that serves them, from the first.
+func TestSelfMetricsIncludeThisScrape(t *testing.T) {
+	s, _ := newTestServer(t)
+	_, body := get(t, s, "GET", "/metrics")
+	for _, want := range []string{
+		`backup_exporter_api_requests_total{code="200",provider="astra"} 5`, // 2 apps + the discovery of 2
+		`backup_exporter_cache_misses_total{target="one"} 1`,
+		`backup_exporter_cache_hits_total{target="one"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("first scrape lacks %s", want)
 		}
 	}
 }

@@ -1,0 +1,86 @@
+package collector
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSummarize(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 11, 24, h, 0, 0, 0, time.UTC) }
+	ok := func(start, end int) Backup {
+		return Backup{State: StateSucceeded, Start: at(start), End: at(end)}
+	}
+	tests := []struct {
+		name        string
+		backups     []Backup
+		listedAll   bool
+		latestStart time.Time
+		healthy     bool
+		lastSuccess time.Time
+		lastFailure time.Time
+		neverOK     bool
+		protected   bool
+	}{
+		{
+			name: "latest by start, not list order; newest success's end even if an older one ended later",
+			backups: []Backup{
+				ok(1, 9), // started first, ended last
+				ok(3, 4),
+				{State: StateRunning, Start: at(5)},
+			},
+			listedAll: true, latestStart: at(5), healthy: true, lastSuccess: at(4), protected: true,
+		},
+		{
+			name: "newest finished failed: unhealthy; failure time is its end, else its start",
+			backups: []Backup{
+				ok(1, 2),
+				{State: StateFailed, Start: at(3)},
+				{State: StateFailed, Start: at(2), End: at(6)},
+				{State: StateRunning, Start: at(4)},
+			},
+			listedAll: true, latestStart: at(4), healthy: false, lastSuccess: at(2), lastFailure: at(3), protected: true,
+		},
+		{
+			name:      "cancelled is unhealthy but no failure",
+			backups:   []Backup{ok(1, 2), {State: StateCancelled, Start: at(3), End: at(3)}},
+			listedAll: true, latestStart: at(3), healthy: false, lastSuccess: at(2), protected: true,
+		},
+		{
+			name:      "a complete but degraded newest backup is unhealthy and still a success",
+			backups:   []Backup{{State: StateSucceeded, Degraded: true, Start: at(3), End: at(4)}},
+			listedAll: true, latestStart: at(3), healthy: false, lastSuccess: at(4), protected: true,
+		},
+		{
+			name:      "restoring counts as a success (Complete)",
+			backups:   []Backup{{State: StateRestoring, Complete: true, Start: at(3), End: at(4)}},
+			listedAll: true, latestStart: at(3), healthy: true, lastSuccess: at(4), protected: true,
+		},
+		{
+			name:      "all listed, none succeeded: last success 0",
+			backups:   []Backup{{State: StateFailed, Start: at(3)}},
+			listedAll: true, latestStart: at(3), healthy: false, lastFailure: at(3), neverOK: true, protected: true,
+		},
+		{
+			name:      "single backup without success: no last success at all",
+			backups:   []Backup{{State: StateFailed, Start: at(3)}},
+			listedAll: false, latestStart: at(3), healthy: false, lastFailure: at(3), protected: true,
+		},
+		{
+			name: "listed and empty: unprotected", listedAll: true, healthy: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Summarize("id", "name", tc.backups, tc.listedAll)
+			var latest time.Time
+			if r.Latest != nil {
+				latest = r.Latest.Start
+			}
+			if !latest.Equal(tc.latestStart) || r.Healthy != tc.healthy || !r.LastSuccess.Equal(tc.lastSuccess) ||
+				!r.LastFailure.Equal(tc.lastFailure) || r.NoSuccessListed != tc.neverOK || r.Protected != tc.protected {
+				t.Errorf("got latest %v healthy %v success %v failure %v never %v protected %v",
+					latest, r.Healthy, r.LastSuccess, r.LastFailure, r.NoSuccessListed, r.Protected)
+			}
+		})
+	}
+}
