@@ -45,7 +45,9 @@ func newARMClient(cred *config.Credential, hc *HTTPClient) (*armClient, error) {
 	a := cred.Azure
 	cloudCfg, endpoint := azureCloud(a)
 	transport := &armTransport{hc: hc}
-	azCred, secrets, err := newAzureCredential(a, cloudCfg, &http.Client{Transport: hc.client.Transport})
+	// Entra calls share the transport: TLS, request slots, body limit and
+	// request metrics apply to token requests too.
+	azCred, secrets, err := newAzureCredential(a, cloudCfg, transport)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +331,11 @@ type armTransport struct{ hc *HTTPClient }
 // Do implements policy.Transporter.
 func (t *armTransport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	provider, _ := ctx.Value(armProviderKey{}).(string)
+	provider, ok := ctx.Value(armProviderKey{}).(string)
+	if !ok {
+		// A token request made outside a provider's call.
+		provider = "azure"
+	}
 	select {
 	case t.hc.sem <- struct{}{}:
 	case <-ctx.Done():

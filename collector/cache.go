@@ -2,6 +2,8 @@ package collector
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -91,8 +93,16 @@ func (c *cache) get(ctx context.Context, key string, poll func(context.Context) 
 			}
 		}
 		c.mu.Unlock()
-		return &pollResult{err: ctx.Err(), at: c.now()}, false
+		return &pollResult{err: waitError(ctx), at: c.now()}, false
 	}
+}
+
+// waitError says why a scrape stopped waiting for its target.
+func waitError(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within the scrape's deadline: %w", ctx.Err())
+	}
+	return fmt.Errorf("the scrape was cancelled before the target answered: %w", ctx.Err())
 }
 
 // start begins a poll of key; c.mu is held.
@@ -109,7 +119,7 @@ func (c *cache) start(ctx context.Context, key string, poll func(context.Context
 	go func() {
 		defer cancel()
 		start := c.now()
-		resources, err := poll(pctx)
+		resources, err := safePoll(pctx, poll)
 		r := &pollResult{resources: resources, err: err, duration: c.now().Sub(start), at: c.now()}
 		c.mu.Lock()
 		if c.flights[key] == f {
@@ -132,4 +142,15 @@ func (c *cache) lastSuccessOf(key string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastSuccess[key]
+}
+
+// safePoll turns a panic of a provider into that target's error, so that
+// one provider's bug cannot take the process and every other target down.
+func safePoll(ctx context.Context, poll func(context.Context) ([]Resource, error)) (rs []Resource, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("provider panicked: %v (a bug: please report it)", v)
+		}
+	}()
+	return poll(ctx)
 }

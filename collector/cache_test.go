@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,5 +116,15 @@ func TestCacheDoesNotKeepFailures(t *testing.T) {
 	}
 	if !c.lastSuccessOf("t").After(time.Time{}) {
 		t.Error("last success not recorded")
+	}
+}
+
+func TestCacheProviderPanicIsTheTargetsError(t *testing.T) {
+	c := newCache(0)
+	r, _ := c.get(context.Background(), "t", func(context.Context) ([]Resource, error) {
+		panic("boom")
+	})
+	if r.err == nil || !strings.Contains(r.err.Error(), "provider panicked: boom") {
+		t.Errorf("err = %v", r.err)
 	}
 }

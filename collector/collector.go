@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,6 +140,9 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		p, err := factory(t, env)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		}
+		if strings.HasPrefix(t.Endpoint, "http://") {
+			logger.Warn("endpoint is plain HTTP: the target's credentials travel unencrypted", zap.String("target", t.Name), zap.String("endpoint", t.Endpoint))
 		}
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p}
 		e.targets = append(e.targets, target)

@@ -168,7 +168,7 @@ type BodyTooLargeError struct {
 
 // Error implements error.
 func (e *BodyTooLargeError) Error() string {
-	return fmt.Sprintf("GET %s: response body exceeds the limit of %s", e.URL, units.Base2Bytes(e.Limit))
+	return fmt.Sprintf("response body exceeds the limit of %s", units.Base2Bytes(e.Limit))
 }
 
 // Do sends req for provider (the label of the request metrics), retrying

@@ -216,13 +216,14 @@ func (p *huaweiCBRProvider) request(u string) Request {
 
 // decodeHuaweiError reads CBR's {"error_code","error_msg"} and the API
 // gateway's {"error_msg","error_code","request_id"} bodies, and the
-// {"error":{"code","message"}} form of other Huawei services.
+// {"error":{"code","message"}} form of other Huawei services. The
+// request_id is left out: it differs on every call, and the orchestrator
+// logs a failure again only when its text changes.
 func decodeHuaweiError(_ int, body []byte) string {
 	var e struct {
-		Code      string `json:"error_code"`
-		Msg       string `json:"error_msg"`
-		RequestID string `json:"request_id"`
-		Error     *struct {
+		Code  string `json:"error_code"`
+		Msg   string `json:"error_msg"`
+		Error *struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
@@ -233,17 +234,10 @@ func decodeHuaweiError(_ int, body []byte) string {
 	if e.Code == "" && e.Msg == "" && e.Error != nil {
 		e.Code, e.Msg = e.Error.Code, e.Error.Message
 	}
-	var msg string
-	switch {
-	case e.Code != "" && e.Msg != "":
-		msg = e.Code + ": " + e.Msg
-	default:
-		msg = e.Code + e.Msg
+	if e.Code != "" && e.Msg != "" {
+		return e.Code + ": " + e.Msg
 	}
-	if msg != "" && e.RequestID != "" {
-		msg += " (request_id " + e.RequestID + ")"
-	}
-	return msg
+	return e.Code + e.Msg
 }
 
 // huaweiBackup is a CBR BackupDetail (or BackupResp); null fields decode

@@ -479,7 +479,7 @@ func TestHuaweiCBRResourceFilterWithoutBackups(t *testing.T) {
 func TestHuaweiCBRErrorBodies(t *testing.T) {
 	tests := []struct{ body, want string }{
 		{`{"error_code":"BackupService.6202","error_msg":"Backup not found"}`, "HTTP 404 Not Found: BackupService.6202: Backup not found"},
-		{`{"error_msg":"The API does not exist","error_code":"APIGW.0101","request_id":"abc123"}`, "HTTP 404 Not Found: APIGW.0101: The API does not exist (request_id abc123)"},
+		{`{"error_msg":"The API does not exist","error_code":"APIGW.0101","request_id":"abc123"}`, "HTTP 404 Not Found: APIGW.0101: The API does not exist"},
 		{`{"error":{"code":"IAM.0001","message":"bad"}}`, "HTTP 404 Not Found: IAM.0001: bad"},
 		{`not json`, "HTTP 404 Not Found: not json"},
 	}

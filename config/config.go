@@ -70,6 +70,11 @@ func Parse(data []byte, file string) (*Config, error) {
 // locate rewrites yaml's "yaml: line N: msg" as "file:N: msg".
 func locate(file string, err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	// Several errors ("unmarshal errors:\n  line 18: ..."): the first.
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if n, m, ok := strings.Cut(rest, ": "); ok {
 			if _, err := strconv.Atoi(n); err == nil {
@@ -151,7 +156,7 @@ func expand(s string) (string, error) {
 		case '{':
 			end := strings.IndexByte(s[i:], '}')
 			if end < 0 {
-				return "", fmt.Errorf("unterminated ${ in %q", s)
+				return "", fmt.Errorf("unterminated ${ (the value is not shown: it may be a secret)")
 			}
 			name := s[i+2 : i+end]
 			v, ok := os.LookupEnv(name)

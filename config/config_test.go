@@ -65,7 +65,7 @@ func TestLoadInvalid(t *testing.T) {
 		"bad-duration":             `testdata/invalid-bad-duration.yml:2: global.scrape_timeout: unknown unit " seconds" in duration "10 seconds"`,
 		"duplicate-target":         `testdata/invalid-duplicate-target.yml:6: targets[1]: duplicate target name "a"`,
 		"undefined-credential":     `testdata/invalid-undefined-credential.yml:7: target "a": credential "nope" is not defined under credentials`,
-		"wrong-credential-kind":    `testdata/invalid-wrong-credential-kind.yml:7: target "anf": credential "astra" is not a azure credential`,
+		"wrong-credential-kind":    `testdata/invalid-wrong-credential-kind.yml:7: target "anf": type azure_netapp_files needs a azure: credential; "astra" is not one`,
 		"bad-volume":               `testdata/invalid-bad-volume.yml:12: target "anf": volume "1volume" must match ^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`,
 		"bad-subscription":         `testdata/invalid-bad-subscription.yml:8: target "pg": subscription_id must be a UUID, got "not-a-uuid"`,
 		"bad-server":               `testdata/invalid-bad-server.yml:10: target "pg": server "ab" must be 3 to 63 characters matching ^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`,
@@ -82,6 +82,10 @@ func TestLoadInvalid(t *testing.T) {
 		"bad-endpoint":             `testdata/invalid-bad-endpoint.yml:5: target "a": endpoint must be an http(s) URL, got "astra.example"`,
 		"two-secret-sources":       `testdata/invalid-two-secret-sources.yml:4: credential "astra": give api_token or api_token_file, not both`,
 		"bad-ca-file":              `testdata/invalid-bad-ca-file.yml:5: credential "astra": tls_config.ca_file testdata/astra-token holds no PEM certificate`,
+		"duplicate-key":            `testdata/invalid-duplicate-key.yml:5: mapping key "api_token" already defined at line 4`,
+		"empty-secret-file":        `testdata/invalid-empty-secret-file.yml:4: credential "astra": api_token_file testdata/empty-token is empty`,
+		"empty-credential":         `testdata/invalid-empty-credential.yml:3: credential "astra": astra: is empty; see the configuration reference for its keys`,
+		"unterminated-env":         `testdata/invalid-unterminated-env.yml:4: unterminated ${ (the value is not shown: it may be a secret)`,
 		"syntax":                   `testdata/invalid-syntax.yml:1: did not find expected '-' indicator`,
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yml")

@@ -95,8 +95,9 @@ type Azure struct {
 	ClientID string `yaml:"client_id,omitempty"`
 	// ClientSecret is used by auth client_secret.
 	ClientSecret Secret `yaml:"client_secret,omitempty"`
-	// ClientSecretFile is read on every token request instead of
-	// ClientSecret.
+	// ClientSecretFile holds the secret instead of ClientSecret; it is
+	// read when the configuration is (re)loaded, so reload after rotating
+	// it (the Astra and Huawei *_file secrets are read on every request).
 	ClientSecretFile string `yaml:"client_secret_file,omitempty"`
 	// CertificateFile is a PEM (or PKCS#12) file with the certificate and
 	// its private key, used by auth client_certificate.

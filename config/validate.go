@@ -110,6 +110,11 @@ func (p *parser) validateCredential(cr *Credential, path string) error {
 		}
 	}
 	if kinds != 1 {
+		for _, kind := range []string{"azure", "huawei", "astra"} {
+			if kinds == 0 && p.has(path+"."+kind) {
+				return p.errorf(path+"."+kind, "credential %q: %s: is empty; see the configuration reference for its keys", cr.Name, kind)
+			}
+		}
 		return p.errorf(path, "credential %q: exactly one of azure, huawei or astra must be set", cr.Name)
 	}
 	if f := cr.TLSConfig.CAFile; f != "" {
@@ -161,12 +166,17 @@ func (p *parser) secretSource(cred, path, key string, inline Secret, file string
 	return nil
 }
 
+// readable checks that a credential file can be read and is not empty,
+// so that --config.check catches what would fail every scrape.
 func (p *parser) readable(path, cred, key, file string) error {
-	f, err := os.Open(file)
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return p.errorf(path, "credential %q: %s: %v", cred, key, unwrapPath(err))
 	}
-	return f.Close()
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return p.errorf(path, "credential %q: %s %s is empty", cred, key, file)
+	}
+	return nil
 }
 
 func unwrapPath(err error) error {
@@ -297,7 +307,7 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 		TypeAstra:              cr.Astra != nil,
 	}
 	if !want[t.Type] {
-		return p.errorf(path+".credential", "%s: credential %q is not a %s credential", where, t.Credential, credentialKind(t.Type))
+		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, credentialKind(t.Type), t.Credential)
 	}
 	if p.has(path+".expected_interval") && t.ExpectedInterval <= 0 {
 		return p.errorf(path+".expected_interval", "%s: expected_interval must be greater than 0", where)

@@ -76,6 +76,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if f == nil || isHelpOrVersion(args) {
 		return 0
 	}
+	if f.target != "" && !f.once {
+		fmt.Fprintf(stderr, "%s: --target needs --once (Prometheus selects one target with /probe?target=NAME)\n", name)
+		return 2
+	}
 	logger, err := logging.New(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -162,8 +166,14 @@ func serve(f *flags, logger *zap.Logger) int {
 		TelemetryPath: f.telemetryPath,
 		TimeoutOffset: f.timeoutOffset,
 		Static:        static,
-		Reload:        func() error { return live.Reload() },
-		Logger:        logger,
+		Reload: func() error {
+			err := live.Reload()
+			if err != nil {
+				logger.Error("reloading the configuration failed; keeping the running one", zap.String("trigger", "/-/reload"), zap.Error(err))
+			}
+			return err
+		},
+		Logger: logger,
 	})
 	if err != nil {
 		logger.Error("building the HTTP server failed", zap.Error(err))
@@ -184,7 +194,7 @@ func serve(f *flags, logger *zap.Logger) int {
 	}
 
 	logger.Info("starting "+name, zap.String("version", version.Info()), zap.String("build_context", version.BuildContext()))
-	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(logger.With(zap.String("component", "http")))}
 	served := make(chan error, 1)
 	go func() { served <- web.ListenAndServe(httpServer, f.web, logging.Slog(logger)) }()
 

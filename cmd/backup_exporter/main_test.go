@@ -113,6 +113,9 @@ func TestHelpAndVersion(t *testing.T) {
 	if code, out, _ := runCmd("--help"); code != 0 || !strings.Contains(out, "--config.file") {
 		t.Errorf("--help: code %d", code)
 	}
+	if code, _, errOut := runCmd("--target", "x"); code != 2 || !strings.Contains(errOut, "--target needs --once") {
+		t.Errorf("--target without --once: code %d, %q", code, errOut)
+	}
 	if code, _, _ := runCmd("--no-such-flag"); code != 2 {
 		t.Errorf("bad flag: code %d, want 2", code)
 	}

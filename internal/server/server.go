@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,12 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.TelemetryPath == "" {
 		opts.TelemetryPath = "/metrics"
+	}
+	switch p := opts.TelemetryPath; {
+	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " ?#{}"):
+		return nil, fmt.Errorf("--web.telemetry-path %q: want a path such as /metrics", p)
+	case p == "/probe" || strings.HasPrefix(p, "/-/"):
+		return nil, fmt.Errorf("--web.telemetry-path %q: taken by another endpoint", p)
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()

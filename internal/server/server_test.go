@@ -210,3 +210,18 @@ func TestSelfMetricsIncludeThisScrape(t *testing.T) {
 		}
 	}
 }
+
+func TestTelemetryPathValidated(t *testing.T) {
+	for _, p := range []string{"metrics", "/", "/probe", "/-/healthy", "/a b"} {
+		if _, err := New(Options{TelemetryPath: p}); err == nil {
+			t.Errorf("telemetry path %q accepted", p)
+		}
+	}
+	s, err := New(Options{TelemetryPath: "/backup/metrics"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, s, "GET", "/backup/metrics"); code != http.StatusServiceUnavailable {
+		t.Errorf("custom telemetry path not served: %d", code)
+	}
+}
