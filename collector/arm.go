@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	armruntime "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -47,7 +48,13 @@ func newARMClient(cred *config.Credential, hc *HTTPClient) (*armClient, error) {
 	transport := &armTransport{hc: hc}
 	// Entra calls share the transport: TLS, request slots, body limit and
 	// request metrics apply to token requests too.
-	azCred, secrets, err := newAzureCredential(a, cloudCfg, transport)
+	retry := policy.RetryOptions{
+		MaxRetries:    int32(hc.maxAttempts - 1),
+		RetryDelay:    hc.baseBackoff,
+		MaxRetryDelay: time.Minute,
+		ShouldRetry:   shouldRetryARM,
+	}
+	azCred, secrets, err := newAzureCredential(a, azcore.ClientOptions{Cloud: cloudCfg, Transport: transport, Retry: retry})
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +64,7 @@ func newARMClient(cred *config.Credential, hc *HTTPClient) (*armClient, error) {
 		ClientOptions: policy.ClientOptions{
 			Cloud:     cloudCfg,
 			Transport: transport,
-			Retry: policy.RetryOptions{
-				MaxRetries:    int32(hc.maxAttempts - 1),
-				RetryDelay:    hc.baseBackoff,
-				MaxRetryDelay: time.Minute,
-				ShouldRetry:   shouldRetryARM,
-			},
+			Retry:     retry,
 			Telemetry: policy.TelemetryOptions{ApplicationID: "backup_exporter/" + version.Version},
 			Logging:   policy.LogOptions{IncludeBody: false},
 		},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/backup-exporter/backup_exporter/config"
@@ -40,8 +39,7 @@ func azureCloud(a *config.Azure) (cloud.Configuration, string) {
 // newAzureCredential builds the azidentity credential that auth names:
 // never a chain unless the user asked for "default". It also returns the
 // secrets it was built from, to be kept out of error messages.
-func newAzureCredential(a *config.Azure, c cloud.Configuration, transport policy.Transporter) (azcore.TokenCredential, []string, error) {
-	opts := azcore.ClientOptions{Cloud: c, Transport: transport}
+func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.TokenCredential, []string, error) {
 	// Instance discovery only knows Microsoft's public authorities;
 	// azidentity requires it off for Azure Stack and private clouds.
 	custom := a.Cloud == config.AzureCloudCustom

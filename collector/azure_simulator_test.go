@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"runtime"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -252,4 +253,27 @@ func selfSignedRSA(t *testing.T) (certPEM, keyPEM []byte) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+}
+
+func TestAzureSimulatorEntraBodyIsLimited(t *testing.T) {
+	sim, ca := startAzureSimulator(t, 1, 1, 0)
+	if err := sim.AddFault(simulator.Fault{API: simulator.EntraAPI, Body: simulator.BodyHuge}); err != nil {
+		t.Fatal(err)
+	}
+	e := newTestExporter(t, azureConfig(sim.URL(), ca, azSecret, "cache_ttl: 0, body_size_limit: 1MiB",
+		"name: anf, type: azure_netapp_files, account: demo-account"), Options{})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res := e.Collect(context.Background(), e.Targets())[0]
+	runtime.ReadMemStats(&after)
+	if res.Err == nil {
+		t.Fatal("a 50 MiB Entra answer was accepted")
+	}
+	if n := sim.Stats().Total; n != 1 {
+		t.Errorf("%d Entra requests: a body over the limit must not be retried", n)
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
+		t.Errorf("allocated %d MiB on a 50 MiB Entra answer with a 1 MiB limit: %v", grown>>20, res.Err)
+	}
 }
