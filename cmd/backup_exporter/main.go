@@ -148,6 +148,12 @@ func runOnce(f *flags, logger *zap.Logger, stdout, stderr io.Writer) int {
 }
 
 func serve(f *flags, logger *zap.Logger) int {
+	if path := *f.web.WebConfigFile; path != "" {
+		if err := web.Validate(path); err != nil {
+			logger.Error("invalid --web.config.file", zap.String("file", path), zap.Error(err))
+			return 1
+		}
+	}
 	static := prometheus.NewRegistry()
 	static.MustRegister(
 		collectors.NewGoCollector(),

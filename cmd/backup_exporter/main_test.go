@@ -246,3 +246,15 @@ func eventually(t *testing.T, ok func() bool) {
 	}
 	t.Fatal("condition not met within 20s")
 }
+
+func TestBadWebConfigFailsBeforeListening(t *testing.T) {
+	path, _ := setup(t, "a0000000-0000-4000-8000-000000000002")
+	web := filepath.Join(filepath.Dir(path), "web.yml")
+	if err := os.WriteFile(web, []byte("tls_server_config:\n  cert_file: /nonexistent.crt\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd("--config.file", path, "--web.config.file", web, "--web.listen-address", freeAddr(t))
+	if code != 1 || !strings.Contains(errOut, "invalid --web.config.file") {
+		t.Errorf("code %d, stderr %q", code, errOut)
+	}
+}
