@@ -3,9 +3,14 @@ package collector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+
+	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/config"
 )
@@ -33,6 +38,9 @@ type anfProvider struct {
 	volume     string
 	vault      string
 	apiVersion string
+
+	logger       *zap.Logger
+	vaultWarning sync.Once // the vaults cannot be read: said once
 }
 
 func newANFProvider(t *config.Target, env Env) (Provider, error) {
@@ -48,6 +56,7 @@ func newANFProvider(t *config.Target, env Env) (Provider, error) {
 		volume:     t.Volume,
 		vault:      t.BackupVault,
 		apiVersion: t.APIVersion,
+		logger:     env.Logger,
 	}, nil
 }
 
@@ -66,11 +75,22 @@ func (p *anfProvider) Collect(ctx context.Context) ([]Resource, error) {
 		return nil, err
 	}
 	backups, err := p.vaultBackups(ctx)
+	listed := true
+	var httpErr *HTTPError
+	if errors.As(err, &httpErr) && (httpErr.StatusCode == http.StatusNotFound || httpErr.StatusCode == http.StatusForbidden) {
+		// Backup vaults cannot be read (no vault, or the role lacks
+		// backupVaults/read): the live status still says whether backups
+		// work, only the times and counts are missing.
+		p.vaultWarning.Do(func() {
+			p.logger.Warn("cannot list the account's backup vaults: no last success/failure times or counts for its volumes", zap.Error(err))
+		})
+		backups, listed, err = nil, false, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	return mapConcurrent(ctx, volumes, func(ctx context.Context, v anfVolume) (Resource, error) {
-		return p.resource(ctx, v, backups[strings.ToLower(v.id)])
+		return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
 	})
 }
 
@@ -189,12 +209,12 @@ func (p *anfProvider) vaultBackups(ctx context.Context) (map[string][]Backup, er
 
 // resource reads a volume's latestBackupStatus and combines it with its
 // vault backups.
-func (p *anfProvider) resource(ctx context.Context, v anfVolume, backups []Backup) (Resource, error) {
+func (p *anfProvider) resource(ctx context.Context, v anfVolume, backups []Backup, listed bool) (Resource, error) {
 	if !v.configured && len(backups) == 0 {
 		return Unprotected(v.id, v.name), nil
 	}
-	r := Summarize(v.id, v.name, backups, true)
-	if len(backups) == 0 {
+	r := Summarize(v.id, v.name, backups, listed)
+	if len(backups) == 0 && listed {
 		// Backup is configured but no backup exists yet: a never-backed-up
 		// volume, which freshness alerts must catch.
 		r = Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[State]int{}}

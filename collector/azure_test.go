@@ -154,3 +154,29 @@ func TestANFStatusNormalisation(t *testing.T) {
 		}
 	}
 }
+
+func TestANFWithoutReadableVaults(t *testing.T) {
+	volume := anfAccount + "/capacityPools/pool1/volumes/volume1"
+	srv := newFixtureServer(t, "Bearer "+fixtureARMToken, map[string]string{
+		volume + "/latestBackupStatus/current": "azure_netapp_files/status_doc_example.json",
+		// no backupVaults route: 404
+	})
+	e := newTestExporter(t, fixtureAzureConfig(srv, `name: anf, type: azure_netapp_files,
+      subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: myRG,
+      account: account1, pool: pool1, volume: volume1`), Options{})
+	got := scrapeText(t, e, append(backupMetricNames(), "backup_exporter_target_up")...)
+	for _, want := range []string{
+		`backup_exporter_target_up{provider="azure_netapp_files",target="anf"} 1`,
+		`backup_healthy{provider="azure_netapp_files",resource_id="` + volume + `",resource_name="volume1",target="anf"} 1`,
+		`backup_info{backup="",provider="azure_netapp_files",resource_id="` + volume + `",resource_name="volume1",status="Idle",target="anf"} 1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	for _, absent := range []string{"backup_backups{", "backup_last_success_timestamp_seconds{"} {
+		if strings.Contains(got, absent) {
+			t.Errorf("%s without vault data:\n%s", absent, got)
+		}
+	}
+}
