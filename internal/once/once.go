@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +30,10 @@ func Run(ctx context.Context, e *collector.Exporter, targets []*collector.Target
 		if len(r.Resources) == 0 {
 			fmt.Fprintf(tw, "%s\t%s\t(no resources)\t-\t-\t-\n", r.Target.Name, r.Target.Type)
 		}
-		for _, res := range r.Resources {
+		// A copy: the resources may be shared with other scrapes.
+		resources := slices.Clone(r.Resources)
+		sort.SliceStable(resources, func(i, j int) bool { return resources[i].Name < resources[j].Name })
+		for _, res := range resources {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Name, r.Target.Type, res.Name, state(&res), healthy(&res), age(&res, now))
 		}
 	}
