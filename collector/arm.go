@@ -276,18 +276,13 @@ func armErrorMessage(body []byte) string {
 // bare deadline.
 func shouldRetryARM(resp *http.Response, err error) bool {
 	if err != nil {
-		var tooLarge *BodyTooLargeError
-		return !errors.As(err, &tooLarge)
+		return retryReason(0, err) != ""
 	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-	default:
+	if retryReason(resp.StatusCode, nil) == "" {
 		return false
 	}
 	if wait := retryAfter(resp.Header, 0); wait > 0 && resp.Request != nil {
-		if deadline, ok := resp.Request.Context().Deadline(); ok && time.Until(deadline) < wait {
-			return false
-		}
+		return fitsDeadline(resp.Request.Context(), wait)
 	}
 	return true
 }
@@ -308,19 +303,15 @@ func (p retryCounter) Do(req *policy.Request) (*http.Response, error) {
 		st = &tryState{}
 		req.SetOperationValue(st)
 	}
-	provider, _ := req.Raw().Context().Value(armProviderKey{}).(string)
 	if st.n > 0 {
-		p.metrics.retry(provider, st.reason)
+		p.metrics.retry(providerOf(req.Raw().Context()), st.reason)
 	}
 	st.n++
 	resp, err := req.Next()
-	switch {
-	case err != nil:
-		st.reason = retryNetwork
-	case resp.StatusCode == http.StatusTooManyRequests:
-		st.reason = retryThrottled
-	default:
-		st.reason = retryServerError
+	if err != nil {
+		st.reason = retryReason(0, err)
+	} else {
+		st.reason = retryReason(resp.StatusCode, nil)
 	}
 	return resp, err
 }
@@ -333,11 +324,7 @@ type armTransport struct{ hc *HTTPClient }
 // Do implements policy.Transporter.
 func (t *armTransport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	provider, ok := ctx.Value(armProviderKey{}).(string)
-	if !ok {
-		// A token request made outside a provider's call.
-		provider = "azure"
-	}
+	provider := providerOf(ctx)
 	select {
 	case t.hc.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -357,13 +344,19 @@ func (t *armTransport) Do(req *http.Request) (*http.Response, error) {
 			t.hc.metrics.armReadsRemaining(subscriptionOf(req.URL.Path), n)
 		}
 	}
-	if resp.ContentLength > t.hc.bodyLimit {
-		resp.Body.Close()
-		release()
-		return nil, &BodyTooLargeError{URL: redactURL(req.URL.String()), Limit: t.hc.bodyLimit}
+	if err := t.hc.limitBody(resp, redactURL(req.URL.String()), release); err != nil {
+		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, limit: t.hc.bodyLimit, url: redactURL(req.URL.String()), release: release}
 	return resp, nil
+}
+
+// providerOf is the provider label of an ARM request: the provider whose
+// call it serves, or "azure" for a token request made outside one.
+func providerOf(ctx context.Context) string {
+	if p, ok := ctx.Value(armProviderKey{}).(string); ok {
+		return p
+	}
+	return "azure"
 }
 
 func subscriptionOf(path string) string {
@@ -372,33 +365,4 @@ func subscriptionOf(path string) string {
 		return parts[1]
 	}
 	return ""
-}
-
-// limitedBody fails a read past the body limit and gives the request slot
-// back when closed.
-type limitedBody struct {
-	rc          io.ReadCloser
-	limit, read int64
-	url         string
-	release     func()
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.read > b.limit {
-		return 0, &BodyTooLargeError{URL: b.url, Limit: b.limit}
-	}
-	if room := b.limit + 1 - b.read; int64(len(p)) > room {
-		p = p[:room]
-	}
-	n, err := b.rc.Read(p)
-	b.read += int64(n)
-	if b.read > b.limit {
-		return n, &BodyTooLargeError{URL: b.url, Limit: b.limit}
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error {
-	defer b.release()
-	return b.rc.Close()
 }

@@ -107,12 +107,15 @@ func waitError(ctx context.Context) error {
 
 // start begins a poll of key; c.mu is held.
 func (c *cache) start(ctx context.Context, key string, poll func(context.Context) ([]Resource, error)) *flight {
-	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	base := context.WithoutCancel(ctx)
+	var (
+		pctx   context.Context
+		cancel context.CancelFunc
+	)
 	if deadline, ok := ctx.Deadline(); ok {
-		var cancelDeadline context.CancelFunc
-		pctx, cancelDeadline = context.WithDeadline(pctx, deadline)
-		cancelParent := cancel
-		cancel = func() { cancelDeadline(); cancelParent() }
+		pctx, cancel = context.WithDeadline(base, deadline)
+	} else {
+		pctx, cancel = context.WithCancel(base)
 	}
 	f := &flight{done: make(chan struct{}), cancel: cancel}
 	c.flights[key] = f

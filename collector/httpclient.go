@@ -183,7 +183,7 @@ func (c *HTTPClient) Do(ctx context.Context, provider string, req Request) (*Res
 		if reason == "" || attempt >= c.maxAttempts || ctx.Err() != nil {
 			return c.result(req, resp, err)
 		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		if !fitsDeadline(ctx, wait) {
 			last, lastErr := c.result(req, resp, err)
 			if lastErr == nil {
 				return last, nil
@@ -255,18 +255,19 @@ func (c *HTTPClient) attempt(ctx context.Context, provider string, req Request) 
 		}
 		return nil, err
 	}
-	defer hresp.Body.Close()
-	if hresp.ContentLength > c.bodyLimit {
+	if err := c.limitBody(hresp, redactURL(req.URL), func() {}); err != nil {
 		c.metrics.observe(provider, strconv.Itoa(hresp.StatusCode), time.Since(start))
-		return nil, &BodyTooLargeError{URL: redactURL(req.URL), Limit: c.bodyLimit}
+		return nil, err
 	}
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, c.bodyLimit+1))
+	defer hresp.Body.Close()
+	body, err := io.ReadAll(hresp.Body)
 	c.metrics.observe(provider, strconv.Itoa(hresp.StatusCode), time.Since(start))
+	var tooLarge *BodyTooLargeError
+	if errors.As(err, &tooLarge) {
+		return nil, tooLarge
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read response body: %w", err)
-	}
-	if int64(len(body)) > c.bodyLimit {
-		return nil, &BodyTooLargeError{URL: redactURL(req.URL), Limit: c.bodyLimit}
 	}
 	return &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body}, nil
 }
@@ -276,19 +277,53 @@ func (c *HTTPClient) attempt(ctx context.Context, provider string, req Request) 
 func (c *HTTPClient) retryable(resp *Response, err error, n int) (string, time.Duration) {
 	backoff := c.backoff(n)
 	if err != nil {
+		return retryReason(0, err), backoff
+	}
+	reason := retryReason(resp.StatusCode, nil)
+	if reason == "" {
+		return "", 0
+	}
+	return reason, retryAfter(resp.Header, backoff)
+}
+
+// retryReason is the one rule of what is retried, shared with the ARM
+// pipeline: network errors (not a body over the limit, not the scrape's
+// own end), 429 (throttled) and 502/503/504 (server_error). It returns the
+// backup_exporter_api_retries_total reason, or "" for no retry.
+func retryReason(status int, err error) string {
+	if err != nil {
 		var tooLarge *BodyTooLargeError
 		if errors.As(err, &tooLarge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return "", 0
+			return ""
 		}
-		return retryNetwork, backoff
+		return retryNetwork
 	}
-	switch resp.StatusCode {
+	switch status {
 	case http.StatusTooManyRequests:
-		return retryThrottled, retryAfter(resp.Header, backoff)
+		return retryThrottled
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return retryServerError, retryAfter(resp.Header, backoff)
+		return retryServerError
 	}
-	return "", 0
+	return ""
+}
+
+// fitsDeadline reports whether waiting wait still leaves ctx time to retry.
+func fitsDeadline(ctx context.Context, wait time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) >= wait
+}
+
+// limitBody enforces the body limit on resp: it refuses a Content-Length
+// over the limit at once, else makes reads past the limit fail with
+// BodyTooLargeError. release runs when the body is closed (or refused).
+func (c *HTTPClient) limitBody(resp *http.Response, url string, release func()) error {
+	if resp.ContentLength > c.bodyLimit {
+		resp.Body.Close()
+		release()
+		return &BodyTooLargeError{URL: url, Limit: c.bodyLimit}
+	}
+	resp.Body = &limitedBody{rc: resp.Body, limit: c.bodyLimit, url: url, release: release}
+	return nil
 }
 
 // backoff is full-jitter exponential backoff for attempt n (1-based).
@@ -345,4 +380,33 @@ func redactURL(u string) string {
 		return u[:i]
 	}
 	return u
+}
+
+// limitedBody fails a read past the body limit and gives the request slot
+// back when closed.
+type limitedBody struct {
+	rc          io.ReadCloser
+	limit, read int64
+	url         string
+	release     func()
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.read > b.limit {
+		return 0, &BodyTooLargeError{URL: b.url, Limit: b.limit}
+	}
+	if room := b.limit + 1 - b.read; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.rc.Read(p)
+	b.read += int64(n)
+	if b.read > b.limit {
+		return n, &BodyTooLargeError{URL: b.url, Limit: b.limit}
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error {
+	defer b.release()
+	return b.rc.Close()
 }
