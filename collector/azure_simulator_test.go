@@ -2,13 +2,7 @@ package collector
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -198,7 +192,10 @@ func TestAzureSimulatorWrongSecret(t *testing.T) {
 
 func TestAzureSimulatorClientCertificate(t *testing.T) {
 	dir := t.TempDir()
-	certPEM, keyPEM := selfSignedRSA(t)
+	certPEM, keyPEM, err := simulator.NewClientCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
 	certFile := filepath.Join(dir, "client.crt")
 	bundle := filepath.Join(dir, "client.pem")
 	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
@@ -227,32 +224,6 @@ func TestAzureSimulatorClientCertificate(t *testing.T) {
 	if len(res.Resources) != 2 {
 		t.Errorf("found %d volumes, want 2", len(res.Resources))
 	}
-}
-
-// selfSignedRSA returns a fresh client certificate and its PKCS#8 key, in
-// PEM; generated per test so no key is ever committed.
-func selfSignedRSA(t *testing.T) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "backup-exporter-test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
 }
 
 func TestAzureSimulatorEntraBodyIsLimited(t *testing.T) {
