@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 // Provider fetches the backup state of one configured target.
@@ -21,29 +21,6 @@ type Provider interface {
 	// Collect returns the protected resources of the target. It honours ctx
 	// and returns a wrapped error when the target could not be read.
 	Collect(ctx context.Context) ([]Resource, error)
-}
-
-// Env is what a provider is built from besides its target.
-type Env struct {
-	Credential *config.Credential
-	// Client is the credential's shared upstream HTTP client.
-	Client *HTTPClient
-	// ARM is the credential's Azure Resource Manager client (Azure
-	// credentials only).
-	ARM    *armClient
-	Logger *zap.Logger
-}
-
-// Factory builds the provider of one target.
-type Factory func(t *config.Target, env Env) (Provider, error)
-
-// factories maps each target type to its provider. Adding a provider adds
-// one line here and one file.
-var factories = map[string]Factory{
-	config.TypeAstra:              newAstraProvider,
-	config.TypeAzureNetAppFiles:   newANFProvider,
-	config.TypeAzurePostgreSQLLTR: newPGLTRProvider,
-	config.TypeHuaweiCBR:          newHuaweiCBRProvider,
 }
 
 // Target is a configured target with its provider.
@@ -56,8 +33,11 @@ type Target struct {
 
 // Options are the process-wide dependencies of an Exporter.
 type Options struct {
+	// Registry is the set of provider kinds; every target's type must be
+	// one of them.
+	Registry     Registry
 	Logger       *zap.Logger
-	APIMetrics   *APIMetrics
+	APIMetrics   *upstream.Metrics
 	CacheMetrics *CacheMetrics
 	// UserAgent is sent upstream, e.g. "backup_exporter/1.0.0".
 	UserAgent string
@@ -70,7 +50,6 @@ type Exporter struct {
 	byName        map[string]*Target
 	scrapeTimeout time.Duration
 	cache         *cache
-	descs         descs
 	logger        *zap.Logger
 	cacheMetrics  *CacheMetrics
 
@@ -78,7 +57,7 @@ type Exporter struct {
 	lastErr map[string]string // per target, to log state changes only
 }
 
-// New builds the Exporter of cfg: one HTTP client per credential, one
+// New builds the Exporter of cfg: one upstream pool per credential, one
 // provider per target.
 func New(cfg *config.Config, opts Options) (*Exporter, error) {
 	logger := opts.Logger
@@ -86,63 +65,52 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		logger = zap.NewNop()
 	}
 	creds := make(map[string]*config.Credential, len(cfg.Credentials))
-	clients := make(map[string]*HTTPClient, len(cfg.Credentials))
-	arms := make(map[string]*armClient)
 	for i := range cfg.Credentials {
 		c := &cfg.Credentials[i]
 		creds[c.Name] = c
 	}
+	type credentialEnv struct {
+		pool   *upstream.Pool
+		shared *credentialState
+	}
+	envs := make(map[string]*credentialEnv, len(cfg.Credentials))
 	e := &Exporter{
 		byName:        make(map[string]*Target, len(cfg.Targets)),
 		scrapeTimeout: time.Duration(cfg.Global.ScrapeTimeout),
 		cache:         newCache(time.Duration(cfg.Global.CacheTTL)),
-		descs:         newDescs(),
 		logger:        logger,
 		cacheMetrics:  opts.CacheMetrics,
 		lastErr:       map[string]string{},
 	}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
-		factory, ok := factories[t.Type]
+		kind, ok := opts.Registry.lookup(t.Type)
 		if !ok {
-			return nil, fmt.Errorf("target %q: provider type %q is not supported yet", t.Name, t.Type)
+			return nil, fmt.Errorf("target %q: provider type %q is not supported", t.Name, t.Type)
 		}
 		cred := creds[t.Credential]
 		if cred == nil {
 			return nil, fmt.Errorf("target %q: credential %q is not defined", t.Name, t.Credential)
 		}
-		client := clients[cred.Name]
-		if client == nil {
-			var err error
-			client, err = NewHTTPClient(HTTPClientOptions{
+		ce := envs[cred.Name]
+		if ce == nil {
+			pool, err := upstream.NewPool(upstream.Options{
 				TLS:            cred.TLSConfig,
 				MaxConcurrency: cfg.Global.MaxConcurrency,
-				BodySizeLimit:  cfg.Global.BodySizeLimit,
+				BodySizeLimit:  int64(cfg.Global.BodySizeLimit),
 				UserAgent:      opts.UserAgent,
 				Metrics:        opts.APIMetrics,
 			})
 			if err != nil {
 				return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
 			}
-			clients[cred.Name] = client
+			ce = &credentialEnv{pool: pool, shared: &credentialState{values: map[string]any{}}}
+			envs[cred.Name] = ce
 		}
-		env := Env{Credential: cred, Client: client, Logger: logger.With(zap.String("target", t.Name))}
-		if cred.Azure != nil {
-			if arms[cred.Name] == nil {
-				arm, err := newARMClient(cred, client)
-				if err != nil {
-					return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
-				}
-				arms[cred.Name] = arm
-			}
-			env.ARM = arms[cred.Name]
-		}
-		p, err := factory(t, env)
+		env := &Env{Credential: cred, Pool: ce.pool, Logger: logger.With(zap.String("target", t.Name)), shared: ce.shared}
+		p, err := kind.New(t, env)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
-		}
-		if strings.HasPrefix(t.Endpoint, "http://") {
-			logger.Warn("endpoint is plain HTTP: the target's credentials travel unencrypted", zap.String("target", t.Name), zap.String("endpoint", t.Endpoint))
 		}
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p}
 		e.targets = append(e.targets, target)
@@ -267,18 +235,18 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 
 func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
 	labels := []string{r.Target.Type, r.Target.Name}
-	gauge := func(name string, v float64) {
-		ch <- prometheus.MustNewConstMetric(e.descs[name], prometheus.GaugeValue, v, labels...)
+	gauge := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	gauge("backup_exporter_target_up", boolFloat(r.Err == nil))
-	gauge("backup_exporter_target_duration_seconds", r.Duration.Seconds())
+	gauge(descTargetUp, boolFloat(r.Err == nil))
+	gauge(descTargetDuration, r.Duration.Seconds())
 	if !r.LastSuccess.IsZero() {
-		gauge("backup_exporter_target_last_success_timestamp_seconds", unixSeconds(r.LastSuccess))
+		gauge(descTargetLastSuccess, UnixSeconds(r.LastSuccess))
 	}
 	if r.Err != nil {
 		return
 	}
-	gauge("backup_exporter_target_resources", float64(len(r.Resources)))
+	gauge(descTargetResources, float64(len(r.Resources)))
 	for _, m := range r.metrics {
 		ch <- m
 	}
@@ -291,7 +259,7 @@ func (e *Exporter) resourceMetrics(t *Target, rs []Resource) []prometheus.Metric
 	var out []prometheus.Metric
 	send := func(m prometheus.Metric) { out = append(out, m) }
 	for i := range rs {
-		e.descs.emitResource(send, t.Type, t.Name, &rs[i])
+		emitResource(send, t.Type, t.Name, &rs[i])
 	}
 	return out
 }

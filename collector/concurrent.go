@@ -11,11 +11,11 @@ import (
 // in flight across all targets.
 const discoveryConcurrency = 8
 
-// mapConcurrent calls fn for every item, at most discoveryConcurrency at a
+// MapConcurrent calls fn for every item, at most discoveryConcurrency at a
 // time, and returns the results in the order of items. The first error
 // cancels the others and is returned; every goroutine has ended when
-// mapConcurrent returns.
-func mapConcurrent[T, R any](ctx context.Context, items []T, fn func(context.Context, T) (R, error)) ([]R, error) {
+// MapConcurrent returns.
+func MapConcurrent[T, R any](ctx context.Context, items []T, fn func(context.Context, T) (R, error)) ([]R, error) {
 	out := make([]R, len(items))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(discoveryConcurrency)

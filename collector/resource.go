@@ -63,9 +63,9 @@ type Backup struct {
 // Succeeded reports whether the backup holds a good, complete copy.
 func (b *Backup) Succeeded() bool { return b.State == StateSucceeded || b.Complete }
 
-// finished reports whether the backup has reached an outcome that decides
+// Finished reports whether the backup has reached an outcome that decides
 // the resource's health.
-func (b *Backup) finished() bool {
+func (b *Backup) Finished() bool {
 	return b.Succeeded() || b.State == StateFailed || b.State == StateCancelled
 }
 
@@ -102,11 +102,10 @@ type Resource struct {
 	// list the resource's backups.
 	Counts map[State]int
 
-	// ANF only.
-	MirrorState        string
-	RelationshipStatus string
-	LastTransferSize   *float64
-	TransferBytesTotal *float64
+	// Extra are the series of the provider's own families (ANF's mirror
+	// state, say); like every series but backup_protected, they are not
+	// exposed for an unprotected resource.
+	Extra []Sample
 
 	// ExpectedInterval is the target's expected_interval; set by the
 	// orchestrator.
@@ -174,7 +173,7 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 	r.Latest = sorted[0]
 
 	for _, b := range sorted {
-		if b.finished() {
+		if b.Finished() {
 			if !b.Succeeded() || b.Degraded {
 				r.Healthy = false
 			}
@@ -210,9 +209,9 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 	return r
 }
 
-// normalise maps a provider's raw state through table; anything not in the
+// Normalise maps a provider's raw state through table; anything not in the
 // table is unknown.
-func normalise(table map[string]State, raw string) State {
+func Normalise(table map[string]State, raw string) State {
 	if s, ok := table[raw]; ok {
 		return s
 	}
@@ -228,9 +227,9 @@ var timeLayouts = []string{
 	"2006-01-02T15:04:05.999999999Z0700",
 }
 
-// parseTime parses an upstream timestamp; absent or unreadable values give
+// ParseTime parses an upstream timestamp; absent or unreadable values give
 // the zero time, which emits no sample.
-func parseTime(s string) time.Time {
+func ParseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
@@ -241,3 +240,6 @@ func parseTime(s string) time.Time {
 	}
 	return time.Time{}
 }
+
+// Float returns a pointer to v, for optional numeric fields.
+func Float(v float64) *float64 { return &v }

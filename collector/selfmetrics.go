@@ -2,72 +2,10 @@ package collector
 
 import (
 	"runtime"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 )
-
-// APIMetrics are the exporter's counters of upstream traffic. They live
-// for the whole process (across reloads), so they are ordinary metrics
-// registered once, not built per scrape.
-type APIMetrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	retries  *prometheus.CounterVec
-	// armReads is ARM's x-ms-ratelimit-remaining-subscription-reads, as
-	// last seen per subscription.
-	armReads *prometheus.GaugeVec
-}
-
-// NewAPIMetrics creates the upstream traffic metrics and registers them.
-func NewAPIMetrics(reg prometheus.Registerer) *APIMetrics {
-	m := &APIMetrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_api_requests_total",
-			Help: "Upstream HTTP requests by provider and status code (\"error\" when no response arrived).",
-		}, []string{"provider", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "backup_exporter_api_request_duration_seconds",
-			Help:    "Latency of upstream HTTP requests.",
-			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"provider"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_api_retries_total",
-			Help: "Upstream requests retried, by reason (throttled, server_error, network).",
-		}, []string{"provider", "reason"}),
-		armReads: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "backup_exporter_azure_ratelimit_remaining_reads",
-			Help: "ARM read requests left in the current throttling window (x-ms-ratelimit-remaining-subscription-reads), as last seen.",
-		}, []string{"subscription_id"}),
-	}
-	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads)
-	}
-	return m
-}
-
-func (m *APIMetrics) observe(provider, code string, d time.Duration) {
-	if m == nil {
-		return
-	}
-	m.requests.WithLabelValues(provider, code).Inc()
-	m.duration.WithLabelValues(provider).Observe(d.Seconds())
-}
-
-func (m *APIMetrics) armReadsRemaining(subscription string, v float64) {
-	if m == nil {
-		return
-	}
-	m.armReads.WithLabelValues(subscription).Set(v)
-}
-
-func (m *APIMetrics) retry(provider, reason string) {
-	if m == nil {
-		return
-	}
-	m.retries.WithLabelValues(provider, reason).Inc()
-}
 
 // CacheMetrics count scrapes answered from the cache, or not, per target.
 type CacheMetrics struct {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,22 +17,27 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Load reads and parses the configuration file at path. Errors name the
-// file, the line and the key at fault.
-func Load(path string) (*Config, error) {
+// Load reads and parses the configuration file at path, whose targets may
+// be of the given kinds. Errors name the file, the line and the key at
+// fault.
+func Load(path string, kinds []Kind) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return Parse(data, path)
+	return Parse(data, path, kinds)
 }
 
 // Parse decodes data strictly (unknown keys are errors), expands ${ENV}
 // references, applies defaults and validates the result. file is used in
-// error messages only.
-func Parse(data []byte, file string) (*Config, error) {
+// error messages only; kinds are the target types it may hold.
+func Parse(data []byte, file string, kinds []Kind) (*Config, error) {
 	if file == "" {
 		file = "<config>"
+	}
+	ks, err := newKinds(kinds)
+	if err != nil {
+		return nil, err
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -46,7 +52,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		root = root.Content[0]
 	}
 
-	p := &parser{file: file, keys: map[string]int{}}
+	p := &parser{file: file, keys: map[string]int{}, kinds: ks, targets: map[string]*yaml.Node{}, foreign: map[string][]string{}}
 	if file != "<config>" {
 		p.dir = filepath.Dir(file)
 	}
@@ -59,6 +65,9 @@ func Parse(data []byte, file string) (*Config, error) {
 	cfg := &Config{File: file}
 	if err := root.Decode(cfg); err != nil {
 		return nil, fmt.Errorf("%s", locate(file, err))
+	}
+	if err := p.decodeSpecs(cfg); err != nil {
+		return nil, err
 	}
 	p.applyDefaults(cfg)
 	if err := p.validate(cfg); err != nil {
@@ -88,9 +97,15 @@ func locate(file string, err error) string {
 // parser carries what error messages need: the file name and the line of
 // every key seen, by its path (e.g. "targets[1].volume").
 type parser struct {
-	file string
-	dir  string // resolves relative *_file paths
-	keys map[string]int
+	file  string
+	dir   string // resolves relative *_file paths
+	keys  map[string]int
+	kinds *kinds
+	// targets are the nodes of the targets, by path ("targets[1]").
+	targets map[string]*yaml.Node
+	// foreign lists, per target path, the keys that belong to another
+	// type than the target's, in file order.
+	foreign map[string][]string
 }
 
 // errorf formats an error located at the key path, or at the closest
@@ -191,10 +206,21 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 			return fmt.Errorf("%s:%d: %s must be a mapping", p.file, n.Line, describe(path))
 		}
 		fields := yamlFields(t)
+		isTarget := t == reflect.TypeFor[Target]()
+		var spec map[string]reflect.Type
+		if isTarget {
+			p.targets[path] = n
+			if st := p.kinds.specType(mappingValue(n, "type")); st != nil {
+				spec = yamlFields(st)
+			}
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			key := join(path, k.Value)
 			ft, ok := fields[k.Value]
+			if !ok && isTarget {
+				ft, ok = p.targetKey(path, k.Value, spec)
+			}
 			if !ok {
 				return fmt.Errorf("%s:%d: unknown key %q in %s", p.file, k.Line, k.Value, describe(path))
 			}
@@ -234,16 +260,72 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 	return nil
 }
 
+// targetKey finds a provider key of the target at path: one of its own
+// type's spec, or one that another type accepts (an error of the target's,
+// reported once the configuration is decoded). spec is nil when the
+// target's type is unknown: any type's key is then accepted here.
+func (p *parser) targetKey(path, key string, spec map[string]reflect.Type) (reflect.Type, bool) {
+	if ft, ok := spec[key]; ok {
+		return ft, true
+	}
+	types := p.kinds.keys[key]
+	if len(types) == 0 {
+		return nil, false
+	}
+	if spec != nil {
+		p.foreign[path] = append(p.foreign[path], key)
+	}
+	return yamlFields(p.kinds.specType(types[0]))[key], true
+}
+
+// mappingValue is the scalar value of key in mapping n, or "".
+func mappingValue(n *yaml.Node, key string) string {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
+// decodeSpecs decodes each target's provider keys into its kind's spec.
+// Targets of an unknown type get none; validate reports them.
+func (p *parser) decodeSpecs(c *Config) error {
+	for i := range c.Targets {
+		t := &c.Targets[i]
+		kind, ok := p.kinds.byType[t.Type]
+		n := p.targets[fmt.Sprintf("targets[%d]", i)]
+		if !ok || n == nil {
+			continue
+		}
+		spec := kind.NewSpec()
+		if err := n.Decode(spec); err != nil {
+			return fmt.Errorf("%s", locate(p.file, err))
+		}
+		t.Spec = spec
+	}
+	return nil
+}
+
 // isScalarType reports struct types decoded from a scalar.
 func isScalarType(t reflect.Type) bool {
 	return reflect.PointerTo(t).Implements(reflect.TypeFor[interface{ UnmarshalText([]byte) error }]())
 }
 
+// yamlFields maps the YAML keys of struct type t (or a pointer to one) to
+// their field types, flattening fields tagged `,inline`.
 func yamlFields(t reflect.Type) map[string]reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	m := make(map[string]reflect.Type, t.NumField())
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if strings.Contains(","+opts+",", ",inline,") {
+			maps.Copy(m, yamlFields(f.Type))
 			continue
 		}
 		if name == "" {
@@ -286,21 +368,6 @@ func (p *parser) applyDefaults(c *Config) {
 		if !p.has(fmt.Sprintf("targets[%d].expected_interval", i)) {
 			t.ExpectedInterval = DefaultExpectedInterval
 		}
-		if t.APIVersion == "" {
-			switch t.Type {
-			case TypeAzureNetAppFiles:
-				t.APIVersion = DefaultANFAPIVersion
-			case TypeAzurePostgreSQLLTR:
-				t.APIVersion = DefaultPGAPIVersion
-			}
-		}
-		if t.Type == TypeAzureNetAppFiles || t.Type == TypeAzurePostgreSQLLTR {
-			continue
-		}
-		if t.Type == TypeHuaweiCBR && t.Endpoint == "" && t.Region != "" {
-			t.Endpoint = "https://cbr." + t.Region + ".myhuaweicloud.com"
-		}
-		t.Endpoint = strings.TrimRight(t.Endpoint, "/")
 	}
 	for i := range c.Credentials {
 		cr := &c.Credentials[i]
@@ -341,4 +408,22 @@ func (c *Config) String() string {
 		return fmt.Sprintf("<config: %v>", err)
 	}
 	return string(b)
+}
+
+// MarshalYAML writes the target's common keys and its spec's keys as one
+// mapping, as the file has them.
+func (t Target) MarshalYAML() (any, error) {
+	type common Target // without this method
+	var n yaml.Node
+	if err := n.Encode(common(t)); err != nil {
+		return nil, err
+	}
+	if t.Spec != nil {
+		var s yaml.Node
+		if err := s.Encode(t.Spec); err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, s.Content...)
+	}
+	return &n, nil
 }

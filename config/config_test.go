@@ -1,15 +1,30 @@
-package config
+package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector/providers"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
+	. "github.com/backup-exporter/backup_exporter/config"
 )
+
+// kinds are the real providers' kinds: these tests load the files users
+// write.
+var kinds = providers.All().Config()
+
+func fmtAll(v any) string {
+	return fmt.Sprintf("%v %+v %#v %s %q", v, v, v, v, v)
+}
 
 func TestLoadGood(t *testing.T) {
 	t.Setenv("BACKUP_EXPORTER_TEST_TOKEN", "token-from-env")
-	cfg, err := Load("testdata/good.yml")
+	cfg, err := Load("testdata/good.yml", kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,17 +44,18 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("relative api_token_file not resolved against the config dir: %q", got)
 	}
 	anf, pg, cbr := cfg.Targets[0], cfg.Targets[1], cfg.Targets[2]
-	if anf.APIVersion != DefaultANFAPIVersion || pg.APIVersion != DefaultPGAPIVersion {
-		t.Errorf("api_version defaults: %q %q", anf.APIVersion, pg.APIVersion)
+	anfSpec, pgSpec, cbrSpec := anf.Spec.(*azurenetappfiles.Spec), pg.Spec.(*azurepostgresqlltr.Spec), cbr.Spec.(*huaweicbr.Spec)
+	if anfSpec.APIVersion != azurenetappfiles.DefaultAPIVersion || pgSpec.APIVersion != azurepostgresqlltr.DefaultAPIVersion {
+		t.Errorf("api_version defaults: %q %q", anfSpec.APIVersion, pgSpec.APIVersion)
 	}
 	if anf.ExpectedInterval != DefaultExpectedInterval || pg.ExpectedInterval != DefaultExpectedInterval*7 {
 		t.Errorf("expected_interval: %v %v", anf.ExpectedInterval, pg.ExpectedInterval)
 	}
-	if got := cfg.Targets[4].Endpoint; got != "https://cbr.ap-southeast-1.myhuaweicloud.com" {
+	if got := cfg.Targets[4].Spec.(*huaweicbr.Spec).Endpoint; got != "https://cbr.ap-southeast-1.myhuaweicloud.com" {
 		t.Errorf("endpoint from region = %q", got)
 	}
-	if cbr.Endpoint != "https://cbr.cn-north-4.myhuaweicloud.com" {
-		t.Errorf("endpoint trailing slash kept: %q", cbr.Endpoint)
+	if cbrSpec.Endpoint != "https://cbr.cn-north-4.myhuaweicloud.com" {
+		t.Errorf("endpoint trailing slash kept: %q", cbrSpec.Endpoint)
 	}
 }
 
@@ -47,7 +63,7 @@ func TestDefaults(t *testing.T) {
 	cfg, err := Parse([]byte(`
 credentials: [{name: a, astra: {api_token: t}}]
 targets: [{name: a, type: astra, credential: a, endpoint: "https://x.example", account_id: acc}]
-`), "")
+`), "", kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +110,7 @@ func TestLoadInvalid(t *testing.T) {
 	}
 	for name, want := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := Load("testdata/invalid-" + name + ".yml")
+			_, err := Load("testdata/invalid-"+name+".yml", kinds)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -107,7 +123,7 @@ func TestLoadInvalid(t *testing.T) {
 
 func TestSecretNeverPrinted(t *testing.T) {
 	t.Setenv("BACKUP_EXPORTER_TEST_TOKEN", "token-from-env")
-	cfg, err := Load("testdata/good.yml")
+	cfg, err := Load("testdata/good.yml", kinds)
 	if err != nil {
 		t.Fatal(err)
 	}

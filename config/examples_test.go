@@ -1,10 +1,12 @@
-package config
+package config_test
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	. "github.com/backup-exporter/backup_exporter/config"
 )
 
 // TestExamplesLoad loads every configuration under examples/, with its
@@ -33,7 +35,7 @@ func TestExamplesLoad(t *testing.T) {
 			}
 			// The demo's CA file is written by the simulator at run time.
 			text = strings.ReplaceAll(text, "tls_config: {ca_file: ../.demo/ca.pem}", "")
-			cfg, err := Parse([]byte(text), f)
+			cfg, err := Parse([]byte(text), f, kinds)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 // demand, and kept as it is when a reload fails.
 type Live struct {
 	path  string
+	kinds []Kind
 	apply func(*Config) error
 
 	mu  sync.RWMutex // serialises reloads and guards cfg
@@ -21,12 +22,14 @@ type Live struct {
 	now       func() time.Time
 }
 
-// NewLive returns a Live for the file at path. apply is called with every
+// NewLive returns a Live for the file at path, whose targets may be of
+// the given kinds. apply is called with every
 // newly validated configuration; when it fails, the reload fails and the
 // previous configuration stays. The reload gauges are registered on reg.
-func NewLive(path string, apply func(*Config) error, reg prometheus.Registerer) *Live {
+func NewLive(path string, kinds []Kind, apply func(*Config) error, reg prometheus.Registerer) *Live {
 	l := &Live{
 		path:  path,
+		kinds: kinds,
 		apply: apply,
 		success: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "backup_exporter_config_last_reload_successful",
@@ -50,7 +53,7 @@ func NewLive(path string, apply func(*Config) error, reg prometheus.Registerer) 
 func (l *Live) Reload() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	cfg, err := Load(l.path)
+	cfg, err := Load(l.path, l.kinds)
 	if err == nil && l.apply != nil {
 		err = l.apply(cfg)
 	}

@@ -10,6 +10,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
+// testSpec is a minimal provider spec: these tests are about reloading,
+// not about any provider's keys.
+type testSpec struct {
+	Endpoint  string `yaml:"endpoint"`
+	AccountID string `yaml:"account_id"`
+}
+
+func (s *testSpec) Validate(v *Validator) error { return v.Required("account_id", s.AccountID) }
+
+var testKinds = []Kind{{Type: "astra", Credential: CredentialAstra, NewSpec: func() TargetSpec { return &testSpec{} }}}
+
 const reloadGood = `
 credentials: [{name: a, astra: {api_token: t}}]
 targets: [{name: %s, type: astra, credential: a, endpoint: "https://x.example", account_id: acc}]
@@ -25,7 +36,7 @@ func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	var applied []string
-	live := NewLive(path, func(c *Config) error {
+	live := NewLive(path, testKinds, func(c *Config) error {
 		applied = append(applied, c.Targets[0].Name)
 		return nil
 	}, reg)
@@ -82,7 +93,7 @@ func TestReloadApplyErrorKeepsOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	fail := false
-	live := NewLive(path, func(*Config) error {
+	live := NewLive(path, testKinds, func(*Config) error {
 		if fail {
 			return os.ErrInvalid
 		}

@@ -5,15 +5,6 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Target types, as written in the configuration file and used as the
-// `provider` label.
-const (
-	TypeAzureNetAppFiles   = "azure_netapp_files"
-	TypeAzurePostgreSQLLTR = "azure_postgresql_ltr"
-	TypeHuaweiCBR          = "huawei_cbr"
-	TypeAstra              = "astra"
-)
-
 // Defaults applied by Load when a key is absent.
 const (
 	DefaultScrapeTimeout    = model.Duration(30e9)
@@ -21,8 +12,6 @@ const (
 	DefaultMaxConcurrency   = 16
 	DefaultBodySizeLimit    = 32 * units.MiB
 	DefaultExpectedInterval = model.Duration(24 * 3600e9)
-	DefaultANFAPIVersion    = "2025-03-01"
-	DefaultPGAPIVersion     = "2025-08-01"
 )
 
 // Config is the whole configuration file. Obtain one through Load or Parse,
@@ -51,6 +40,14 @@ type Global struct {
 	// BodySizeLimit bounds every upstream response body (e.g. "32MiB").
 	BodySizeLimit units.Base2Bytes `yaml:"body_size_limit"`
 }
+
+// Credential kinds, the key of a credential's block and what a Kind names
+// in its Credential field.
+const (
+	CredentialAzure  = "azure"
+	CredentialHuawei = "huawei"
+	CredentialAstra  = "astra"
+)
 
 // Credential is one named set of upstream credentials. Exactly one of
 // Azure, Huawei and Astra is set.
@@ -129,8 +126,8 @@ type Astra struct {
 	APITokenFile string `yaml:"api_token_file,omitempty"`
 }
 
-// Target is one configured backup target. Which keys apply depends on
-// Type; Validate rejects keys that do not apply to the target's type.
+// Target is one configured backup target: the keys every type has, and
+// the provider's own keys decoded by its Kind into Spec.
 type Target struct {
 	Name       string `yaml:"name"`
 	Type       string `yaml:"type"`
@@ -138,28 +135,21 @@ type Target struct {
 	// ExpectedInterval is how often a good backup is due (default 24h).
 	ExpectedInterval model.Duration `yaml:"expected_interval,omitempty"`
 
-	// Azure (both types).
-	SubscriptionID string `yaml:"subscription_id,omitempty"`
-	ResourceGroup  string `yaml:"resource_group,omitempty"`
-	APIVersion     string `yaml:"api_version,omitempty"`
-	// azure_netapp_files.
-	Account     string `yaml:"account,omitempty"`
-	Pool        string `yaml:"pool,omitempty"`
-	Volume      string `yaml:"volume,omitempty"`
-	BackupVault string `yaml:"backup_vault,omitempty"`
-	// azure_postgresql_ltr.
-	Server string `yaml:"server,omitempty"`
-	Backup string `yaml:"backup,omitempty"`
+	// Spec holds the provider's keys: the value its Kind's NewSpec
+	// returned, decoded and validated.
+	Spec TargetSpec `yaml:"-"`
+}
 
-	// huawei_cbr and astra.
-	Endpoint string `yaml:"endpoint,omitempty"`
-	BackupID string `yaml:"backup_id,omitempty"`
-	// huawei_cbr.
-	Region     string `yaml:"region,omitempty"`
-	ProjectID  string `yaml:"project_id,omitempty"`
-	VaultID    string `yaml:"vault_id,omitempty"`
-	ResourceID string `yaml:"resource_id,omitempty"`
-	// astra.
-	AccountID string `yaml:"account_id,omitempty"`
-	AppID     string `yaml:"app_id,omitempty"`
+// Kind returns the credential's kind (CredentialAzure, ...), "" when no
+// block is set.
+func (c *Credential) Kind() string {
+	switch {
+	case c.Azure != nil:
+		return CredentialAzure
+	case c.Huawei != nil:
+		return CredentialHuawei
+	case c.Astra != nil:
+		return CredentialAstra
+	}
+	return ""
 }

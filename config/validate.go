@@ -7,48 +7,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 )
 
-// Path-parameter patterns, from the API documents, so that a bad name is a
-// configuration error rather than an odd URL.
-var (
-	reUUID          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	reResourceGroup = regexp.MustCompile(`^[-\w._()]{1,90}$`)
-	reANFAccount    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,127}$`)
-	reANFPool       = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`)
-	reANFVolume     = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`)
-	rePGName        = regexp.MustCompile(`^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`)
-	reCBRID         = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,63}$`)
-	reAstraID       = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,127}$`)
-	reAPIVersion    = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
-	reRegion        = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-)
-
-// targetKeys lists, per type, the type-specific keys a target may have and
-// which of them are required. name, type, credential and expected_interval
-// apply to every type.
-var targetKeys = map[string]struct{ allowed, required []string }{
-	TypeAzureNetAppFiles: {
-		allowed:  []string{"subscription_id", "resource_group", "account", "pool", "volume", "backup_vault", "api_version"},
-		required: []string{"subscription_id", "resource_group", "account"},
-	},
-	TypeAzurePostgreSQLLTR: {
-		allowed:  []string{"subscription_id", "resource_group", "server", "backup", "api_version"},
-		required: []string{"subscription_id", "resource_group"},
-	},
-	TypeHuaweiCBR: {
-		allowed:  []string{"endpoint", "region", "project_id", "backup_id", "vault_id", "resource_id"},
-		required: []string{"project_id"},
-	},
-	TypeAstra: {
-		allowed:  []string{"endpoint", "account_id", "app_id", "backup_id"},
-		required: []string{"endpoint", "account_id"},
-	},
-}
-
-var commonTargetKeys = []string{"name", "type", "credential", "expected_interval"}
+// reUUID is the form of Azure tenant, client and subscription IDs.
+var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func (p *parser) validate(c *Config) error {
 	g := c.Global
@@ -272,26 +235,15 @@ func (p *parser) httpsURL(path, what, v string) error {
 
 func (p *parser) validateTarget(t *Target, path string, creds map[string]*Credential) error {
 	where := fmt.Sprintf("target %q", t.Name)
-	keys, ok := targetKeys[t.Type]
+	kind, ok := p.kinds.byType[t.Type]
 	if !ok {
 		if t.Type == "" {
-			return p.errorf(path, "%s: type is required (azure_netapp_files, azure_postgresql_ltr, huawei_cbr or astra)", where)
+			return p.errorf(path, "%s: type is required (%s)", where, p.kinds.list())
 		}
-		return p.errorf(path+".type", "%s: unknown type %q (want azure_netapp_files, azure_postgresql_ltr, huawei_cbr or astra)", where, t.Type)
+		return p.errorf(path+".type", "%s: unknown type %q (want %s)", where, t.Type, p.kinds.list())
 	}
-	for key := range p.keys {
-		rest, ok := strings.CutPrefix(key, path+".")
-		if !ok || strings.ContainsAny(rest, ".[") {
-			continue
-		}
-		if !slices.Contains(keys.allowed, rest) && !slices.Contains(commonTargetKeys, rest) {
-			return p.errorf(key, "%s: key %q does not apply to type %s", where, rest, t.Type)
-		}
-	}
-	for _, key := range keys.required {
-		if !p.has(path+"."+key) || targetValue(t, key) == "" {
-			return p.errorf(path, "%s: %s is required for type %s", where, key, t.Type)
-		}
+	if keys := p.foreign[path]; len(keys) > 0 {
+		return p.errorf(path+"."+keys[0], "%s: key %q does not apply to type %s", where, keys[0], t.Type)
 	}
 	if t.Credential == "" {
 		return p.errorf(path, "%s: credential is required", where)
@@ -300,109 +252,11 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	if !ok {
 		return p.errorf(path+".credential", "%s: credential %q is not defined under credentials", where, t.Credential)
 	}
-	want := map[string]bool{
-		TypeAzureNetAppFiles:   cr.Azure != nil,
-		TypeAzurePostgreSQLLTR: cr.Azure != nil,
-		TypeHuaweiCBR:          cr.Huawei != nil,
-		TypeAstra:              cr.Astra != nil,
-	}
-	if !want[t.Type] {
-		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, credentialKind(t.Type), t.Credential)
+	if cr.Kind() != kind.Credential {
+		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, kind.Credential, t.Credential)
 	}
 	if p.has(path+".expected_interval") && t.ExpectedInterval <= 0 {
 		return p.errorf(path+".expected_interval", "%s: expected_interval must be greater than 0", where)
 	}
-
-	check := func(key, v string, re *regexp.Regexp) error {
-		if v != "" && !re.MatchString(v) {
-			return p.errorf(path+"."+key, "%s: %s %q must match %s", where, key, v, re)
-		}
-		return nil
-	}
-	var checks []error
-	switch t.Type {
-	case TypeAzureNetAppFiles, TypeAzurePostgreSQLLTR:
-		if !reUUID.MatchString(t.SubscriptionID) {
-			return p.errorf(path+".subscription_id", "%s: subscription_id must be a UUID, got %q", where, t.SubscriptionID)
-		}
-		checks = append(checks,
-			check("resource_group", t.ResourceGroup, reResourceGroup),
-			check("api_version", t.APIVersion, reAPIVersion),
-			check("account", t.Account, reANFAccount),
-			check("pool", t.Pool, reANFPool),
-			check("backup_vault", t.BackupVault, reANFPool),
-			check("volume", t.Volume, reANFVolume),
-			check("backup", t.Backup, rePGName),
-		)
-		if t.Server != "" && (len(t.Server) < 3 || len(t.Server) > 63 || !rePGName.MatchString(t.Server)) {
-			return p.errorf(path+".server", "%s: server %q must be 3 to 63 characters matching %s", where, t.Server, rePGName)
-		}
-		if t.Volume != "" && t.Pool == "" {
-			return p.errorf(path+".volume", "%s: volume needs pool", where)
-		}
-		if t.Backup != "" && t.Server == "" {
-			return p.errorf(path+".backup", "%s: backup needs server", where)
-		}
-	case TypeHuaweiCBR, TypeAstra:
-		if t.Type == TypeHuaweiCBR && t.Region != "" {
-			if !reRegion.MatchString(t.Region) {
-				return p.errorf(path+".region", "%s: region %q must look like cn-north-4", where, t.Region)
-			}
-			if p.has(path + ".endpoint") {
-				return p.errorf(path+".endpoint", "%s: give endpoint or region, not both", where)
-			}
-		}
-		if t.Type == TypeHuaweiCBR && t.Endpoint == "" {
-			return p.errorf(path, "%s: endpoint or region is required for type huawei_cbr", where)
-		}
-		if err := p.httpsURL(path+".endpoint", where+": endpoint", t.Endpoint); err != nil {
-			return err
-		}
-		checks = append(checks,
-			check("project_id", t.ProjectID, reCBRID),
-			check("backup_id", t.BackupID, reAstraID),
-			check("vault_id", t.VaultID, reCBRID),
-			check("resource_id", t.ResourceID, reCBRID),
-			check("account_id", t.AccountID, reAstraID),
-			check("app_id", t.AppID, reAstraID),
-		)
-	}
-	return firstNonNil(checks)
-}
-
-func firstNonNil(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func credentialKind(typ string) string {
-	switch typ {
-	case TypeHuaweiCBR:
-		return "huawei"
-	case TypeAstra:
-		return "astra"
-	}
-	return "azure"
-}
-
-func targetValue(t *Target, key string) string {
-	switch key {
-	case "subscription_id":
-		return t.SubscriptionID
-	case "resource_group":
-		return t.ResourceGroup
-	case "account":
-		return t.Account
-	case "endpoint":
-		return t.Endpoint
-	case "project_id":
-		return t.ProjectID
-	case "account_id":
-		return t.AccountID
-	}
-	return "set"
+	return t.Spec.Validate(&Validator{p: p, path: path, target: t.Name, typ: t.Type})
 }

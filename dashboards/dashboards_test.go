@@ -7,18 +7,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/backup-exporter/backup_exporter/collector"
-	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/collector/providers"
 )
 
 const rulesFile = "../deploy/prometheus/rules.yml"
@@ -26,87 +24,19 @@ const rulesFile = "../deploy/prometheus/rules.yml"
 // ---------------------------------------------------------------------------
 // The metrics the exporter exposes.
 
-// captureRegisterer records the collectors that the exporter's constructors
-// register, so that the test reads their metric names from the code.
-type captureRegisterer struct{ collectors []prometheus.Collector }
-
-func (c *captureRegisterer) Register(col prometheus.Collector) error {
-	c.collectors = append(c.collectors, col)
-	return nil
-}
-
-func (c *captureRegisterer) MustRegister(cols ...prometheus.Collector) {
-	c.collectors = append(c.collectors, cols...)
-}
-
-func (c *captureRegisterer) Unregister(prometheus.Collector) bool { return false }
-
-var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
-
-// registeredMetrics returns the metrics that the exporter registers outside
-// the per-scrape collector (name → is a histogram), from the same
-// constructors that cmd/backup_exporter calls: collector.NewAPIMetrics,
-// collector.NewCacheMetrics, collector.NewBuildInfo and config.NewLive.
-func registeredMetrics(t *testing.T) map[string]bool {
-	t.Helper()
-	reg := &captureRegisterer{}
-	collector.NewAPIMetrics(reg)
-	collector.NewCacheMetrics(reg)
-	reg.MustRegister(collector.NewBuildInfo())
-	config.NewLive("unused.yml", nil, reg)
-
-	out := map[string]bool{}
-	for _, c := range reg.collectors {
-		histogram := false
-		switch c.(type) {
-		case *prometheus.HistogramVec, prometheus.Histogram:
-			histogram = true
-		}
-		ch := make(chan *prometheus.Desc)
-		go func() { c.Describe(ch); close(ch) }()
-		for d := range ch {
-			m := fqName.FindStringSubmatch(d.String())
-			if m == nil {
-				t.Fatalf("cannot read a metric name from %s", d)
-			}
-			out[m[1]] = histogram
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no registered metric found")
-	}
-	return out
-}
-
 // allowedMetrics is every metric name a dashboard or rule may use:
-// collector.Catalog(), the metrics registered by the exporter's
-// constructors (see registeredMetrics: today that adds
-// backup_exporter_azure_ratelimit_remaining_reads, which Catalog() lacks),
-// the _bucket/_sum/_count series of their histograms, the recording rules
-// of rules.yml, and Prometheus's own `up`.
+// collector.Catalog() of the real providers (read off the descriptors the
+// exporter registers), the _bucket/_sum/_count series of its histograms,
+// the recording rules of rules.yml, and Prometheus's own `up`.
 func allowedMetrics(t *testing.T) map[string]string {
 	t.Helper()
 	allowed := map[string]string{"up": "Prometheus scrape health"}
-	histograms := map[string]bool{}
-	for _, m := range collector.Catalog() {
+	for _, m := range collector.Catalog(providers.All()) {
 		allowed[m.Name] = "collector.Catalog()"
-		// prometheus.ValueType has no histogram: Catalog() lists its
-		// histogram as UntypedValue.
-		if m.Type == prometheus.UntypedValue {
-			histograms[m.Name] = true
-		}
-	}
-	for name, histogram := range registeredMetrics(t) {
-		if _, ok := allowed[name]; !ok {
-			allowed[name] = "registered by the exporter (missing from collector.Catalog())"
-		}
-		if histogram {
-			histograms[name] = true
-		}
-	}
-	for name := range histograms {
-		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-			allowed[name+suffix] = "series of histogram " + name
+		if m.Type == "histogram" {
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				allowed[m.Name+suffix] = "series of histogram " + m.Name
+			}
 		}
 	}
 	for _, r := range loadRules(t).all() {
@@ -117,23 +47,32 @@ func allowedMetrics(t *testing.T) map[string]string {
 	return allowed
 }
 
-// TestCatalogListsRegisteredMetrics reports metrics that the exporter
-// registers but collector.Catalog() does not list. It only logs them: the
-// dashboards may use them all the same (allowedMetrics).
-func TestCatalogListsRegisteredMetrics(t *testing.T) {
-	catalog := map[string]bool{}
-	for _, m := range collector.Catalog() {
-		catalog[m.Name] = true
-	}
-	var missing []string
-	for name := range registeredMetrics(t) {
-		if !catalog[name] {
-			missing = append(missing, name)
+// TestCatalogHasTheRegisteredMetrics checks the catalog against metrics
+// the contract names, so that a catalog that lost its self-metrics (or a
+// provider's families) fails here rather than letting every query pass.
+func TestCatalogHasTheRegisteredMetrics(t *testing.T) {
+	allowed := allowedMetrics(t)
+	for _, name := range []string{
+		"backup_healthy", "backup_mirror_state", "backup_relationship_status", "backup_transfer_bytes_total",
+		"backup_exporter_target_up", "backup_exporter_api_requests_total", "backup_exporter_api_request_duration_seconds_bucket",
+		"backup_exporter_api_retries_total", "backup_exporter_azure_ratelimit_remaining_reads",
+		"backup_exporter_cache_hits_total", "backup_exporter_config_last_reload_successful", "backup_exporter_build_info",
+	} {
+		if _, ok := allowed[name]; !ok {
+			t.Errorf("%s is not in collector.Catalog()", name)
 		}
 	}
-	sort.Strings(missing)
-	for _, name := range missing {
-		t.Logf("registered but not in collector.Catalog(): %s", name)
+}
+
+// TestUnknownMetricIsRejected makes sure the query check can fail.
+func TestUnknownMetricIsRejected(t *testing.T) {
+	allowed := allowedMetrics(t)
+	got, err := unknownMetrics(`sum(backup_healthy) / sum(backup_exporter_made_up_total)`, allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"backup_exporter_made_up_total"}) {
+		t.Errorf("unknown metrics = %v, want the made-up one", got)
 	}
 }
 
@@ -205,11 +144,25 @@ func checkExpr(t *testing.T, where, expr string, allowed map[string]string) {
 	if len(names) == 0 && !strings.Contains(expr, "vector(") && !strings.Contains(expr, "time()") {
 		t.Errorf("%s: %q names no metric", where, expr)
 	}
+	unknown, _ := unknownMetrics(expr, allowed)
+	for _, n := range unknown {
+		t.Errorf("%s: %q uses %s, which the exporter does not expose (not in collector.Catalog() or rules.yml)", where, expr, n)
+	}
+}
+
+// unknownMetrics returns the metrics expr names that allowed lacks.
+func unknownMetrics(expr string, allowed map[string]string) ([]string, error) {
+	names, err := metricNames(substitute(expr))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
 	for _, n := range names {
 		if _, ok := allowed[n]; !ok {
-			t.Errorf("%s: %q uses %s, which the exporter does not expose (not in collector.Catalog(), its registrations or rules.yml)", where, expr, n)
+			out = append(out, n)
 		}
 	}
+	return out, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
@@ -400,7 +401,7 @@ func checkConfig(t *testing.T, where string, data []byte) []string {
 		}
 	}
 	data = bytes.ReplaceAll(data, []byte(secretsDir+"/"), []byte(dir+"/"))
-	if _, err := config.Parse(data, where); err != nil {
+	if _, err := config.Parse(data, where, providers.All().Config()); err != nil {
 		t.Errorf("%s is not a valid configuration: %v", where, err)
 	}
 	return names

@@ -22,10 +22,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/logging"
 	"github.com/backup-exporter/backup_exporter/internal/once"
 	"github.com/backup-exporter/backup_exporter/internal/server"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 const name = "backup_exporter"
@@ -108,9 +110,9 @@ func isHelpOrVersion(args []string) bool {
 }
 
 func checkConfig(path string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, providers.All().Config())
 	if err == nil {
-		_, err = collector.New(cfg, collector.Options{})
+		_, err = collector.New(cfg, collector.Options{Registry: providers.All()})
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -123,12 +125,12 @@ func checkConfig(path string, stdout, stderr io.Writer) int {
 func userAgent() string { return name + "/" + version.Version }
 
 func runOnce(f *flags, logger *zap.Logger, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(f.configFile)
+	cfg, err := config.Load(f.configFile, providers.All().Config())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	e, err := collector.New(cfg, collector.Options{Logger: logger, UserAgent: userAgent()})
+	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent()})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -160,9 +162,11 @@ func serve(f *flags, logger *zap.Logger) int {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewBuildInfo(),
 	)
+	registry := providers.All()
 	opts := collector.Options{
+		Registry:     registry,
 		Logger:       logger,
-		APIMetrics:   collector.NewAPIMetrics(static),
+		APIMetrics:   upstream.NewMetrics(static),
 		CacheMetrics: collector.NewCacheMetrics(static),
 		UserAgent:    userAgent(),
 	}
@@ -185,7 +189,7 @@ func serve(f *flags, logger *zap.Logger) int {
 		logger.Error("building the HTTP server failed", zap.Error(err))
 		return 1
 	}
-	live = config.NewLive(f.configFile, func(cfg *config.Config) error {
+	live = config.NewLive(f.configFile, registry.Config(), func(cfg *config.Config) error {
 		e, err := collector.New(cfg, opts)
 		if err != nil {
 			return err

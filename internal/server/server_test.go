@@ -13,8 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 const token = "server-test-token-31"
@@ -49,14 +51,15 @@ targets:
   - {name: two, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000002}
   - {name: all, type: astra, credential: astra, endpoint: %q, account_id: acc}
 `, global, token, ca, sim.URL(), sim.URL(), sim.URL())
-	cfg, err := config.Parse([]byte(yml), "test.yml")
+	cfg, err := config.Parse([]byte(yml), "test.yml", providers.All().Config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	static := prometheus.NewRegistry()
 	static.MustRegister(collector.NewBuildInfo())
 	e, err := collector.New(cfg, collector.Options{
-		APIMetrics:   collector.NewAPIMetrics(static),
+		Registry:     providers.All(),
+		APIMetrics:   upstream.NewMetrics(static),
 		CacheMetrics: collector.NewCacheMetrics(static),
 	})
 	if err != nil {

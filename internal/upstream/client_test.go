@@ -1,4 +1,4 @@
-package collector
+package upstream
 
 import (
 	"context"
@@ -17,18 +17,22 @@ import (
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
-func newTestClient(t *testing.T, limit int64) (*HTTPClient, *prometheus.Registry) {
+// testClient is an "astra" client with fast backoff and its metrics.
+type testClient struct {
+	*Client
+	metrics *Metrics
+}
+
+func newTestClient(t *testing.T, limit int64) (*testClient, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	c, err := NewHTTPClient(HTTPClientOptions{MaxConcurrency: 4, BodySizeLimit: 0, UserAgent: "backup_exporter/test", Metrics: NewAPIMetrics(reg)})
+	m := NewMetrics(reg)
+	pool, err := NewPool(Options{MaxConcurrency: 4, BodySizeLimit: limit, UserAgent: "backup_exporter/test", Metrics: m,
+		Retry: RetryPolicy{MaxAttempts: 4, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 8 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if limit > 0 {
-		c.bodyLimit = limit
-	}
-	c.baseBackoff = 10 * time.Millisecond
-	return c, reg
+	return &testClient{Client: pool.Client("astra", nil), metrics: m}, reg
 }
 
 // sequence answers the i-th request with statuses[i] (the last one
@@ -52,7 +56,7 @@ func sequence(t *testing.T, retryAfter string, statuses ...int) (*httptest.Serve
 	return srv, &n
 }
 
-func TestHTTPClientRetries(t *testing.T) {
+func TestClientRetries(t *testing.T) {
 	tests := []struct {
 		name       string
 		statuses   []int
@@ -74,7 +78,7 @@ func TestHTTPClientRetries(t *testing.T) {
 			srv, calls := sequence(t, tt.retryAfter, tt.statuses...)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			_, err := c.Do(ctx, "astra", Request{URL: srv.URL})
+			_, err := c.Do(ctx, Request{URL: srv.URL})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -94,13 +98,13 @@ func TestHTTPClientRetries(t *testing.T) {
 	}
 }
 
-func TestHTTPClientHonoursRetryAfter(t *testing.T) {
+func TestClientHonoursRetryAfter(t *testing.T) {
 	c, _ := newTestClient(t, 0)
 	srv, calls := sequence(t, "1", 429, 200)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	if _, err := c.Do(ctx, "astra", Request{URL: srv.URL}); err != nil {
+	if _, err := c.Do(ctx, Request{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	if elapsed := time.Since(start); elapsed < time.Second {
@@ -111,13 +115,13 @@ func TestHTTPClientHonoursRetryAfter(t *testing.T) {
 	}
 }
 
-func TestHTTPClientRetryAfterBeyondDeadline(t *testing.T) {
+func TestClientRetryAfterBeyondDeadline(t *testing.T) {
 	c, _ := newTestClient(t, 0)
 	srv, calls := sequence(t, "120", 429, 200)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := c.Do(ctx, "astra", Request{URL: srv.URL})
+	_, err := c.Do(ctx, Request{URL: srv.URL})
 	var httpErr *HTTPError
 	if !errors.As(err, &httpErr) || httpErr.StatusCode != 429 {
 		t.Fatalf("err = %v, want the 429", err)
@@ -130,7 +134,7 @@ func TestHTTPClientRetryAfterBeyondDeadline(t *testing.T) {
 	}
 }
 
-func TestHTTPClientBodyLimit(t *testing.T) {
+func TestClientBodyLimit(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		chunk := []byte(strings.Repeat("x", 64<<10))
 		for range 64 { // 4 MiB, streamed without Content-Length
@@ -141,7 +145,7 @@ func TestHTTPClientBodyLimit(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := newTestClient(t, 1<<20)
-	_, err := c.Do(context.Background(), "astra", Request{URL: srv.URL})
+	_, err := c.Do(context.Background(), Request{URL: srv.URL})
 	var tooLarge *BodyTooLargeError
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("err = %v, want BodyTooLargeError", err)
@@ -151,7 +155,7 @@ func TestHTTPClientBodyLimit(t *testing.T) {
 	}
 }
 
-func TestHTTPClientNetworkErrorIsRetried(t *testing.T) {
+func TestClientNetworkErrorIsRetried(t *testing.T) {
 	// A listener that accepts and closes at once: every attempt fails at
 	// the network level.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -171,7 +175,7 @@ func TestHTTPClientNetworkErrorIsRetried(t *testing.T) {
 		}
 	}()
 	c, reg := newTestClient(t, 0)
-	_, err = c.Do(context.Background(), "astra", Request{URL: "http://" + ln.Addr().String() + "/x?token=abc"})
+	_, err = c.Do(context.Background(), Request{URL: "http://" + ln.Addr().String() + "/x?token=abc"})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -187,7 +191,7 @@ func TestHTTPClientNetworkErrorIsRetried(t *testing.T) {
 	_ = reg
 }
 
-func TestHTTPClientConcurrencyBound(t *testing.T) {
+func TestClientConcurrencyBound(t *testing.T) {
 	var inFlight, peak atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		n := inFlight.Add(1)
@@ -201,15 +205,16 @@ func TestHTTPClientConcurrencyBound(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}))
 	defer srv.Close()
-	c, err := NewHTTPClient(HTTPClientOptions{MaxConcurrency: 2, TLS: config.TLSConfig{}})
+	pool, err := NewPool(Options{MaxConcurrency: 2, TLS: config.TLSConfig{}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := pool.Client("astra", nil)
 	done := make(chan struct{})
 	for range 10 {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			if _, err := c.Do(context.Background(), "astra", Request{URL: srv.URL}); err != nil {
+			if _, err := c.Do(context.Background(), Request{URL: srv.URL}); err != nil {
 				t.Error(err)
 			}
 		}()

@@ -1,4 +1,7 @@
-package collector
+// Package azurenetappfiles reads the backup state of Azure NetApp Files
+// volumes: each volume's latestBackupStatus, and the backups of the
+// account's backup vaults for times and counts.
+package azurenetappfiles
 
 import (
 	"context"
@@ -7,32 +10,99 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// anfMirrorStates and anfRelationshipStatuses are the values of the ANF
-// state sets, in exposition order.
+// Type is the target type and provider label.
+const Type = "azure_netapp_files"
+
+// DefaultAPIVersion is the api-version used when the target sets none.
+const DefaultAPIVersion = "2025-03-01"
+
+// Path-parameter patterns, from the API document.
 var (
-	anfMirrorStates         = []string{"Uninitialized", "Mirrored", "Broken"}
-	anfRelationshipStatuses = []string{"Idle", "Transferring", "Failed", "Unknown"}
+	reAccount = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,127}$`)
+	rePool    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,63}$`)
+	reVolume  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9\-_]{0,63}$`)
 )
 
-// anfVaultBackupStates maps a vault backup's provisioningState.
-var anfVaultBackupStates = map[string]State{
-	"Succeeded": StateSucceeded,
-	"Failed":    StateFailed,
-	"Creating":  StateRunning,
-	"Updating":  StateRunning,
-	"Deleting":  StateDeleting,
+// Spec is the target's keys.
+type Spec struct {
+	azure.TargetSpec `yaml:",inline"`
+	Account          string `yaml:"account,omitempty"`
+	// Pool and Volume name one pool or volume; omitted, they are
+	// discovered.
+	Pool   string `yaml:"pool,omitempty"`
+	Volume string `yaml:"volume,omitempty"`
+	// BackupVault names the vault whose backups give times and counts;
+	// omitted, every vault of the account is read.
+	BackupVault string `yaml:"backup_vault,omitempty"`
 }
 
-type anfProvider struct {
-	arm        *armClient
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	return config.First(
+		s.TargetSpec.Required(v),
+		v.Required("account", s.Account),
+		s.TargetSpec.Check(v, DefaultAPIVersion, func() error {
+			if s.Volume != "" && s.Pool == "" {
+				return v.Errorf("volume", "volume needs pool")
+			}
+			return nil
+		}),
+		v.Match("account", s.Account, reAccount),
+		v.Match("pool", s.Pool, rePool),
+		v.Match("backup_vault", s.BackupVault, rePool),
+		v.Match("volume", s.Volume, reVolume),
+	)
+}
+
+// The values of ANF's own state sets, in exposition order.
+var (
+	mirrorStates         = []string{"Uninitialized", "Mirrored", "Broken"}
+	relationshipStatuses = []string{"Idle", "Transferring", "Failed", "Unknown"}
+)
+
+// ANF's own families (metrics.md).
+var (
+	famLastTransferSize   = collector.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue)
+	famTransferBytesTotal = collector.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue)
+	famMirrorState        = collector.NewFamily("backup_mirror_state", "Azure NetApp Files mirror state (state set).", prometheus.GaugeValue, "state")
+	famRelationshipStatus = collector.NewFamily("backup_relationship_status", "Azure NetApp Files relationship status (state set).", prometheus.GaugeValue, "status")
+)
+
+// Kind is the azure_netapp_files provider.
+var Kind = collector.Kind{
+	Kind: config.Kind{
+		Type:       Type,
+		Credential: config.CredentialAzure,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Families: []*collector.Family{famLastTransferSize, famTransferBytesTotal, famMirrorState, famRelationshipStatus},
+	New:      newProvider,
+}
+
+// vaultBackupStates maps a vault backup's provisioningState.
+var vaultBackupStates = map[string]collector.State{
+	"Succeeded": collector.StateSucceeded,
+	"Failed":    collector.StateFailed,
+	"Creating":  collector.StateRunning,
+	"Updating":  collector.StateRunning,
+	"Deleting":  collector.StateDeleting,
+}
+
+type provider struct {
+	arm        *azure.Client
 	base       string // ARM path of the NetApp account
 	pool       string
 	volume     string
@@ -43,19 +113,19 @@ type anfProvider struct {
 	vaultWarning sync.Once // the vaults cannot be read: said once
 }
 
-func newANFProvider(t *config.Target, env Env) (Provider, error) {
-	if env.ARM == nil {
-		return nil, fmt.Errorf("credential %q is not an azure credential", env.Credential.Name)
+func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+	s := t.Spec.(*Spec)
+	arm, err := azure.NewClient(env, Type)
+	if err != nil {
+		return nil, err
 	}
-	return &anfProvider{
-		arm: env.ARM,
-		base: "/subscriptions/" + url.PathEscape(t.SubscriptionID) +
-			"/resourceGroups/" + url.PathEscape(t.ResourceGroup) +
-			"/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(t.Account),
-		pool:       t.Pool,
-		volume:     t.Volume,
-		vault:      t.BackupVault,
-		apiVersion: t.APIVersion,
+	return &provider{
+		arm:        arm,
+		base:       s.ResourceGroupPath() + "/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(s.Account),
+		pool:       s.Pool,
+		volume:     s.Volume,
+		vault:      s.BackupVault,
+		apiVersion: s.APIVersion,
 		logger:     env.Logger,
 	}, nil
 }
@@ -69,14 +139,14 @@ type anfVolume struct {
 }
 
 // Collect implements Provider.
-func (p *anfProvider) Collect(ctx context.Context) ([]Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	volumes, err := p.volumes(ctx)
 	if err != nil {
 		return nil, err
 	}
 	backups, err := p.vaultBackups(ctx)
 	listed := true
-	var httpErr *HTTPError
+	var httpErr *upstream.HTTPError
 	if errors.As(err, &httpErr) && (httpErr.StatusCode == http.StatusNotFound || httpErr.StatusCode == http.StatusForbidden) {
 		// Backup vaults cannot be read (no vault, or the role lacks
 		// backupVaults/read): the live status still says whether backups
@@ -89,14 +159,14 @@ func (p *anfProvider) Collect(ctx context.Context) ([]Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mapConcurrent(ctx, volumes, func(ctx context.Context, v anfVolume) (Resource, error) {
+	return collector.MapConcurrent(ctx, volumes, func(ctx context.Context, v anfVolume) (collector.Resource, error) {
 		return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
 	})
 }
 
 // volumes returns the target's volume, or discovers the volumes of its
 // pool, or of every pool of the account.
-func (p *anfProvider) volumes(ctx context.Context) ([]anfVolume, error) {
+func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
 	if p.volume != "" {
 		return []anfVolume{{
 			id:         p.base + "/capacityPools/" + p.pool + "/volumes/" + p.volume,
@@ -108,14 +178,14 @@ func (p *anfProvider) volumes(ctx context.Context) ([]anfVolume, error) {
 	pools := []string{p.pool}
 	if p.pool == "" {
 		pools = nil
-		err := p.arm.list(ctx, config.TypeAzureNetAppFiles, p.base+"/capacityPools", p.apiVersion, func(raw json.RawMessage) error {
+		err := p.arm.List(ctx, p.base+"/capacityPools", p.apiVersion, func(raw json.RawMessage) error {
 			var pool struct {
 				Name string `json:"name"`
 			}
 			if err := json.Unmarshal(raw, &pool); err != nil {
 				return err
 			}
-			pools = append(pools, lastSegment(pool.Name))
+			pools = append(pools, azure.LastSegment(pool.Name))
 			return nil
 		})
 		if err != nil {
@@ -124,7 +194,7 @@ func (p *anfProvider) volumes(ctx context.Context) ([]anfVolume, error) {
 	}
 	var volumes []anfVolume
 	for _, pool := range pools {
-		err := p.arm.list(ctx, config.TypeAzureNetAppFiles, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, func(raw json.RawMessage) error {
+		err := p.arm.List(ctx, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, func(raw json.RawMessage) error {
 			var v struct {
 				ID         string `json:"id"`
 				Name       string `json:"name"`
@@ -139,7 +209,7 @@ func (p *anfProvider) volumes(ctx context.Context) ([]anfVolume, error) {
 			}
 			volumes = append(volumes, anfVolume{
 				id:         v.ID,
-				name:       lastSegment(v.Name),
+				name:       azure.LastSegment(v.Name),
 				pool:       pool,
 				configured: backupConfigured(v.Properties.DataProtection.Backup),
 			})
@@ -171,27 +241,27 @@ func backupConfigured(raw json.RawMessage) bool {
 // vaultBackups lists the backups of the target's vault, or of every vault
 // of the account (one list call per vault), keyed by the lower-cased ARM
 // ID of their volume.
-func (p *anfProvider) vaultBackups(ctx context.Context) (map[string][]Backup, error) {
+func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Backup, error) {
 	vaults := []string{p.vault}
 	if p.vault == "" {
 		vaults = nil
-		err := p.arm.list(ctx, config.TypeAzureNetAppFiles, p.base+"/backupVaults", p.apiVersion, func(raw json.RawMessage) error {
+		err := p.arm.List(ctx, p.base+"/backupVaults", p.apiVersion, func(raw json.RawMessage) error {
 			var v struct {
 				Name string `json:"name"`
 			}
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return err
 			}
-			vaults = append(vaults, lastSegment(v.Name))
+			vaults = append(vaults, azure.LastSegment(v.Name))
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("list backup vaults: %w", err)
 		}
 	}
-	byVolume := map[string][]Backup{}
+	byVolume := map[string][]collector.Backup{}
 	for _, vault := range vaults {
-		err := p.arm.list(ctx, config.TypeAzureNetAppFiles, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, func(raw json.RawMessage) error {
+		err := p.arm.List(ctx, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, func(raw json.RawMessage) error {
 			var b anfVaultBackup
 			if err := json.Unmarshal(raw, &b); err != nil {
 				return err
@@ -209,15 +279,15 @@ func (p *anfProvider) vaultBackups(ctx context.Context) (map[string][]Backup, er
 
 // resource reads a volume's latestBackupStatus and combines it with its
 // vault backups.
-func (p *anfProvider) resource(ctx context.Context, v anfVolume, backups []Backup, listed bool) (Resource, error) {
+func (p *provider) resource(ctx context.Context, v anfVolume, backups []collector.Backup, listed bool) (collector.Resource, error) {
 	if !v.configured && len(backups) == 0 {
-		return Unprotected(v.id, v.name), nil
+		return collector.Unprotected(v.id, v.name), nil
 	}
-	r := Summarize(v.id, v.name, backups, listed)
+	r := collector.Summarize(v.id, v.name, backups, listed)
 	if len(backups) == 0 && listed {
 		// Backup is configured but no backup exists yet: a never-backed-up
 		// volume, which freshness alerts must catch.
-		r = Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[State]int{}}
+		r = collector.Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[collector.State]int{}}
 	}
 	if !v.configured {
 		// Backups remain in a vault but backup is no longer configured:
@@ -229,8 +299,8 @@ func (p *anfProvider) resource(ctx context.Context, v anfVolume, backups []Backu
 	}
 	var st anfBackupStatus
 	path := p.base + "/capacityPools/" + url.PathEscape(v.pool) + "/volumes/" + url.PathEscape(v.name) + "/latestBackupStatus/current"
-	if err := p.arm.get(ctx, config.TypeAzureNetAppFiles, path, p.apiVersion, &st); err != nil {
-		return Resource{}, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
+	if err := p.arm.Get(ctx, path, p.apiVersion, &st); err != nil {
+		return collector.Resource{}, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
 	}
 	st.apply(&r)
 	return r, nil
@@ -249,22 +319,22 @@ type anfBackupStatus struct {
 
 // apply overlays the live status on the record built from vault backups
 // (metrics.md: ANF state normalisation, health and error rules).
-func (s *anfBackupStatus) apply(r *Resource) {
+func (s *anfBackupStatus) apply(r *collector.Resource) {
 	unhealthy := s.Healthy != nil && !*s.Healthy
 	switch {
 	case unhealthy:
-		r.State = StateFailed
+		r.State = collector.StateFailed
 	case s.RelationshipStatus == "Transferring":
-		r.State = StateRunning
+		r.State = collector.StateRunning
 	case s.MirrorState == "Uninitialized":
-		r.State = StatePending
+		r.State = collector.StatePending
 	case s.RelationshipStatus == "Failed":
-		r.State = StateFailed
+		r.State = collector.StateFailed
 	case s.RelationshipStatus == "Idle", s.RelationshipStatus == "":
-		r.State = StateSucceeded
+		r.State = collector.StateSucceeded
 	default:
 		// "Unknown", and any value the API document does not list.
-		r.State = StateUnknown
+		r.State = collector.StateUnknown
 	}
 	if unhealthy || s.RelationshipStatus == "Failed" {
 		r.Healthy = false
@@ -274,16 +344,16 @@ func (s *anfBackupStatus) apply(r *Resource) {
 		if msg == "" {
 			msg = s.UnhealthyReason
 		}
-		r.Error = &ErrorInfo{Code: "unhealthy", Message: msg}
+		r.Error = &collector.ErrorInfo{Code: "unhealthy", Message: msg}
 	}
-	r.MirrorState = s.MirrorState
-	r.RelationshipStatus = s.RelationshipStatus
-	r.LastTransferSize = s.LastTransferSize
-	r.TransferBytesTotal = s.TotalTransferBytes
+	r.Extra = append(r.Extra, famMirrorState.StateSet(mirrorStates, s.MirrorState)...)
+	r.Extra = append(r.Extra, famRelationshipStatus.StateSet(relationshipStatuses, s.RelationshipStatus)...)
+	r.Extra = append(r.Extra, famLastTransferSize.Value(s.LastTransferSize)...)
+	r.Extra = append(r.Extra, famTransferBytesTotal.Value(s.TotalTransferBytes)...)
 	// The latest backup is the newest vault backup (or none yet: backup_info
 	// then has an empty backup name); its status in backup_info and its
 	// transferred bytes are the live ones.
-	latest := Backup{}
+	latest := collector.Backup{}
 	if r.Latest != nil {
 		latest = *r.Latest
 	}
@@ -304,23 +374,17 @@ type anfVaultBackup struct {
 	} `json:"properties"`
 }
 
-func (b *anfVaultBackup) toBackup() Backup {
+func (b *anfVaultBackup) toBackup() collector.Backup {
 	p := b.Properties
-	out := Backup{
-		Name:      lastSegment(b.Name),
+	out := collector.Backup{
+		Name:      azure.LastSegment(b.Name),
 		RawStatus: p.ProvisioningState,
-		State:     normalise(anfVaultBackupStates, p.ProvisioningState),
-		Start:     parseTime(p.CreationDate),
+		State:     collector.Normalise(vaultBackupStates, p.ProvisioningState),
+		Start:     collector.ParseTime(p.CreationDate),
 		Size:      p.Size,
 	}
-	if out.State == StateSucceeded || out.State == StateFailed {
-		out.End = parseTime(p.CompletionDate)
+	if out.State == collector.StateSucceeded || out.State == collector.StateFailed {
+		out.End = collector.ParseTime(p.CompletionDate)
 	}
 	return out
-}
-
-// lastSegment returns the short name of a nested ARM resource name
-// ("account/pool/volume" → "volume").
-func lastSegment(name string) string {
-	return name[strings.LastIndexByte(name, '/')+1:]
 }

@@ -1,4 +1,6 @@
-package collector
+// Package huaweicbr reads the backups of Huawei Cloud Backup and
+// Recovery (CBR).
+package huaweicbr
 
 import (
 	"context"
@@ -7,11 +9,75 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
+
+// Type is the target type and provider label.
+const Type = "huawei_cbr"
+
+// Path-parameter patterns.
+var (
+	reID     = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,63}$`)
+	reBackup = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,127}$`)
+	reRegion = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+)
+
+// Spec is the target's keys.
+type Spec struct {
+	// Endpoint is the CBR endpoint; omitted, it follows from Region.
+	Endpoint  string `yaml:"endpoint,omitempty"`
+	Region    string `yaml:"region,omitempty"`
+	ProjectID string `yaml:"project_id,omitempty"`
+	// BackupID names one backup; omitted, the project's backups are
+	// listed, filtered by VaultID and ResourceID when set.
+	BackupID   string `yaml:"backup_id,omitempty"`
+	VaultID    string `yaml:"vault_id,omitempty"`
+	ResourceID string `yaml:"resource_id,omitempty"`
+}
+
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	if err := v.Required("project_id", s.ProjectID); err != nil {
+		return err
+	}
+	if s.Region != "" {
+		if !reRegion.MatchString(s.Region) {
+			return v.Errorf("region", "region %q must look like cn-north-4", s.Region)
+		}
+		if v.Has("endpoint") {
+			return v.Errorf("endpoint", "give endpoint or region, not both")
+		}
+		s.Endpoint = "https://cbr." + s.Region + ".myhuaweicloud.com"
+	}
+	s.Endpoint = strings.TrimRight(s.Endpoint, "/")
+	if s.Endpoint == "" {
+		return v.Errorf("", "endpoint or region is required for type huawei_cbr")
+	}
+	return config.First(
+		v.URL("endpoint", s.Endpoint),
+		v.Match("project_id", s.ProjectID, reID),
+		v.Match("backup_id", s.BackupID, reBackup),
+		v.Match("vault_id", s.VaultID, reID),
+		v.Match("resource_id", s.ResourceID, reID),
+	)
+}
+
+// Kind is the huawei_cbr provider.
+var Kind = collector.Kind{
+	Kind: config.Kind{
+		Type:       Type,
+		Credential: config.CredentialHuawei,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	New: newProvider,
+}
 
 // huaweiCBRPageSize is the `limit` asked of the backup list (the API
 // allows up to 1000; 100 keeps answers small and paging exercised).
@@ -28,86 +94,86 @@ const huaweiCBRListSort = "created_at:asc"
 
 var errHuaweiCountChanged = errors.New("the backup count changed while paging")
 
-type huaweiCBRProvider struct {
-	client    *HTTPClient
-	base      string // endpoint + /v3/{project_id}
-	project   string
-	backup    string
-	vault     string
-	resource  string
-	authorize func(*http.Request) error
+type provider struct {
+	client   *upstream.Client
+	base     string // endpoint + /v3/{project_id}
+	project  string
+	backup   string
+	vault    string
+	resource string
 }
 
-func newHuaweiCBRProvider(t *config.Target, env Env) (Provider, error) {
-	cred := env.Credential.Huawei
-	if cred == nil {
-		return nil, fmt.Errorf("credential %q is not a huawei credential", env.Credential.Name)
+func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+	s := t.Spec.(*Spec)
+	env.WarnPlainHTTP(s.Endpoint)
+	p := &provider{
+		base:     s.Endpoint + "/v3/" + url.PathEscape(s.ProjectID),
+		project:  s.ProjectID,
+		backup:   s.BackupID,
+		vault:    s.VaultID,
+		resource: s.ResourceID,
 	}
-	p := &huaweiCBRProvider{
-		client:   env.Client,
-		base:     t.Endpoint + "/v3/" + url.PathEscape(t.ProjectID),
-		project:  t.ProjectID,
-		backup:   t.BackupID,
-		vault:    t.VaultID,
-		resource: t.ResourceID,
-	}
+	p.client = env.Client(Type, authorizer(env.Credential.Huawei, s.ProjectID))
+	return p, nil
+}
+
+// authorizer signs each attempt with AK/SK, or sends the IAM token.
+func authorizer(cred *config.Huawei, project string) upstream.Authorizer {
 	if cred.AccessKey != "" {
 		ak := cred.AccessKey
-		p.authorize = func(r *http.Request) error {
+		return func(r *http.Request) error {
 			// Read per attempt: a rotated secret_key_file is picked up and
 			// the signature carries a fresh date on every retry.
 			sk, err := config.ResolveSecret(cred.SecretKey, cred.SecretKeyFile)
 			if err != nil {
 				return fmt.Errorf("huawei secret key: %w", err)
 			}
-			r.Header.Set(huaweiProjectHeader, p.project)
+			r.Header.Set(huaweiProjectHeader, project)
 			signHuawei(r, nil, ak, sk, time.Now(), huaweiSignedHeaders)
 			return nil
 		}
-	} else {
-		p.authorize = func(r *http.Request) error {
-			token, err := config.ResolveSecret(cred.AuthToken, cred.AuthTokenFile)
-			if err != nil {
-				return fmt.Errorf("huawei auth token: %w", err)
-			}
-			r.Header.Set("X-Auth-Token", token)
-			return nil
-		}
 	}
-	return p, nil
+	return func(r *http.Request) error {
+		token, err := config.ResolveSecret(cred.AuthToken, cred.AuthTokenFile)
+		if err != nil {
+			return fmt.Errorf("huawei auth token: %w", err)
+		}
+		r.Header.Set("X-Auth-Token", token)
+		return nil
+	}
 }
 
 // Collect implements Provider.
-func (p *huaweiCBRProvider) Collect(ctx context.Context) ([]Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	if p.backup != "" {
 		r, err := p.single(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return []Resource{r}, nil
+		return []collector.Resource{r}, nil
 	}
 	return p.listed(ctx)
 }
 
 // single reads the one backup the target names.
-func (p *huaweiCBRProvider) single(ctx context.Context) (Resource, error) {
+func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 	var body struct {
 		Backup *huaweiBackup `json:"backup"`
 	}
 	u := p.base + "/backups/" + url.PathEscape(p.backup)
-	if _, err := p.client.GetJSON(ctx, config.TypeHuaweiCBR, p.request(u), &body); err != nil {
-		return Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
+	if _, err := p.client.GetJSON(ctx, p.request(u), &body); err != nil {
+		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
 	}
 	if body.Backup == nil {
-		return Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
+		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
 	}
 	b := body.Backup
-	return Summarize(b.resourceKey(), b.resourceLabel(), []Backup{b.toBackup(nil)}, false), nil
+	return collector.Summarize(b.resourceKey(), b.resourceLabel(), []collector.Backup{b.toBackup(nil)}, false), nil
 }
 
 // listed lists the project's backups (within the target's filters) and
 // groups them by protected resource.
-func (p *huaweiCBRProvider) listed(ctx context.Context) ([]Resource, error) {
+func (p *provider) listed(ctx context.Context) ([]collector.Resource, error) {
 	var (
 		backups []huaweiBackup
 		err     error
@@ -154,23 +220,23 @@ func (p *huaweiCBRProvider) listed(ctx context.Context) ([]Resource, error) {
 	}
 	if len(order) == 0 && p.resource != "" {
 		// The target names a resource that has no backup: a coverage gap.
-		return []Resource{Summarize(p.resource, p.resource, nil, true)}, nil
+		return []collector.Resource{collector.Summarize(p.resource, p.resource, nil, true)}, nil
 	}
-	resources := make([]Resource, 0, len(order))
+	resources := make([]collector.Resource, 0, len(order))
 	for _, key := range order {
 		group := byResource[key]
-		converted := make([]Backup, len(group))
+		converted := make([]collector.Backup, len(group))
 		for i, b := range group {
 			converted[i] = b.toBackup(childErrors)
 		}
-		resources = append(resources, Summarize(key, huaweiResourceName(group), converted, true))
+		resources = append(resources, collector.Summarize(key, huaweiResourceName(group), converted, true))
 	}
 	return resources, nil
 }
 
 // list walks every page of the backup list (limit and offset, until
 // offset reaches count).
-func (p *huaweiCBRProvider) list(ctx context.Context) ([]huaweiBackup, error) {
+func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
 	var (
 		all   []huaweiBackup
 		count = -1
@@ -190,7 +256,7 @@ func (p *huaweiCBRProvider) list(ctx context.Context) ([]huaweiBackup, error) {
 			Backups []huaweiBackup `json:"backups"`
 			Count   *int           `json:"count"`
 		}
-		if _, err := p.client.GetJSON(ctx, config.TypeHuaweiCBR, p.request(p.base+"/backups?"+q.Encode()), &body); err != nil {
+		if _, err := p.client.GetJSON(ctx, p.request(p.base+"/backups?"+q.Encode()), &body); err != nil {
 			return nil, fmt.Errorf("page %d: %w", page, err)
 		}
 		if body.Count == nil {
@@ -210,8 +276,8 @@ func (p *huaweiCBRProvider) list(ctx context.Context) ([]huaweiBackup, error) {
 	}
 }
 
-func (p *huaweiCBRProvider) request(u string) Request {
-	return Request{URL: u, Authorize: p.authorize, DecodeError: decodeHuaweiError}
+func (p *provider) request(u string) upstream.Request {
+	return upstream.Request{URL: u, DecodeError: decodeHuaweiError}
 }
 
 // decodeHuaweiError reads CBR's {"error_code","error_msg"} and the API
@@ -260,15 +326,15 @@ type huaweiBackup struct {
 	Children []huaweiBackup `json:"children"`
 }
 
-var huaweiCBRStates = map[string]State{
-	"available":       StateSucceeded,
-	"protecting":      StateRunning,
-	"error":           StateFailed,
-	"deleting":        StateDeleting,
-	"waiting_delete":  StateDeleting,
-	"restoring":       StateRestoring,
-	"waiting_restore": StateRestoring,
-	"waiting_protect": StatePending,
+var huaweiCBRStates = map[string]collector.State{
+	"available":       collector.StateSucceeded,
+	"protecting":      collector.StateRunning,
+	"error":           collector.StateFailed,
+	"deleting":        collector.StateDeleting,
+	"waiting_delete":  collector.StateDeleting,
+	"restoring":       collector.StateRestoring,
+	"waiting_restore": collector.StateRestoring,
+	"waiting_protect": collector.StatePending,
 }
 
 // resourceKey is the resource_id; a backup without one is its own
@@ -296,7 +362,7 @@ func huaweiResourceName(group []*huaweiBackup) string {
 		if b.ResourceName == "" {
 			continue
 		}
-		if t := parseTime(huaweiStr(b.CreatedAt)); name == "" || t.After(newest) {
+		if t := collector.ParseTime(huaweiStr(b.CreatedAt)); name == "" || t.After(newest) {
 			name, newest = b.ResourceName, t
 		}
 	}
@@ -308,20 +374,20 @@ func huaweiResourceName(group []*huaweiBackup) string {
 
 // toBackup converts b; childErrors holds the IDs of parents whose
 // children were listed separately in error.
-func (b *huaweiBackup) toBackup(childErrors map[string]bool) Backup {
-	out := Backup{
+func (b *huaweiBackup) toBackup(childErrors map[string]bool) collector.Backup {
+	out := collector.Backup{
 		Name:      b.Name,
 		RawStatus: b.Status,
-		State:     normalise(huaweiCBRStates, b.Status),
-		Start:     parseTime(huaweiStr(b.CreatedAt)),
-		Expiry:    parseTime(huaweiStr(b.ExpiredAt)),
+		State:     collector.Normalise(huaweiCBRStates, b.Status),
+		Start:     collector.ParseTime(huaweiStr(b.CreatedAt)),
+		Expiry:    collector.ParseTime(huaweiStr(b.ExpiredAt)),
 		Degraded:  childErrors[b.ID] && b.ID != "",
 	}
 	if out.Name == "" {
 		out.Name = b.ID
 	}
 	// A backup being restored from is complete.
-	out.Complete = out.State == StateRestoring
+	out.Complete = out.State == collector.StateRestoring
 	for i := range b.Children {
 		if b.Children[i].Status == "error" {
 			out.Degraded = true
@@ -331,17 +397,17 @@ func (b *huaweiBackup) toBackup(childErrors map[string]bool) Backup {
 	// a finished backup without it, but on a running one it is only the
 	// last progress update.
 	switch {
-	case out.State == StateRunning || out.State == StatePending:
+	case out.State == collector.StateRunning || out.State == collector.StatePending:
 	case b.ProtectedAt != nil:
-		out.End = parseTime(*b.ProtectedAt)
-	case out.Succeeded() || out.State == StateFailed:
-		out.End = parseTime(huaweiStr(b.UpdatedAt))
+		out.End = collector.ParseTime(*b.ProtectedAt)
+	case out.Succeeded() || out.State == collector.StateFailed:
+		out.End = collector.ParseTime(huaweiStr(b.UpdatedAt))
 	}
 	if b.ResourceSize != nil {
-		out.Size = Float(*b.ResourceSize * (1 << 30))
+		out.Size = collector.Float(*b.ResourceSize * (1 << 30))
 	}
 	if b.ExtendInfo != nil && b.ExtendInfo.Progress != nil {
-		out.Progress = Float(*b.ExtendInfo.Progress / 100)
+		out.Progress = collector.Float(*b.ExtendInfo.Progress / 100)
 	}
 	return out
 }

@@ -1,14 +1,12 @@
-package collector
+package huaweicbr
 
 import (
 	"context"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +17,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 const (
@@ -29,75 +30,33 @@ const (
 	cbrDocID   = "6df2b54c-dd62-4059-a07c-1b8f24f2725d"
 )
 
-// cbrServer is a TLS test server of the CBR API that checks the token and
-// records the request URIs.
-type cbrServer struct {
-	*httptest.Server
-	CAFile string
+// kinds is this provider alone.
+var kinds = collector.Registry{Kind}
 
-	mu       sync.Mutex
-	requests []string
+func newTestExporter(t testing.TB, yml string, opts collector.Options) *collector.Exporter {
+	t.Helper()
+	return providertest.NewExporter(t, yml, kinds, opts)
 }
 
 // newCBRServer serves handle behind X-Auth-Token authentication.
-func newCBRServer(t *testing.T, handle http.HandlerFunc) *cbrServer {
+func newCBRServer(t *testing.T, handle http.HandlerFunc) *providertest.Server {
 	t.Helper()
-	s := &cbrServer{}
-	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests = append(s.requests, r.URL.RequestURI())
-		s.mu.Unlock()
-		if r.Header.Get("X-Auth-Token") != cbrToken {
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"error_msg":"Incorrect IAM authentication information: decrypt token fail","error_code":"APIGW.0301","request_id":"c0ffee"}`)
-			return
-		}
-		handle(w, r)
-	}))
-	t.Cleanup(s.Close)
-	s.CAFile = filepath.Join(t.TempDir(), "ca.pem")
-	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
-	if err := os.WriteFile(s.CAFile, block, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// Requests returns the request URIs seen so far.
-func (s *cbrServer) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.requests...)
+	return providertest.NewServer(t, providertest.Options{
+		Auth:         func(r *http.Request) bool { return r.Header.Get("X-Auth-Token") == cbrToken },
+		Unauthorized: `{"error_msg":"Incorrect IAM authentication information: decrypt token fail","error_code":"APIGW.0301","request_id":"c0ffee"}`,
+	}, handle)
 }
 
 // serveCBRFiles answers each path with a file (relative to testdata/ or
 // absolute).
-func serveCBRFiles(t *testing.T, routes map[string]string) *cbrServer {
+func serveCBRFiles(t *testing.T, routes map[string]string) *providertest.Server {
 	t.Helper()
-	return newCBRServer(t, func(w http.ResponseWriter, r *http.Request) {
-		file, ok := routes[r.URL.Path]
-		if !ok {
-			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprint(w, `{"error_code":"BackupService.6202","error_msg":"Backup not found"}`)
-			return
-		}
-		if !filepath.IsAbs(file) {
-			file = filepath.Join("testdata", file)
-		}
-		body, err := os.ReadFile(file)
-		if err != nil {
-			t.Errorf("fixture %s: %v", file, err)
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	})
+	return newCBRServer(t, providertest.Files(t, routes, `{"error_code":"BackupService.6202","error_msg":"Backup not found"}`))
 }
 
 // serveCBRList answers the backup list with items (raw JSON objects),
 // honouring limit and offset.
-func serveCBRList(t *testing.T, items ...string) *cbrServer {
+func serveCBRList(t *testing.T, items ...string) *providertest.Server {
 	t.Helper()
 	return newCBRServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != cbrBackups {
@@ -130,7 +89,7 @@ targets:
     credential: huawei
     endpoint: %s
     project_id: %s
-%s`, credential, caFile, endpoint, cbrProject, indent(extra))
+%s`, credential, caFile, endpoint, cbrProject, providertest.Indent(extra))
 }
 
 func cbrTokenCred(token string) string { return fmt.Sprintf("auth_token: %q", token) }
@@ -144,21 +103,21 @@ func TestHuaweiCBRGolden(t *testing.T) {
 	}{
 		{
 			name:   "document example, one backup",
-			routes: map[string]string{cbrBackups + "/" + cbrDocID: "huawei_cbr/doc_example.json"},
+			routes: map[string]string{cbrBackups + "/" + cbrDocID: "doc_example.json"},
 			extra:  []string{"backup_id: " + cbrDocID},
-			golden: "huawei_cbr/doc_example.prom",
+			golden: "doc_example.prom",
 		},
 		{
 			name:   "project list: running, children in error, only failures, restoring",
-			routes: map[string]string{cbrBackups: "huawei_cbr/list_mixed.json"},
-			golden: "huawei_cbr/list_mixed.prom",
+			routes: map[string]string{cbrBackups: "list_mixed.json"},
+			golden: "list_mixed.prom",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := serveCBRFiles(t, tc.routes)
-			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken), tc.extra...), Options{})
-			compareGolden(t, e, tc.golden)
+			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken), tc.extra...), collector.Options{})
+			providertest.Golden(t, e, kinds, tc.golden)
 		})
 	}
 }
@@ -178,8 +137,8 @@ const (
 )
 
 func cbrUnix(s string) string {
-	t := parseTime(s)
-	return strconv.FormatFloat(unixSeconds(t), 'g', -1, 64)
+	t := collector.ParseTime(s)
+	return strconv.FormatFloat(collector.UnixSeconds(t), 'g', -1, 64)
 }
 
 func TestHuaweiCBREachState(t *testing.T) {
@@ -214,8 +173,8 @@ func TestHuaweiCBREachState(t *testing.T) {
 				`"resource_id":"`+cbrResID+`"`, `"resource_name":"ecs-one"`,
 				`"created_at":"`+cbrCreated+`"`, `"updated_at":"`+cbrUpdated+`"`, `"protected_at":`+protected,
 				`"children":[]`))
-			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
-			got := scrapeText(t, e, "backup_state", "backup_healthy", "backup_info", "backup_end_timestamp_seconds",
+			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
+			got := providertest.ScrapeText(t, e, "backup_state", "backup_healthy", "backup_info", "backup_end_timestamp_seconds",
 				"backup_last_success_timestamp_seconds", "backup_error_info")
 			success := tc.success
 			if success != "0" {
@@ -280,7 +239,7 @@ func TestHuaweiCBRChildrenInError(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := serveCBRList(t, tc.items...)
-			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
+			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
 			res := e.Collect(context.Background(), e.Targets())[0]
 			if res.Err != nil {
 				t.Fatal(res.Err)
@@ -288,7 +247,7 @@ func TestHuaweiCBRChildrenInError(t *testing.T) {
 			if len(res.Resources) != 1 {
 				t.Fatalf("resources = %+v, want the parent's resource only (children are not resources)", res.Resources)
 			}
-			got := scrapeText(t, e, "backup_healthy")
+			got := providertest.ScrapeText(t, e, "backup_healthy")
 			if want := fmt.Sprintf(`backup_healthy{%s} %g`, cbrLabels, tc.healthy); !strings.Contains(got, want) {
 				t.Errorf("got\n%s\nwant %s", got, want)
 			}
@@ -307,19 +266,19 @@ func TestHuaweiCBRNullFieldsAndZeros(t *testing.T) {
 			`"resource_id":"`+cbrResID+`"`, `"resource_name":"ecs-one"`, `"resource_size":null`,
 			`"created_at":null`, `"updated_at":null`, `"protected_at":null`, `"expired_at":null`,
 			`"extend_info":{"progress":null}`, `"children":null`))
-		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
-		if got := scrapeText(t, e, names...); got != "" {
+		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
+		if got := providertest.ScrapeText(t, e, names...); got != "" {
 			t.Errorf("null fields gave samples:\n%s", got)
 		}
 		// Still a succeeded backup of a listed resource.
-		if got := scrapeText(t, e, "backup_healthy"); !strings.Contains(got, "} 1") {
+		if got := providertest.ScrapeText(t, e, "backup_healthy"); !strings.Contains(got, "} 1") {
 			t.Errorf("healthy:\n%s", got)
 		}
 	})
 	t.Run("absent extend_info", func(t *testing.T) {
 		srv := serveCBRList(t, cbrBackupJSON(`"id":"b1"`, `"status":"protecting"`, `"resource_id":"`+cbrResID+`"`, `"resource_name":"ecs-one"`))
-		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
-		if got := scrapeText(t, e, names...); got != "" {
+		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
+		if got := providertest.ScrapeText(t, e, names...); got != "" {
 			t.Errorf("absent fields gave samples:\n%s", got)
 		}
 	})
@@ -329,8 +288,8 @@ func TestHuaweiCBRNullFieldsAndZeros(t *testing.T) {
 			`"resource_id":"`+cbrResID+`"`, `"resource_name":"ecs-one"`, `"resource_size":0`,
 			`"created_at":"`+cbrCreated+`"`, `"expired_at":"`+cbrCreated+`"`,
 			`"extend_info":{"progress":0}`, `"children":[]`))
-		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
-		got := scrapeText(t, e, names...)
+		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
+		got := providertest.ScrapeText(t, e, names...)
 		for _, w := range []string{
 			"backup_size_bytes{" + cbrLabels + "} 0",
 			"backup_progress_ratio{" + cbrLabels + "} 0",
@@ -362,7 +321,7 @@ func cbrGenerated(n, resources int) []string {
 func TestHuaweiCBRListThreePages(t *testing.T) {
 	srv := serveCBRList(t, cbrGenerated(250, 5)...)
 	e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken),
-		"vault_id: 3b5816b5-f29c-4172-9d9a-76c719a659ce"), Options{})
+		"vault_id: 3b5816b5-f29c-4172-9d9a-76c719a659ce"), collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -384,7 +343,7 @@ func TestHuaweiCBRListThreePages(t *testing.T) {
 			t.Errorf("request %d = %s", i, r)
 		}
 	}
-	got := scrapeText(t, e, "backup_backups", "backup_info")
+	got := providertest.ScrapeText(t, e, "backup_backups", "backup_info")
 	for _, w := range []string{
 		`backup_backups{provider="huawei_cbr",resource_id="res-0",resource_name="ecs-0",state="succeeded",target="cbr-test"} 50`,
 		// The newest backup of res-4 is the last of page 3.
@@ -407,7 +366,7 @@ func TestHuaweiCBRListGuards(t *testing.T) {
 			}
 			fmt.Fprintf(w, `{"backups":%s,"count":150}`, page)
 		})
-		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
+		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
 		res := e.Collect(context.Background(), e.Targets())[0]
 		if res.Err == nil || !strings.Contains(res.Err.Error(), "empty although count is 150") {
 			t.Errorf("err = %v", res.Err)
@@ -431,12 +390,12 @@ func TestHuaweiCBRListGuards(t *testing.T) {
 			offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 			fmt.Fprintf(w, `{"backups":[%s],"count":%d}`, strings.Join(items[offset:min(offset+100, 150)], ","), count)
 		})
-		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
+		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
 		res := e.Collect(context.Background(), e.Targets())[0]
 		if res.Err != nil {
 			t.Fatal(res.Err)
 		}
-		if len(res.Resources) != 3 || res.Resources[0].Counts[StateSucceeded] != 50 {
+		if len(res.Resources) != 3 || res.Resources[0].Counts[collector.StateSucceeded] != 50 {
 			t.Errorf("resources = %+v", res.Resources)
 		}
 		if n := len(srv.Requests()); n != 4 {
@@ -454,7 +413,7 @@ func TestHuaweiCBRListGuards(t *testing.T) {
 			offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 			fmt.Fprintf(w, `{"backups":[%s],"count":%d}`, strings.Join(items[offset:min(offset+100, 150)], ","), 150+n)
 		})
-		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), Options{})
+		e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken)), collector.Options{})
 		res := e.Collect(context.Background(), e.Targets())[0]
 		if res.Err == nil || !strings.Contains(res.Err.Error(), "count changed") ||
 			!strings.Contains(res.Err.Error(), `list CBR backups of project "`+cbrProject+`"`) {
@@ -465,8 +424,8 @@ func TestHuaweiCBRListGuards(t *testing.T) {
 
 func TestHuaweiCBRResourceFilterWithoutBackups(t *testing.T) {
 	srv := serveCBRList(t)
-	e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken), "resource_id: "+cbrResID), Options{})
-	got := scrapeText(t, e, "backup_protected", "backup_healthy")
+	e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken), "resource_id: "+cbrResID), collector.Options{})
+	got := providertest.ScrapeText(t, e, "backup_protected", "backup_healthy")
 	want := `backup_protected{provider="huawei_cbr",resource_id="` + cbrResID + `",resource_name="` + cbrResID + `",target="cbr-test"} 0`
 	if !strings.Contains(got, want) || strings.Contains(got, "backup_healthy") {
 		t.Errorf("got\n%s\nwant only %s", got, want)
@@ -489,7 +448,7 @@ func TestHuaweiCBRErrorBodies(t *testing.T) {
 				w.WriteHeader(http.StatusNotFound)
 				fmt.Fprint(w, tc.body)
 			})
-			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken), "backup_id: "+cbrDocID), Options{})
+			e := newTestExporter(t, cbrConfig(srv.URL, srv.CAFile, cbrTokenCred(cbrToken), "backup_id: "+cbrDocID), collector.Options{})
 			res := e.Collect(context.Background(), e.Targets())[0]
 			if res.Err == nil || !strings.Contains(res.Err.Error(), tc.want) ||
 				!strings.HasPrefix(res.Err.Error(), `get CBR backup "`+cbrDocID+`" of project "`+cbrProject+`": GET `) {
@@ -568,40 +527,17 @@ func TestHuaweiSignVerifiedBySimulator(t *testing.T) {
 	}
 }
 
-// startHuaweiSimulator serves GenerateHuawei's project of resources
-// resources with 5 backups each.
-func startHuaweiSimulator(t *testing.T, resources int) (*simulator.Server, string) {
-	t.Helper()
-	sc := &simulator.Scenario{Huawei: simulator.GenerateHuawei(simulator.HuaweiDemoProject, resources, 5, time.Now())}
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: caFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	return sim, caFile
-}
-
 func cbrAKSKCred(ak, skFile string) string {
 	return fmt.Sprintf("access_key: %s, secret_key_file: %q", ak, skFile)
-}
-
-func writeSecret(t *testing.T, s string) string {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "secret")
-	if err := os.WriteFile(f, []byte(s+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 func generatedResourceID(i int) string { return fmt.Sprintf("e0000000-0000-4000-8000-%012d", i) }
 
 func TestHuaweiSimulatorSignedRequests(t *testing.T) {
-	sim, ca := startHuaweiSimulator(t, 25) // 125 backups: two pages
+	sim, ca := providertest.StartHuawei(t, 25) // 125 backups: two pages
 	core, logs := observer.New(zap.DebugLevel)
-	cfg := cbrConfig(sim.URL(), ca, cbrAKSKCred(simulator.HuaweiDemoAccessKey, writeSecret(t, simulator.HuaweiDemoSecretKey)))
-	e := newTestExporter(t, cfg, Options{Logger: zap.New(core)})
+	cfg := cbrConfig(sim.URL(), ca, cbrAKSKCred(simulator.HuaweiDemoAccessKey, providertest.WriteSecret(t, simulator.HuaweiDemoSecretKey)))
+	e := newTestExporter(t, cfg, collector.Options{Logger: zap.New(core)})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -612,7 +548,7 @@ func TestHuaweiSimulatorSignedRequests(t *testing.T) {
 	if n := sim.Stats().Requests["GET /v3/"+simulator.HuaweiDemoProject+"/backups"]; n != 2 {
 		t.Errorf("%d list requests, want 2 pages: %v", n, sim.Stats().Requests)
 	}
-	got := scrapeText(t, e, "backup_healthy", "backup_progress_ratio", "backup_state")
+	got := providertest.ScrapeText(t, e, "backup_healthy", "backup_progress_ratio", "backup_state")
 	for _, i := range []int{7, 17} { // newest backup available with a data disk in error
 		want := fmt.Sprintf(`backup_healthy{provider="huawei_cbr",resource_id="%s",resource_name="ecs-%03d",target="cbr-test"} 0`, generatedResourceID(i), i)
 		if !strings.Contains(got, want) {
@@ -634,15 +570,15 @@ func TestHuaweiSimulatorSignedRequests(t *testing.T) {
 
 func TestHuaweiSimulatorWrongSecretKeyIsNeverShown(t *testing.T) {
 	const wrongSK = "wrong-sk-7f3a91c2"
-	sim, ca := startHuaweiSimulator(t, 2)
+	sim, ca := providertest.StartHuawei(t, 2)
 	core, logs := observer.New(zap.DebugLevel)
 	cfg := cbrConfig(sim.URL(), ca, fmt.Sprintf("access_key: %s, secret_key: %q", simulator.HuaweiDemoAccessKey, wrongSK))
-	e := newTestExporter(t, cfg, Options{Logger: zap.New(core)})
-	if up := targetUp(t, e); up["cbr-test"] != 0 {
+	e := newTestExporter(t, cfg, collector.Options{Logger: zap.New(core)})
+	if up := providertest.TargetUp(t, e); up["cbr-test"] != 0 {
 		t.Errorf("target_up = %v with a wrong secret key", up)
 	}
-	out := scrapeText(t, e, "backup_exporter_target_up", "backup_healthy")
-	logged := logText(logs)
+	out := providertest.ScrapeText(t, e, "backup_exporter_target_up", "backup_healthy")
+	logged := providertest.LogText(logs)
 	for _, want := range []string{"401", "APIGW.0301", "verify aksk signature fail"} {
 		if !strings.Contains(logged, want) {
 			t.Errorf("the log does not say %q: %s", want, logged)
@@ -657,16 +593,16 @@ func TestHuaweiSimulatorWrongSecretKeyIsNeverShown(t *testing.T) {
 }
 
 func TestHuaweiSimulatorTokenMode(t *testing.T) {
-	sim, ca := startHuaweiSimulator(t, 3)
-	tokenFile := writeSecret(t, simulator.HuaweiDemoToken)
+	sim, ca := providertest.StartHuawei(t, 3)
+	tokenFile := providertest.WriteSecret(t, simulator.HuaweiDemoToken)
 	cfg := cbrConfig(sim.URL(), ca, fmt.Sprintf("auth_token_file: %q", tokenFile),
 		"resource_id: "+generatedResourceID(2))
-	e := newTestExporter(t, cfg, Options{})
+	e := newTestExporter(t, cfg, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	if len(res.Resources) != 1 || res.Resources[0].ID != generatedResourceID(2) || res.Resources[0].Counts[StateSucceeded]+res.Resources[0].Counts[StateFailed] != 5 {
+	if len(res.Resources) != 1 || res.Resources[0].ID != generatedResourceID(2) || res.Resources[0].Counts[collector.StateSucceeded]+res.Resources[0].Counts[collector.StateFailed] != 5 {
 		t.Errorf("resources = %+v", res.Resources)
 	}
 	// A rotated token file is read again on the next request.
@@ -679,14 +615,14 @@ func TestHuaweiSimulatorTokenMode(t *testing.T) {
 }
 
 func TestHuaweiSimulatorThrottledThenSuccess(t *testing.T) {
-	sim, ca := startHuaweiSimulator(t, 2)
+	sim, ca := providertest.StartHuawei(t, 2)
 	if err := sim.AddFault(simulator.Fault{API: simulator.HuaweiAPI, Status: 429, RetryAfter: "1", Times: 1}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	cfg := cbrConfig(sim.URL(), ca, cbrAKSKCred(simulator.HuaweiDemoAccessKey, writeSecret(t, simulator.HuaweiDemoSecretKey)))
-	e := newTestExporter(t, cfg, Options{APIMetrics: NewAPIMetrics(reg)})
-	assertThrottledOnceThenServed(t, e, reg, "huawei_cbr")
+	cfg := cbrConfig(sim.URL(), ca, cbrAKSKCred(simulator.HuaweiDemoAccessKey, providertest.WriteSecret(t, simulator.HuaweiDemoSecretKey)))
+	e := newTestExporter(t, cfg, collector.Options{APIMetrics: upstream.NewMetrics(reg)})
+	providertest.AssertThrottledOnceThenServed(t, e, reg, "huawei_cbr")
 	if got := sim.Stats().Total; got != 2 {
 		t.Errorf("upstream requests = %d, want 2 (429 then 200)", got)
 	}
@@ -694,15 +630,15 @@ func TestHuaweiSimulatorThrottledThenSuccess(t *testing.T) {
 
 // TestHuaweiSimulatorSingleBackup reads one backup by ID, signed.
 func TestHuaweiSimulatorSingleBackup(t *testing.T) {
-	sim, ca := startHuaweiSimulator(t, 1)
+	sim, ca := providertest.StartHuawei(t, 1)
 	sim.AddHuaweiBackup(simulator.HuaweiDemoProject, simulator.HuaweiBackup{
 		ID: cbrDocID, Name: "manual", Status: "waiting_restore", ResourceID: cbrResID, ResourceName: "ecs-one",
 		CreatedAt: cbrCreated, ProtectedAt: ptrTo(cbrProtected), ResourceSize: ptrTo(0),
 	})
-	cfg := cbrConfig(sim.URL(), ca, cbrAKSKCred(simulator.HuaweiDemoAccessKey, writeSecret(t, simulator.HuaweiDemoSecretKey)),
+	cfg := cbrConfig(sim.URL(), ca, cbrAKSKCred(simulator.HuaweiDemoAccessKey, providertest.WriteSecret(t, simulator.HuaweiDemoSecretKey)),
 		"backup_id: "+cbrDocID)
-	e := newTestExporter(t, cfg, Options{})
-	got := scrapeText(t, e, "backup_healthy", "backup_last_success_timestamp_seconds", "backup_size_bytes", "backup_backups")
+	e := newTestExporter(t, cfg, collector.Options{})
+	got := providertest.ScrapeText(t, e, "backup_healthy", "backup_last_success_timestamp_seconds", "backup_size_bytes", "backup_backups")
 	for _, w := range []string{
 		"backup_healthy{" + cbrLabels + "} 1",
 		"backup_last_success_timestamp_seconds{" + cbrLabels + "} " + cbrUnix(cbrProtected),

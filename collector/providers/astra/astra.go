@@ -1,4 +1,5 @@
-package collector
+// Package astra reads the app backups of NetApp Astra Control.
+package astra
 
 import (
 	"context"
@@ -6,10 +7,53 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
+	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
+
+// Type is the target type and provider label.
+const Type = "astra"
+
+// reID is the pattern of Astra account, app and backup IDs.
+var reID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,127}$`)
+
+// Spec is the target's keys.
+type Spec struct {
+	Endpoint  string `yaml:"endpoint,omitempty"`
+	AccountID string `yaml:"account_id,omitempty"`
+	// AppID names one app; omitted, the account's apps are discovered.
+	AppID string `yaml:"app_id,omitempty"`
+	// BackupID names one backup (of AppID, else found through the
+	// topology API).
+	BackupID string `yaml:"backup_id,omitempty"`
+}
+
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	s.Endpoint = strings.TrimRight(s.Endpoint, "/")
+	return config.First(
+		v.Required("endpoint", s.Endpoint),
+		v.Required("account_id", s.AccountID),
+		v.URL("endpoint", s.Endpoint),
+		v.Match("backup_id", s.BackupID, reID),
+		v.Match("account_id", s.AccountID, reID),
+		v.Match("app_id", s.AppID, reID),
+	)
+}
+
+// Kind is the astra provider.
+var Kind = collector.Kind{
+	Kind: config.Kind{
+		Type:       Type,
+		Credential: config.CredentialAstra,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	New: newProvider,
+}
 
 // astraPageSize is the `limit` asked of Astra list calls.
 const astraPageSize = 100
@@ -29,43 +73,50 @@ var astraAppFields = []string{"id", "name"}
 // topology API's single backup is matched to its app only through them.
 var astraAppIDLabels = []string{"astra.netapp.io/labels/read-only/appID", "appID"}
 
-type astraProvider struct {
-	client *HTTPClient
+type provider struct {
+	client *upstream.Client
 	base   string // endpoint + /accounts/{account_id}
 	app    string
 	backup string
-	token  func() (string, error)
 }
 
-func newAstraProvider(t *config.Target, env Env) (Provider, error) {
-	if env.Credential.Astra == nil {
-		return nil, fmt.Errorf("credential %q is not an astra credential", env.Credential.Name)
-	}
+func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+	s := t.Spec.(*Spec)
 	cred := env.Credential.Astra
-	return &astraProvider{
-		client: env.Client,
-		base:   strings.TrimRight(t.Endpoint, "/") + "/accounts/" + url.PathEscape(t.AccountID),
-		app:    t.AppID,
-		backup: t.BackupID,
-		token:  func() (string, error) { return config.ResolveSecret(cred.APIToken, cred.APITokenFile) },
+	env.WarnPlainHTTP(s.Endpoint)
+	// The token is re-read on every attempt, so a rotated
+	// api_token_file is picked up without a reload.
+	bearer := func(r *http.Request) error {
+		token, err := config.ResolveSecret(cred.APIToken, cred.APITokenFile)
+		if err != nil {
+			return err
+		}
+		r.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+	return &provider{
+		client: env.Client(Type, bearer),
+		base:   s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
+		app:    s.AppID,
+		backup: s.BackupID,
 	}, nil
 }
 
 // Collect implements Provider.
-func (p *astraProvider) Collect(ctx context.Context) ([]Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	switch {
 	case p.backup != "":
 		r, err := p.single(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return []Resource{r}, nil
+		return []collector.Resource{r}, nil
 	case p.app != "":
 		r, err := p.appResource(ctx, astraApp{ID: p.app})
 		if err != nil {
 			return nil, err
 		}
-		return []Resource{r}, nil
+		return []collector.Resource{r}, nil
 	default:
 		return p.discover(ctx)
 	}
@@ -73,28 +124,28 @@ func (p *astraProvider) Collect(ctx context.Context) ([]Resource, error) {
 
 // single reads the one backup the target names: through its app when the
 // app is known, else through the account's topology.
-func (p *astraProvider) single(ctx context.Context) (Resource, error) {
+func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 	path := "/topology/v1/appBackups/" + url.PathEscape(p.backup)
+	app := astraApp{ID: p.app}
 	if p.app != "" {
 		path = "/k8s/v1/apps/" + url.PathEscape(p.app) + "/appBackups/" + url.PathEscape(p.backup)
 	}
 	var b astraBackup
-	if _, err := p.client.GetJSON(ctx, config.TypeAstra, p.request(p.base+path), &b); err != nil {
-		return Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
+	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
+		return collector.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
-	appID := p.app
-	if appID == "" {
-		appID = b.appID()
+	if app.ID == "" {
+		app.ID = b.appID()
 	}
-	if appID == "" {
+	if app.ID == "" {
 		// Without an app the backup itself is the only identity known.
-		appID = b.ID
+		app.ID = b.ID
 	}
-	return Summarize(appID, appID, []Backup{b.toBackup()}, false), nil
+	return collector.Summarize(app.ID, app.ID, []collector.Backup{b.toBackup()}, false), nil
 }
 
 // discover lists the account's apps, then each app's backups.
-func (p *astraProvider) discover(ctx context.Context) ([]Resource, error) {
+func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 	var apps []astraApp
 	err := p.list(ctx, "/k8s/v1/apps", astraAppFields, func(raw json.RawMessage) error {
 		var a astraApp
@@ -108,12 +159,12 @@ func (p *astraProvider) discover(ctx context.Context) ([]Resource, error) {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
 	}
 
-	return mapConcurrent(ctx, apps, p.appResource)
+	return collector.MapConcurrent(ctx, apps, p.appResource)
 }
 
 // appResource lists every backup of one app.
-func (p *astraProvider) appResource(ctx context.Context, app astraApp) (Resource, error) {
-	var backups []Backup
+func (p *provider) appResource(ctx context.Context, app astraApp) (collector.Resource, error) {
+	var backups []collector.Backup
 	err := p.list(ctx, "/k8s/v1/apps/"+url.PathEscape(app.ID)+"/appBackups", astraBackupFields, func(raw json.RawMessage) error {
 		var b astraBackup
 		if err := decodeAstraItem(raw, astraBackupFields, &b); err != nil {
@@ -123,18 +174,14 @@ func (p *astraProvider) appResource(ctx context.Context, app astraApp) (Resource
 		return nil
 	})
 	if err != nil {
-		return Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
+		return collector.Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
 	}
-	name := app.Name
-	if name == "" {
-		name = app.ID
-	}
-	return Summarize(app.ID, name, backups, true), nil
+	return collector.Summarize(app.ID, app.label(), backups, true), nil
 }
 
 // list walks every page of an Astra collection (limit and
 // metadata.continue), calling item for each element of `items`.
-func (p *astraProvider) list(ctx context.Context, path string, include []string, item func(json.RawMessage) error) error {
+func (p *provider) list(ctx context.Context, path string, include []string, item func(json.RawMessage) error) error {
 	cont := ""
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
@@ -150,7 +197,7 @@ func (p *astraProvider) list(ctx context.Context, path string, include []string,
 				Continue string `json:"continue"`
 			} `json:"metadata"`
 		}
-		if _, err := p.client.GetJSON(ctx, config.TypeAstra, p.request(p.base+path+"?"+q.Encode()), &body); err != nil {
+		if _, err := p.client.GetJSON(ctx, p.request(p.base+path+"?"+q.Encode()), &body); err != nil {
 			return fmt.Errorf("page %d: %w", page, err)
 		}
 		for i, raw := range body.Items {
@@ -169,19 +216,8 @@ func (p *astraProvider) list(ctx context.Context, path string, include []string,
 	}
 }
 
-func (p *astraProvider) request(u string) Request {
-	return Request{
-		URL: u,
-		Authorize: func(r *http.Request) error {
-			token, err := p.token()
-			if err != nil {
-				return err
-			}
-			r.Header.Set("Authorization", "Bearer "+token)
-			return nil
-		},
-		DecodeError: decodeAstraError,
-	}
+func (p *provider) request(u string) upstream.Request {
+	return upstream.Request{URL: u, DecodeError: decodeAstraError}
 }
 
 // decodeAstraError reads Astra's problem body {type,title,detail,status}.
@@ -229,6 +265,14 @@ type astraApp struct {
 	Name string `json:"name"`
 }
 
+// label is the app's resource_name: its name, else its ID.
+func (a astraApp) label() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.ID
+}
+
 type astraBackup struct {
 	ID               string   `json:"id"`
 	Name             string   `json:"name"`
@@ -264,22 +308,22 @@ func (b *astraBackup) appID() string {
 	return ""
 }
 
-var astraStates = map[string]State{
-	"pending":     StatePending,
-	"discovering": StatePending,
-	"running":     StateRunning,
-	"completed":   StateSucceeded,
-	"failed":      StateFailed,
-	"removed":     StateRemoved,
-	"unknown":     StateUnknown,
+var astraStates = map[string]collector.State{
+	"pending":     collector.StatePending,
+	"discovering": collector.StatePending,
+	"running":     collector.StateRunning,
+	"completed":   collector.StateSucceeded,
+	"failed":      collector.StateFailed,
+	"removed":     collector.StateRemoved,
+	"unknown":     collector.StateUnknown,
 }
 
-func (b *astraBackup) toBackup() Backup {
-	out := Backup{
+func (b *astraBackup) toBackup() collector.Backup {
+	out := collector.Backup{
 		Name:        b.Name,
 		RawStatus:   b.State,
-		State:       normalise(astraStates, b.State),
-		Start:       parseTime(b.Metadata.CreationTimestamp),
+		State:       collector.Normalise(astraStates, b.State),
+		Start:       collector.ParseTime(b.Metadata.CreationTimestamp),
 		Size:        b.TotalBytes.v,
 		Transferred: b.BytesDone.v,
 	}
@@ -287,18 +331,18 @@ func (b *astraBackup) toBackup() Backup {
 		out.Name = b.ID
 	}
 	if p := b.PercentDone.v; p != nil {
-		out.Progress = Float(*p / 100)
+		out.Progress = collector.Float(*p / 100)
 	}
 	hooksFailed := b.HookState == "failed"
-	if out.State == StateSucceeded {
-		out.End = parseTime(b.BackupCreationTimestamp)
+	if out.State == collector.StateSucceeded {
+		out.End = collector.ParseTime(b.BackupCreationTimestamp)
 		out.Degraded = hooksFailed
 	}
 	switch {
-	case out.State == StateFailed:
-		out.Error = &ErrorInfo{Code: "failed", Message: b.errorMessage()}
-	case out.State == StateSucceeded && hooksFailed:
-		out.Error = &ErrorInfo{Code: "hook_failed", Message: b.errorMessage()}
+	case out.State == collector.StateFailed:
+		out.Error = &collector.ErrorInfo{Code: "failed", Message: b.errorMessage()}
+	case out.State == collector.StateSucceeded && hooksFailed:
+		out.Error = &collector.ErrorInfo{Code: "hook_failed", Message: b.errorMessage()}
 	}
 	return out
 }

@@ -1,7 +1,6 @@
-package collector
+package astra
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,11 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/prometheus/common/expfmt"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 const (
@@ -23,6 +23,41 @@ const (
 	astraAccount = "/accounts/0a1b2c3d-0000-4000-8000-000000000001"
 	astraAppID   = "4f1c2a8e-7d3b-4c56-9e01-a2b3c4d5e6f7"
 )
+
+// kinds is this provider alone.
+var kinds = collector.Registry{Kind}
+
+// astraServer serves fixture files (routes as providertest.Files) to
+// requests with the Bearer token, answering as Astra does otherwise.
+func astraServer(t *testing.T, token string, routes map[string]string) *providertest.Server {
+	t.Helper()
+	return providertest.NewServer(t, providertest.Options{
+		Auth:         providertest.BearerAuth(token),
+		Unauthorized: `{"type":"https://astra.netapp.io/problems/3","title":"Unauthorized","detail":"The supplied bearer token is invalid.","status":"401"}`,
+	}, providertest.Files(t, routes, `{"type":"https://astra.netapp.io/problems/2","title":"Collection not found","detail":"The collection specified in the request URI wasn't found.","status":"404"}`))
+}
+
+func newTestExporter(t testing.TB, yml string, opts collector.Options) *collector.Exporter {
+	t.Helper()
+	return providertest.NewExporter(t, yml, kinds, opts)
+}
+
+// astraConfig is the YAML of a one-target Astra configuration.
+func astraConfig(endpoint, caFile, token string, extra ...string) string {
+	return fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: astra
+    astra: {api_token: %q}
+    tls_config: {ca_file: %q}
+targets:
+  - name: astra-test
+    type: astra
+    credential: astra
+    endpoint: %s
+    account_id: 0a1b2c3d-0000-4000-8000-000000000001
+%s`, token, caFile, endpoint, providertest.Indent(extra))
+}
 
 func TestAstraGolden(t *testing.T) {
 	appList := astraAccount + "/k8s/v1/apps/" + astraAppID + "/appBackups"
@@ -34,57 +69,57 @@ func TestAstraGolden(t *testing.T) {
 	}{
 		{
 			name:   "document example, one backup of one app",
-			routes: map[string]string{appList + "/bab39d53-2d04-5297-b92e-58df89a2117b": "astra/doc_example.json"},
+			routes: map[string]string{appList + "/bab39d53-2d04-5297-b92e-58df89a2117b": "doc_example.json"},
 			extra:  []string{"app_id: " + astraAppID, "backup_id: bab39d53-2d04-5297-b92e-58df89a2117b"},
-			golden: "astra/doc_example.prom",
+			golden: "doc_example.prom",
 		},
 		{
 			name:   "per-app list, latest running, newest finished failed",
-			routes: map[string]string{appList: "astra/list_mixed.json"},
+			routes: map[string]string{appList: "list_mixed.json"},
 			extra:  []string{"app_id: " + astraAppID},
-			golden: "astra/list_mixed.prom",
+			golden: "list_mixed.prom",
 		},
 		{
 			name:   "per-app list with include arrays",
-			routes: map[string]string{appList: "astra/list_mixed_arrays.json"},
+			routes: map[string]string{appList: "list_mixed_arrays.json"},
 			extra:  []string{"app_id: " + astraAppID},
-			golden: "astra/list_mixed.prom",
+			golden: "list_mixed.prom",
 		},
 		{
 			name: "three pages joined through metadata.continue",
 			routes: map[string]string{
-				appList:                      "astra/page1.json",
-				appList + "?continue=page-2": "astra/page2.json",
-				appList + "?continue=page-3": "astra/page3.json",
+				appList:                      "page1.json",
+				appList + "?continue=page-2": "page2.json",
+				appList + "?continue=page-3": "page3.json",
 			},
 			extra:  []string{"app_id: " + astraAppID},
-			golden: "astra/list_mixed.prom",
+			golden: "list_mixed.prom",
 		},
 		{
 			name:   "latest failed with hookState failed and stateUnready",
-			routes: map[string]string{appList: "astra/list_failed_latest.json"},
+			routes: map[string]string{appList: "list_failed_latest.json"},
 			extra:  []string{"app_id: " + astraAppID},
-			golden: "astra/list_failed_latest.prom",
+			golden: "list_failed_latest.prom",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newFixtureServer(t, "Bearer "+astraToken, tc.routes)
-			e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, tc.extra...), Options{})
-			compareGolden(t, e, tc.golden)
+			srv := astraServer(t, astraToken, tc.routes)
+			e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, tc.extra...), collector.Options{})
+			providertest.Golden(t, e, kinds, tc.golden)
 		})
 	}
 }
 
 func TestAstraListAsksForFieldsAndPages(t *testing.T) {
 	appList := astraAccount + "/k8s/v1/apps/" + astraAppID + "/appBackups"
-	srv := newFixtureServer(t, "Bearer "+astraToken, map[string]string{
-		appList:                      "astra/page1.json",
-		appList + "?continue=page-2": "astra/page2.json",
-		appList + "?continue=page-3": "astra/page3.json",
+	srv := astraServer(t, astraToken, map[string]string{
+		appList:                      "page1.json",
+		appList + "?continue=page-2": "page2.json",
+		appList + "?continue=page-3": "page3.json",
 	})
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
-	if up := targetUp(t, e); up["astra-test"] != 1 {
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{})
+	if up := providertest.TargetUp(t, e); up["astra-test"] != 1 {
 		t.Fatalf("target down: %v", up)
 	}
 	reqs := srv.Requests()
@@ -107,7 +142,7 @@ func astraBackupJSON(members ...string) string {
 	return "{" + strings.Join(members, ",") + "}"
 }
 
-func serveAstraList(t *testing.T, items ...string) *fixtureServer {
+func serveAstraList(t *testing.T, items ...string) *providertest.Server {
 	t.Helper()
 	dir := t.TempDir()
 	body := `{"type":"application/astra-appBackups","version":"1.2","items":[` + strings.Join(items, ",") + `],"metadata":{}}`
@@ -115,31 +150,9 @@ func serveAstraList(t *testing.T, items ...string) *fixtureServer {
 		t.Fatal(err)
 	}
 	rel := filepath.Join(dir, "list.json")
-	return newFixtureServer(t, "Bearer "+astraToken, map[string]string{
+	return astraServer(t, astraToken, map[string]string{
 		astraAccount + "/k8s/v1/apps/" + astraAppID + "/appBackups": rel,
 	})
-}
-
-// scrapeText collects e once and returns the exposition of names.
-func scrapeText(t *testing.T, e *Exporter, names ...string) string {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	for _, mf := range mfs {
-		for _, n := range names {
-			if mf.GetName() == n {
-				if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
-	return buf.String()
 }
 
 const astraLabels = `provider="astra",resource_id="` + astraAppID + `",resource_name="` + astraAppID + `",target="astra-test"`
@@ -165,8 +178,8 @@ func TestAstraEachState(t *testing.T) {
 				`"id":"b1"`, `"name":"daily-1"`, `"state":"`+tc.raw+`"`,
 				`"backupCreationTimestamp":"2026-11-24T01:30:00Z"`,
 				`"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}`))
-			e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
-			got := scrapeText(t, e, "backup_state", "backup_healthy", "backup_info", "backup_end_timestamp_seconds")
+			e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{})
+			got := providertest.ScrapeText(t, e, "backup_state", "backup_healthy", "backup_info", "backup_end_timestamp_seconds")
 			for _, w := range []string{
 				astraLabelsWithState(tc.state) + "} 1",
 				fmt.Sprintf(`backup_healthy{%s} %g`, astraLabels, tc.healthy),
@@ -200,8 +213,8 @@ func TestAstraOptionalFields(t *testing.T) {
 	t.Run("absent or null fields give no sample", func(t *testing.T) {
 		srv := serveAstraList(t, astraBackupJSON(`"id":"b1"`, `"name":"n"`, `"state":"running"`,
 			`"totalBytes":null`, `"metadata":{}`))
-		e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
-		got := scrapeText(t, e, backupMetricNames()...)
+		e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{})
+		got := providertest.ScrapeText(t, e, providertest.BackupMetricNames(kinds)...)
 		for _, absent := range []string{"backup_size_bytes", "backup_transferred_bytes", "backup_progress_ratio",
 			"backup_start_timestamp_seconds", "backup_end_timestamp_seconds", "backup_error_info", "backup_last_failure_timestamp_seconds"} {
 			if strings.Contains(got, absent+"{") {
@@ -217,8 +230,8 @@ func TestAstraOptionalFields(t *testing.T) {
 	t.Run("real zeros are samples", func(t *testing.T) {
 		srv := serveAstraList(t, astraBackupJSON(`"id":"b1"`, `"name":"n"`, `"state":"running"`,
 			`"totalBytes":0`, `"bytesDone":0`, `"percentDone":0`, `"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}`))
-		e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
-		got := scrapeText(t, e, backupMetricNames()...)
+		e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{})
+		got := providertest.ScrapeText(t, e, providertest.BackupMetricNames(kinds)...)
 		for _, present := range []string{"backup_size_bytes", "backup_transferred_bytes", "backup_progress_ratio"} {
 			if !strings.Contains(got, present+"{"+astraLabels+"} 0") {
 				t.Errorf("%s: real zero not exposed:\n%s", present, got)
@@ -232,7 +245,7 @@ func TestAstraHookFailedCompletedIsUnhealthy(t *testing.T) {
 		`"hookState":"failed"`, `"stateUnready":[]`,
 		`"hookStateDetails":[{"type":"https://astra.netapp.io/stateDetails/3","title":"Hook failed","detail":"pre-snapshot hook exited 1"}]`,
 		`"backupCreationTimestamp":"2026-11-24T01:30:00Z"`, `"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}`))
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{})
 	want := `
 # HELP backup_error_info Error reported by the latest backup.
 # TYPE backup_error_info gauge
@@ -262,12 +275,12 @@ func TestAstraDiscoveryFindsUnprotectedApps(t *testing.T) {
 	apps := write("apps.json", `{"items":[["app-1","wordpress"],{"id":"app-2","name":"mysql"}],"metadata":{}}`)
 	one := write("one.json", `{"items":[{"id":"b1","name":"daily-1","state":"completed","backupCreationTimestamp":"2026-11-24T01:30:00Z","metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}}],"metadata":{}}`)
 	none := write("none.json", `{"items":[],"metadata":{}}`)
-	srv := newFixtureServer(t, "Bearer "+astraToken, map[string]string{
+	srv := astraServer(t, astraToken, map[string]string{
 		astraAccount + "/k8s/v1/apps":                  apps,
 		astraAccount + "/k8s/v1/apps/app-1/appBackups": one,
 		astraAccount + "/k8s/v1/apps/app-2/appBackups": none,
 	})
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken), Options{})
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken), collector.Options{})
 	want := `
 # HELP backup_exporter_target_resources Protected resources found for the target (including unprotected ones discovered).
 # TYPE backup_exporter_target_resources gauge
@@ -285,7 +298,7 @@ backup_protected{provider="astra",resource_id="app-2",resource_name="mysql",targ
 	if err != nil {
 		t.Error(err)
 	}
-	if got := scrapeText(t, e, backupMetricNames()...); strings.Contains(got, `resource_id="app-2"`) &&
+	if got := providertest.ScrapeText(t, e, providertest.BackupMetricNames(kinds)...); strings.Contains(got, `resource_id="app-2"`) &&
 		strings.Count(got, `resource_id="app-2"`) != 1 {
 		t.Errorf("unprotected app has series other than backup_protected:\n%s", got)
 	}
@@ -300,9 +313,9 @@ func TestAstraTopologySingleBackupUsesAppLabel(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := filepath.Join(dir, "b.json")
-	srv := newFixtureServer(t, "Bearer "+astraToken, map[string]string{astraAccount + "/topology/v1/appBackups/b9": rel})
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "backup_id: b9"), Options{})
-	got := scrapeText(t, e, backupMetricNames()...)
+	srv := astraServer(t, astraToken, map[string]string{astraAccount + "/topology/v1/appBackups/b9": rel})
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "backup_id: b9"), collector.Options{})
+	got := providertest.ScrapeText(t, e, providertest.BackupMetricNames(kinds)...)
 	for _, want := range []string{
 		`backup_healthy{provider="astra",resource_id="app-7",resource_name="app-7",target="astra-test"} 1`,
 		`backup_last_success_timestamp_seconds{provider="astra",resource_id="app-7",resource_name="app-7",target="astra-test"} 1.7954838e+09`,
@@ -317,14 +330,14 @@ func TestAstraTopologySingleBackupUsesAppLabel(t *testing.T) {
 }
 
 func TestAstraWrongTokenMarksTargetDownAndHidesToken(t *testing.T) {
-	srv := newFixtureServer(t, "Bearer the-right-one", map[string]string{})
+	srv := astraServer(t, "the-right-one", map[string]string{})
 	core, logs := observer.New(zap.DebugLevel)
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{Logger: zap.New(core)})
-	if up := targetUp(t, e); up["astra-test"] != 0 {
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{Logger: zap.New(core)})
+	if up := providertest.TargetUp(t, e); up["astra-test"] != 0 {
 		t.Errorf("target_up = %v, want 0", up)
 	}
-	out := scrapeText(t, e, "backup_exporter_target_up", "backup_healthy")
-	logged := logText(logs)
+	out := providertest.ScrapeText(t, e, "backup_exporter_target_up", "backup_healthy")
+	logged := providertest.LogText(logs)
 	if !strings.Contains(logged, "401") {
 		t.Errorf("log does not say why: %s", logged)
 	}
@@ -342,7 +355,7 @@ func TestAstraErrorBodyIsReported(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := strings.Replace(astraConfig(srv.URL, "", astraToken, "app_id: "+astraAppID), `tls_config: {ca_file: ""}`, "", 1)
-	e := newTestExporter(t, cfg, Options{})
+	e := newTestExporter(t, cfg, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	want := "404 Not Found: Collection not found: The collection specified in the request URI wasn't found."
 	if res.Err == nil || !strings.Contains(res.Err.Error(), want) {
@@ -354,8 +367,8 @@ func TestAstraNumbersAsStrings(t *testing.T) {
 	srv := serveAstraList(t, astraBackupJSON(`"id":"b1"`, `"name":"n"`, `"state":"completed"`,
 		`"totalBytes":"2048"`, `"bytesDone":2048`, `"percentDone":"100"`,
 		`"backupCreationTimestamp":"2026-11-24T01:30:00Z"`, `"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}`))
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), Options{})
-	got := scrapeText(t, e, "backup_size_bytes", "backup_transferred_bytes", "backup_progress_ratio")
+	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "app_id: "+astraAppID), collector.Options{})
+	got := providertest.ScrapeText(t, e, "backup_size_bytes", "backup_transferred_bytes", "backup_progress_ratio")
 	for _, want := range []string{
 		"backup_size_bytes{" + astraLabels + "} 2048",
 		"backup_transferred_bytes{" + astraLabels + "} 2048",

@@ -1,9 +1,7 @@
-package collector
+package astra
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -11,88 +9,55 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-const simAccount = "sim-account"
-
-// startSimulator serves a generated Astra account of apps apps over TLS
-// and returns it with the path of its CA file.
-func startSimulator(t testing.TB, apps int) (*simulator.Server, string) {
-	t.Helper()
-	sc := &simulator.Scenario{Astra: simulator.GenerateAstra(simAccount, apps, 5, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))}
-	sc.Astra.Token = astraToken
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: caFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	return sim, caFile
-}
-
-// simConfig is a configuration with one Astra target per app index given
-// (app_id set), or one discovering target when none is given.
-func simConfig(sim *simulator.Server, caFile, global string, apps ...int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - name: astra\n    astra: {api_token: %q}\n    tls_config: {ca_file: %q}\ntargets:\n", global, astraToken, caFile)
-	if len(apps) == 0 {
-		fmt.Fprintf(&b, "  - {name: all, type: astra, credential: astra, endpoint: %q, account_id: %s}\n", sim.URL(), simAccount)
-	}
-	for _, i := range apps {
-		fmt.Fprintf(&b, "  - {name: app%d, type: astra, credential: astra, endpoint: %q, account_id: %s, app_id: %s}\n",
-			i, sim.URL(), simAccount, simulatedAppID(i))
-	}
-	return b.String()
-}
-
-// simulatedAppID is the ID GenerateAstra gives app i (1-based).
-func simulatedAppID(i int) string { return fmt.Sprintf("a0000000-0000-4000-8000-%012d", i) }
-
 func TestSimulatorThrottledThenSuccess(t *testing.T) {
-	sim, ca := startSimulator(t, 2)
+	sim, ca := providertest.StartAstra(t, 2)
 	if err := sim.AddFault(simulator.Fault{API: "astra", Path: "/appBackups$", Status: 429, RetryAfter: "1", Times: 1}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 0", 1), Options{APIMetrics: NewAPIMetrics(reg)})
-	assertThrottledOnceThenServed(t, e, reg, "astra")
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0", 1), collector.Options{APIMetrics: upstream.NewMetrics(reg)})
+	providertest.AssertThrottledOnceThenServed(t, e, reg, "astra")
 	if got := sim.Stats().Total; got != 2 {
 		t.Errorf("upstream requests = %d, want 2 (429 then 200)", got)
 	}
 }
 
 func TestSimulatorServerErrorMarksOnlyThatTargetDown(t *testing.T) {
-	sim, ca := startSimulator(t, 3)
-	if err := sim.AddFault(simulator.Fault{API: "astra", Path: simulatedAppID(2), Status: 500}); err != nil {
+	sim, ca := providertest.StartAstra(t, 3)
+	if err := sim.AddFault(simulator.Fault{API: "astra", Path: providertest.SimulatedAppID(2), Status: 500}); err != nil {
 		t.Fatal(err)
 	}
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 0", 1, 2, 3), Options{})
-	up := targetUp(t, e)
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0", 1, 2, 3), collector.Options{})
+	up := providertest.TargetUp(t, e)
 	if up["app1"] != 1 || up["app2"] != 0 || up["app3"] != 1 {
 		t.Errorf("target_up = %v, want app2 down only", up)
 	}
-	got := scrapeText(t, e, "backup_healthy")
-	for _, id := range []string{simulatedAppID(1), simulatedAppID(3)} {
+	got := providertest.ScrapeText(t, e, "backup_healthy")
+	for _, id := range []string{providertest.SimulatedAppID(1), providertest.SimulatedAppID(3)} {
 		if !strings.Contains(got, id) {
 			t.Errorf("healthy target %s not served:\n%s", id, got)
 		}
 	}
-	if strings.Contains(got, simulatedAppID(2)) {
+	if strings.Contains(got, providertest.SimulatedAppID(2)) {
 		t.Error("failed target still has backup series")
 	}
 }
 
 func TestSimulatorHangStaysWithinScrapeTimeout(t *testing.T) {
-	sim, ca := startSimulator(t, 2)
-	if err := sim.AddFault(simulator.Fault{API: "astra", Path: simulatedAppID(1), Hang: true}); err != nil {
+	sim, ca := providertest.StartAstra(t, 2)
+	if err := sim.AddFault(simulator.Fault{API: "astra", Path: providertest.SimulatedAppID(1), Hang: true}); err != nil {
 		t.Fatal(err)
 	}
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 1s", 1, 2), Options{})
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 1s", 1, 2), collector.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), e.ScrapeTimeout())
 	defer cancel()
 	deadline, _ := ctx.Deadline()
@@ -111,11 +76,11 @@ func TestSimulatorHangStaysWithinScrapeTimeout(t *testing.T) {
 }
 
 func TestSimulatorMalformedJSON(t *testing.T) {
-	sim, ca := startSimulator(t, 1)
+	sim, ca := providertest.StartAstra(t, 1)
 	if err := sim.AddFault(simulator.Fault{API: "astra", Body: simulator.BodyMalformed}); err != nil {
 		t.Fatal(err)
 	}
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 0", 1), Options{})
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0", 1), collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "decode response") {
 		t.Errorf("err = %v, want a decode error", res.Err)
@@ -123,11 +88,11 @@ func TestSimulatorMalformedJSON(t *testing.T) {
 }
 
 func TestSimulatorHugeBodyIsRejectedWithBoundedMemory(t *testing.T) {
-	sim, ca := startSimulator(t, 1)
+	sim, ca := providertest.StartAstra(t, 1)
 	if err := sim.AddFault(simulator.Fault{API: "astra", Body: simulator.BodyHuge}); err != nil {
 		t.Fatal(err)
 	}
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 0, body_size_limit: 1MiB", 1), Options{})
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0, body_size_limit: 1MiB", 1), collector.Options{})
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -143,15 +108,15 @@ func TestSimulatorHugeBodyIsRejectedWithBoundedMemory(t *testing.T) {
 }
 
 func TestSimulatorWrongTokenIsNeverShown(t *testing.T) {
-	sim, ca := startSimulator(t, 1)
+	sim, ca := providertest.StartAstra(t, 1)
 	core, logs := observer.New(zap.DebugLevel)
-	cfg := strings.Replace(simConfig(sim, ca, "cache_ttl: 0", 1), astraToken, "wrong-token-8c1d", 1)
-	e := newTestExporter(t, cfg, Options{Logger: zap.New(core)})
-	if up := targetUp(t, e); up["app1"] != 0 {
+	cfg := strings.Replace(providertest.AstraConfig(sim, ca, "cache_ttl: 0", 1), astraToken, "wrong-token-8c1d", 1)
+	e := newTestExporter(t, cfg, collector.Options{Logger: zap.New(core)})
+	if up := providertest.TargetUp(t, e); up["app1"] != 0 {
 		t.Errorf("target_up = %v with a wrong token", up)
 	}
-	out := scrapeText(t, e, "backup_exporter_target_up")
-	logged := logText(logs)
+	out := providertest.ScrapeText(t, e, "backup_exporter_target_up")
+	logged := providertest.LogText(logs)
 	if !strings.Contains(logged, "401") {
 		t.Errorf("the log does not say 401: %s", logged)
 	}
@@ -162,16 +127,16 @@ func TestSimulatorWrongTokenIsNeverShown(t *testing.T) {
 
 func TestSimulatorConcurrentScrapesShareOnePoll(t *testing.T) {
 	const apps = 4
-	sim, ca := startSimulator(t, apps)
+	sim, ca := providertest.StartAstra(t, apps)
 	if err := sim.AddFault(simulator.Fault{API: "astra", Latency: simulator.Duration(200 * time.Millisecond)}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 5m"), Options{CacheMetrics: NewCacheMetrics(reg)})
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 5m"), collector.Options{CacheMetrics: collector.NewCacheMetrics(reg)})
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			if up := targetUp(t, e); up["all"] != 1 {
+			if up := providertest.TargetUp(t, e); up["all"] != 1 {
 				t.Errorf("target_up = %v", up)
 			}
 		})
@@ -186,16 +151,16 @@ func TestSimulatorConcurrentScrapesShareOnePoll(t *testing.T) {
 			t.Errorf("%s requested %d times", path, n)
 		}
 	}
-	hits := testutil.ToFloat64(e.cacheMetrics.hits.WithLabelValues("all"))
-	misses := testutil.ToFloat64(e.cacheMetrics.misses.WithLabelValues("all"))
+	hits, _ := providertest.Value(t, reg, "backup_exporter_cache_hits_total", map[string]string{"target": "all"})
+	misses, _ := providertest.Value(t, reg, "backup_exporter_cache_misses_total", map[string]string{"target": "all"})
 	if hits+misses != 10 || misses < 1 {
 		t.Errorf("cache hits %v + misses %v, want 10 scrapes", hits, misses)
 	}
 }
 
 func TestSimulatorDiscoveryOverManyApps(t *testing.T) {
-	sim, ca := startSimulator(t, 250) // more than one page of apps
-	e := newTestExporter(t, simConfig(sim, ca, "cache_ttl: 0"), Options{})
+	sim, ca := providertest.StartAstra(t, 250) // more than one page of apps
+	e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0"), collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)

@@ -1,4 +1,4 @@
-package collector
+package huaweicbr
 
 // Huawei Cloud AK/SK request signing (SDK-HMAC-SHA256).
 //

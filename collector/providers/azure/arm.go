@@ -1,4 +1,4 @@
-package collector
+package azure
 
 import (
 	"context"
@@ -10,28 +10,29 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	armruntime "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/prometheus/common/version"
 
+	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// armClient reads Azure Resource Manager for every target of one Azure
-// credential, on azcore's pipeline: the credential's bearer token policy
-// (tokens cached and refreshed by azidentity), azcore's retry policy
-// (Retry-After honoured while it fits the scrape deadline) and a transport
-// that shares the credential's TLS settings, bound on requests in flight,
-// body limit and request metrics with the other providers.
-type armClient struct {
+// Client reads Azure Resource Manager for one provider on azcore's
+// pipeline: the credential's bearer token policy (tokens cached and
+// refreshed by azidentity, one token credential per configured
+// credential), and as transport the credential's upstream stack, whose
+// retry layer is the only retry engine (azcore's retry policy is off).
+type Client struct {
 	pipeline runtime.Pipeline
+	metrics  *upstream.Metrics
 	endpoint string // resource manager endpoint, without trailing slash
 	// describe names the credential in errors: tenant and client ID.
 	describe string
@@ -39,32 +40,42 @@ type armClient struct {
 	secrets []string
 }
 
-// armProviderKey carries the provider label of a request to the transport.
-type armProviderKey struct{}
+// noRetries turns azcore's retry policy off: the upstream stack retries.
+var noRetries = policy.RetryOptions{MaxRetries: -1}
 
-func newARMClient(cred *config.Credential, hc *HTTPClient) (*armClient, error) {
-	a := cred.Azure
-	cloudCfg, endpoint := azureCloud(a)
-	transport := &armTransport{hc: hc}
-	// Entra calls share the transport: TLS, request slots, body limit and
-	// request metrics apply to token requests too.
-	retry := policy.RetryOptions{
-		MaxRetries:    int32(hc.maxAttempts - 1),
-		RetryDelay:    hc.baseBackoff,
-		MaxRetryDelay: time.Minute,
-		ShouldRetry:   shouldRetryARM,
-	}
-	azCred, secrets, err := newAzureCredential(a, azcore.ClientOptions{Cloud: cloudCfg, Transport: transport, Retry: retry})
+// token is the token credential of one configured credential, shared by
+// its targets.
+type token struct {
+	cred     azcore.TokenCredential
+	secrets  []string
+	cloud    cloud.Configuration
+	endpoint string
+}
+
+// NewClient returns the ARM client of provider for the target's Azure
+// credential.
+func NewClient(env *collector.Env, provider string) (*Client, error) {
+	a := env.Credential.Azure
+	v, err := env.Shared("azure-token", func() (any, error) {
+		cloudCfg, endpoint := azureCloud(a)
+		// Entra calls go through the same stack: TLS, request slots, body
+		// limit, retries and request metrics apply to token requests too.
+		opts := azcore.ClientOptions{Cloud: cloudCfg, Transport: env.Pool.HTTPClient(entraProvider, nil), Retry: noRetries}
+		cred, secrets, err := newAzureCredential(a, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &token{cred: cred, secrets: secrets, cloud: cloudCfg, endpoint: endpoint}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	pipeline, err := armruntime.NewPipeline("backup_exporter", version.Version, azCred, runtime.PipelineOptions{
-		PerRetry: []policy.Policy{retryCounter{hc.metrics}},
-	}, &arm.ClientOptions{
+	tok := v.(*token)
+	pipeline, err := armruntime.NewPipeline("backup_exporter", version.Version, tok.cred, runtime.PipelineOptions{}, &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
-			Cloud:     cloudCfg,
-			Transport: transport,
-			Retry:     retry,
+			Cloud:     tok.cloud,
+			Transport: env.Pool.HTTPClient(provider, nil),
+			Retry:     noRetries,
 			Telemetry: policy.TelemetryOptions{ApplicationID: "backup_exporter/" + version.Version},
 			Logging:   policy.LogOptions{IncludeBody: false},
 		},
@@ -73,13 +84,18 @@ func newARMClient(cred *config.Credential, hc *HTTPClient) (*armClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build ARM pipeline: %w", err)
 	}
-	return &armClient{
+	return &Client{
 		pipeline: pipeline,
-		endpoint: strings.TrimRight(endpoint, "/"),
+		metrics:  env.Pool.Metrics(),
+		endpoint: strings.TrimRight(tok.endpoint, "/"),
 		describe: describeAzure(a),
-		secrets:  secrets,
+		secrets:  tok.secrets,
 	}, nil
 }
+
+// entraProvider labels the request metrics of Microsoft Entra token
+// calls, which serve every Azure provider of a credential.
+const entraProvider = "azure"
 
 func describeAzure(a *config.Azure) string {
 	parts := []string{"auth " + a.Auth}
@@ -92,11 +108,11 @@ func describeAzure(a *config.Azure) string {
 	return strings.Join(parts, ", ")
 }
 
-// get reads one ARM resource at path (which starts with /subscriptions/)
+// Get reads one ARM resource at path (which starts with /subscriptions/)
 // into out.
-func (c *armClient) get(ctx context.Context, provider, path, apiVersion string, out any) error {
+func (c *Client) Get(ctx context.Context, path, apiVersion string, out any) error {
 	u := c.endpoint + path + "?api-version=" + url.QueryEscape(apiVersion)
-	body, err := c.do(ctx, provider, u)
+	body, err := c.do(ctx, u)
 	if err != nil {
 		return err
 	}
@@ -112,9 +128,9 @@ type armPage struct {
 	NextLink string            `json:"nextLink"`
 }
 
-// list reads every page of the ARM collection at path, following nextLink,
+// List reads every page of the ARM collection at path, following nextLink,
 // and calls item for each element.
-func (c *armClient) list(ctx context.Context, provider, path, apiVersion string, item func(json.RawMessage) error) error {
+func (c *Client) List(ctx context.Context, path, apiVersion string, item func(json.RawMessage) error) error {
 	first := c.endpoint + path + "?api-version=" + url.QueryEscape(apiVersion)
 	seen := map[string]bool{}
 	pager := runtime.NewPager(runtime.PagingHandler[armPage]{
@@ -131,7 +147,7 @@ func (c *armClient) list(ctx context.Context, provider, path, apiVersion string,
 					return armPage{}, err
 				}
 			}
-			body, err := c.do(ctx, provider, u)
+			body, err := c.do(ctx, u)
 			if err != nil {
 				return armPage{}, err
 			}
@@ -157,26 +173,25 @@ func (c *armClient) list(ctx context.Context, provider, path, apiVersion string,
 }
 
 // sameHost refuses a nextLink that would send the bearer token elsewhere.
-func (c *armClient) sameHost(link string) error {
+func (c *Client) sameHost(link string) error {
 	u, err := url.Parse(link)
 	base, _ := url.Parse(c.endpoint)
 	if err != nil || u.Host != base.Host || u.Scheme != base.Scheme {
-		return fmt.Errorf("nextLink %q points away from %s", redactURL(link), c.endpoint)
+		return fmt.Errorf("nextLink %q points away from %s", upstream.RedactURL(link), c.endpoint)
 	}
 	return nil
 }
 
 // do sends one GET through the pipeline and returns the body of a 2xx
 // answer, or an error naming the ARM error code and message.
-func (c *armClient) do(ctx context.Context, provider, u string) ([]byte, error) {
-	ctx = context.WithValue(ctx, armProviderKey{}, provider)
+func (c *Client) do(ctx context.Context, u string) ([]byte, error) {
 	req, err := runtime.NewRequest(ctx, http.MethodGet, u)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Raw().Header.Set("Accept", "application/json")
-	where := "GET " + redactURL(u)
-	if path, ok := strings.CutPrefix(redactURL(u), c.endpoint); ok {
+	where := "GET " + upstream.RedactURL(u)
+	if path, ok := strings.CutPrefix(upstream.RedactURL(u), c.endpoint); ok {
 		where = "GET " + path
 	}
 	resp, err := c.pipeline.Do(req)
@@ -184,19 +199,28 @@ func (c *armClient) do(ctx context.Context, provider, u string) ([]byte, error) 
 		return nil, c.wrap(where, err)
 	}
 	defer resp.Body.Close()
+	if v := resp.Header.Get("x-ms-ratelimit-remaining-subscription-reads"); v != "" {
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			c.metrics.ARMReadsRemaining(subscriptionOf(resp.Request.URL.Path), n)
+		}
+	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, c.wrap(where, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.wrap(where, &HTTPError{Method: http.MethodGet, URL: redactURL(u), StatusCode: resp.StatusCode, Message: armErrorMessage(body)})
+		var err error = &upstream.HTTPError{Method: http.MethodGet, URL: upstream.RedactURL(u), StatusCode: resp.StatusCode, Message: armErrorMessage(body)}
+		if why := upstream.GaveUp(resp); why != "" {
+			err = fmt.Errorf("%w (%s)", err, why)
+		}
+		return nil, c.wrap(where, err)
 	}
 	return body, nil
 }
 
 // wrap turns pipeline errors into one-line errors: Entra failures name
 // the tenant and client, and no secret survives.
-func (c *armClient) wrap(where string, err error) error {
+func (c *Client) wrap(where string, err error) error {
 	var afe *azidentity.AuthenticationFailedError
 	var unavailable interface{ NonRetriable() }
 	msg := ""
@@ -206,7 +230,7 @@ func (c *armClient) wrap(where string, err error) error {
 	case errors.As(err, &unavailable) && strings.Contains(err.Error(), "Credential"):
 		msg = fmt.Sprintf("no Microsoft Entra token (%s): %s", c.describe, firstLine(err.Error()))
 	default:
-		var httpErr *HTTPError
+		var httpErr *upstream.HTTPError
 		if errors.As(err, &httpErr) {
 			return redactError(err, c.secrets)
 		}
@@ -265,98 +289,9 @@ func armErrorMessage(body []byte) string {
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &e) != nil || (e.Error.Code == "" && e.Error.Message == "") {
-		return excerpt(body)
+		return upstream.Excerpt(body)
 	}
 	return e.Error.Code + ": " + e.Error.Message
-}
-
-// shouldRetryARM retries what HTTPClient retries: 429, 502, 503, 504 and
-// network errors; but not a Retry-After that would outlast the scrape, so
-// that the target fails fast with the throttling error rather than with a
-// bare deadline.
-func shouldRetryARM(resp *http.Response, err error) bool {
-	if err != nil {
-		return retryReason(0, err) != ""
-	}
-	if retryReason(resp.StatusCode, nil) == "" {
-		return false
-	}
-	if wait := retryAfter(resp.Header, 0); wait > 0 && resp.Request != nil {
-		return fitsDeadline(resp.Request.Context(), wait)
-	}
-	return true
-}
-
-// retryCounter is a per-try policy that counts every try after the first
-// in backup_exporter_api_retries_total, with the reason of the try before.
-type retryCounter struct{ metrics *APIMetrics }
-
-type tryState struct {
-	n      int
-	reason string
-}
-
-// Do implements policy.Policy.
-func (p retryCounter) Do(req *policy.Request) (*http.Response, error) {
-	var st *tryState
-	if !req.OperationValue(&st) || st == nil {
-		st = &tryState{}
-		req.SetOperationValue(st)
-	}
-	if st.n > 0 {
-		p.metrics.retry(providerOf(req.Raw().Context()), st.reason)
-	}
-	st.n++
-	resp, err := req.Next()
-	if err != nil {
-		st.reason = retryReason(0, err)
-	} else {
-		st.reason = retryReason(resp.StatusCode, nil)
-	}
-	return resp, err
-}
-
-// armTransport is the pipeline's transport: the credential's HTTP
-// transport, its bound on requests in flight, the body limit and the
-// request metrics.
-type armTransport struct{ hc *HTTPClient }
-
-// Do implements policy.Transporter.
-func (t *armTransport) Do(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	provider := providerOf(ctx)
-	select {
-	case t.hc.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	release := sync.OnceFunc(func() { <-t.hc.sem })
-	start := time.Now()
-	resp, err := t.hc.client.Transport.RoundTrip(req)
-	if err != nil {
-		release()
-		t.hc.metrics.observe(provider, "error", time.Since(start))
-		return nil, err
-	}
-	t.hc.metrics.observe(provider, strconv.Itoa(resp.StatusCode), time.Since(start))
-	if v := resp.Header.Get("x-ms-ratelimit-remaining-subscription-reads"); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil {
-			t.hc.metrics.armReadsRemaining(subscriptionOf(req.URL.Path), n)
-		}
-	}
-	if err := t.hc.limitBody(resp, redactURL(req.URL.String()), release); err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
-// providerOf is the provider label of an ARM request: the provider whose
-// call it serves, or "azure" for a token request made outside one.
-func providerOf(ctx context.Context) string {
-	if p, ok := ctx.Value(armProviderKey{}).(string); ok {
-		return p
-	}
-	return "azure"
 }
 
 func subscriptionOf(path string) string {
@@ -365,4 +300,10 @@ func subscriptionOf(path string) string {
 		return parts[1]
 	}
 	return ""
+}
+
+// LastSegment returns the short name of a nested ARM resource name
+// ("account/pool/volume" → "volume").
+func LastSegment(name string) string {
+	return name[strings.LastIndexByte(name, '/')+1:]
 }

@@ -1,0 +1,189 @@
+// Package azurepostgresqlltr reads the long-term retention backups of
+// Azure Database for PostgreSQL flexible servers.
+package azurepostgresqlltr
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Type is the target type and provider label.
+const Type = "azure_postgresql_ltr"
+
+// DefaultAPIVersion is the api-version used when the target sets none.
+const DefaultAPIVersion = "2025-08-01"
+
+// reName is the pattern of server and LTR backup names.
+var reName = regexp.MustCompile(`^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$`)
+
+// Spec is the target's keys.
+type Spec struct {
+	azure.TargetSpec `yaml:",inline"`
+	// Server names one flexible server; omitted, the resource group's
+	// servers are discovered.
+	Server string `yaml:"server,omitempty"`
+	// Backup names one LTR operation of Server; omitted, all are listed.
+	Backup string `yaml:"backup,omitempty"`
+}
+
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	return config.First(
+		s.TargetSpec.Required(v),
+		s.TargetSpec.Check(v, DefaultAPIVersion, func() error {
+			if s.Server != "" && (len(s.Server) < 3 || len(s.Server) > 63 || !reName.MatchString(s.Server)) {
+				return v.Errorf("server", "server %q must be 3 to 63 characters matching %s", s.Server, reName)
+			}
+			if s.Backup != "" && s.Server == "" {
+				return v.Errorf("backup", "backup needs server")
+			}
+			return nil
+		}),
+		v.Match("backup", s.Backup, reName),
+	)
+}
+
+// Kind is the azure_postgresql_ltr provider.
+var Kind = collector.Kind{
+	Kind: config.Kind{
+		Type:       Type,
+		Credential: config.CredentialAzure,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	New: newProvider,
+}
+
+// states maps an LTR operation's status (ExecutionStatus).
+var states = map[string]collector.State{
+	"Running":   collector.StateRunning,
+	"Succeeded": collector.StateSucceeded,
+	"Failed":    collector.StateFailed,
+	"Cancelled": collector.StateCancelled,
+}
+
+type provider struct {
+	arm        *azure.Client
+	base       string // ARM path of the resource group's flexible servers
+	server     string
+	backup     string
+	apiVersion string
+}
+
+func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+	s := t.Spec.(*Spec)
+	arm, err := azure.NewClient(env, Type)
+	if err != nil {
+		return nil, err
+	}
+	return &provider{
+		arm:        arm,
+		base:       s.ResourceGroupPath() + "/providers/Microsoft.DBforPostgreSQL/flexibleServers",
+		server:     s.Server,
+		backup:     s.Backup,
+		apiVersion: s.APIVersion,
+	}, nil
+}
+
+type pgServer struct{ id, name string }
+
+// Collect implements Provider.
+func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+	if p.server != "" {
+		s := pgServer{id: p.base + "/" + p.server, name: p.server}
+		r, err := p.serverResource(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		return []collector.Resource{r}, nil
+	}
+	var servers []pgServer
+	err := p.arm.List(ctx, p.base, p.apiVersion, func(raw json.RawMessage) error {
+		var s struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		servers = append(servers, pgServer{id: s.ID, name: azure.LastSegment(s.Name)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list flexible servers: %w", err)
+	}
+	return collector.MapConcurrent(ctx, servers, p.serverResource)
+}
+
+// serverResource reads the target's one LTR operation, or lists every LTR
+// operation of the server.
+func (p *provider) serverResource(ctx context.Context, s pgServer) (collector.Resource, error) {
+	ops := "/" + url.PathEscape(s.name) + "/ltrBackupOperations"
+	if p.backup != "" {
+		var op pgLTROperation
+		if err := p.arm.Get(ctx, p.base+ops+"/"+url.PathEscape(p.backup), p.apiVersion, &op); err != nil {
+			return collector.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
+		}
+		return collector.Summarize(s.id, s.name, []collector.Backup{op.toBackup()}, false), nil
+	}
+	var backups []collector.Backup
+	err := p.arm.List(ctx, p.base+ops, p.apiVersion, func(raw json.RawMessage) error {
+		var op pgLTROperation
+		if err := json.Unmarshal(raw, &op); err != nil {
+			return err
+		}
+		backups = append(backups, op.toBackup())
+		return nil
+	})
+	if err != nil {
+		return collector.Resource{}, fmt.Errorf("list LTR operations of server %q: %w", s.name, err)
+	}
+	return collector.Summarize(s.id, s.name, backups, true), nil
+}
+
+type pgLTROperation struct {
+	Name       string `json:"name"`
+	Properties struct {
+		BackupName             string   `json:"backupName"`
+		DatasourceSizeInBytes  *float64 `json:"datasourceSizeInBytes"`
+		DataTransferredInBytes *float64 `json:"dataTransferredInBytes"`
+		Status                 string   `json:"status"`
+		PercentComplete        *float64 `json:"percentComplete"`
+		StartTime              string   `json:"startTime"`
+		EndTime                string   `json:"endTime"`
+		ErrorCode              string   `json:"errorCode"`
+		ErrorMessage           string   `json:"errorMessage"`
+	} `json:"properties"`
+}
+
+func (op *pgLTROperation) toBackup() collector.Backup {
+	p := op.Properties
+	b := collector.Backup{
+		Name:        p.BackupName,
+		RawStatus:   p.Status,
+		State:       collector.Normalise(states, p.Status),
+		Start:       collector.ParseTime(p.StartTime),
+		Size:        p.DatasourceSizeInBytes,
+		Transferred: p.DataTransferredInBytes,
+	}
+	if b.Name == "" {
+		b.Name = azure.LastSegment(op.Name)
+	}
+	if p.PercentComplete != nil {
+		b.Progress = collector.Float(*p.PercentComplete / 100)
+	}
+	if b.Finished() {
+		// endTime of a running operation is a forecast, not an end.
+		b.End = collector.ParseTime(p.EndTime)
+	}
+	if p.ErrorCode != "" || p.ErrorMessage != "" {
+		b.Error = &collector.ErrorInfo{Code: p.ErrorCode, Message: p.ErrorMessage}
+	}
+	return b
+}

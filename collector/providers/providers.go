@@ -1,0 +1,21 @@
+// Package providers is the registry of provider kinds: adding a provider
+// is one package under this folder and one line here.
+package providers
+
+import (
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
+)
+
+// All returns every provider kind, in the order error messages list them.
+func All() collector.Registry {
+	return collector.Registry{
+		azurenetappfiles.Kind,
+		azurepostgresqlltr.Kind,
+		huaweicbr.Kind,
+		astra.Kind,
+	}
+}

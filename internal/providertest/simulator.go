@@ -1,0 +1,112 @@
+package providertest
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+)
+
+// The simulator estates' credentials and names.
+const (
+	AstraToken   = "astra-test-token-5f2e"
+	AstraAccount = "sim-account"
+
+	AzureTenant       = simulator.DefaultAzureTenantID
+	AzureClient       = simulator.DefaultAzureClientID
+	AzureSecret       = "az-test-secret-6b1f"
+	AzureSubscription = simulator.DefaultAzureSubscriptionID
+)
+
+// generated is the instant the generated estates are relative to.
+var generated = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// Start starts the simulator with sc over TLS and returns it with the path
+// of its CA file.
+func Start(t testing.TB, sc *simulator.Scenario) (*simulator.Server, string) {
+	t.Helper()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: caFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim, caFile
+}
+
+// StartAstra serves a generated Astra account of apps apps with 5 backups
+// each, behind AstraToken.
+func StartAstra(t testing.TB, apps int) (*simulator.Server, string) {
+	t.Helper()
+	sc := &simulator.Scenario{Astra: simulator.GenerateAstra(AstraAccount, apps, 5, generated)}
+	sc.Astra.Token = AstraToken
+	return Start(t, sc)
+}
+
+// AstraConfig is a configuration with one Astra target per app index given
+// (app_id set), or one discovering target named "all" when none is given.
+func AstraConfig(sim *simulator.Server, caFile, global string, apps ...int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - name: astra\n    astra: {api_token: %q}\n    tls_config: {ca_file: %q}\ntargets:\n", global, AstraToken, caFile)
+	if len(apps) == 0 {
+		fmt.Fprintf(&b, "  - {name: all, type: astra, credential: astra, endpoint: %q, account_id: %s}\n", sim.URL(), AstraAccount)
+	}
+	for _, i := range apps {
+		fmt.Fprintf(&b, "  - {name: app%d, type: astra, credential: astra, endpoint: %q, account_id: %s, app_id: %s}\n",
+			i, sim.URL(), AstraAccount, SimulatedAppID(i))
+	}
+	return b.String()
+}
+
+// SimulatedAppID is the ID GenerateAstra gives app i (1-based).
+func SimulatedAppID(i int) string { return fmt.Sprintf("a0000000-0000-4000-8000-%012d", i) }
+
+// SimulatedAppName is the name GenerateAstra gives app i (1-based).
+func SimulatedAppName(i int) string { return fmt.Sprintf("app-%03d", i) }
+
+// StartAzure serves a generated estate of pools×volumes NetApp volumes and
+// servers PostgreSQL servers, with the test tenant and client, its ARM
+// lists paged by pageSize (0: the simulator's default).
+func StartAzure(t testing.TB, pools, volumes, servers, pageSize int) (*simulator.Server, string) {
+	t.Helper()
+	az := simulator.GenerateAzure(AzureSubscription, pools, volumes, servers, 4, generated)
+	az.PageSize = pageSize
+	az.Tenants = []simulator.AzureTenant{{ID: AzureTenant, Clients: []simulator.AzureClient{{ClientID: AzureClient, ClientSecret: AzureSecret}}}}
+	return Start(t, &simulator.Scenario{Azure: az})
+}
+
+// AzureConfig is a configuration whose Azure credential logs in to the
+// simulator (a custom cloud) with a client secret, and whose targets are
+// given as YAML flow mappings without credential, subscription and
+// resource group.
+func AzureConfig(url, caFile, secret, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `global: {%s}
+credentials:
+  - name: az
+    azure:
+      auth: client_secret
+      tenant_id: %s
+      client_id: %s
+      client_secret: %q
+      cloud: custom
+      authority_host: %s
+      resource_manager_endpoint: %s
+    tls_config: {ca_file: %q}
+targets:
+`, global, AzureTenant, AzureClient, secret, url, url, caFile)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: az, subscription_id: %s, resource_group: %s, %s}\n", AzureSubscription, simulator.DefaultAzureResourceGroup, t)
+	}
+	return b.String()
+}
+
+// StartHuawei serves GenerateHuawei's project of resources resources with
+// 5 backups each.
+func StartHuawei(t testing.TB, resources int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Huawei: simulator.GenerateHuawei(simulator.HuaweiDemoProject, resources, 5, time.Now())})
+}

@@ -1,0 +1,139 @@
+package upstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Client sends the requests of one provider through its credential's
+// Pool.
+type Client struct {
+	provider string
+	http     *http.Client
+}
+
+// Request is one upstream request.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	// DecodeError turns an error response body into a message; nil keeps
+	// a short excerpt of the body.
+	DecodeError func(status int, body []byte) string
+}
+
+// Response is a successful upstream response with its body read.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+// HTTPError is an upstream answer with a status of 300 or more.
+type HTTPError struct {
+	Method     string
+	URL        string
+	StatusCode int
+	Message    string
+}
+
+// Error implements error.
+func (e *HTTPError) Error() string {
+	msg := fmt.Sprintf("%s %s: HTTP %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// Do sends req, retried by the pool's retry layer, and returns the
+// response of a 2xx answer; any other answer is an *HTTPError.
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
+	where := req.Method + " " + RedactURL(req.URL)
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: build request: %w", where, err)
+	}
+	for k, v := range req.Header {
+		hreq.Header[k] = v
+	}
+	if hreq.Header.Get("Accept") == "" {
+		hreq.Header.Set("Accept", "application/json")
+	}
+	hresp, err := c.http.Do(hreq)
+	if err != nil {
+		// url.Error repeats the URL with its query; where has the
+		// redacted one.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	defer hresp.Body.Close()
+	body, err := io.ReadAll(hresp.Body)
+	var tooLarge *BodyTooLargeError
+	if errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("%s: %w", where, tooLarge)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: read response body: %w", where, err)
+	}
+	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
+		return &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body}, nil
+	}
+	var msg string
+	if req.DecodeError != nil {
+		msg = req.DecodeError(hresp.StatusCode, body)
+	}
+	if msg == "" {
+		msg = Excerpt(body)
+	}
+	httpErr := &HTTPError{Method: req.Method, URL: RedactURL(req.URL), StatusCode: hresp.StatusCode, Message: msg}
+	if why := GaveUp(hresp); why != "" {
+		return nil, fmt.Errorf("%w (%s)", httpErr, why)
+	}
+	return nil, httpErr
+}
+
+// GetJSON sends req and decodes the JSON answer into out.
+func (c *Client) GetJSON(ctx context.Context, req Request, out any) (*Response, error) {
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(resp.Body, out); err != nil {
+		method := req.Method
+		if method == "" {
+			method = http.MethodGet
+		}
+		return nil, fmt.Errorf("%s %s: decode response: %w", method, RedactURL(req.URL), err)
+	}
+	return resp, nil
+}
+
+// Excerpt keeps an error body short enough for a log line.
+func Excerpt(body []byte) string {
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// RedactURL drops the query string, where signed URLs and tokens live.
+func RedactURL(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}

@@ -1,0 +1,138 @@
+package upstream
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Pool is what the targets of one credential share upstream: its
+// transport (TLS settings, proxy, connection pool), its request slots
+// (max_concurrency), its body limit and the request metrics.
+type Pool struct {
+	transport http.RoundTripper
+	slots     chan struct{}
+	bodyLimit int64
+	userAgent string
+	metrics   *Metrics
+	retry     RetryPolicy
+}
+
+// Options configures NewPool.
+type Options struct {
+	TLS            config.TLSConfig
+	MaxConcurrency int
+	// BodySizeLimit bounds every response body; 0 means
+	// config.DefaultBodySizeLimit.
+	BodySizeLimit int64
+	UserAgent     string
+	// Metrics may be nil (no metrics).
+	Metrics *Metrics
+	// Retry is the retry policy; the zero value means DefaultRetryPolicy.
+	Retry RetryPolicy
+}
+
+// NewPool builds the upstream pool of one credential.
+func NewPool(opts Options) (*Pool, error) {
+	tlsConfig, err := newTLSConfig(opts.TLS)
+	if err != nil {
+		return nil, err
+	}
+	concurrency := max(opts.MaxConcurrency, 1)
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tlsConfig,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   concurrency,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	limit := opts.BodySizeLimit
+	if limit <= 0 {
+		limit = int64(config.DefaultBodySizeLimit)
+	}
+	retry := opts.Retry
+	if retry == (RetryPolicy{}) {
+		retry = DefaultRetryPolicy
+	}
+	return &Pool{
+		transport: transport,
+		slots:     make(chan struct{}, concurrency),
+		bodyLimit: limit,
+		userAgent: opts.UserAgent,
+		metrics:   opts.Metrics,
+		retry:     retry,
+	}, nil
+}
+
+// Authorizer adds credentials to one attempt of a request. It runs before
+// every attempt on a clone that it may modify.
+type Authorizer func(*http.Request) error
+
+// Transport returns the layered RoundTripper for provider (the label of
+// the request and retry metrics), authorizing each attempt with auth
+// (nil: none).
+func (p *Pool) Transport(provider string, auth Authorizer) http.RoundTripper {
+	var rt http.RoundTripper = p.transport
+	rt = &metricsLayer{next: rt, provider: provider, metrics: p.metrics}
+	rt = &bodyLimitLayer{next: rt, limit: p.bodyLimit}
+	rt = &slotsLayer{next: rt, slots: p.slots}
+	rt = &userAgentLayer{next: rt, userAgent: p.userAgent}
+	if auth != nil {
+		rt = &authorizeLayer{next: rt, auth: auth}
+	}
+	return &retryLayer{next: rt, provider: provider, metrics: p.metrics, policy: p.retry}
+}
+
+// HTTPClient returns an *http.Client on Transport(provider, auth) that
+// never follows a redirect to another host. It implements azcore's
+// policy.Transporter.
+func (p *Pool) HTTPClient(provider string, auth Authorizer) *http.Client {
+	return &http.Client{Transport: p.Transport(provider, auth), CheckRedirect: noRedirectAcrossHosts}
+}
+
+// Client returns the request helper of provider on this pool.
+func (p *Pool) Client(provider string, auth Authorizer) *Client {
+	return &Client{provider: provider, http: p.HTTPClient(provider, auth)}
+}
+
+// Metrics returns the pool's request metrics (may be nil).
+func (p *Pool) Metrics() *Metrics { return p.metrics }
+
+// noRedirectAcrossHosts stops a redirect from carrying credentials to
+// another host.
+func noRedirectAcrossHosts(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return fmt.Errorf("refusing redirect to another host %q", req.URL.Host)
+	}
+	return nil
+}
+
+func newTLSConfig(c config.TLSConfig) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // the user asked for it
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read tls_config.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls_config.ca_file %s holds no PEM certificate", c.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
+}

@@ -1,0 +1,168 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Retry reasons, the `reason` label of backup_exporter_api_retries_total.
+const (
+	ReasonThrottled   = "throttled"
+	ReasonServerError = "server_error"
+	ReasonNetwork     = "network"
+)
+
+// RetryPolicy says how often and how patiently a request is retried.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try.
+	MaxAttempts int
+	// BaseBackoff is the backoff ceiling of the first retry; it doubles
+	// with every retry up to MaxBackoff.
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+}
+
+// DefaultRetryPolicy is 4 attempts (3 retries) with full-jitter backoff
+// from 250ms to at most 8s: within a 10s scrape a request rides out about
+// 2s of trouble, and a background poll never sleeps long on one call.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseBackoff: 250 * time.Millisecond, MaxBackoff: 8 * time.Second}
+
+// Reason is the one rule of what is retried, for every provider alike:
+// network errors (not a body over the limit, not the caller's own end) and
+// HTTP 429, 502, 503 and 504. It returns the
+// backup_exporter_api_retries_total reason, or "" for no retry.
+func Reason(status int, err error) string {
+	if err != nil {
+		var tooLarge *BodyTooLargeError
+		if errors.As(err, &tooLarge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return ""
+		}
+		return ReasonNetwork
+	}
+	switch status {
+	case http.StatusTooManyRequests:
+		return ReasonThrottled
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return ReasonServerError
+	}
+	return ""
+}
+
+// retryLayer is the one retry engine. Each attempt is a clone of the
+// request (with its body rewound), so the layers below may modify it.
+type retryLayer struct {
+	next     http.RoundTripper
+	provider string
+	metrics  *Metrics
+	policy   RetryPolicy
+}
+
+func (l *retryLayer) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	// A body that cannot be rewound is sent once.
+	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	for attempt := 1; ; attempt++ {
+		try, err := l.clone(req, attempt)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := l.next.RoundTrip(try)
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		reason := Reason(status, err)
+		if reason == "" || !rewindable || attempt >= l.policy.MaxAttempts || ctx.Err() != nil {
+			return resp, err
+		}
+		wait := l.backoff(attempt)
+		if resp != nil {
+			wait = retryAfter(resp.Header, wait)
+		}
+		if !fitsDeadline(ctx, wait) {
+			if err != nil {
+				return nil, fmt.Errorf("%w (a retry after %s would not fit the scrape deadline)", err, wait.Round(time.Millisecond))
+			}
+			resp.Header.Set(gaveUpHeader, wait.Round(time.Millisecond).String())
+			return resp, nil
+		}
+		if resp != nil {
+			drain(resp.Body)
+		}
+		l.metrics.retry(l.provider, reason)
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+func (l *retryLayer) clone(req *http.Request, attempt int) (*http.Request, error) {
+	try := req.Clone(req.Context())
+	if attempt > 1 && req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("rewind request body: %w", err)
+		}
+		try.Body = body
+	}
+	return try, nil
+}
+
+// backoff is full-jitter exponential backoff for attempt n (1-based).
+func (l *retryLayer) backoff(n int) time.Duration {
+	ceiling := min(l.policy.BaseBackoff<<(n-1), l.policy.MaxBackoff)
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// drain reads a little of a body that is thrown away, so its connection
+// can be reused, and closes it.
+func drain(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, 64<<10)
+	body.Close()
+}
+
+// fitsDeadline reports whether waiting wait still leaves ctx time to retry.
+func fitsDeadline(ctx context.Context, wait time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) >= wait
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date).
+func retryAfter(h http.Header, fallback time.Duration) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return fallback
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return fallback
+}
+
+// gaveUpHeader marks, on the response itself (SDK pipelines may replace
+// its body), a retryable answer returned as it is because the wait it
+// asked for would outlast the deadline.
+const gaveUpHeader = "X-Backup-Exporter-Retry-Gave-Up"
+
+// GaveUp says why a retryable answer was returned as it is: the wait it
+// asked for would not fit the deadline. It returns "" otherwise.
+func GaveUp(resp *http.Response) string {
+	if wait := resp.Header.Get(gaveUpHeader); wait != "" {
+		return "a retry after " + wait + " would not fit the scrape deadline"
+	}
+	return ""
+}
