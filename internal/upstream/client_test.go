@@ -68,7 +68,9 @@ func TestClientRetries(t *testing.T) {
 		{"429 then success", []int{429, 200}, "", false, 2, "throttled"},
 		{"503 twice then success", []int{503, 503, 200}, "", false, 3, "server_error"},
 		{"502 and 504 are retried", []int{502, 504, 200}, "", false, 3, "server_error"},
-		{"500 is not retried", []int{500}, "", true, 1, ""},
+		{"500 twice then success", []int{500, 500, 200}, "", false, 3, "server_error"},
+		{"408 then success", []int{408, 200}, "", false, 2, "server_error"},
+		{"500 forever: 3 retries, then its error", []int{500}, "", true, 4, "server_error"},
 		{"404 is not retried", []int{404}, "", true, 1, ""},
 		{"gives up after 4 attempts", []int{503}, "", true, 4, "server_error"},
 	}

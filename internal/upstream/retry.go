@@ -36,7 +36,7 @@ var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseBackoff: 250 * time.Mil
 
 // Reason is the one rule of what is retried, for every provider alike:
 // network errors (not a body over the limit, not the caller's own end) and
-// HTTP 429, 502, 503 and 504. It returns the
+// HTTP 408, 429, 500, 502, 503 and 504. It returns the
 // backup_exporter_api_retries_total reason, or "" for no retry.
 func Reason(status int, err error) string {
 	if err != nil {
@@ -49,7 +49,8 @@ func Reason(status int, err error) string {
 	switch status {
 	case http.StatusTooManyRequests:
 		return ReasonThrottled
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return ReasonServerError
 	}
 	return ""

@@ -1,0 +1,118 @@
+package providers_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
+)
+
+// simTarget is one provider's single-resource target on the simulator, and
+// the path (a regexp of the simulator's faults) of its per-resource call.
+type simTarget struct {
+	provider string
+	start    func(t *testing.T) (sim *simulator.Server, yml string)
+	api      string
+	path     string
+}
+
+func simTargets() []simTarget {
+	return []simTarget{
+		{"astra", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAstra(t, 1)
+			return sim, providertest.AstraConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", 1)
+		}, simulator.AstraAPI, "/appBackups$"},
+		{"azure_netapp_files", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzure(t, 1, 1, 0, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
+				"name: anf, type: azure_netapp_files, account: "+simulator.DefaultAzureNetAppAccount+", pool: pool-01, volume: vol-001")
+		}, simulator.AzureAPI, "latestBackupStatus"},
+		{"azure_postgresql_ltr", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzure(t, 0, 0, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
+				"name: pg, type: azure_postgresql_ltr, server: pg-server-01")
+		}, simulator.AzureAPI, "ltrBackupOperations"},
+		{"huawei_cbr", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartHuawei(t, 1)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - {name: huawei, huawei: {access_key: %s, secret_key: %q}, tls_config: {ca_file: %q}}
+targets:
+  - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
+`, simulator.HuaweiDemoAccessKey, simulator.HuaweiDemoSecretKey, ca, sim.URL(), simulator.HuaweiDemoProject)
+		}, simulator.HuaweiAPI, "/backups$"},
+	}
+}
+
+// TestTransientServerErrorsAreRiddenOut: two 500s, then the answer: every
+// provider is up in the first collection, after two server_error retries.
+func TestTransientServerErrorsAreRiddenOut(t *testing.T) {
+	for _, st := range simTargets() {
+		t.Run(st.provider, func(t *testing.T) {
+			sim, yml := st.start(t)
+			if err := sim.AddFault(simulator.Fault{API: st.api, Path: st.path, Status: 500, Times: 2}); err != nil {
+				t.Fatal(err)
+			}
+			reg := prometheus.NewRegistry()
+			e := providertest.NewExporter(t, yml, providers.All(), collector.Options{APIMetrics: upstream.NewMetrics(reg)})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res := e.Collect(ctx, e.Targets())[0]
+			if res.Err != nil {
+				t.Fatalf("down after two 500s: %v", res.Err)
+			}
+			if got, _ := providertest.Value(t, reg, "backup_exporter_api_retries_total", map[string]string{"provider": st.provider, "reason": "server_error"}); got != 2 {
+				t.Errorf("server_error retries = %v, want 2", got)
+			}
+		})
+	}
+}
+
+// TestPersistentServerErrorIsRetriedThreeTimes: a 500 that never ends is
+// sent 4 times (3 retries), well within the deadline, and the target is
+// down with the 500.
+func TestPersistentServerErrorIsRetriedThreeTimes(t *testing.T) {
+	for _, st := range simTargets() {
+		t.Run(st.provider, func(t *testing.T) {
+			sim, yml := st.start(t)
+			if err := sim.AddFault(simulator.Fault{API: st.api, Path: st.path, Status: 500}); err != nil {
+				t.Fatal(err)
+			}
+			reg := prometheus.NewRegistry()
+			e := providertest.NewExporter(t, yml, providers.All(), collector.Options{APIMetrics: upstream.NewMetrics(reg)})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res := e.Collect(ctx, e.Targets())[0]
+			if res.Err == nil || !strings.Contains(res.Err.Error(), "500") {
+				t.Fatalf("err = %v, want the 500", res.Err)
+			}
+			if ctx.Err() != nil {
+				t.Error("the retries used up the whole deadline")
+			}
+			if got, _ := providertest.Value(t, reg, "backup_exporter_api_retries_total", map[string]string{"provider": st.provider, "reason": "server_error"}); got != 3 {
+				t.Errorf("server_error retries = %v, want 3", got)
+			}
+			re := regexp.MustCompile(st.path)
+			sent := 0
+			for path, n := range sim.Stats().Requests {
+				if re.MatchString(path) {
+					sent += n
+				}
+			}
+			if sent != 4 {
+				t.Errorf("requests to %s = %d, want 4 (3 retries)", st.path, sent)
+			}
+		})
+	}
+}
