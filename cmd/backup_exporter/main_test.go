@@ -84,7 +84,7 @@ func TestOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d: %s %s", code, out, errOut)
 	}
-	for _, want := range []string{"TARGET", "LAST SUCCESS AGE", "first", "second", "a0000000-0000-4000-8000-000000000001", "succeeded", "yes"} {
+	for _, want := range []string{"TARGET", "LAST SUCCESS AGE", "first", "second", "app-001", "succeeded", "yes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

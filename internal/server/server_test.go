@@ -204,7 +204,7 @@ func TestSelfMetricsIncludeThisScrape(t *testing.T) {
 	s, _ := newTestServer(t)
 	_, body := get(t, s, "GET", "/metrics")
 	for _, want := range []string{
-		`backup_exporter_api_requests_total{code="200",provider="astra"} 5`, // 2 apps + the discovery of 2
+		`backup_exporter_api_requests_total{code="200",provider="astra"} 7`, // 2 apps (app, backups) + the discovery of 2
 		`backup_exporter_cache_misses_total{target="one"} 1`,
 		`backup_exporter_cache_hits_total{target="one"} 0`,
 	} {

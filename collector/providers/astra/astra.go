@@ -112,7 +112,11 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		}
 		return []collector.Resource{r}, nil
 	case p.app != "":
-		r, err := p.appResource(ctx, astraApp{ID: p.app})
+		app, err := p.readApp(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := p.appResource(ctx, app)
 		if err != nil {
 			return nil, err
 		}
@@ -122,13 +126,28 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	}
 }
 
+// readApp reads the target's app, for its name.
+func (p *provider) readApp(ctx context.Context) (astraApp, error) {
+	var app astraApp
+	if _, err := p.client.GetJSON(ctx, p.request(p.base+"/k8s/v1/apps/"+url.PathEscape(p.app)), &app); err != nil {
+		return astraApp{}, fmt.Errorf("get Astra app %q: %w", p.app, err)
+	}
+	// The target names the app: its ID is the one configured.
+	app.ID = p.app
+	return app, nil
+}
+
 // single reads the one backup the target names: through its app when the
 // app is known, else through the account's topology.
 func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 	path := "/topology/v1/appBackups/" + url.PathEscape(p.backup)
-	app := astraApp{ID: p.app}
+	app := astraApp{}
 	if p.app != "" {
 		path = "/k8s/v1/apps/" + url.PathEscape(p.app) + "/appBackups/" + url.PathEscape(p.backup)
+		var err error
+		if app, err = p.readApp(ctx); err != nil {
+			return collector.Resource{}, err
+		}
 	}
 	var b astraBackup
 	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
@@ -141,7 +160,7 @@ func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 		// Without an app the backup itself is the only identity known.
 		app.ID = b.ID
 	}
-	return collector.Summarize(app.ID, app.ID, []collector.Backup{b.toBackup()}, false), nil
+	return collector.Summarize(app.ID, app.label(), []collector.Backup{b.toBackup()}, false), nil
 }
 
 // discover lists the account's apps, then each app's backups.

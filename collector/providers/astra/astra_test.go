@@ -28,9 +28,15 @@ const (
 var kinds = collector.Registry{Kind}
 
 // astraServer serves fixture files (routes as providertest.Files) to
-// requests with the Bearer token, answering as Astra does otherwise.
+// requests with the Bearer token, answering as Astra does otherwise. The
+// app astraAppID is served without a name (its ID is then the
+// resource_name) unless routes names it.
 func astraServer(t *testing.T, token string, routes map[string]string) *providertest.Server {
 	t.Helper()
+	app := astraAccount + "/k8s/v1/apps/" + astraAppID
+	if _, ok := routes[app]; !ok {
+		routes[app] = "app_unnamed.json"
+	}
 	return providertest.NewServer(t, providertest.Options{
 		Auth:         providertest.BearerAuth(token),
 		Unauthorized: `{"type":"https://astra.netapp.io/problems/3","title":"Unauthorized","detail":"The supplied bearer token is invalid.","status":"401"}`,
@@ -111,6 +117,30 @@ func TestAstraGolden(t *testing.T) {
 	}
 }
 
+// TestAstraAppTargetNamedByTheApp: a target with app_id reads the app,
+// and its name is the resource_name, with or without backup_id.
+func TestAstraAppTargetNamedByTheApp(t *testing.T) {
+	app := astraAccount + "/k8s/v1/apps/" + astraAppID
+	for _, extra := range [][]string{
+		{"app_id: " + astraAppID},
+		{"app_id: " + astraAppID, "backup_id: bab39d53-2d04-5297-b92e-58df89a2117b"},
+	} {
+		t.Run(strings.Join(extra, " "), func(t *testing.T) {
+			srv := astraServer(t, astraToken, map[string]string{
+				app:                 "app_named.json",
+				app + "/appBackups": "list_mixed.json",
+				app + "/appBackups/bab39d53-2d04-5297-b92e-58df89a2117b": "doc_example.json",
+			})
+			e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, extra...), collector.Options{})
+			got := providertest.ScrapeText(t, e, "backup_protected")
+			want := `backup_protected{provider="astra",resource_id="` + astraAppID + `",resource_name="wordpress",target="astra-test"} 1`
+			if !strings.Contains(got, want) {
+				t.Errorf("want %s in\n%s", want, got)
+			}
+		})
+	}
+}
+
 func TestAstraListAsksForFieldsAndPages(t *testing.T) {
 	appList := astraAccount + "/k8s/v1/apps/" + astraAppID + "/appBackups"
 	srv := astraServer(t, astraToken, map[string]string{
@@ -123,9 +153,10 @@ func TestAstraListAsksForFieldsAndPages(t *testing.T) {
 		t.Fatalf("target down: %v", up)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 3 {
-		t.Fatalf("requests = %v, want 3 pages", reqs)
+	if len(reqs) != 4 || reqs[0] != astraAccount+"/k8s/v1/apps/"+astraAppID {
+		t.Fatalf("requests = %v, want the app, then 3 pages", reqs)
 	}
+	reqs = reqs[1:]
 	for _, want := range []string{"include=id%2Cname%2Cstate%2C", "limit=100"} {
 		if !strings.Contains(reqs[0], want) {
 			t.Errorf("first request %q lacks %q", reqs[0], want)
