@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,7 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -112,88 +114,83 @@ func VerifyHuaweiSignature(r *http.Request, body []byte, lookupSK func(ak string
 	return nil
 }
 
-// huaweiCanonicalRequest builds the canonical request of r as the server
-// sees it.
+// huaweiCanonicalRequest builds the canonical request of r as the
+// gateway sees it, straight from the signing guide's definition: one
+// buffer, written field by field.
 func huaweiCanonicalRequest(r *http.Request, body []byte, signedHeaders []string) string {
-	payload := r.Header.Get(huaweiHeaderContent)
-	if _, set := r.Header[http.CanonicalHeaderKey(huaweiHeaderContent)]; !set {
-		sum := sha256.Sum256(body)
-		payload = hex.EncodeToString(sum[:])
-	}
-	return strings.Join([]string{
-		r.Method,
-		huaweiCanonicalURI(r.URL.Path),
-		huaweiCanonicalQuery(r.URL.RawQuery),
-		huaweiCanonicalHeaders(r, signedHeaders),
-		strings.Join(signedHeaders, ";"),
-		payload,
-	}, "\n")
-}
+	var w bytes.Buffer
+	w.WriteString(r.Method)
+	w.WriteByte('\n')
 
-// huaweiCanonicalURI escapes each "/"-separated segment of the decoded
-// path and makes sure the result ends with "/".
-func huaweiCanonicalURI(path string) string {
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		segs[i] = huaweiEscape(s)
+	// CanonicalURI: each segment of the decoded path URI-encoded (RFC 3986
+	// unreserved characters kept), always ending in "/".
+	for i, seg := range strings.Split(r.URL.Path, "/") {
+		if i > 0 {
+			w.WriteByte('/')
+		}
+		w.WriteString(rfc3986(seg))
 	}
-	p := strings.Join(segs, "/")
-	if !strings.HasSuffix(p, "/") {
-		p += "/"
+	if !bytes.HasSuffix(w.Bytes(), []byte("/")) {
+		w.WriteByte('/')
 	}
-	return p
-}
+	w.WriteByte('\n')
 
-// huaweiCanonicalQuery sorts the decoded parameter names (byte order),
-// then each name's decoded values, and joins escape(name)=escape(value)
-// with "&". A parameter without a value gives "name=".
-func huaweiCanonicalQuery(raw string) string {
-	q, _ := url.ParseQuery(raw) // what parses; a bad query fails the signature
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		vs := append([]string(nil), q[k]...)
-		sort.Strings(vs)
+	// CanonicalQueryString: encoded name=value pairs sorted by name, then
+	// by value.
+	type pair struct{ k, v string }
+	var pairs []pair
+	values, _ := url.ParseQuery(r.URL.RawQuery) // an unparsable query fails the signature
+	for k, vs := range values {
 		for _, v := range vs {
-			parts = append(parts, huaweiEscape(k)+"="+huaweiEscape(v))
+			pairs = append(pairs, pair{k, v})
 		}
 	}
-	return strings.Join(parts, "&")
-}
+	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Or(cmp.Compare(a.k, b.k), cmp.Compare(a.v, b.v)) })
+	for i, p := range pairs {
+		if i > 0 {
+			w.WriteByte('&')
+		}
+		fmt.Fprintf(&w, "%s=%s", rfc3986(p.k), rfc3986(p.v))
+	}
+	w.WriteByte('\n')
 
-// huaweiCanonicalHeaders gives "name:trimmed value\n" for each signed
-// header, in the order listed, each value of a repeated header on its own
-// line (values sorted). A signed header the request lacks gives no line.
-func huaweiCanonicalHeaders(r *http.Request, signedHeaders []string) string {
-	var b strings.Builder
+	// CanonicalHeaders: "name:value\n" per signed header in the listed
+	// order (repeated values sorted), then SignedHeaders.
+	lines := 0
 	for _, name := range signedHeaders {
 		var vals []string
 		if name == "host" {
-			vals = []string{r.Host}
-			if hv := r.Header.Values("Host"); len(hv) > 0 {
-				vals = hv
+			vals = r.Header.Values("Host")
+			if len(vals) == 0 {
+				vals = []string{r.Host}
 			}
 		} else {
-			vals = append(vals, r.Header.Values(name)...)
+			vals = r.Header.Values(name)
 		}
-		sort.Strings(vals)
-		for _, v := range vals {
-			b.WriteString(name + ":" + strings.TrimSpace(v) + "\n")
+		for _, v := range slices.Sorted(slices.Values(vals)) {
+			fmt.Fprintf(&w, "%s:%s\n", name, strings.TrimSpace(v))
+			lines++
 		}
 	}
-	if b.Len() == 0 {
-		return "\n"
+	if lines == 0 {
+		w.WriteByte('\n')
 	}
-	return b.String()
+	w.WriteByte('\n')
+	w.WriteString(strings.Join(signedHeaders, ";"))
+	w.WriteByte('\n')
+
+	// Payload: X-Sdk-Content-Sha256 when sent (e.g. UNSIGNED-PAYLOAD),
+	// else the hex SHA-256 of the body.
+	if v, set := r.Header[http.CanonicalHeaderKey(huaweiHeaderContent)]; set {
+		w.WriteString(strings.Join(v, ","))
+	} else {
+		fmt.Fprintf(&w, "%x", sha256.Sum256(body))
+	}
+	return w.String()
 }
 
 func huaweiStringToSign(date, canonicalRequest string) string {
-	sum := sha256.Sum256([]byte(canonicalRequest))
-	return huaweiSignAlgorithm + "\n" + date + "\n" + hex.EncodeToString(sum[:])
+	return fmt.Sprintf("%s\n%s\n%x", huaweiSignAlgorithm, date, sha256.Sum256([]byte(canonicalRequest)))
 }
 
 func huaweiSignature(sk, stringToSign string) []byte {
@@ -202,20 +199,10 @@ func huaweiSignature(sk, stringToSign string) []byte {
 	return m.Sum(nil)
 }
 
-// huaweiEscape percent-encodes every byte except A-Z a-z 0-9 - _ . ~, with
-// upper-case hex (so a space is %20 and "/" is %2F).
-func huaweiEscape(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
+// rfc3986 URI-encodes s as the signing guide asks: every byte but the
+// unreserved A-Z a-z 0-9 - _ . ~ as %XX with upper-case hex. Go's query
+// escaping keeps exactly those and writes a space as "+", which the
+// guide wants as %20.
+func rfc3986(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
