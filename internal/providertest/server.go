@@ -85,6 +85,17 @@ func (s *Server) Requests() []string {
 	return append([]string(nil), s.requests...)
 }
 
+// ARMServer serves ARM fixture files (routes as Files) to requests with
+// the token of its Entra, answering ARM's error bodies otherwise.
+func ARMServer(t testing.TB, routes map[string]string) *Server {
+	t.Helper()
+	return NewServer(t, Options{
+		Entra:        true,
+		Auth:         BearerAuth(ARMToken),
+		Unauthorized: `{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}`,
+	}, Files(t, routes, `{"error":{"code":"ResourceNotFound","message":"The Resource was not found."}}`))
+}
+
 // Files answers requests with files (relative to testdata/, or absolute):
 // routes maps "path", or "path?continue=token" ($skiptoken and offset
 // likewise), to a file. "{{base}}" in a file becomes the server's URL. An

@@ -21,17 +21,6 @@ func newTestExporter(t testing.TB, yml string, opts collector.Options) *collecto
 	return providertest.NewExporter(t, yml, kinds, opts)
 }
 
-// armServer serves ARM fixture files (routes as providertest.Files) to
-// requests with the fixture Entra's token.
-func armServer(t *testing.T, routes map[string]string) *providertest.Server {
-	t.Helper()
-	return providertest.NewServer(t, providertest.Options{
-		Entra:        true,
-		Auth:         providertest.BearerAuth(providertest.ARMToken),
-		Unauthorized: `{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}`,
-	}, providertest.Files(t, routes, `{"error":{"code":"ResourceNotFound","message":"The Resource was not found."}}`))
-}
-
 const (
 	anfAccount = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myRG/providers/Microsoft.NetApp/netAppAccounts/account1"
 )
@@ -45,8 +34,8 @@ func TestANFGolden(t *testing.T) {
 		{"uninitialized", "status_uninitialized.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := armServer(t, map[string]string{
-				volume + "/latestBackupStatus/current":      "" + tc.status,
+			srv := providertest.ARMServer(t, map[string]string{
+				volume + "/latestBackupStatus/current":      tc.status,
 				anfAccount + "/backupVaults/vault1/backups": "vault_backups.json",
 			})
 			e := newTestExporter(t, srv.AzureConfig(`name: anf, type: azure_netapp_files,
@@ -109,7 +98,7 @@ func TestANFStatusNormalisation(t *testing.T) {
 
 func TestANFWithoutReadableVaults(t *testing.T) {
 	volume := anfAccount + "/capacityPools/pool1/volumes/volume1"
-	srv := armServer(t, map[string]string{
+	srv := providertest.ARMServer(t, map[string]string{
 		volume + "/latestBackupStatus/current": "status_doc_example.json",
 		// no backupVaults route: 404
 	})

@@ -16,23 +16,13 @@ func newTestExporter(t testing.TB, yml string, opts collector.Options) *collecto
 	return providertest.NewExporter(t, yml, kinds, opts)
 }
 
-// armServer serves ARM fixture files (routes as providertest.Files) to
-// requests with the fixture Entra's token.
-func armServer(t *testing.T, routes map[string]string) *providertest.Server {
-	t.Helper()
-	return providertest.NewServer(t, providertest.Options{
-		Entra:        true,
-		Auth:         providertest.BearerAuth(providertest.ARMToken),
-		Unauthorized: `{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}`,
-	}, providertest.Files(t, routes, `{"error":{"code":"ResourceNotFound","message":"The Resource was not found."}}`))
-}
 
 const pgServers = "/subscriptions/ffffffff-ffff-ffff-ffff-ffffffffffff/resourceGroups/exampleresourcegroup/providers/Microsoft.DBforPostgreSQL/flexibleServers"
 
 func TestPGGolden(t *testing.T) {
 	server := pgServers + "/exampleserver/ltrBackupOperations"
 	single := func(file string) map[string]string {
-		return map[string]string{server + "/exampleltrbackup": "" + file}
+		return map[string]string{server + "/exampleltrbackup": file}
 	}
 	const one = "backup: exampleltrbackup"
 	for _, tc := range []struct {
@@ -51,7 +41,7 @@ func TestPGGolden(t *testing.T) {
 		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := armServer(t, tc.routes)
+			srv := providertest.ARMServer(t, tc.routes)
 			target := `name: pg, type: azure_postgresql_ltr,
       subscription_id: ffffffff-ffff-ffff-ffff-ffffffffffff, resource_group: exampleresourcegroup, server: exampleserver`
 			if tc.extra != "" {
