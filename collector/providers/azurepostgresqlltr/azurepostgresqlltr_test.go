@@ -16,7 +16,6 @@ func newTestExporter(t testing.TB, yml string, opts collector.Options) *collecto
 	return providertest.NewExporter(t, yml, kinds, opts)
 }
 
-
 const pgServers = "/subscriptions/ffffffff-ffff-ffff-ffff-ffffffffffff/resourceGroups/exampleresourcegroup/providers/Microsoft.DBforPostgreSQL/flexibleServers"
 
 func TestPGGolden(t *testing.T) {
