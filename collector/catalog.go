@@ -40,7 +40,7 @@ func Catalog(r Registry) []MetricInfo {
 		seen[f.Name] = true
 		out = append(out, MetricInfo{Name: f.Name, Help: f.Help, Type: typeName(f.Type), Labels: append(append([]string(nil), identity...), f.Labels...)})
 	}
-	for _, d := range []*prometheus.Desc{descTargetUp, descTargetDuration, descTargetLastSuccess, descTargetResources} {
+	for _, d := range []*prometheus.Desc{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources} {
 		out = append(out, describeDesc(d, "gauge"))
 	}
 	for _, c := range SelfCollectors() {

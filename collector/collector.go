@@ -41,24 +41,47 @@ type Options struct {
 	CacheMetrics *CacheMetrics
 	// UserAgent is sent upstream, e.g. "backup_exporter/1.0.0".
 	UserAgent string
+	// Previous is the running Exporter a reload replaces: the targets and
+	// credentials that did not change are taken over from it, with their
+	// clients, tokens, connections and polls.
+	Previous *Exporter
 }
 
+// backgroundPolls bounds the background polls in flight across targets
+// (each poll's requests are bounded by its credential's max_concurrency).
+const backgroundPolls = 16
+
 // Exporter collects the targets of one configuration. A reload builds a
-// new Exporter and swaps it in.
+// new Exporter from the running one (Options.Previous) and Starts it.
 type Exporter struct {
 	targets       []*Target
-	byName        map[string]*Target
+	byName        map[string]*targetState
 	scrapeTimeout time.Duration
-	cache         *cache
 	logger        *zap.Logger
 	cacheMetrics  *CacheMetrics
+	credentials   map[string]*credentialEnv
+	// slots bounds background polls; kept across reloads.
+	slots chan struct{}
 
-	mu      sync.Mutex
-	lastErr map[string]string // per target, to log state changes only
+	lifecycle sync.Mutex
+	started   bool
+	stopped   bool
+}
+
+// credentialEnv is what the targets of one credential share: its upstream
+// pool and its shared state (tokens), kept across reloads while the
+// credential and the global settings it is built from do not change.
+type credentialEnv struct {
+	fingerprint string
+	pool        *upstream.Pool
+	shared      *credentialState
 }
 
 // New builds the Exporter of cfg: one upstream pool per credential, one
-// provider per target.
+// provider per target; with opts.Previous, unchanged targets and
+// credentials are taken over instead of built anew. New starts nothing
+// and changes nothing in opts.Previous: Start does, once the Exporter is
+// served.
 func New(cfg *config.Config, opts Options) (*Exporter, error) {
 	logger := opts.Logger
 	if logger == nil {
@@ -69,18 +92,19 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		c := &cfg.Credentials[i]
 		creds[c.Name] = c
 	}
-	type credentialEnv struct {
-		pool   *upstream.Pool
-		shared *credentialState
-	}
-	envs := make(map[string]*credentialEnv, len(cfg.Credentials))
+	g := cfg.Global
+	settings := pollSettings{ttl: time.Duration(g.CacheTTL), staleness: time.Duration(g.MaxStaleness)}
 	e := &Exporter{
-		byName:        make(map[string]*Target, len(cfg.Targets)),
-		scrapeTimeout: time.Duration(cfg.Global.ScrapeTimeout),
-		cache:         newCache(time.Duration(cfg.Global.CacheTTL)),
+		byName:        make(map[string]*targetState, len(cfg.Targets)),
+		scrapeTimeout: time.Duration(g.ScrapeTimeout),
 		logger:        logger,
 		cacheMetrics:  opts.CacheMetrics,
-		lastErr:       map[string]string{},
+		credentials:   make(map[string]*credentialEnv, len(cfg.Credentials)),
+		slots:         make(chan struct{}, backgroundPolls),
+	}
+	prev := opts.Previous
+	if prev != nil {
+		e.slots = prev.slots
 	}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
@@ -92,20 +116,16 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		if cred == nil {
 			return nil, fmt.Errorf("target %q: credential %q is not defined", t.Name, t.Credential)
 		}
-		ce := envs[cred.Name]
-		if ce == nil {
-			pool, err := upstream.NewPool(upstream.Options{
-				TLS:            cred.TLSConfig,
-				MaxConcurrency: cfg.Global.MaxConcurrency,
-				BodySizeLimit:  int64(cfg.Global.BodySizeLimit),
-				UserAgent:      opts.UserAgent,
-				Metrics:        opts.APIMetrics,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
-			}
-			ce = &credentialEnv{pool: pool, shared: &credentialState{values: map[string]any{}}}
-			envs[cred.Name] = ce
+		ce, err := e.credential(cred, g, opts)
+		if err != nil {
+			return nil, err
+		}
+		s := settings
+		s.timeout = time.Duration(t.PollTimeout)
+		fp := config.Fingerprint(t, ce.fingerprint, s.ttl, s.timeout, s.staleness)
+		if old := prev.state(t.Name); old != nil && old.fingerprint == fp {
+			e.add(old)
+			continue
 		}
 		env := &Env{Credential: cred, Pool: ce.pool, Logger: logger.With(zap.String("target", t.Name)), shared: ce.shared}
 		p, err := kind.New(t, env)
@@ -113,33 +133,144 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p}
-		e.targets = append(e.targets, target)
-		e.byName[t.Name] = target
-		opts.CacheMetrics.track(t.Name)
+		e.add(newTargetState(target, fp, s, logger))
 	}
 	return e, nil
+}
+
+// credential returns the pool and shared state of cred, taken over from
+// the previous Exporter when unchanged.
+func (e *Exporter) credential(cred *config.Credential, g config.Global, opts Options) (*credentialEnv, error) {
+	if ce := e.credentials[cred.Name]; ce != nil {
+		return ce, nil
+	}
+	fp := config.Fingerprint(cred.Fingerprint(), g.MaxConcurrency, g.BodySizeLimit, opts.UserAgent)
+	if prev := opts.Previous; prev != nil {
+		if ce := prev.credentials[cred.Name]; ce != nil && ce.fingerprint == fp {
+			e.credentials[cred.Name] = ce
+			return ce, nil
+		}
+	}
+	pool, err := upstream.NewPool(upstream.Options{
+		TLS:            cred.TLSConfig,
+		MaxConcurrency: g.MaxConcurrency,
+		BodySizeLimit:  int64(g.BodySizeLimit),
+		UserAgent:      opts.UserAgent,
+		Metrics:        opts.APIMetrics,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
+	}
+	ce := &credentialEnv{fingerprint: fp, pool: pool, shared: &credentialState{values: map[string]any{}}}
+	e.credentials[cred.Name] = ce
+	return ce, nil
+}
+
+func (e *Exporter) add(s *targetState) {
+	e.targets = append(e.targets, s.target)
+	e.byName[s.target.Name] = s
+}
+
+// state returns the state of the target called name, or nil (also on a
+// nil Exporter).
+func (e *Exporter) state(name string) *targetState {
+	if e == nil {
+		return nil
+	}
+	return e.byName[name]
+}
+
+// Start starts the background polls of the targets that do not have them
+// yet and retires prev (the Exporter this one replaces, or nil): the
+// polls of its targets that were not taken over stop, and their
+// self-metric series are deleted. Call it once the Exporter is served.
+func (e *Exporter) Start(prev *Exporter) {
+	e.lifecycle.Lock()
+	e.begin()
+	e.lifecycle.Unlock()
+	if prev == nil {
+		return
+	}
+	prev.lifecycle.Lock()
+	defer prev.lifecycle.Unlock()
+	prev.stopped = true
+	for _, t := range prev.targets {
+		old := prev.byName[t.Name]
+		if e.state(t.Name) == old {
+			continue
+		}
+		old.stop()
+		if e.state(t.Name) == nil {
+			e.cacheMetrics.forget(t.Name)
+		}
+	}
+	for name, ce := range prev.credentials {
+		if e.credentials[name] != ce {
+			ce.pool.Close()
+		}
+	}
+}
+
+// begin starts the background polls and creates the targets' cache
+// counters at 0; e.lifecycle is held.
+func (e *Exporter) begin() {
+	if e.started || e.stopped {
+		return
+	}
+	e.started = true
+	for _, t := range e.targets {
+		e.byName[t.Name].start(e.slots)
+		e.cacheMetrics.track(t.Name)
+	}
+}
+
+// Stop stops every background poll and waits for them; for shutdown.
+func (e *Exporter) Stop() {
+	e.lifecycle.Lock()
+	defer e.lifecycle.Unlock()
+	e.stopped = true
+	for _, s := range e.byName {
+		s.stop()
+	}
+	for _, ce := range e.credentials {
+		ce.pool.Close()
+	}
 }
 
 // Targets returns the configured targets in configuration order.
 func (e *Exporter) Targets() []*Target { return e.targets }
 
 // Target returns the target called name, or nil.
-func (e *Exporter) Target(name string) *Target { return e.byName[name] }
+func (e *Exporter) Target(name string) *Target {
+	if s := e.byName[name]; s != nil {
+		return s.target
+	}
+	return nil
+}
 
 // ScrapeTimeout is global.scrape_timeout.
 func (e *Exporter) ScrapeTimeout() time.Duration { return e.scrapeTimeout }
 
 // Result is the outcome of collecting one target.
 type Result struct {
-	Target    *Target
+	Target *Target
+	// Resources are the served resources: the last poll's, or after a
+	// failed poll the last good one's while it is within max_staleness
+	// (Stale is then true). Read, never modify: they are shared.
 	Resources []Resource
-	Err       error
-	Duration  time.Duration
+	// Err is the last poll's error (or why the scrape could not wait for
+	// it): backup_exporter_target_up is 0.
+	Err   error
+	Stale bool
+	// Duration is how long this collection of the target took.
+	Duration time.Duration
+	// PollDuration is how long the last completed poll took (zero when
+	// none has).
+	PollDuration time.Duration
 	// LastSuccess is when the target was last read successfully (zero when
 	// never).
 	LastSuccess time.Time
-	// Cached is true when the answer came from the cache. Resources may
-	// then be shared with other scrapes: read, never modify.
+	// Cached is true when the answer came without waiting for a poll.
 	Cached bool
 
 	// metrics are the Resources' metrics, built once per poll.
@@ -162,51 +293,38 @@ func (e *Exporter) Collect(ctx context.Context, targets []*Target) []Result {
 
 func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	start := time.Now()
-	res, hit := e.cache.get(ctx, t.Name, t.Provider.Collect)
+	s := e.byName[t.Name]
+	if s == nil || s.target != t {
+		return Result{Target: t, Err: fmt.Errorf("target %q is not part of this configuration", t.Name)}
+	}
+	// Collected before Start (--once, tests): start now.
+	e.lifecycle.Lock()
+	e.begin()
+	e.lifecycle.Unlock()
+	res, hit := s.answer(ctx)
 	e.cacheMetrics.record(t.Name, hit)
-	r := Result{Target: t, Err: res.err, Cached: hit, LastSuccess: e.cache.lastSuccessOf(t.Name)}
-	if hit {
-		r.Duration = res.duration
-	} else {
-		r.Duration = time.Since(start)
+	r := Result{Target: t, Err: res.err, Cached: hit, LastSuccess: s.lastSuccess(), Duration: time.Since(start)}
+	s.mu.Lock()
+	if s.last != nil {
+		r.PollDuration = s.last.duration
 	}
-	if r.Err == nil {
-		res.prepare.Do(func() {
-			rs := make([]Resource, len(res.resources))
-			for i, resource := range res.resources {
-				resource.ExpectedInterval = t.ExpectedInterval
-				rs[i] = resource
-			}
-			res.final = dedupe(rs)
-			res.metrics = e.resourceMetrics(t, res.final)
-		})
-		r.Resources, r.metrics = res.final, res.metrics
+	s.mu.Unlock()
+	served := s.served(res)
+	if served == nil {
+		return r
 	}
-	e.logOutcome(t, r.Err)
+	r.Stale = served != res
+	served.prepare.Do(func() {
+		rs := make([]Resource, len(served.resources))
+		for i, resource := range served.resources {
+			resource.ExpectedInterval = t.ExpectedInterval
+			rs[i] = resource
+		}
+		served.final = dedupe(rs)
+		served.metrics = e.resourceMetrics(t, served.final)
+	})
+	r.Resources, r.metrics = served.final, served.metrics
 	return r
-}
-
-// logOutcome logs a target's failure when it starts or changes, and its
-// recovery, so that a target that stays down does not log every scrape
-// at warn level.
-func (e *Exporter) logOutcome(t *Target, err error) {
-	msg := ""
-	if err != nil {
-		msg = err.Error()
-	}
-	e.mu.Lock()
-	prev, seen := e.lastErr[t.Name]
-	e.lastErr[t.Name] = msg
-	e.mu.Unlock()
-	fields := []zap.Field{zap.String("target", t.Name), zap.String("provider", t.Type)}
-	switch {
-	case err != nil && msg != prev:
-		e.logger.Warn("collecting target failed", append(fields, zap.Error(err))...)
-	case err != nil:
-		e.logger.Debug("collecting target failed again", append(fields, zap.Error(err))...)
-	case seen && prev != "":
-		e.logger.Info("collecting target recovered", fields...)
-	}
 }
 
 // Collector returns a prometheus.Collector that collects targets under
@@ -240,10 +358,13 @@ func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
 	}
 	gauge(descTargetUp, boolFloat(r.Err == nil))
 	gauge(descTargetDuration, r.Duration.Seconds())
+	if r.PollDuration > 0 {
+		gauge(descTargetPollDuration, r.PollDuration.Seconds())
+	}
 	if !r.LastSuccess.IsZero() {
 		gauge(descTargetLastSuccess, UnixSeconds(r.LastSuccess))
 	}
-	if r.Err != nil {
+	if r.metrics == nil && r.Err != nil {
 		return
 	}
 	gauge(descTargetResources, float64(len(r.Resources)))

@@ -44,10 +44,11 @@ func targetDesc(name, help string) *prometheus.Desc {
 }
 
 var (
-	descTargetUp          = targetDesc("backup_exporter_target_up", "1 when the last collection of the target succeeded.")
-	descTargetDuration    = targetDesc("backup_exporter_target_duration_seconds", "How long the last collection of the target took.")
-	descTargetLastSuccess = targetDesc("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully.")
-	descTargetResources   = targetDesc("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).")
+	descTargetUp           = targetDesc("backup_exporter_target_up", "1 when the last collection of the target succeeded.")
+	descTargetDuration     = targetDesc("backup_exporter_target_duration_seconds", "How long this scrape's collection of the target took (answered from the last poll with a cache_ttl, which is near 0).")
+	descTargetPollDuration = targetDesc("backup_exporter_target_poll_duration_seconds", "How long the last completed poll of the target took (background or synchronous).")
+	descTargetLastSuccess  = targetDesc("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).")
+	descTargetResources    = targetDesc("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).")
 )
 
 // errorMessageLimit is the longest backup_error_info message, in runes.

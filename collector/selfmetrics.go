@@ -41,6 +41,15 @@ func (m *CacheMetrics) track(target string) {
 	m.misses.WithLabelValues(target)
 }
 
+// forget deletes a removed target's counters.
+func (m *CacheMetrics) forget(target string) {
+	if m == nil {
+		return
+	}
+	m.hits.DeleteLabelValues(target)
+	m.misses.DeleteLabelValues(target)
+}
+
 func (m *CacheMetrics) record(target string, hit bool) {
 	if m == nil {
 		return

@@ -357,6 +357,12 @@ func (p *parser) applyDefaults(c *Config) {
 	if !p.has("global.cache_ttl") {
 		c.Global.CacheTTL = DefaultCacheTTL
 	}
+	if !p.has("global.poll_timeout") {
+		c.Global.PollTimeout = DefaultPollTimeout
+	}
+	if !p.has("global.max_staleness") {
+		c.Global.MaxStaleness = 3 * c.Global.CacheTTL
+	}
 	if !p.has("global.max_concurrency") {
 		c.Global.MaxConcurrency = DefaultMaxConcurrency
 	}
@@ -367,6 +373,9 @@ func (p *parser) applyDefaults(c *Config) {
 		t := &c.Targets[i]
 		if !p.has(fmt.Sprintf("targets[%d].expected_interval", i)) {
 			t.ExpectedInterval = DefaultExpectedInterval
+		}
+		if !p.has(fmt.Sprintf("targets[%d].poll_timeout", i)) {
+			t.PollTimeout = c.Global.PollTimeout
 		}
 	}
 	for i := range c.Credentials {

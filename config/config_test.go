@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
@@ -30,6 +33,18 @@ func TestLoadGood(t *testing.T) {
 	}
 	if got := cfg.Global.CacheTTL; got != 0 {
 		t.Errorf("explicit cache_ttl 0 became %v", got)
+	}
+	if got := cfg.Global.PollTimeout; got != model.Duration(2*time.Minute) {
+		t.Errorf("poll_timeout = %v", got)
+	}
+	if got := cfg.Global.MaxStaleness; got != model.Duration(10*time.Minute) {
+		t.Errorf("max_staleness = %v", got)
+	}
+	if got := cfg.Targets[1].PollTimeout; got != model.Duration(10*time.Minute) {
+		t.Errorf("target poll_timeout = %v", got)
+	}
+	if got := cfg.Targets[0].PollTimeout; got != model.Duration(2*time.Minute) {
+		t.Errorf("target poll_timeout default = %v, want global.poll_timeout", got)
 	}
 	if got := cfg.Global.MaxConcurrency; got != 4 {
 		t.Errorf("max_concurrency = %d", got)
@@ -69,8 +84,12 @@ targets: [{name: a, type: astra, credential: a, endpoint: "https://x.example", a
 	}
 	g := cfg.Global
 	if g.ScrapeTimeout != DefaultScrapeTimeout || g.CacheTTL != DefaultCacheTTL ||
-		g.MaxConcurrency != DefaultMaxConcurrency || g.BodySizeLimit != DefaultBodySizeLimit {
+		g.MaxConcurrency != DefaultMaxConcurrency || g.BodySizeLimit != DefaultBodySizeLimit ||
+		g.PollTimeout != DefaultPollTimeout || g.MaxStaleness != 3*DefaultCacheTTL {
 		t.Errorf("defaults not applied: %+v", g)
+	}
+	if got := cfg.Targets[0].PollTimeout; got != DefaultPollTimeout {
+		t.Errorf("target poll_timeout = %v", got)
 	}
 }
 
@@ -93,6 +112,8 @@ func TestLoadInvalid(t *testing.T) {
 		"missing-secret-file":      `testdata/invalid-missing-secret-file.yml:4: credential "astra": api_token_file: testdata/does-not-exist: no such file or directory`,
 		"unset-env":                `testdata/invalid-unset-env.yml:4: environment variable "BACKUP_EXPORTER_TEST_UNSET" is not set`,
 		"zero-scrape-timeout":      `testdata/invalid-zero-scrape-timeout.yml:2: global.scrape_timeout must be greater than 0`,
+		"zero-poll-timeout":        `testdata/invalid-zero-poll-timeout.yml:9: target "a": poll_timeout must be greater than 0`,
+		"negative-max-staleness":   `testdata/invalid-negative-max-staleness.yml:2: global.max_staleness: not a valid duration string: "-1m"`,
 		"no-targets":               `testdata/invalid-no-targets.yml: no targets: the file needs at least one entry under targets`,
 		"custom-cloud-no-endpoint": `testdata/invalid-custom-cloud-no-endpoint.yml:3: credential "az": resource_manager_endpoint is required`,
 		"bad-endpoint":             `testdata/invalid-bad-endpoint.yml:5: target "a": endpoint must be an http(s) URL, got "astra.example"`,

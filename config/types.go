@@ -9,6 +9,7 @@ import (
 const (
 	DefaultScrapeTimeout    = model.Duration(30e9)
 	DefaultCacheTTL         = model.Duration(5 * 60e9)
+	DefaultPollTimeout      = model.Duration(5 * 60e9)
 	DefaultMaxConcurrency   = 16
 	DefaultBodySizeLimit    = 32 * units.MiB
 	DefaultExpectedInterval = model.Duration(24 * 3600e9)
@@ -32,9 +33,18 @@ type Global struct {
 	// ScrapeTimeout is the budget for one collection of all targets. A
 	// shorter X-Prometheus-Scrape-Timeout-Seconds header wins.
 	ScrapeTimeout model.Duration `yaml:"scrape_timeout"`
-	// CacheTTL is how long an upstream answer is reused; 0 polls on every
-	// scrape (concurrent scrapes still share one poll).
+	// CacheTTL is how long a poll's answer is served. Above 0, targets
+	// are refreshed in the background before it expires and scrapes never
+	// wait for a refresh; 0 polls on every scrape, under the scrape's
+	// deadline (concurrent scrapes still share one poll).
 	CacheTTL model.Duration `yaml:"cache_ttl"`
+	// PollTimeout is the budget of one background poll, independent of
+	// the scrape timeout (default 5m; a target may set its own).
+	PollTimeout model.Duration `yaml:"poll_timeout"`
+	// MaxStaleness is how long the last good poll's backup_* series stay
+	// served after polls fail (target_up 0 meanwhile); default 3 ×
+	// cache_ttl, 0 drops them at once.
+	MaxStaleness model.Duration `yaml:"max_staleness"`
 	// MaxConcurrency bounds upstream requests in flight per credential.
 	MaxConcurrency int `yaml:"max_concurrency"`
 	// BodySizeLimit bounds every upstream response body (e.g. "32MiB").
@@ -134,6 +144,9 @@ type Target struct {
 	Credential string `yaml:"credential"`
 	// ExpectedInterval is how often a good backup is due (default 24h).
 	ExpectedInterval model.Duration `yaml:"expected_interval,omitempty"`
+	// PollTimeout is the target's own budget of one background poll
+	// (default global.poll_timeout).
+	PollTimeout model.Duration `yaml:"poll_timeout,omitempty"`
 
 	// Spec holds the provider's keys: the value its Kind's NewSpec
 	// returned, decoded and validated.

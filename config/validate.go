@@ -21,6 +21,9 @@ func (p *parser) validate(c *Config) error {
 	if g.CacheTTL < 0 {
 		return p.errorf("global.cache_ttl", "global.cache_ttl must not be negative")
 	}
+	if g.PollTimeout <= 0 {
+		return p.errorf("global.poll_timeout", "global.poll_timeout must be greater than 0")
+	}
 	if g.MaxConcurrency < 1 {
 		return p.errorf("global.max_concurrency", "global.max_concurrency must be at least 1, got %d", g.MaxConcurrency)
 	}
@@ -257,6 +260,9 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	}
 	if p.has(path+".expected_interval") && t.ExpectedInterval <= 0 {
 		return p.errorf(path+".expected_interval", "%s: expected_interval must be greater than 0", where)
+	}
+	if p.has(path+".poll_timeout") && t.PollTimeout <= 0 {
+		return p.errorf(path+".poll_timeout", "%s: poll_timeout must be greater than 0", where)
 	}
 	return t.Spec.Validate(&Validator{p: p, path: path, target: t.Name, typ: t.Type})
 }

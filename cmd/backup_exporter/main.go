@@ -135,6 +135,7 @@ func runOnce(f *flags, logger *zap.Logger, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	defer e.Stop()
 	targets := e.Targets()
 	if f.target != "" {
 		t := e.Target(f.target)
@@ -190,11 +191,15 @@ func serve(f *flags, logger *zap.Logger) int {
 		return 1
 	}
 	live = config.NewLive(f.configFile, registry.Config(), func(cfg *config.Config) error {
-		e, err := collector.New(cfg, opts)
+		prev := srv.Exporter()
+		o := opts
+		o.Previous = prev
+		e, err := collector.New(cfg, o)
 		if err != nil {
 			return err
 		}
 		srv.Swap(e)
+		e.Start(prev)
 		logger.Info("configuration loaded", zap.String("file", f.configFile), zap.Int("targets", len(cfg.Targets)))
 		return nil
 	}, static)
@@ -230,6 +235,9 @@ func serve(f *flags, logger *zap.Logger) int {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			err := httpServer.Shutdown(ctx)
 			cancel()
+			if e := srv.Exporter(); e != nil {
+				e.Stop()
+			}
 			if err != nil {
 				logger.Error("graceful shutdown failed", zap.Error(err))
 				return 1

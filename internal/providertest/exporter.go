@@ -41,6 +41,7 @@ func NewExporter(t testing.TB, yml string, reg collector.Registry, opts collecto
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(e.Stop)
 	return e
 }
 

@@ -93,6 +93,9 @@ func New(opts Options) (*Server, error) {
 // Swap makes e the Exporter served from now on.
 func (s *Server) Swap(e *collector.Exporter) { s.exporter.Store(e) }
 
+// Exporter returns the Exporter being served (nil before the first Swap).
+func (s *Server) Exporter() *collector.Exporter { return s.exporter.Load() }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 

@@ -106,6 +106,13 @@ func (p *Pool) Client(provider string, auth Authorizer) *Client {
 	return &Client{provider: provider, http: p.HTTPClient(provider, auth)}
 }
 
+// Close closes the pool's idle connections; requests in flight finish.
+func (p *Pool) Close() {
+	if t, ok := p.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 // Metrics returns the pool's request metrics (may be nil).
 func (p *Pool) Metrics() *Metrics { return p.metrics }
 

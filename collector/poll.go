@@ -1,0 +1,318 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// pollResult is one complete reading of a target's upstream API.
+type pollResult struct {
+	resources []Resource
+	err       error
+	duration  time.Duration
+	// at is when the poll finished.
+	at time.Time
+
+	// prepare builds final and metrics once, for every scrape the poll
+	// answers.
+	prepare sync.Once
+	// final are the resources as exposed: deduplicated, with the
+	// target's expected interval.
+	final   []Resource
+	metrics []prometheus.Metric
+}
+
+// pollSettings are how a target is polled.
+type pollSettings struct {
+	// ttl above 0: background refresh, scrapes served from the last
+	// complete poll; 0: a poll per scrape under the scrape's deadline.
+	ttl time.Duration
+	// timeout is a background poll's budget.
+	timeout time.Duration
+	// staleness is how long the last good poll stays served after
+	// failures.
+	staleness time.Duration
+}
+
+// targetState is what the exporter keeps of one target across scrapes,
+// and across reloads that leave the target as it was: its provider, its
+// last polls and, with a cache_ttl, the background loop refreshing them.
+type targetState struct {
+	target      *Target
+	fingerprint string
+	settings    pollSettings
+	logger      *zap.Logger
+	now         func() time.Time
+
+	mu   sync.Mutex
+	last *pollResult // the last completed poll
+	good *pollResult // the last successful poll
+	// flight is the poll in progress (cache_ttl 0).
+	flight *flight
+	// firstDone is closed when the first poll completes.
+	firstDone chan struct{}
+	// loggedErr is the error text last logged, to log state changes only.
+	loggedErr string
+	polled    bool
+
+	// The background loop: cancel stops it, done is closed when it has.
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newTargetState(t *Target, fingerprint string, s pollSettings, logger *zap.Logger) *targetState {
+	return &targetState{
+		target:      t,
+		fingerprint: fingerprint,
+		settings:    s,
+		logger:      logger,
+		now:         time.Now,
+		firstDone:   make(chan struct{}),
+	}
+}
+
+// flight is one synchronous poll in flight and the scrapes waiting for it.
+type flight struct {
+	done    chan struct{} // closed when res is set
+	res     *pollResult
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// answer returns the poll a scrape under ctx is answered with, and
+// whether it came without waiting. With a cache_ttl it is the last
+// complete poll (only the first is waited for, up to ctx's end, and left
+// running); with cache_ttl 0 it is a fresh poll, shared by the scrapes
+// that ask at the same time.
+func (s *targetState) answer(ctx context.Context) (res *pollResult, hit bool) {
+	if s.settings.ttl > 0 {
+		s.mu.Lock()
+		last := s.last
+		s.mu.Unlock()
+		if last != nil {
+			return last, true
+		}
+		select {
+		case <-s.firstDone:
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.last, false
+		case <-ctx.Done():
+			return &pollResult{err: fmt.Errorf("the first poll is still running: %w", waitError(ctx)), at: s.now()}, false
+		}
+	}
+	return s.syncPoll(ctx), false
+}
+
+// syncPoll joins the poll in flight or starts one. A poll runs under the
+// deadline of the scrape that started it but is not cancelled by that
+// scrape alone: it is cancelled when every scrape waiting for it has gone,
+// so it neither fails the scrapes that share it nor outlives them all.
+func (s *targetState) syncPoll(ctx context.Context) *pollResult {
+	s.mu.Lock()
+	f := s.flight
+	if f == nil {
+		f = s.startFlight(ctx)
+	}
+	f.waiters++
+	s.mu.Unlock()
+
+	select {
+	case <-f.done:
+		s.mu.Lock()
+		f.waiters--
+		s.mu.Unlock()
+		return f.res
+	case <-ctx.Done():
+		s.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+			if s.flight == f {
+				s.flight = nil
+			}
+		}
+		s.mu.Unlock()
+		return &pollResult{err: waitError(ctx), at: s.now()}
+	}
+}
+
+// startFlight begins a synchronous poll; s.mu is held.
+func (s *targetState) startFlight(ctx context.Context) *flight {
+	base := context.WithoutCancel(ctx)
+	var (
+		pctx   context.Context
+		cancel context.CancelFunc
+	)
+	if deadline, ok := ctx.Deadline(); ok {
+		pctx, cancel = context.WithDeadline(base, deadline)
+	} else {
+		pctx, cancel = context.WithCancel(base)
+	}
+	f := &flight{done: make(chan struct{}), cancel: cancel}
+	s.flight = f
+	go func() {
+		defer cancel()
+		r := s.poll(pctx)
+		s.record(r)
+		s.mu.Lock()
+		if s.flight == f {
+			s.flight = nil
+		}
+		s.mu.Unlock()
+		f.res = r
+		close(f.done)
+	}()
+	return f
+}
+
+// poll reads the target once under ctx.
+func (s *targetState) poll(ctx context.Context) *pollResult {
+	start := s.now()
+	resources, err := safePoll(ctx, s.target.Provider.Collect)
+	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), at: s.now()}
+}
+
+// record keeps r as the last poll (and the last good one) and logs the
+// target's state when it changes: once when it fails, once when the error
+// changes, once when it recovers.
+func (s *targetState) record(r *pollResult) {
+	msg := ""
+	if r.err != nil {
+		msg = r.err.Error()
+	}
+	s.mu.Lock()
+	s.last = r
+	if r.err == nil {
+		s.good = r
+	}
+	prev, polled := s.loggedErr, s.polled
+	s.loggedErr, s.polled = msg, true
+	if !polled {
+		close(s.firstDone)
+	}
+	s.mu.Unlock()
+
+	fields := []zap.Field{zap.String("target", s.target.Name), zap.String("provider", s.target.Type)}
+	switch {
+	case r.err != nil && msg != prev:
+		s.logger.Warn("polling target failed", append(fields, zap.Error(r.err))...)
+	case r.err != nil:
+		s.logger.Debug("polling target failed again", append(fields, zap.Error(r.err))...)
+	case polled && prev != "":
+		s.logger.Info("polling target recovered", fields...)
+	}
+}
+
+// served returns the last poll and the poll whose series are served: the
+// last one when it succeeded, else the last good one while it is younger
+// than max_staleness, else none.
+func (s *targetState) served(last *pollResult) *pollResult {
+	if last.err == nil {
+		return last
+	}
+	s.mu.Lock()
+	good := s.good
+	s.mu.Unlock()
+	if good != nil && s.settings.staleness > 0 && s.now().Sub(good.at) <= s.settings.staleness {
+		return good
+	}
+	return nil
+}
+
+// lastSuccess is when the target was last polled successfully (zero when
+// never).
+func (s *targetState) lastSuccess() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.good == nil {
+		return time.Time{}
+	}
+	return s.good.at
+}
+
+// start runs the background loop (cache_ttl above 0) until stop; slots
+// bounds the background polls in flight across targets.
+func (s *targetState) start(slots chan struct{}) {
+	if s.settings.ttl <= 0 || s.done != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan struct{})
+	go s.run(ctx, slots)
+}
+
+// stop ends the background loop, cancelling a poll in progress, and
+// waits for it.
+func (s *targetState) stop() {
+	if s.done == nil {
+		return
+	}
+	s.cancel()
+	<-s.done
+}
+
+func (s *targetState) run(ctx context.Context, slots chan struct{}) {
+	defer close(s.done)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, s.settings.timeout)
+		r := s.poll(pctx)
+		cancel()
+		<-slots
+		if ctx.Err() != nil {
+			// Stopped (reload, shutdown): not the target's failure.
+			return
+		}
+		s.record(r)
+		timer := time.NewTimer(s.next(r))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+	}
+}
+
+// next is how long to wait after poll r before the next one. After a
+// success, the next poll starts cache_ttl after this one started, so that
+// it ends about when this one's data expires (refresh-ahead); at least a
+// tenth of cache_ttl passes between polls. After a failure the target is
+// tried again sooner, after at most 30s.
+func (s *targetState) next(r *pollResult) time.Duration {
+	ttl := s.settings.ttl
+	if r.err != nil {
+		return min(ttl, 30*time.Second)
+	}
+	return max(ttl-r.duration, ttl/10)
+}
+
+// waitError says why a scrape stopped waiting for its target.
+func waitError(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within the scrape's deadline: %w", ctx.Err())
+	}
+	return fmt.Errorf("the scrape was cancelled before the target answered: %w", ctx.Err())
+}
+
+// safePoll turns a panic of a provider into that target's error, so that
+// one provider's bug cannot take the process and every other target down.
+func safePoll(ctx context.Context, poll func(context.Context) ([]Resource, error)) (rs []Resource, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("provider panicked: %v (a bug: please report it)", v)
+		}
+	}()
+	return poll(ctx)
+}
