@@ -6,19 +6,16 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// discoveryConcurrency bounds the per-resource calls of one poll (per-app
-// lists, per-volume status reads); the credential's client bounds requests
-// in flight across all targets.
-const discoveryConcurrency = 8
-
-// MapConcurrent calls fn for every item, at most discoveryConcurrency at a
-// time, and returns the results in the order of items. The first error
-// cancels the others and is returned; every goroutine has ended when
-// MapConcurrent returns.
-func MapConcurrent[T, R any](ctx context.Context, items []T, fn func(context.Context, T) (R, error)) ([]R, error) {
+// MapConcurrent calls fn for every item, at most limit at a time (a
+// provider passes its credential's max_concurrency, so that its calls use
+// every request slot and no more goroutines wait than slots exist), and
+// returns the results in the order of items. The first error cancels the
+// others and is returned; every goroutine has ended when MapConcurrent
+// returns.
+func MapConcurrent[T, R any](ctx context.Context, limit int, items []T, fn func(context.Context, T) (R, error)) ([]R, error) {
 	out := make([]R, len(items))
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(discoveryConcurrency)
+	g.SetLimit(max(limit, 1))
 	for i, item := range items {
 		g.Go(func() error {
 			r, err := fn(ctx, item)

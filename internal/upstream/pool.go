@@ -113,6 +113,9 @@ func (p *Pool) Close() {
 	}
 }
 
+// MaxConcurrency is the pool's number of request slots.
+func (p *Pool) MaxConcurrency() int { return cap(p.slots) }
+
 // Metrics returns the pool's request metrics (may be nil).
 func (p *Pool) Metrics() *Metrics { return p.metrics }
 

@@ -75,9 +75,12 @@ var astraAppIDLabels = []string{"astra.netapp.io/labels/read-only/appID", "appID
 
 type provider struct {
 	client *upstream.Client
-	base   string // endpoint + /accounts/{account_id}
-	app    string
-	backup string
+	// concurrency is the credential's max_concurrency: how many apps
+	// are read at once.
+	concurrency int
+	base        string // endpoint + /accounts/{account_id}
+	app         string
+	backup      string
 }
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
@@ -95,10 +98,11 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 		return nil
 	}
 	return &provider{
-		client: env.Client(Type, bearer),
-		base:   s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
-		app:    s.AppID,
-		backup: s.BackupID,
+		client:      env.Client(Type, bearer),
+		concurrency: env.Pool.MaxConcurrency(),
+		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
+		app:         s.AppID,
+		backup:      s.BackupID,
 	}, nil
 }
 
@@ -178,7 +182,7 @@ func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
 	}
 
-	return collector.MapConcurrent(ctx, apps, p.appResource)
+	return collector.MapConcurrent(ctx, p.concurrency, apps, p.appResource)
 }
 
 // appResource lists every backup of one app.

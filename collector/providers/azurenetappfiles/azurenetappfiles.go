@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
@@ -102,12 +104,15 @@ var vaultBackupStates = map[string]collector.State{
 }
 
 type provider struct {
-	arm        *azure.Client
-	base       string // ARM path of the NetApp account
-	pool       string
-	volume     string
-	vault      string
-	apiVersion string
+	arm *azure.Client
+	// concurrency is the credential's max_concurrency: how many lists and
+	// volume reads run at once.
+	concurrency int
+	base        string // ARM path of the NetApp account
+	pool        string
+	volume      string
+	vault       string
+	apiVersion  string
 
 	logger       *zap.Logger
 	vaultWarning sync.Once // the vaults cannot be read: said once
@@ -120,13 +125,14 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 		return nil, err
 	}
 	return &provider{
-		arm:        arm,
-		base:       s.ResourceGroupPath() + "/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(s.Account),
-		pool:       s.Pool,
-		volume:     s.Volume,
-		vault:      s.BackupVault,
-		apiVersion: s.APIVersion,
-		logger:     env.Logger,
+		arm:         arm,
+		concurrency: env.Pool.MaxConcurrency(),
+		base:        s.ResourceGroupPath() + "/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(s.Account),
+		pool:        s.Pool,
+		volume:      s.Volume,
+		vault:       s.BackupVault,
+		apiVersion:  s.APIVersion,
+		logger:      env.Logger,
 	}, nil
 }
 
@@ -140,11 +146,25 @@ type anfVolume struct {
 
 // Collect implements Provider.
 func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
-	volumes, err := p.volumes(ctx)
-	if err != nil {
-		return nil, err
+	// The volumes and the vaults' backups are independent lists: read
+	// them at the same time.
+	var (
+		volumes []anfVolume
+		backups map[string][]collector.Backup
+		err     error
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (verr error) {
+		volumes, verr = p.volumes(gctx)
+		return verr
+	})
+	g.Go(func() error {
+		backups, err = p.vaultBackups(gctx)
+		return nil // judged below: unreadable vaults are not fatal
+	})
+	if verr := g.Wait(); verr != nil {
+		return nil, verr
 	}
-	backups, err := p.vaultBackups(ctx)
 	listed := true
 	var httpErr *upstream.HTTPError
 	if errors.As(err, &httpErr) && (httpErr.StatusCode == http.StatusNotFound || httpErr.StatusCode == http.StatusForbidden) {
@@ -159,7 +179,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return collector.MapConcurrent(ctx, volumes, func(ctx context.Context, v anfVolume) (collector.Resource, error) {
+	return collector.MapConcurrent(ctx, p.concurrency, volumes, func(ctx context.Context, v anfVolume) (collector.Resource, error) {
 		return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
 	})
 }
@@ -192,8 +212,8 @@ func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
 			return nil, fmt.Errorf("list capacity pools: %w", err)
 		}
 	}
-	var volumes []anfVolume
-	for _, pool := range pools {
+	perPool, err := collector.MapConcurrent(ctx, p.concurrency, pools, func(ctx context.Context, pool string) ([]anfVolume, error) {
+		var volumes []anfVolume
 		err := p.arm.List(ctx, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, func(raw json.RawMessage) error {
 			var v struct {
 				ID         string `json:"id"`
@@ -218,8 +238,12 @@ func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list volumes of pool %q: %w", pool, err)
 		}
+		return volumes, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return volumes, nil
+	return slices.Concat(perPool...), nil
 }
 
 // backupConfigured reads a volume's properties.dataProtection.backup:
@@ -259,19 +283,29 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Bac
 			return nil, fmt.Errorf("list backup vaults: %w", err)
 		}
 	}
-	byVolume := map[string][]collector.Backup{}
-	for _, vault := range vaults {
+	perVault, err := collector.MapConcurrent(ctx, p.concurrency, vaults, func(ctx context.Context, vault string) ([]anfVaultBackup, error) {
+		var backups []anfVaultBackup
 		err := p.arm.List(ctx, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, func(raw json.RawMessage) error {
 			var b anfVaultBackup
 			if err := json.Unmarshal(raw, &b); err != nil {
 				return err
 			}
-			key := strings.ToLower(b.Properties.VolumeResourceID)
-			byVolume[key] = append(byVolume[key], b.toBackup())
+			backups = append(backups, b)
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("list backups of vault %q: %w", vault, err)
+		}
+		return backups, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	byVolume := map[string][]collector.Backup{}
+	for _, backups := range perVault {
+		for i := range backups {
+			key := strings.ToLower(backups[i].Properties.VolumeResourceID)
+			byVolume[key] = append(byVolume[key], backups[i].toBackup())
 		}
 	}
 	return byVolume, nil

@@ -69,11 +69,14 @@ var states = map[string]collector.State{
 }
 
 type provider struct {
-	arm        *azure.Client
-	base       string // ARM path of the resource group's flexible servers
-	server     string
-	backup     string
-	apiVersion string
+	arm *azure.Client
+	// concurrency is the credential's max_concurrency: how many servers
+	// are read at once.
+	concurrency int
+	base        string // ARM path of the resource group's flexible servers
+	server      string
+	backup      string
+	apiVersion  string
 }
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
@@ -83,11 +86,12 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 		return nil, err
 	}
 	return &provider{
-		arm:        arm,
-		base:       s.ResourceGroupPath() + "/providers/Microsoft.DBforPostgreSQL/flexibleServers",
-		server:     s.Server,
-		backup:     s.Backup,
-		apiVersion: s.APIVersion,
+		arm:         arm,
+		concurrency: env.Pool.MaxConcurrency(),
+		base:        s.ResourceGroupPath() + "/providers/Microsoft.DBforPostgreSQL/flexibleServers",
+		server:      s.Server,
+		backup:      s.Backup,
+		apiVersion:  s.APIVersion,
 	}, nil
 }
 
@@ -118,7 +122,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list flexible servers: %w", err)
 	}
-	return collector.MapConcurrent(ctx, servers, p.serverResource)
+	return collector.MapConcurrent(ctx, p.concurrency, servers, p.serverResource)
 }
 
 // serverResource reads the target's one LTR operation, or lists every LTR
