@@ -126,8 +126,10 @@ func TestAzureSimulatorEntraBodyIsLimited(t *testing.T) {
 	if err := sim.AddFault(simulator.Fault{API: simulator.EntraAPI, Body: simulator.BodyHuge}); err != nil {
 		t.Fatal(err)
 	}
+	// One volume and one vault named: a single ARM call asks for the
+	// token (a discovery reads its lists in parallel, and each would).
 	e := newTestExporter(t, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, body_size_limit: 1MiB",
-		"name: anf, type: azure_netapp_files, account: demo-account"), collector.Options{})
+		"name: anf, type: azure_netapp_files, account: demo-account, pool: pool-01, volume: vol-001, backup_vault: demo-vault"), collector.Options{})
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
