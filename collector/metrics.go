@@ -110,8 +110,12 @@ func emitResource(send func(prometheus.Metric), provider, target string, r *Reso
 	}
 	timestamp(famLastFailure, r.LastFailure)
 	if r.Counts != nil {
+		// Only states with backups, and succeeded and failed always, so
+		// that `== 0` and `> 0` queries on them keep working.
 		for _, s := range States {
-			gauge(famBackups, float64(r.Counts[s]), string(s))
+			if n := r.Counts[s]; n > 0 || s == StateSucceeded || s == StateFailed {
+				gauge(famBackups, float64(n), string(s))
+			}
 		}
 	}
 	for _, s := range r.Extra {
