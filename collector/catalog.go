@@ -40,8 +40,8 @@ func Catalog(r Registry) []MetricInfo {
 		seen[f.Name] = true
 		out = append(out, MetricInfo{Name: f.Name, Help: f.Help, Type: typeName(f.Type), Labels: append(append([]string(nil), identity...), f.Labels...)})
 	}
-	for _, d := range []*prometheus.Desc{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources} {
-		out = append(out, describeDesc(d, "gauge"))
+	for _, tf := range targetFamilies {
+		out = append(out, describeDesc(tf.desc, "gauge"))
 	}
 	for _, c := range SelfCollectors() {
 		// A Gauge also has a Counter's methods: ask for it first.

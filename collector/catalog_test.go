@@ -54,13 +54,13 @@ func TestEmitUsesCatalogFamilies(t *testing.T) {
 		ExpectedInterval: time.Hour,
 	}
 	seen := map[string]bool{}
-	emitResource(func(m prometheus.Metric) {
+	emitResource(metricSink(func(m prometheus.Metric) {
 		name := describeDesc(m.Desc(), "").Name
 		seen[name] = true
 		if !catalog[name] {
 			t.Errorf("%s is emitted but not in the catalog", name)
 		}
-	}, "p", "t", &r)
+	}), "p", "t", &r)
 	if len(seen) < 15 {
 		t.Errorf("only %d families emitted for a resource with every field: %v", len(seen), seen)
 	}

@@ -5,6 +5,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -60,6 +61,9 @@ type Exporter struct {
 	logger        *zap.Logger
 	cacheMetrics  *CacheMetrics
 	credentials   map[string]*credentialEnv
+	// families are the per-resource families in exposition order: the
+	// shared ones, then the providers' own.
+	families []*Family
 	// slots bounds background polls; kept across reloads.
 	slots chan struct{}
 
@@ -101,6 +105,14 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		cacheMetrics:  opts.CacheMetrics,
 		credentials:   make(map[string]*credentialEnv, len(cfg.Credentials)),
 		slots:         make(chan struct{}, backgroundPolls),
+		families:      sharedFamilies(),
+	}
+	for _, k := range opts.Registry {
+		for _, f := range k.Families {
+			if !slices.Contains(e.families, f) {
+				e.families = append(e.families, f)
+			}
+		}
 	}
 	prev := opts.Previous
 	if prev != nil {
@@ -273,8 +285,11 @@ type Result struct {
 	// Cached is true when the answer came without waiting for a poll.
 	Cached bool
 
-	// metrics are the Resources' metrics, built once per poll.
-	metrics []prometheus.Metric
+	// served is true when a poll's series are served; poll is that poll
+	// and rendered its exposition.
+	served   bool
+	poll     *pollResult
+	rendered map[*Family]*block
 }
 
 // Collect collects targets concurrently under ctx and returns their
@@ -314,16 +329,8 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 		return r
 	}
 	r.Stale = served != res
-	served.prepare.Do(func() {
-		rs := make([]Resource, len(served.resources))
-		for i, resource := range served.resources {
-			resource.ExpectedInterval = t.ExpectedInterval
-			rs[i] = resource
-		}
-		served.final = dedupe(rs)
-		served.metrics = e.resourceMetrics(t, served.final)
-	})
-	r.Resources, r.metrics = served.final, served.metrics
+	served.prepareFor(t)
+	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
 	return r
 }
 
@@ -353,22 +360,16 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 
 func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
 	labels := []string{r.Target.Type, r.Target.Name}
-	gauge := func(d *prometheus.Desc, v float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	for _, tf := range targetFamilies {
+		if v, ok := tf.value(&r); ok {
+			ch <- prometheus.MustNewConstMetric(tf.desc, prometheus.GaugeValue, v, labels...)
+		}
 	}
-	gauge(descTargetUp, boolFloat(r.Err == nil))
-	gauge(descTargetDuration, r.Duration.Seconds())
-	if r.PollDuration > 0 {
-		gauge(descTargetPollDuration, r.PollDuration.Seconds())
-	}
-	if !r.LastSuccess.IsZero() {
-		gauge(descTargetLastSuccess, UnixSeconds(r.LastSuccess))
-	}
-	if r.metrics == nil && r.Err != nil {
+	if r.poll == nil {
 		return
 	}
-	gauge(descTargetResources, float64(len(r.Resources)))
-	for _, m := range r.metrics {
+	r.poll.metricsOnce.Do(func() { r.poll.metrics = e.resourceMetrics(r.Target, r.poll.final) })
+	for _, m := range r.poll.metrics {
 		ch <- m
 	}
 }
@@ -378,7 +379,7 @@ func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
 // the cache answers with it.
 func (e *Exporter) resourceMetrics(t *Target, rs []Resource) []prometheus.Metric {
 	var out []prometheus.Metric
-	send := func(m prometheus.Metric) { out = append(out, m) }
+	send := metricSink(func(m prometheus.Metric) { out = append(out, m) })
 	for i := range rs {
 		emitResource(send, t.Type, t.Name, &rs[i])
 	}

@@ -17,13 +17,22 @@ type Family struct {
 	Type   prometheus.ValueType
 	Labels []string // after the identity labels
 	desc   *prometheus.Desc
+
+	// For rendering: every label name, their indices in name order, and
+	// the HELP and TYPE lines.
+	labelNames []string
+	labelOrder []int
+	header     *block
 }
 
 // NewFamily declares a per-resource family with extra labels after the
 // identity labels.
 func NewFamily(name, help string, typ prometheus.ValueType, labels ...string) *Family {
 	all := append(append([]string(nil), identity...), labels...)
-	return &Family{Name: name, Help: help, Type: typ, Labels: labels, desc: prometheus.NewDesc(name, help, all, nil)}
+	return &Family{
+		Name: name, Help: help, Type: typ, Labels: labels, desc: prometheus.NewDesc(name, help, all, nil),
+		labelNames: all, labelOrder: sortedOrder(all), header: newBlock(familyHeader(name, help, typ)),
+	}
 }
 
 // Sample is one series of a provider-declared family for one resource:

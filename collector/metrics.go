@@ -38,27 +38,56 @@ func sharedFamilies() []*Family {
 	}
 }
 
-// targetDesc is one of the exporter's per-target gauges.
-func targetDesc(name, help string) *prometheus.Desc {
-	return prometheus.NewDesc(name, help, []string{"provider", "target"}, nil)
+// newTargetFamily declares one of the exporter's per-target gauges and
+// how a result gives its value (none: no sample).
+func newTargetFamily(name, help string, value func(r *Result) (float64, bool)) *targetFamily {
+	return &targetFamily{
+		name:   name,
+		desc:   prometheus.NewDesc(name, help, targetLabelNames, nil),
+		header: familyHeader(name, help, prometheus.GaugeValue),
+		value:  value,
+	}
 }
 
 var (
-	descTargetUp           = targetDesc("backup_exporter_target_up", "1 when the last collection of the target succeeded.")
-	descTargetDuration     = targetDesc("backup_exporter_target_duration_seconds", "How long this scrape's collection of the target took (answered from the last poll with a cache_ttl, which is near 0).")
-	descTargetPollDuration = targetDesc("backup_exporter_target_poll_duration_seconds", "How long the last completed poll of the target took (background or synchronous).")
-	descTargetLastSuccess  = targetDesc("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).")
-	descTargetResources    = targetDesc("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).")
+	descTargetUp = newTargetFamily("backup_exporter_target_up", "1 when the last collection of the target succeeded.",
+		func(r *Result) (float64, bool) { return boolFloat(r.Err == nil), true })
+	descTargetDuration = newTargetFamily("backup_exporter_target_duration_seconds", "How long this scrape's collection of the target took (answered from the last poll with a cache_ttl, which is near 0).",
+		func(r *Result) (float64, bool) { return r.Duration.Seconds(), true })
+	descTargetPollDuration = newTargetFamily("backup_exporter_target_poll_duration_seconds", "How long the last completed poll of the target took (background or synchronous).",
+		func(r *Result) (float64, bool) { return r.PollDuration.Seconds(), r.PollDuration > 0 })
+	descTargetLastSuccess = newTargetFamily("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).",
+		func(r *Result) (float64, bool) { return UnixSeconds(r.LastSuccess), !r.LastSuccess.IsZero() })
+	descTargetResources = newTargetFamily("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).",
+		func(r *Result) (float64, bool) { return float64(len(r.Resources)), r.served })
 )
+
+// targetFamilies are the per-target self-metrics, in exposition order.
+var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources}
 
 // errorMessageLimit is the longest backup_error_info message, in runes.
 const errorMessageLimit = 256
 
-// emitResource passes the metrics of one resource to send.
-func emitResource(send func(prometheus.Metric), provider, target string, r *Resource) {
+// sink receives the series of resources: as prometheus.Metric values
+// (metricSink) or as exposition text (textSink).
+type sink interface {
+	// add takes one series of f; labels are the values of f's labels, in
+	// f's order (the identity labels first).
+	add(f *Family, v float64, labels []string)
+}
+
+// metricSink turns series into const metrics.
+type metricSink func(prometheus.Metric)
+
+func (s metricSink) add(f *Family, v float64, labels []string) {
+	s(prometheus.MustNewConstMetric(f.desc, f.Type, v, labels...))
+}
+
+// emitResource passes the series of one resource to out.
+func emitResource(out sink, provider, target string, r *Resource) {
 	id := []string{provider, target, r.ID, r.Name}
 	gauge := func(f *Family, v float64, extra ...string) {
-		send(prometheus.MustNewConstMetric(f.desc, prometheus.GaugeValue, v, append(id[:4:4], extra...)...))
+		out.add(f, v, append(id[:4:4], extra...))
 	}
 	optional := func(f *Family, v *float64) {
 		if v != nil {
@@ -119,7 +148,7 @@ func emitResource(send func(prometheus.Metric), provider, target string, r *Reso
 		}
 	}
 	for _, s := range r.Extra {
-		send(prometheus.MustNewConstMetric(s.Family.desc, s.Family.Type, s.Value, append(id[:4:4], s.Labels...)...))
+		out.add(s.Family, s.Value, append(id[:4:4], s.Labels...))
 	}
 }
 

@@ -19,13 +19,32 @@ type pollResult struct {
 	// at is when the poll finished.
 	at time.Time
 
-	// prepare builds final and metrics once, for every scrape the poll
+	// prepare builds final and rendered once, for every scrape the poll
 	// answers.
 	prepare sync.Once
 	// final are the resources as exposed: deduplicated, with the
 	// target's expected interval.
-	final   []Resource
-	metrics []prometheus.Metric
+	final []Resource
+	// rendered is their exposition, per family.
+	rendered map[*Family]*block
+	// metrics are their const metrics, built only for Exporter.Collector
+	// (tests, tools); the server writes rendered.
+	metricsOnce sync.Once
+	metrics     []prometheus.Metric
+}
+
+// prepareFor builds the poll's resources as t exposes them, and their
+// exposition, once.
+func (r *pollResult) prepareFor(t *Target) {
+	r.prepare.Do(func() {
+		rs := make([]Resource, len(r.resources))
+		for i, resource := range r.resources {
+			resource.ExpectedInterval = t.ExpectedInterval
+			rs[i] = resource
+		}
+		r.final = dedupe(rs)
+		r.rendered = renderResources(t, r.final)
+	})
 }
 
 // pollSettings are how a target is polled.
@@ -186,6 +205,10 @@ func (s *targetState) record(r *pollResult) {
 	msg := ""
 	if r.err != nil {
 		msg = r.err.Error()
+	}
+	if r.err == nil {
+		// Rendered now, off the scrapes' path.
+		r.prepareFor(s.target)
 	}
 	s.mu.Lock()
 	s.last = r

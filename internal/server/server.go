@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"go.uber.org/zap"
@@ -132,21 +131,41 @@ func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveTargets(w http.ResponseWriter, r *http.Request, e *collector.Exporter, targets []*collector.Target, withStatic bool) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.scrapeTimeout(r, e.ScrapeTimeout()))
 	defer cancel()
-	reg := prometheus.NewRegistry()
-	if err := reg.Register(e.Collector(ctx, targets)); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	gatherers := prometheus.Gatherers{reg}
+	var static prometheus.Gatherer
 	if withStatic {
-		// The scrape's collector first: it polls, and the static counters
-		// (upstream requests, cache hits) then include this very scrape.
-		gatherers = prometheus.Gatherers{reg, s.opts.Static}
+		// Gathered after the targets: the static counters (upstream
+		// requests, cache hits) then include this very scrape.
+		static = s.opts.Static
 	}
-	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
-		ErrorHandling: promhttp.ContinueOnError,
-		ErrorLog:      zap.NewStdLog(s.opts.Logger),
-	}).ServeHTTP(w, r)
+	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	w.Header().Set("Content-Type", collector.ContentType)
+	w.Header().Add("Vary", "Accept-Encoding")
+	if gz {
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	err := e.WriteExposition(ctx, targets, static, w, gz, func(err error) {
+		s.opts.Logger.Error("gathering the process metrics failed; serving the rest", zap.Error(err))
+	})
+	if err != nil {
+		s.opts.Logger.Debug("writing the exposition failed", zap.Error(err))
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header accepts gzip.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err == nil && v > 0
+	}
+	return false
 }
 
 // scrapeTimeout is the configured budget, shortened to Prometheus' own

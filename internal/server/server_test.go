@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net/http"
@@ -226,5 +227,51 @@ func TestTelemetryPathValidated(t *testing.T) {
 	}
 	if code, _ := get(t, s, "GET", "/backup/metrics"); code != http.StatusServiceUnavailable {
 		t.Errorf("custom telemetry path not served: %d", code)
+	}
+}
+
+// TestMetricsGzip: a scrape asking for gzip gets one gzip stream (the
+// cached members of the series and this scrape's own), the same text.
+func TestMetricsGzip(t *testing.T) {
+	s, _ := newTestServer(t)
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("status %d, headers %v", rec.Code, rec.Header())
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`backup_exporter_target_up{provider="astra",target="one"} 1`, `backup_healthy{`, `backup_exporter_build_info{`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("gunzipped body lacks %q", want)
+		}
+	}
+	_, plain := get(t, s, "GET", "/metrics")
+	if strings.Contains(plain, "\x1f\x8b") {
+		t.Error("plain answer without Accept-Encoding is compressed")
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                       false,
+		"gzip":                   true,
+		"deflate, gzip;q=1.0, *": true,
+		"gzip;q=0":               false,
+		"identity, GZIP ; q=0.5": true,
+		"br":                     false,
+		"x-gzip":                 false,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
 	}
 }

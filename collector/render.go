@@ -1,0 +1,259 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
+
+// The exposition is rendered as kube-state-metrics' metrics store does:
+// a poll's series are turned into text once, per family, when the poll
+// completes, and a scrape only concatenates those bytes (the families'
+// HELP and TYPE once, then every target's lines), adding the per-scrape
+// self-metrics. For gzip, each block is compressed once too, into a gzip
+// member of its own: concatenated members are one valid gzip stream.
+
+// ContentType is the exposition format served: the text format 0.0.4,
+// which every Prometheus accepts (as promhttp serves without OpenMetrics).
+var ContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
+
+// block is the text of some series, and its gzip member made on first use.
+type block struct {
+	text   []byte
+	gzOnce sync.Once
+	gz     []byte
+}
+
+func newBlock(text []byte) *block { return &block{text: text} }
+
+func (b *block) gzipped() []byte {
+	b.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		_, _ = zw.Write(b.text)
+		_ = zw.Close()
+		gzipWriters.Put(zw)
+		b.gz = buf.Bytes()
+	})
+	return b.gz
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
+// familyHeader is "# HELP ...\n# TYPE ...\n" of a family.
+func familyHeader(name, help string, typ prometheus.ValueType) []byte {
+	t := "gauge"
+	if typ == prometheus.CounterValue {
+		t = "counter"
+	}
+	help = strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(help)
+	return []byte("# HELP " + name + " " + help + "\n# TYPE " + name + " " + t + "\n")
+}
+
+// textSink renders series as exposition lines, per family.
+type textSink map[*Family]*bytes.Buffer
+
+func (s textSink) add(f *Family, v float64, labels []string) {
+	buf := s[f]
+	if buf == nil {
+		buf = &bytes.Buffer{}
+		s[f] = buf
+	}
+	writeSample(buf, f.Name, f.labelNames, f.labelOrder, labels, v)
+}
+
+// writeSample writes one sample line, its labels sorted by name (order
+// lists the indices of names in that order), as the text format does.
+func writeSample(buf *bytes.Buffer, name string, names []string, order []int, values []string, v float64) {
+	buf.WriteString(name)
+	if len(order) > 0 {
+		buf.WriteByte('{')
+		for i, j := range order {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(names[j])
+			buf.WriteString(`="`)
+			writeEscaped(buf, values[j])
+			buf.WriteByte('"')
+		}
+		buf.WriteByte('}')
+	}
+	buf.WriteByte(' ')
+	writeFloat(buf, v)
+	buf.WriteByte('\n')
+}
+
+// writeEscaped escapes a label value: backslash, double quote, newline.
+func writeEscaped(buf *bytes.Buffer, s string) {
+	if !strings.ContainsAny(s, "\\\"\n") {
+		buf.WriteString(s)
+		return
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			buf.WriteString(`\\`)
+		case '"':
+			buf.WriteString(`\"`)
+		case '\n':
+			buf.WriteString(`\n`)
+		default:
+			buf.WriteByte(c)
+		}
+	}
+}
+
+// writeFloat formats v as expfmt does.
+func writeFloat(buf *bytes.Buffer, v float64) {
+	switch {
+	case v == 1:
+		buf.WriteByte('1')
+	case v == 0:
+		buf.WriteByte('0')
+	case v == -1:
+		buf.WriteString("-1")
+	case math.IsNaN(v):
+		buf.WriteString("NaN")
+	case math.IsInf(v, +1):
+		buf.WriteString("+Inf")
+	case math.IsInf(v, -1):
+		buf.WriteString("-Inf")
+	default:
+		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), v, 'g', -1, 64))
+	}
+}
+
+// sortedOrder returns the indices of names in name order.
+func sortedOrder(names []string) []int {
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	return order
+}
+
+// renderResources renders the series of a target's resources, per family.
+func renderResources(t *Target, rs []Resource) map[*Family]*block {
+	s := textSink{}
+	for i := range rs {
+		emitResource(s, t.Type, t.Name, &rs[i])
+	}
+	out := make(map[*Family]*block, len(s))
+	for f, buf := range s {
+		out[f] = newBlock(buf.Bytes())
+	}
+	return out
+}
+
+// targetFamily is one of the per-target self-metrics, rendered per scrape.
+type targetFamily struct {
+	name   string
+	desc   *prometheus.Desc
+	header []byte
+	value  func(r *Result) (float64, bool)
+}
+
+var targetLabelNames = []string{"provider", "target"}
+
+// WriteExposition collects targets under ctx and writes the exposition to
+// w: their series, their self-metrics, then what static gathers (gathered
+// after the collection, so that its counters include this scrape). With
+// gz the output is gzip. It returns the error of writing to w; a failing
+// static gatherer is reported through onError and the rest is served.
+func (e *Exporter) WriteExposition(ctx context.Context, targets []*Target, static prometheus.Gatherer, w io.Writer, gz bool, onError func(error)) error {
+	results := e.Collect(ctx, targets)
+	out := &expositionWriter{w: w, gz: gz}
+	for _, f := range e.families {
+		first := true
+		for i := range results {
+			b := results[i].rendered[f]
+			if b == nil {
+				continue
+			}
+			if first {
+				out.block(f.header)
+				first = false
+			}
+			out.block(b)
+		}
+	}
+
+	var fresh bytes.Buffer
+	order := []int{0, 1}
+	for _, tf := range targetFamilies {
+		start := fresh.Len()
+		for i := range results {
+			r := &results[i]
+			if v, ok := tf.value(r); ok {
+				if fresh.Len() == start {
+					fresh.Write(tf.header)
+				}
+				writeSample(&fresh, tf.name, targetLabelNames, order, []string{r.Target.Type, r.Target.Name}, v)
+			}
+		}
+	}
+	if static != nil {
+		mfs, err := static.Gather()
+		if err != nil && onError != nil {
+			onError(err)
+		}
+		enc := expfmt.NewEncoder(&fresh, expfmt.NewFormat(expfmt.TypeTextPlain))
+		for _, mf := range mfs {
+			if err := enc.Encode(mf); err != nil && onError != nil {
+				onError(err)
+			}
+		}
+	}
+	out.fresh(fresh.Bytes())
+	return out.err
+}
+
+// expositionWriter writes blocks as text, or as their gzip members.
+type expositionWriter struct {
+	w   io.Writer
+	gz  bool
+	err error
+}
+
+func (o *expositionWriter) block(b *block) {
+	if o.err != nil {
+		return
+	}
+	if o.gz {
+		_, o.err = o.w.Write(b.gzipped())
+	} else {
+		_, o.err = o.w.Write(b.text)
+	}
+}
+
+// fresh writes text rendered for this scrape (compressed now with gz).
+func (o *expositionWriter) fresh(text []byte) {
+	if o.err != nil || len(text) == 0 {
+		return
+	}
+	if !o.gz {
+		_, o.err = o.w.Write(text)
+		return
+	}
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(o.w)
+	if _, o.err = zw.Write(text); o.err == nil {
+		o.err = zw.Close()
+	}
+	gzipWriters.Put(zw)
+}
