@@ -71,7 +71,7 @@ func SelfCollectors() []prometheus.Collector {
 	upstream.NewMetrics(&c)
 	NewCacheMetrics(&c)
 	config.NewLive("", nil, nil, &c)
-	c.MustRegister(NewBuildInfo())
+	c.MustRegister(NewBuildInfo(), NewShardInfo(Shard{Index: 0, Total: 2}))
 	return c
 }
 

@@ -30,6 +30,9 @@ type Target struct {
 	Type             string
 	ExpectedInterval time.Duration
 	Provider         Provider
+
+	// shard keeps the resources this replica owns.
+	shard Shard
 }
 
 // Options are the process-wide dependencies of an Exporter.
@@ -42,6 +45,8 @@ type Options struct {
 	CacheMetrics *CacheMetrics
 	// UserAgent is sent upstream, e.g. "backup_exporter/1.0.0".
 	UserAgent string
+	// Shard is this replica's part of the estate (zero: all of it).
+	Shard Shard
 	// Previous is the running Exporter a reload replaces: the targets and
 	// credentials that did not change are taken over from it, with their
 	// clients, tokens, connections and polls.
@@ -134,17 +139,17 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		}
 		s := settings
 		s.timeout = time.Duration(t.PollTimeout)
-		fp := config.Fingerprint(t, ce.fingerprint, s.ttl, s.timeout, s.staleness)
+		fp := config.Fingerprint(t, ce.fingerprint, s.ttl, s.timeout, s.staleness, opts.Shard)
 		if old := prev.state(t.Name); old != nil && old.fingerprint == fp {
 			e.add(old)
 			continue
 		}
-		env := &Env{Credential: cred, Pool: ce.pool, Logger: logger.With(zap.String("target", t.Name)), shared: ce.shared}
+		env := &Env{Credential: cred, Pool: ce.pool, Logger: logger.With(zap.String("target", t.Name)), shared: ce.shared, shard: opts.Shard, target: t.Name}
 		p, err := kind.New(t, env)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p}
+		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p, shard: opts.Shard}
 		e.add(newTargetState(target, fp, s, logger))
 	}
 	return e, nil
@@ -382,6 +387,20 @@ func (e *Exporter) resourceMetrics(t *Target, rs []Resource) []prometheus.Metric
 	send := metricSink(func(m prometheus.Metric) { out = append(out, m) })
 	for i := range rs {
 		emitResource(send, t.Type, t.Name, &rs[i])
+	}
+	return out
+}
+
+// owned keeps the resources of t that this replica's shard owns.
+func owned(t *Target, rs []Resource) []Resource {
+	if !t.shard.Enabled() {
+		return rs
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if t.shard.Owns(t.Name, r.ID) {
+			out = append(out, r)
+		}
 	}
 	return out
 }

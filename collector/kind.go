@@ -57,7 +57,14 @@ type Env struct {
 	Logger *zap.Logger
 
 	shared *credentialState
+	shard  Shard
+	target string
 }
+
+// Owns reports whether this replica's shard owns the resource id of the
+// target: a provider skips the per-resource calls of resources it does
+// not own (the orchestrator drops their records anyway).
+func (e *Env) Owns(id string) bool { return e.shard.Owns(e.target, id) }
 
 // credentialState is what targets of one credential share beyond the
 // pool (e.g. an Azure token credential and its token cache).

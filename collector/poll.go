@@ -42,7 +42,7 @@ func (r *pollResult) prepareFor(t *Target) {
 			resource.ExpectedInterval = t.ExpectedInterval
 			rs[i] = resource
 		}
-		r.final = dedupe(rs)
+		r.final = dedupe(owned(t, rs))
 		r.rendered = renderResources(t, r.final)
 	})
 }

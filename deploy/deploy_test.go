@@ -651,6 +651,36 @@ func TestHelmExistingSecretAndConfigChecksum(t *testing.T) {
 	}
 }
 
+// TestHelmSharding: with sharding on, a StatefulSet whose pods take their
+// shard from their name and the total from the replica count.
+func TestHelmSharding(t *testing.T) {
+	docs := helmTemplate(t, "--set", "sharding.enabled=true", "--set", "replicas=3")
+	if len(ofKind(docs, "Deployment")) != 0 {
+		t.Error("a Deployment is rendered with sharding on")
+	}
+	sts := one(t, docs, "StatefulSet")
+	if get(sts, "spec", "replicas") != 3.0 && get(sts, "spec", "replicas") != 3 {
+		t.Errorf("replicas = %v", get(sts, "spec", "replicas"))
+	}
+	if str(sts, "spec", "serviceName") == "" {
+		t.Error("the StatefulSet names no service")
+	}
+	c := list(sts, "spec", "template", "spec", "containers")[0].(obj)
+	args := fmt.Sprint(get(c, "args"))
+	for _, want := range []string{"--total-shards=3", "--pod=$(POD_NAME)"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("args %s lack %s", args, want)
+		}
+	}
+	env := byName(list(c, "env"), "POD_NAME")
+	if str(env, "valueFrom", "fieldRef", "fieldPath") != "metadata.name" {
+		t.Errorf("POD_NAME = %v, want the pod's name", env)
+	}
+	if defaults := one(t, helmTemplate(t), "Deployment"); strings.Contains(fmt.Sprint(get(defaults, "spec", "template", "spec", "containers")), "total-shards") {
+		t.Error("the default Deployment shards")
+	}
+}
+
 // ---------------------------------------------------------------- systemd
 
 func TestSystemdUnit(t *testing.T) {

@@ -44,6 +44,11 @@ type flags struct {
 	logLevel      string
 	logFormat     string
 	web           *web.FlagConfig
+
+	shard       int
+	shardSet    bool
+	totalShards int
+	pod         string
 }
 
 func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
@@ -62,6 +67,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("web.timeout-offset", "Taken off Prometheus' X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time.").Default("500ms").DurationVar(&f.timeoutOffset)
 	app.Flag("log.level", "Only log messages with the given severity or above: "+fmt.Sprint(logging.Levels)).Default("info").EnumVar(&f.logLevel, logging.Levels...)
 	app.Flag("log.format", "Output format of log messages: "+fmt.Sprint(logging.Formats)).Default("logfmt").EnumVar(&f.logFormat, logging.Formats...)
+	app.Flag("shard", "The shard of the estate this replica serves, 0 to --total-shards minus 1 (default: the ordinal of --pod).").IsSetByUser(&f.shardSet).IntVar(&f.shard)
+	app.Flag("total-shards", "How many replicas share the estate; each keeps the resources whose stable hash falls in its --shard.").Default("1").IntVar(&f.totalShards)
+	app.Flag("pod", "The StatefulSet pod name, whose ordinal is the --shard when --shard is not given.").Envar("POD_NAME").StringVar(&f.pod)
 	f.web = kingpinflag.AddFlags(app, ":9871")
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
@@ -78,6 +86,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if f == nil || isHelpOrVersion(args) {
 		return 0
 	}
+	shard, err := f.shardOf()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
 	if f.target != "" && !f.once {
 		fmt.Fprintf(stderr, "%s: --target needs --once (Prometheus selects one target with /probe?target=NAME)\n", name)
 		return 2
@@ -93,9 +106,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case f.configCheck:
 		return checkConfig(f.configFile, stdout, stderr)
 	case f.once:
-		return runOnce(f, logger, stdout, stderr)
+		return runOnce(f, shard, logger, stdout, stderr)
 	}
-	return serve(f, logger)
+	return serve(f, shard, logger)
+}
+
+// shardOf is the shard the flags ask for: --shard, else the ordinal of
+// --pod when the estate is split.
+func (f *flags) shardOf() (collector.Shard, error) {
+	s := collector.Shard{Index: f.shard, Total: f.totalShards}
+	if !f.shardSet && f.pod != "" && f.totalShards > 1 {
+		i, err := collector.ShardFromPod(f.pod)
+		if err != nil {
+			return s, fmt.Errorf("--pod: %w", err)
+		}
+		s.Index = i
+	}
+	if f.totalShards < 1 {
+		return s, fmt.Errorf("--total-shards must be at least 1, got %d", f.totalShards)
+	}
+	return s, s.Validate()
 }
 
 // isHelpOrVersion reports whether kingpin has already answered.
@@ -124,13 +154,13 @@ func checkConfig(path string, stdout, stderr io.Writer) int {
 
 func userAgent() string { return name + "/" + version.Version }
 
-func runOnce(f *flags, logger *zap.Logger, stdout, stderr io.Writer) int {
+func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(f.configFile, providers.All().Config())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent()})
+	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent(), Shard: shard})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -150,7 +180,7 @@ func runOnce(f *flags, logger *zap.Logger, stdout, stderr io.Writer) int {
 	return once.Run(ctx, e, targets, stdout, time.Now())
 }
 
-func serve(f *flags, logger *zap.Logger) int {
+func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	if path := *f.web.WebConfigFile; path != "" {
 		if err := web.Validate(path); err != nil {
 			logger.Error("invalid --web.config.file", zap.String("file", path), zap.Error(err))
@@ -163,8 +193,13 @@ func serve(f *flags, logger *zap.Logger) int {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewBuildInfo(),
 	)
+	if info := collector.NewShardInfo(shard); info != nil {
+		static.MustRegister(info)
+		logger.Info("serving one shard of the estate", zap.Int("shard", shard.Index), zap.Int("total_shards", shard.Total))
+	}
 	registry := providers.All()
 	opts := collector.Options{
+		Shard:        shard,
 		Registry:     registry,
 		Logger:       logger,
 		APIMetrics:   upstream.NewMetrics(static),

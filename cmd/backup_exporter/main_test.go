@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 )
 
@@ -256,5 +257,33 @@ func TestBadWebConfigFailsBeforeListening(t *testing.T) {
 	code, _, errOut := runCmd("--config.file", path, "--web.config.file", web, "--web.listen-address", freeAddr(t))
 	if code != 1 || !strings.Contains(errOut, "invalid --web.config.file") {
 		t.Errorf("code %d, stderr %q", code, errOut)
+	}
+}
+
+func TestShardFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		want    collector.Shard
+		wantErr string
+	}{
+		{nil, collector.Shard{Index: 0, Total: 1}, ""},
+		{[]string{"--shard=1", "--total-shards=3"}, collector.Shard{Index: 1, Total: 3}, ""},
+		{[]string{"--pod=backup-exporter-2", "--total-shards=3"}, collector.Shard{Index: 2, Total: 3}, ""},
+		{[]string{"--pod=backup-exporter-2", "--shard=0", "--total-shards=3"}, collector.Shard{Index: 0, Total: 3}, ""},
+		{[]string{"--shard=3", "--total-shards=3"}, collector.Shard{}, "want 0 <= --shard < --total-shards"},
+		{[]string{"--pod=backup-exporter", "--total-shards=2"}, collector.Shard{}, "does not end in a StatefulSet ordinal"},
+		{[]string{"--total-shards=0"}, collector.Shard{}, "--total-shards must be at least 1"},
+	} {
+		f, err := parseFlags(tc.args, io.Discard, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.shardOf()
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%v: err %v, want %q", tc.args, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || got != tc.want):
+			t.Errorf("%v: %+v, %v; want %+v", tc.args, got, err, tc.want)
+		}
 	}
 }

@@ -116,3 +116,104 @@ func TestPersistentServerErrorIsRetriedThreeTimes(t *testing.T) {
 		})
 	}
 }
+
+// TestShardsPartitionTheEstate: the shards of an estate hold every
+// resource exactly once, for every provider; discovery lists run on every
+// shard, per-resource calls only on the owner.
+func TestShardsPartitionTheEstate(t *testing.T) {
+	const shards = 3
+	estates := []struct {
+		provider string
+		start    func(t *testing.T) (*simulator.Server, string)
+		// perResource matches the path of a call made per resource.
+		perResource string
+	}{
+		{"astra", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAstra(t, 40)
+			return sim, providertest.AstraConfig(sim, ca, "cache_ttl: 0")
+		}, "/appBackups$"},
+		{"azure_netapp_files", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzure(t, 2, 15, 0, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0",
+				"name: anf, type: azure_netapp_files, account: "+simulator.DefaultAzureNetAppAccount)
+		}, "latestBackupStatus"},
+		{"azure_postgresql_ltr", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzure(t, 0, 0, 30, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0",
+				"name: pg, type: azure_postgresql_ltr")
+		}, "ltrBackupOperations$"},
+		{"huawei_cbr", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartHuawei(t, 30)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0}
+credentials:
+  - {name: huawei, huawei: {access_key: %s, secret_key: %q}, tls_config: {ca_file: %q}}
+targets:
+  - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
+`, simulator.HuaweiDemoAccessKey, simulator.HuaweiDemoSecretKey, ca, sim.URL(), simulator.HuaweiDemoProject)
+		}, ""},
+	}
+	for _, es := range estates {
+		t.Run(es.provider, func(t *testing.T) {
+			sim, yml := es.start(t)
+			ids := func(shard collector.Shard) []string {
+				t.Helper()
+				e := providertest.NewExporter(t, yml, providers.All(), collector.Options{Shard: shard})
+				res := e.Collect(context.Background(), e.Targets())[0]
+				if res.Err != nil {
+					t.Fatal(res.Err)
+				}
+				var out []string
+				for _, r := range res.Resources {
+					out = append(out, r.ID)
+				}
+				return out
+			}
+			all := ids(collector.Shard{})
+			if len(all) < 10 {
+				t.Fatalf("only %d resources", len(all))
+			}
+			perResourceBefore := countRequests(sim, es.perResource)
+			owner := map[string]int{}
+			for i := range shards {
+				got := ids(collector.Shard{Index: i, Total: shards})
+				if len(got) == 0 || len(got) == len(all) {
+					t.Errorf("shard %d holds %d of %d resources", i, len(got), len(all))
+				}
+				for _, id := range got {
+					if prev, dup := owner[id]; dup {
+						t.Errorf("%s is on shards %d and %d", id, prev, i)
+					}
+					owner[id] = i
+				}
+			}
+			for _, id := range all {
+				if _, ok := owner[id]; !ok {
+					t.Errorf("%s is on no shard", id)
+				}
+			}
+			if len(owner) != len(all) {
+				t.Errorf("the shards hold %d resources, the estate %d", len(owner), len(all))
+			}
+			if es.perResource != "" {
+				if got, want := countRequests(sim, es.perResource)-perResourceBefore, perResourceBefore; got != want {
+					t.Errorf("per-resource calls over %d shards = %d, want %d (one per resource, on its owner)", shards, got, want)
+				}
+			}
+		})
+	}
+}
+
+func countRequests(sim *simulator.Server, path string) int {
+	if path == "" {
+		return 0
+	}
+	re := regexp.MustCompile(path)
+	n := 0
+	for p, c := range sim.Stats().Requests {
+		if re.MatchString(p) {
+			n += c
+		}
+	}
+	return n
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/backup-exporter/backup_exporter/collector"
@@ -78,9 +79,11 @@ type provider struct {
 	// concurrency is the credential's max_concurrency: how many apps
 	// are read at once.
 	concurrency int
-	base        string // endpoint + /accounts/{account_id}
-	app         string
-	backup      string
+	// owns says whether this replica's shard owns an app.
+	owns   func(id string) bool
+	base   string // endpoint + /accounts/{account_id}
+	app    string
+	backup string
 }
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
@@ -100,6 +103,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 	return &provider{
 		client:      env.Client(Type, bearer),
 		concurrency: env.Pool.MaxConcurrency(),
+		owns:        env.Owns,
 		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
 		app:         s.AppID,
 		backup:      s.BackupID,
@@ -182,6 +186,7 @@ func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
 	}
 
+	apps = slices.DeleteFunc(apps, func(a astraApp) bool { return !p.owns(a.ID) })
 	return collector.MapConcurrent(ctx, p.concurrency, apps, p.appResource)
 }
 

@@ -108,11 +108,13 @@ type provider struct {
 	// concurrency is the credential's max_concurrency: how many lists and
 	// volume reads run at once.
 	concurrency int
-	base        string // ARM path of the NetApp account
-	pool        string
-	volume      string
-	vault       string
-	apiVersion  string
+	// owns says whether this replica's shard owns a volume.
+	owns       func(id string) bool
+	base       string // ARM path of the NetApp account
+	pool       string
+	volume     string
+	vault      string
+	apiVersion string
 
 	logger       *zap.Logger
 	vaultWarning sync.Once // the vaults cannot be read: said once
@@ -127,6 +129,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 	return &provider{
 		arm:         arm,
 		concurrency: env.Pool.MaxConcurrency(),
+		owns:        env.Owns,
 		base:        s.ResourceGroupPath() + "/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(s.Account),
 		pool:        s.Pool,
 		volume:      s.Volume,
@@ -179,6 +182,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	volumes = slices.DeleteFunc(volumes, func(v anfVolume) bool { return !p.owns(v.id) })
 	return collector.MapConcurrent(ctx, p.concurrency, volumes, func(ctx context.Context, v anfVolume) (collector.Resource, error) {
 		return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
 	})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
@@ -73,10 +74,12 @@ type provider struct {
 	// concurrency is the credential's max_concurrency: how many servers
 	// are read at once.
 	concurrency int
-	base        string // ARM path of the resource group's flexible servers
-	server      string
-	backup      string
-	apiVersion  string
+	// owns says whether this replica's shard owns a server.
+	owns       func(id string) bool
+	base       string // ARM path of the resource group's flexible servers
+	server     string
+	backup     string
+	apiVersion string
 }
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
@@ -88,6 +91,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 	return &provider{
 		arm:         arm,
 		concurrency: env.Pool.MaxConcurrency(),
+		owns:        env.Owns,
 		base:        s.ResourceGroupPath() + "/providers/Microsoft.DBforPostgreSQL/flexibleServers",
 		server:      s.Server,
 		backup:      s.Backup,
@@ -122,6 +126,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list flexible servers: %w", err)
 	}
+	servers = slices.DeleteFunc(servers, func(s pgServer) bool { return !p.owns(s.id) })
 	return collector.MapConcurrent(ctx, p.concurrency, servers, p.serverResource)
 }
 
