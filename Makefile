@@ -40,9 +40,12 @@ unit:
 e2e:
 	$(GO) test -count=1 -v -run TestE2E ./internal/e2e/
 
-# Benchmarks: Go benchmarks of the hot paths against the simulator.
-bench:
+# Benchmarks: Go benchmarks of the hot paths against the simulator, then
+# the load harness (real binaries, generated estates, injected latency),
+# which writes docs/benchmarks.md.
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) run ./internal/loadharness --bin $(BIN) --out docs/benchmarks.md
 
 # Starts the simulator and the exporter with examples/demo.yml.
 demo: build

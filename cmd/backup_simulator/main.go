@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ func run() int {
 	genAzPools := app.Flag("generate.azure.pools", "Generate this many Azure NetApp Files capacity pools (0: none) in subscription "+simulator.DefaultAzureSubscriptionID+", resource group "+simulator.DefaultAzureResourceGroup+", account "+simulator.DefaultAzureNetAppAccount+".").Default("0").Int()
 	genAzVolumes := app.Flag("generate.azure.volumes-per-pool", "Volumes per generated Azure NetApp Files pool.").Default("3").Int()
 	genAzServers := app.Flag("generate.azure.servers", "Generate this many Azure PostgreSQL flexible servers with weekly LTR backups (0: none).").Default("0").Int()
+	azPageSize := app.Flag("azure.page-size", "Items per ARM list page (0: the scenario's page_size, else "+strconv.Itoa(simulator.AzureDefaultPageSize)+").").Default("0").Int()
 	genAzOps := app.Flag("generate.azure.ops-per-server", "Weekly LTR backup operations per generated PostgreSQL server.").Default("8").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
@@ -131,6 +133,9 @@ func run() int {
 		}
 	}
 
+	if *azPageSize > 0 && sc.Azure != nil {
+		sc.Azure.PageSize = *azPageSize
+	}
 	srv, err := simulator.Start(simulator.Options{
 		Addr: *listen, CertFile: *certFile, KeyFile: *keyFile, CAFile: *caFile,
 		Scenario: sc, Logger: log,

@@ -1,0 +1,346 @@
+// Command loadharness is the load harness of `make bench`: it starts the
+// simulator binary with generated estates and injected latency, runs the
+// exporter binary against it, scrapes it as Prometheus does, and writes
+// what it measured to docs/benchmarks.md. Everything runs on loopback.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin", "directory of backup_exporter and backup_simulator")
+	out := flag.String("out", "docs/benchmarks.md", "report to write")
+	quick := flag.Bool("quick", false, "small estates only (a smoke run)")
+	flag.Parse()
+	h := &harness{bin: *bin}
+	report, err := h.run(*quick)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadharness:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "loadharness:", err)
+		os.Exit(1)
+	}
+	fmt.Println("wrote", *out)
+}
+
+type harness struct{ bin string }
+
+// estate is the generated estate of n resources, in the proportions of
+// the large-estate issue: half ANF volumes, a fifth PG servers, a fifth
+// CBR resources, a twentieth Astra apps.
+type estate struct {
+	n                               int
+	anfPools, pgServers, cbr, astra int
+	astraBackups                    int
+}
+
+func newEstate(n int) estate {
+	pools := max(n/2/50, 1)
+	return estate{n: n, anfPools: pools, pgServers: max(n/5, 1), cbr: max(n/5, 1), astra: max(n/20, 1), astraBackups: 5}
+}
+
+func (e estate) resources() int { return e.anfPools*50 + e.pgServers + e.cbr + e.astra }
+
+// sim is a running simulator.
+type sim struct {
+	cmd    *exec.Cmd
+	addr   string
+	ca     string
+	exited chan error
+}
+
+func (h *harness) startSim(dir string, args ...string) (*sim, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	ca := filepath.Join(dir, "ca.pem")
+	cmd := exec.Command(filepath.Join(h.bin, "backup_simulator"), append([]string{"--listen", addr, "--ca-file", ca, "--log.level", "warn"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	s := &sim{cmd: cmd, addr: addr, ca: ca, exited: exited}
+	if err := waitFor(func() bool {
+		select {
+		case err := <-exited:
+			exited <- err
+			return true
+		default:
+		}
+		_, err := os.Stat(ca)
+		return err == nil && s.get("/_sim/stats") == nil
+	}, 5*time.Minute); err != nil || s.get("/_sim/stats") != nil {
+		s.stop()
+		return nil, fmt.Errorf("simulator did not start: %v %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return s, nil
+}
+
+func (s *sim) client() *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: time.Minute} //nolint:gosec // loopback test server
+}
+
+func (s *sim) get(path string) error {
+	resp, err := s.client().Get("https://" + s.addr + path)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s", path, resp.Status)
+	}
+	return nil
+}
+
+func (s *sim) latency(d time.Duration) error {
+	if d == 0 {
+		return nil
+	}
+	body := fmt.Sprintf(`{"latency": %q}`, d.String())
+	resp, err := s.client().Post("https://"+s.addr+"/_sim/faults", "application/json", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// stats returns the simulator's request counts per path.
+func (s *sim) stats() (int, map[string]int, error) {
+	resp, err := s.client().Get("https://" + s.addr + "/_sim/stats")
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Total    int            `json:"total"`
+		Requests map[string]int `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return 0, nil, err
+	}
+	return st.Total, st.Requests, nil
+}
+
+func (s *sim) resetStats() error {
+	req, _ := http.NewRequest(http.MethodDelete, "https://"+s.addr+"/_sim/stats", nil)
+	resp, err := s.client().Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func (s *sim) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	err := <-s.exited
+	s.exited <- err
+}
+
+// exporter is a running backup_exporter.
+type exporter struct {
+	cmd    *exec.Cmd
+	addr   string
+	config string
+}
+
+func (h *harness) startExporter(dir, config string) (*exporter, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "backup_exporter.yml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(filepath.Join(h.bin, "backup_exporter"), "--config.file", path, "--web.listen-address", addr, "--log.level", "warn")
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	e := &exporter{cmd: cmd, addr: addr, config: path}
+	if err := waitFor(func() bool {
+		resp, err := http.Get("http://" + addr + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, time.Minute); err != nil {
+		e.stop()
+		return nil, fmt.Errorf("exporter did not start: %w", err)
+	}
+	return e, nil
+}
+
+func (e *exporter) stop() {
+	_ = e.cmd.Process.Signal(syscall.SIGTERM)
+	_ = e.cmd.Wait()
+}
+
+// scrapeResult is one scrape as Prometheus would make it.
+type scrapeResult struct {
+	took    time.Duration
+	bytes   int // uncompressed
+	wire    int
+	up, all int // targets up, targets
+	series  int
+}
+
+func (e *exporter) scrape(timeout time.Duration, gz bool) (scrapeResult, error) {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+e.addr+"/metrics", nil)
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64))
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: timeout + 5*time.Second}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return scrapeResult{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	took := time.Since(start)
+	if err != nil {
+		return scrapeResult{}, err
+	}
+	body := raw
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return scrapeResult{}, err
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			return scrapeResult{}, err
+		}
+	}
+	r := scrapeResult{took: took, bytes: len(body), wire: len(raw)}
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		r.series++
+		if bytes.HasPrefix(line, []byte("backup_exporter_target_up{")) {
+			r.all++
+			if bytes.HasSuffix(line, []byte(" 1")) {
+				r.up++
+			}
+		}
+	}
+	return r, nil
+}
+
+func (e *exporter) reload() error {
+	resp, err := http.Post("http://"+e.addr+"/-/reload", "", nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("reload: %s", resp.Status)
+	}
+	return nil
+}
+
+// proc reads the exporter's CPU time and peak RSS from /proc.
+func (e *exporter) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ 100
+}
+
+func (e *exporter) peakRSS() int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", e.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitFor(ok func() bool, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("timed out")
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func maxOf(ds []time.Duration) time.Duration {
+	var m time.Duration
+	for _, d := range ds {
+		m = max(m, d)
+	}
+	return m
+}
+
+// concurrently runs f n times at once and waits.
+func concurrently(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { f(i) })
+	}
+	wg.Wait()
+}
+
+var _ = context.Background
