@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -65,8 +66,23 @@ var (
 // targetFamilies are the per-target self-metrics, in exposition order.
 var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources}
 
-// errorMessageLimit is the longest backup_error_info message, in runes.
-const errorMessageLimit = 256
+// Bounds of label values from upstream, in runes (a cut value ends in
+// "…", within the bound): names, states, codes and messages 256, as
+// metrics.md bounds backup_error_info's message; resource IDs 1,024, as
+// ARM IDs of nested resources run past 400 characters.
+const (
+	labelLimit   = 256
+	idLabelLimit = 1024
+)
+
+// labelValue makes an upstream string a label value: valid UTF-8
+// (invalid bytes become U+FFFD) and at most limit runes.
+func labelValue(s string, limit int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return truncateRunes(s, limit)
+}
 
 // sink receives the series of resources: as prometheus.Metric values
 // (metricSink) or as exposition text (textSink).
@@ -85,7 +101,7 @@ func (s metricSink) add(f *Family, v float64, labels []string) {
 
 // emitResource passes the series of one resource to out.
 func emitResource(out sink, provider, target string, r *Resource) {
-	id := []string{provider, target, r.ID, r.Name}
+	id := []string{provider, target, labelValue(r.ID, idLabelLimit), labelValue(r.Name, labelLimit)}
 	gauge := func(f *Family, v float64, extra ...string) {
 		out.add(f, v, append(id[:4:4], extra...))
 	}
@@ -118,10 +134,10 @@ func emitResource(out sink, provider, target string, r *Resource) {
 		if r.Latest != nil {
 			name = r.Latest.Name
 		}
-		gauge(famInfo, 1, name, r.CurrentRawStatus())
+		gauge(famInfo, 1, labelValue(name, labelLimit), labelValue(r.CurrentRawStatus(), labelLimit))
 	}
 	if e := r.CurrentError(); e != nil {
-		gauge(famErrorInfo, 1, e.Code, truncateRunes(e.Message, errorMessageLimit))
+		gauge(famErrorInfo, 1, labelValue(e.Code, labelLimit), labelValue(e.Message, labelLimit))
 	}
 	if b := r.Latest; b != nil {
 		optional(famProgress, b.Progress)
@@ -148,7 +164,11 @@ func emitResource(out sink, provider, target string, r *Resource) {
 		}
 	}
 	for _, s := range r.Extra {
-		out.add(s.Family, s.Value, append(id[:4:4], s.Labels...))
+		extra := make([]string, len(s.Labels))
+		for i, v := range s.Labels {
+			extra[i] = labelValue(v, labelLimit)
+		}
+		out.add(s.Family, s.Value, append(id[:4:4], extra...))
 	}
 }
 
@@ -175,10 +195,17 @@ func boolFloat(b bool) float64 {
 	return 0
 }
 
+// truncateRunes cuts s to at most n runes, the last one "…" when cut.
 func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n])
+	i, count := 0, 0
+	for i = range s {
+		if count == n-1 {
+			break
+		}
+		count++
+	}
+	return s[:i] + "…"
 }
