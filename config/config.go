@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/alecthomas/units"
 	"gopkg.in/yaml.v3"
 )
 
@@ -52,7 +53,8 @@ func Parse(data []byte, file string, kinds []Kind) (*Config, error) {
 		root = root.Content[0]
 	}
 
-	p := &parser{file: file, keys: map[string]int{}, kinds: ks, targets: map[string]*yaml.Node{}, foreign: map[string][]string{}}
+	p := &parser{file: file, keys: map[string]int{}, kinds: ks, targets: map[string]*yaml.Node{}, foreign: map[string][]string{},
+		expanded: map[*yaml.Node]bool{}, fromEnv: map[string]bool{}}
 	if file != "<config>" {
 		p.dir = filepath.Dir(file)
 	}
@@ -106,6 +108,20 @@ type parser struct {
 	// foreign lists, per target path, the keys that belong to another
 	// type than the target's, in file order.
 	foreign map[string][]string
+	// expanded are the scalars that came from ${VAR}, and fromEnv the
+	// paths of their keys: their values are never quoted in errors
+	// (people paste secrets into the wrong key).
+	expanded map[*yaml.Node]bool
+	fromEnv  map[string]bool
+}
+
+// shown is v as an error message may show it: quoted, unless it came from
+// an environment variable.
+func (p *parser) shown(path, v string) string {
+	if p.fromEnv[path] {
+		return "a value from the environment (not shown)"
+	}
+	return strconv.Quote(v)
 }
 
 // errorf formats an error located at the key path, or at the closest
@@ -146,6 +162,9 @@ func (p *parser) expandEnv(n *yaml.Node) error {
 		v, err := expand(n.Value)
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", p.file, n.Line, err)
+		}
+		if v != strings.ReplaceAll(n.Value, "$$", "$") {
+			p.expanded[n] = true
 		}
 		n.Value = v
 	}
@@ -225,6 +244,9 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 				return fmt.Errorf("%s:%d: unknown key %q in %s", p.file, k.Line, k.Value, describe(path))
 			}
 			p.keys[key] = k.Line
+			if p.expanded[v] {
+				p.fromEnv[key] = true
+			}
 			if err := p.checkKeys(v, ft, key); err != nil {
 				return err
 			}
@@ -244,6 +266,9 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 			}
 		}
 	default:
+		if err := p.checkNumber(n, t, path); err != nil {
+			return err
+		}
 		// Decode each leaf on its own so that a bad value is reported with
 		// its line and key (model.Duration's errors carry neither).
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
@@ -303,6 +328,28 @@ func (p *parser) decodeSpecs(c *Config) error {
 			return fmt.Errorf("%s", locate(p.file, err))
 		}
 		t.Spec = spec
+	}
+	return nil
+}
+
+// checkNumber refuses what yaml.v3 would quietly change: a fraction for
+// an integer key (1.5 would become 1), and a size without a unit.
+func (p *parser) checkNumber(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind != yaml.ScalarNode {
+		return nil
+	}
+	if t == reflect.TypeFor[units.Base2Bytes]() {
+		if _, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return fmt.Errorf("%s:%d: %s: a size needs a unit, such as 32MiB or 512KiB", p.file, n.Line, path)
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.ShortTag() == "!!float" {
+			return fmt.Errorf("%s:%d: %s must be a whole number", p.file, n.Line, path)
+		}
 	}
 	return nil
 }

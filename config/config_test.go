@@ -112,6 +112,9 @@ func TestLoadInvalid(t *testing.T) {
 		"missing-secret-file":      `testdata/invalid-missing-secret-file.yml:4: credential "astra": api_token_file: testdata/does-not-exist: no such file or directory`,
 		"unset-env":                `testdata/invalid-unset-env.yml:4: environment variable "BACKUP_EXPORTER_TEST_UNSET" is not set`,
 		"zero-scrape-timeout":      `testdata/invalid-zero-scrape-timeout.yml:2: global.scrape_timeout must be greater than 0`,
+		"fraction-max-concurrency": `testdata/invalid-fraction-max-concurrency.yml:2: global.max_concurrency must be a whole number`,
+		"size-without-unit":        `testdata/invalid-size-without-unit.yml:2: global.body_size_limit: a size needs a unit, such as 32MiB or 512KiB`,
+		"bad-target-name":          `testdata/invalid-bad-target-name.yml:5: targets[0]: name holds the unprintable character U+000A; use printable characters only`,
 		"zero-poll-timeout":        `testdata/invalid-zero-poll-timeout.yml:9: target "a": poll_timeout must be greater than 0`,
 		"negative-max-staleness":   `testdata/invalid-negative-max-staleness.yml:2: global.max_staleness: not a valid duration string: "-1m"`,
 		"no-targets":               `testdata/invalid-no-targets.yml: no targets: the file needs at least one entry under targets`,
@@ -175,5 +178,49 @@ func TestResolveSecretRereadsFile(t *testing.T) {
 	}
 	if _, err := ResolveSecret("", f); err == nil {
 		t.Error("empty secret file accepted")
+	}
+}
+
+// TestValuesFromEnvironmentNotEchoed: a value from ${VAR} in a key that
+// is not a secret is described in errors, never quoted (people paste
+// secrets into the wrong key); a literal value still is.
+func TestValuesFromEnvironmentNotEchoed(t *testing.T) {
+	const secret = "s3cr3t+pasted/in-the-wrong-key"
+	t.Setenv("BACKUP_EXPORTER_TEST_PASTED", secret)
+	for name, yml := range map[string]string{
+		"client_id": `
+credentials:
+  - {name: az, azure: {auth: managed_identity, client_id: "${BACKUP_EXPORTER_TEST_PASTED}"}}
+targets: [{name: a, type: azure_netapp_files, credential: az, subscription_id: 00000000-0000-0000-0000-000000000001, resource_group: rg, account: acc}]`,
+		"subscription_id": `
+credentials: [{name: az, azure: {auth: managed_identity}}]
+targets: [{name: a, type: azure_netapp_files, credential: az, subscription_id: "${BACKUP_EXPORTER_TEST_PASTED}", resource_group: rg, account: acc}]`,
+		"endpoint": `
+credentials: [{name: a, astra: {api_token: t}}]
+targets: [{name: a, type: astra, credential: a, endpoint: "${BACKUP_EXPORTER_TEST_PASTED}", account_id: acc}]`,
+		"volume pattern": `
+credentials: [{name: az, azure: {auth: managed_identity}}]
+targets: [{name: a, type: azure_netapp_files, credential: az, subscription_id: 00000000-0000-0000-0000-000000000001, resource_group: rg, account: acc, pool: p, volume: "${BACKUP_EXPORTER_TEST_PASTED}"}]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(yml), "test.yml", kinds)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "from the environment (not shown)") {
+				t.Errorf("error = %v", err)
+			}
+		})
+	}
+}
+
+// TestEndpointWithUserinfoRefused: credentials belong under credentials,
+// and the password is not shown.
+func TestEndpointWithUserinfoRefused(t *testing.T) {
+	_, err := Parse([]byte(`
+credentials: [{name: a, astra: {api_token: t}}]
+targets: [{name: a, type: astra, credential: a, endpoint: "https://user:hunter2@astra.example", account_id: acc}]`), "test.yml", kinds)
+	if err == nil || !strings.Contains(err.Error(), "must not carry a user name or password") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -51,6 +51,10 @@ func (v *Validator) Errorf(key, format string, args ...any) error {
 	return v.p.errorf(path, "target %q: %s", v.target, fmt.Sprintf(format, args...))
 }
 
+// Shown is value of key as an error may show it: quoted, unless it came
+// from an environment variable (then described, never quoted).
+func (v *Validator) Shown(key, value string) string { return v.p.shown(v.path+"."+key, value) }
+
 // Has reports whether key is written in the target.
 func (v *Validator) Has(key string) bool { return v.p.has(v.path + "." + key) }
 
@@ -65,7 +69,7 @@ func (v *Validator) Required(key, value string) error {
 // Match fails when value is set and does not match re.
 func (v *Validator) Match(key, value string, re *regexp.Regexp) error {
 	if value != "" && !re.MatchString(value) {
-		return v.Errorf(key, "%s %q must match %s", key, value, re)
+		return v.Errorf(key, "%s %s must match %s", key, v.p.shown(v.path+"."+key, value), re)
 	}
 	return nil
 }
@@ -73,7 +77,7 @@ func (v *Validator) Match(key, value string, re *regexp.Regexp) error {
 // UUID fails unless value is a UUID.
 func (v *Validator) UUID(key, value string) error {
 	if !reUUID.MatchString(value) {
-		return v.Errorf(key, "%s must be a UUID, got %q", key, value)
+		return v.Errorf(key, "%s must be a UUID, got %s", key, v.p.shown(v.path+"."+key, value))
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // reUUID is the form of Azure tenant, client and subscription IDs.
@@ -56,6 +58,9 @@ func (p *parser) validate(c *Config) error {
 		path := fmt.Sprintf("targets[%d]", i)
 		if t.Name == "" {
 			return p.errorf(path, "%s: name is required", path)
+		}
+		if err := checkTargetName(t.Name); err != nil {
+			return p.errorf(path+".name", "%s: name %v", path, err)
 		}
 		if names[t.Name] {
 			return p.errorf(path+".name", "%s: duplicate target name %q", path, t.Name)
@@ -156,10 +161,10 @@ func unwrapPath(err error) error {
 func (p *parser) validateAzure(name string, a *Azure, path string) error {
 	needIDs := func() error {
 		if !reUUID.MatchString(a.TenantID) {
-			return p.errorf(path+".tenant_id", "credential %q: tenant_id must be a UUID, got %q", name, a.TenantID)
+			return p.errorf(path+".tenant_id", "credential %q: tenant_id must be a UUID, got %s", name, p.shown(path+".tenant_id", a.TenantID))
 		}
 		if !reUUID.MatchString(a.ClientID) {
-			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %q", name, a.ClientID)
+			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %s", name, p.shown(path+".client_id", a.ClientID))
 		}
 		return nil
 	}
@@ -183,14 +188,14 @@ func (p *parser) validateAzure(name string, a *Azure, path string) error {
 		}
 	case AzureAuthManagedIdentity, AzureAuthCLI, AzureAuthDefault:
 		if a.ClientID != "" && !reUUID.MatchString(a.ClientID) {
-			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %q", name, a.ClientID)
+			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %s", name, p.shown(path+".client_id", a.ClientID))
 		}
 	case AzureAuthWorkloadIdentity:
 		if a.TenantID != "" && !reUUID.MatchString(a.TenantID) {
-			return p.errorf(path+".tenant_id", "credential %q: tenant_id must be a UUID, got %q", name, a.TenantID)
+			return p.errorf(path+".tenant_id", "credential %q: tenant_id must be a UUID, got %s", name, p.shown(path+".tenant_id", a.TenantID))
 		}
 		if a.ClientID != "" && !reUUID.MatchString(a.ClientID) {
-			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %q", name, a.ClientID)
+			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %s", name, p.shown(path+".client_id", a.ClientID))
 		}
 		if a.TokenFile != "" {
 			if err := p.readable(path+".token_file", name, "token_file", a.TokenFile); err != nil {
@@ -200,7 +205,7 @@ func (p *parser) validateAzure(name string, a *Azure, path string) error {
 	case "":
 		return p.errorf(path, "credential %q: azure.auth is required (client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", name)
 	default:
-		return p.errorf(path+".auth", "credential %q: unknown azure.auth %q (want client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", name, a.Auth)
+		return p.errorf(path+".auth", "credential %q: unknown azure.auth %s (want client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", name, p.shown(path+".auth", a.Auth))
 	}
 	if a.Auth != AzureAuthClientSecret && (a.ClientSecret != "" || a.ClientSecretFile != "") {
 		return p.errorf(path, "credential %q: client_secret is only used with auth client_secret", name)
@@ -217,7 +222,7 @@ func (p *parser) validateAzure(name string, a *Azure, path string) error {
 			}
 		}
 	default:
-		return p.errorf(path+".cloud", "credential %q: unknown cloud %q (want public, china, usgovernment or custom)", name, a.Cloud)
+		return p.errorf(path+".cloud", "credential %q: unknown cloud %s (want public, china, usgovernment or custom)", name, p.shown(path+".cloud", a.Cloud))
 	}
 	return nil
 }
@@ -228,7 +233,10 @@ func (p *parser) httpsURL(path, what, v string) error {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return p.errorf(path, "%s must be an http(s) URL, got %q", what, v)
+		return p.errorf(path, "%s must be an http(s) URL, got %s", what, p.shown(path, v))
+	}
+	if u.User != nil {
+		return p.errorf(path, "%s must not carry a user name or password: give credentials under credentials", what)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return p.errorf(path, "%s must not have a query or fragment", what)
@@ -265,4 +273,24 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 		return p.errorf(path+".poll_timeout", "%s: poll_timeout must be greater than 0", where)
 	}
 	return t.Spec.Validate(&Validator{p: p, path: path, target: t.Name, typ: t.Type})
+}
+
+// maxTargetName bounds a target's name, a label value of every series.
+const maxTargetName = 128
+
+// checkTargetName allows printable names of 1 to 128 characters, so that
+// the name is a sane label value, log field and --once row.
+func checkTargetName(name string) error {
+	if !utf8.ValidString(name) {
+		return errors.New("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(name); n > maxTargetName {
+		return fmt.Errorf("has %d characters, at most %d are allowed", n, maxTargetName)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return fmt.Errorf("holds the unprintable character %U; use printable characters only", r)
+		}
+	}
+	return nil
 }

@@ -40,7 +40,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 		s.TargetSpec.Required(v),
 		s.TargetSpec.Check(v, DefaultAPIVersion, func() error {
 			if s.Server != "" && (len(s.Server) < 3 || len(s.Server) > 63 || !reName.MatchString(s.Server)) {
-				return v.Errorf("server", "server %q must be 3 to 63 characters matching %s", s.Server, reName)
+				return v.Errorf("server", "server %s must be 3 to 63 characters matching %s", v.Shown("server", s.Server), reName)
 			}
 			if s.Backup != "" && s.Server == "" {
 				return v.Errorf("backup", "backup needs server")

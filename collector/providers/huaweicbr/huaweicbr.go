@@ -49,7 +49,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 	}
 	if s.Region != "" {
 		if !reRegion.MatchString(s.Region) {
-			return v.Errorf("region", "region %q must look like cn-north-4", s.Region)
+			return v.Errorf("region", "region %s must look like cn-north-4", v.Shown("region", s.Region))
 		}
 		if v.Has("endpoint") {
 			return v.Errorf("endpoint", "give endpoint or region, not both")
