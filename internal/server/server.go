@@ -98,7 +98,21 @@ func (s *Server) Exporter() *collector.Exporter { return s.exporter.Load() }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// readOnly answers 405 to anything but GET and HEAD: a scrape reads, and
+// a POST must not start upstream polls.
+func readOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "only GET and HEAD", http.StatusMethodNotAllowed)
+	return false
+}
+
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if !readOnly(w, r) {
+		return
+	}
 	e := s.exporter.Load()
 	if e == nil {
 		http.Error(w, "no configuration loaded", http.StatusServiceUnavailable)
@@ -108,6 +122,9 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
+	if !readOnly(w, r) {
+		return
+	}
 	e := s.exporter.Load()
 	if e == nil {
 		http.Error(w, "no configuration loaded", http.StatusServiceUnavailable)

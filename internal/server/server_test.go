@@ -117,6 +117,9 @@ func TestEndpoints(t *testing.T) {
 		{"POST", "/-/reload", 500, []string{"keeping the running configuration", `unknown key "x"`}, nil},
 		{"GET", "/", 200, []string{"/metrics", "/probe", "Backup Exporter"}, []string{token}},
 		{"GET", "/nothing-here", 404, nil, nil},
+		{"POST", "/metrics", 405, []string{"only GET and HEAD"}, []string{"backup_"}},
+		{"PUT", "/metrics", 405, nil, []string{"backup_"}},
+		{"DELETE", "/probe?target=one", 405, nil, []string{"backup_"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
