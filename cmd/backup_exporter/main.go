@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
@@ -44,6 +47,8 @@ type flags struct {
 	logLevel      string
 	logFormat     string
 	web           *web.FlagConfig
+
+	maxConnections int
 
 	shard       int
 	shardSet    bool
@@ -70,6 +75,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("shard", "The shard of the estate this replica serves, 0 to --total-shards minus 1 (default: the ordinal of --pod).").IsSetByUser(&f.shardSet).IntVar(&f.shard)
 	app.Flag("total-shards", "How many replicas share the estate; each keeps the resources whose stable hash falls in its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("pod", "The StatefulSet pod name, whose ordinal is the --shard when --shard is not given.").Envar("POD_NAME").StringVar(&f.pod)
+	app.Flag("web.max-connections", "Maximum number of simultaneous connections per listen address (0: no limit).").Default("512").IntVar(&f.maxConnections)
 	f.web = kingpinflag.AddFlags(app, ":9871")
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
@@ -244,11 +250,37 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	}
 
 	logger.Info("starting "+name, zap.String("version", version.Info()), zap.String("build_context", version.BuildContext()))
-	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(logger.With(zap.String("component", "http")))}
+	// Every request's context ends at shutdown: scrapes waiting on an
+	// upstream are answered at once (their targets down).
+	root, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
+	httpServer := &http.Server{
+		Handler: srv,
+		// A slow client cannot hold a connection before sending its
+		// request, and an idle keep-alive connection is closed after
+		// twice the usual 1m scrape interval.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return root },
+		ErrorLog:          zap.NewStdLog(logger.With(zap.String("component", "http"))),
+	}
 	served := make(chan error, 1)
-	go func() { served <- web.ListenAndServe(httpServer, f.web, logging.Slog(logger)) }()
+	go func() { served <- listenAndServe(httpServer, f.web, f.maxConnections, logger) }()
 
-	signals := make(chan os.Signal, 1)
+	// Reloads run here, one at a time, so that the signal loop always
+	// answers; a SIGHUP during a reload asks for one more.
+	reloads := make(chan struct{}, 1)
+	go func() {
+		for range reloads {
+			if err := live.Reload(); err != nil {
+				logger.Error("reloading the configuration failed; keeping the running one", zap.Error(err))
+			}
+		}
+	}()
+	// Not waited for: a reload in progress does not hold up an exit.
+	defer close(reloads)
+
+	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
 	defer signal.Stop(signals)
 	for {
@@ -261,23 +293,69 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 			return 0
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
-				if err := live.Reload(); err != nil {
-					logger.Error("reloading the configuration failed; keeping the running one", zap.Error(err))
+				select {
+				case reloads <- struct{}{}:
+				default: // one is pending already
 				}
 				continue
 			}
 			logger.Info("shutting down", zap.String("signal", sig.String()))
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err := httpServer.Shutdown(ctx)
-			cancel()
-			if e := srv.Exporter(); e != nil {
-				e.Stop()
-			}
-			if err != nil {
-				logger.Error("graceful shutdown failed", zap.Error(err))
-				return 1
-			}
-			return 0
+			return shutdown(httpServer, cancelRequests, srv, signals, logger)
 		}
 	}
+}
+
+// shutdown stops serving: the scrapes in flight are cancelled and
+// answered, the background polls stop. A second signal exits at once.
+func shutdown(httpServer *http.Server, cancelRequests context.CancelFunc, srv *server.Server, signals <-chan os.Signal, logger *zap.Logger) int {
+	done := make(chan error, 1)
+	go func() {
+		cancelRequests()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := httpServer.Shutdown(ctx)
+		if e := srv.Exporter(); e != nil {
+			e.Stop()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			logger.Error("graceful shutdown failed", zap.Error(err))
+			return 1
+		}
+		return 0
+	case sig := <-signals:
+		logger.Warn("second signal: exiting at once", zap.String("signal", sig.String()))
+		return 1
+	}
+}
+
+// listenAndServe serves on the --web.listen-address TCP addresses, each
+// accepting at most maxConnections connections at a time (as Prometheus'
+// --web.max-connections). Systemd socket activation and vsock addresses
+// are served by exporter-toolkit as they are, without the limit.
+func listenAndServe(server *http.Server, flags *web.FlagConfig, maxConnections int, logger *zap.Logger) error {
+	slogger := logging.Slog(logger)
+	if (flags.WebSystemdSocket != nil && *flags.WebSystemdSocket) || maxConnections <= 0 {
+		return web.ListenAndServe(server, flags, slogger)
+	}
+	var listeners []net.Listener
+	for _, address := range *flags.WebListenAddresses {
+		if strings.HasPrefix(address, "vsock://") {
+			return web.ListenAndServe(server, flags, slogger)
+		}
+	}
+	for _, address := range *flags.WebListenAddresses {
+		l, err := net.Listen("tcp", address)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		listeners = append(listeners, netutil.LimitListener(l, maxConnections))
+	}
+	return web.ServeMultiple(listeners, server, flags, slogger)
 }

@@ -287,3 +287,68 @@ func TestShardFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownDuringHangingScrape: SIGTERM while a scrape waits on an
+// upstream that never answers: the scrape is answered (targets down) and
+// the process exits 0 within seconds; idle connections beyond
+// --web.max-connections wait instead of exhausting descriptors.
+func TestShutdownDuringHangingScrape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	path, sim := setup(t, "a0000000-0000-4000-8000-000000000002")
+	if err := sim.AddFault(simulator.Fault{API: simulator.AstraAPI, Path: "/appBackups$", Hang: true}); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "backup_exporter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--web.max-connections", "4")
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	waitReady(t, "http://"+addr+"/-/ready")
+
+	answered := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			answered <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		answered <- string(b)
+	}()
+	eventually(t, func() bool { return sim.Stats().Total >= 2 }) // both targets are hanging upstream
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case body := <-answered:
+		if !strings.Contains(body, `backup_exporter_target_up{provider="astra",target="first"} 0`) {
+			t.Errorf("the waiting scrape got:\n%s", body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting scrape got no answer")
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, logs.String())
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("exited %v after SIGTERM", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still running 5s after SIGTERM:\n%s", logs.String())
+	}
+}
