@@ -289,6 +289,9 @@ type Result struct {
 	LastSuccess time.Time
 	// Cached is true when the answer came without waiting for a poll.
 	Cached bool
+	// ResourceErrors counts the resources whose own read failed in the
+	// last poll.
+	ResourceErrors int
 
 	// served is true when a poll's series are served; poll is that poll
 	// and rendered its exposition.
@@ -334,6 +337,9 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 		return r
 	}
 	r.Stale = served != res
+	if res.err == nil {
+		r.ResourceErrors = res.resourceErrors
+	}
 	served.prepareFor(t)
 	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
 	return r

@@ -28,3 +28,28 @@ func MapConcurrent[T, R any](ctx context.Context, limit int, items []T, fn func(
 	}
 	return out, nil
 }
+
+// MapResources reads every item of a discovery target with fn, at most
+// limit at a time, and returns one record per item in the order of items.
+// One item that cannot be read does not fail the others: its record is
+// Resource{ID, Name, Err} (identity gives its ID and name), and the
+// orchestrator keeps its last good series. Every goroutine has ended
+// when MapResources returns.
+func MapResources[T any](ctx context.Context, limit int, items []T, identity func(T) (id, name string), fn func(context.Context, T) (Resource, error)) []Resource {
+	out := make([]Resource, len(items))
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
+	for i, item := range items {
+		g.Go(func() error {
+			r, err := fn(ctx, item)
+			if err != nil {
+				id, name := identity(item)
+				r = Resource{ID: id, Name: name, Err: err}
+			}
+			out[i] = r
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}

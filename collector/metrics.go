@@ -59,12 +59,14 @@ var (
 		func(r *Result) (float64, bool) { return r.PollDuration.Seconds(), r.PollDuration > 0 })
 	descTargetLastSuccess = newTargetFamily("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).",
 		func(r *Result) (float64, bool) { return UnixSeconds(r.LastSuccess), !r.LastSuccess.IsZero() })
+	descTargetResourceErrors = newTargetFamily("backup_exporter_target_resource_errors", "Resources of a discovery target whose own read failed in the last poll (their last good series are kept for max_staleness).",
+		func(r *Result) (float64, bool) { return float64(r.ResourceErrors), r.served && r.Err == nil })
 	descTargetResources = newTargetFamily("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).",
 		func(r *Result) (float64, bool) { return float64(len(r.Resources)), r.served })
 )
 
 // targetFamilies are the per-target self-metrics, in exposition order.
-var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources}
+var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources, descTargetResourceErrors}
 
 // Bounds of label values from upstream, in runes (a cut value ends in
 // "…", within the bound): names, states, codes and messages 256, as

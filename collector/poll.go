@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,10 @@ type pollResult struct {
 	duration  time.Duration
 	// at is when the poll finished.
 	at time.Time
+	// resourceErrors counts the resources that could not be read;
+	// goodAt is when each resource served was last read successfully.
+	resourceErrors int
+	goodAt         map[string]time.Time
 
 	// prepare builds final and rendered once, for every scrape the poll
 	// answers.
@@ -77,8 +82,9 @@ type targetState struct {
 	// firstDone is closed when the first poll completes.
 	firstDone chan struct{}
 	// loggedErr is the error text last logged, to log state changes only.
-	loggedErr string
-	polled    bool
+	loggedErr       string
+	loggedResources string
+	polled          bool
 
 	// The background loop: cancel stops it, done is closed when it has.
 	cancel context.CancelFunc
@@ -195,7 +201,57 @@ func (s *targetState) startFlight(ctx context.Context) *flight {
 func (s *targetState) poll(ctx context.Context) *pollResult {
 	start := s.now()
 	resources, err := safePoll(ctx, s.target.Provider.Collect)
+	if err == nil {
+		err = everyResourceFailed(resources)
+	}
 	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), at: s.now()}
+}
+
+// everyResourceFailed is the target's error when it found resources and
+// could read none of them.
+func everyResourceFailed(rs []Resource) error {
+	for _, r := range rs {
+		if r.Err == nil {
+			return nil
+		}
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("none of the %d resources could be read; the first: %w", len(rs), rs[0].Err)
+}
+
+// keepGood replaces the records of r's resources that could not be read
+// with their last good ones from good, while those are younger than
+// max_staleness, and drops the others; it counts them.
+func (s *targetState) keepGood(r, good *pollResult) (failed []Resource) {
+	r.goodAt = make(map[string]time.Time, len(r.resources))
+	var prev map[string]*Resource
+	kept := r.resources[:0]
+	for _, res := range r.resources {
+		if res.Err == nil {
+			r.goodAt[res.ID] = r.at
+			kept = append(kept, res)
+			continue
+		}
+		failed = append(failed, res)
+		if good == nil || s.settings.staleness <= 0 {
+			continue
+		}
+		if prev == nil {
+			prev = make(map[string]*Resource, len(good.resources))
+			for i := range good.resources {
+				prev[good.resources[i].ID] = &good.resources[i]
+			}
+		}
+		if old, ok := prev[res.ID]; ok && r.at.Sub(good.goodAt[res.ID]) <= s.settings.staleness {
+			r.goodAt[res.ID] = good.goodAt[res.ID]
+			kept = append(kept, *old)
+		}
+	}
+	r.resources = kept
+	r.resourceErrors = len(failed)
+	return failed
 }
 
 // record keeps r as the last poll (and the last good one) and logs the
@@ -206,10 +262,16 @@ func (s *targetState) record(r *pollResult) {
 	if r.err != nil {
 		msg = r.err.Error()
 	}
+	var failed []Resource
 	if r.err == nil {
+		s.mu.Lock()
+		good := s.good
+		s.mu.Unlock()
+		failed = s.keepGood(r, good)
 		// Rendered now, off the scrapes' path.
 		r.prepareFor(s.target)
 	}
+	s.logResourceErrors(failed)
 	s.mu.Lock()
 	s.last = r
 	if r.err == nil {
@@ -230,6 +292,29 @@ func (s *targetState) record(r *pollResult) {
 		s.logger.Debug("polling target failed again", append(fields, zap.Error(r.err))...)
 	case polled && prev != "":
 		s.logger.Info("polling target recovered", fields...)
+	}
+}
+
+// logResourceErrors logs the resources that could not be read when that
+// set changes, naming at most 5, and once when they all recover.
+func (s *targetState) logResourceErrors(failed []Resource) {
+	ids := make([]string, len(failed))
+	for i, r := range failed {
+		ids[i] = r.ID
+	}
+	key := strings.Join(ids, "\x00")
+	s.mu.Lock()
+	prev := s.loggedResources
+	s.loggedResources = key
+	s.mu.Unlock()
+	fields := []zap.Field{zap.String("target", s.target.Name), zap.String("provider", s.target.Type)}
+	switch {
+	case key == prev:
+	case len(failed) > 0:
+		s.logger.Warn("resources of the target could not be read; their last good series are kept for max_staleness",
+			append(fields, zap.Int("resources", len(failed)), zap.Strings("first", ids[:min(5, len(ids))]), zap.Error(failed[0].Err))...)
+	default:
+		s.logger.Info("every resource of the target is read again", fields...)
 	}
 }
 

@@ -74,6 +74,10 @@ func (b *Backup) Finished() bool {
 type Resource struct {
 	ID   string
 	Name string
+	// Err is set when this resource of a discovery target could not be
+	// read (MapResources): it keeps its last good series for
+	// max_staleness and is counted in backup_exporter_target_resource_errors.
+	Err error
 	// Protected is false for a discovered resource without any backup
 	// configured; such a resource exposes only backup_protected 0.
 	Protected bool

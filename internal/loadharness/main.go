@@ -149,16 +149,6 @@ func (s *sim) stats() (int, map[string]int, error) {
 	return st.Total, st.Requests, nil
 }
 
-func (s *sim) resetStats() error {
-	req, _ := http.NewRequest(http.MethodDelete, "https://"+s.addr+"/_sim/stats", nil)
-	resp, err := s.client().Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	return nil
-}
-
 func (s *sim) stop() {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	err := <-s.exited

@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// coldLimit bounds the wait for an estate's first polls.
+const coldLimit = 4 * time.Minute
+
 // armPageSize is the simulator's ARM list page size: 1,000, as ARM's
 // larger lists page.
 const armPageSize = 1000
@@ -106,14 +109,14 @@ func (h *harness) matrixRun(n int, latency time.Duration) (r row) {
 		return r
 	}
 	defer x.stop()
-	first, err := x.scrape(15*time.Minute, false)
+	first, err := x.scrape(coldLimit, false)
 	if err != nil {
 		r.err = err
 		return r
 	}
 	r.cold = time.Since(start)
 	if first.up != first.all || first.all != 4 {
-		r.err = fmt.Errorf("after the cold poll %d of %d targets are up", first.up, first.all)
+		r.err = fmt.Errorf("not measured: %d of %d targets had completed their first poll after %v", first.up, first.all, coldLimit)
 		return r
 	}
 	r.requests, _, _ = s.stats()

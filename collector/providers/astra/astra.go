@@ -187,7 +187,7 @@ func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 	}
 
 	apps = slices.DeleteFunc(apps, func(a astraApp) bool { return !p.owns(a.ID) })
-	return collector.MapConcurrent(ctx, p.concurrency, apps, p.appResource)
+	return collector.MapResources(ctx, p.concurrency, apps, func(a astraApp) (string, string) { return a.ID, a.label() }, p.appResource), nil
 }
 
 // appResource lists every backup of one app.

@@ -169,3 +169,45 @@ func TestSimulatorDiscoveryOverManyApps(t *testing.T) {
 		t.Errorf("found %d apps, want 250", len(res.Resources))
 	}
 }
+
+// TestOneFailingAppLeavesTheRestServed: one app whose backups cannot be
+// read does not take the discovery target down: the others are served,
+// it keeps its last good series while within max_staleness and is counted
+// in backup_exporter_target_resource_errors; when every app fails the
+// target is down.
+func TestOneFailingAppLeavesTheRestServed(t *testing.T) {
+	for _, staleness := range []string{"10m", "0s"} {
+		t.Run("max_staleness "+staleness, func(t *testing.T) {
+			sim, ca := providertest.StartAstra(t, 3)
+			e := newTestExporter(t, providertest.AstraConfig(sim, ca, "cache_ttl: 0, max_staleness: "+staleness), collector.Options{})
+			if res := e.Collect(context.Background(), e.Targets())[0]; res.Err != nil || len(res.Resources) != 3 {
+				t.Fatalf("first poll: %v, %d resources", res.Err, len(res.Resources))
+			}
+			if err := sim.AddFault(simulator.Fault{API: "astra", Path: providertest.SimulatedAppID(2) + "/appBackups$", Status: 500}); err != nil {
+				t.Fatal(err)
+			}
+			got := providertest.ScrapeText(t, e, "backup_exporter_target_up", "backup_exporter_target_resource_errors", "backup_protected")
+			for _, want := range []string{
+				`backup_exporter_target_up{provider="astra",target="all"} 1`,
+				`backup_exporter_target_resource_errors{provider="astra",target="all"} 1`,
+				`resource_id="` + providertest.SimulatedAppID(1) + `"`,
+				`resource_id="` + providertest.SimulatedAppID(3) + `"`,
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("missing %s in\n%s", want, got)
+				}
+			}
+			kept := strings.Contains(got, `resource_id="`+providertest.SimulatedAppID(2)+`"`)
+			if kept != (staleness != "0s") {
+				t.Errorf("failing app's last good series kept = %v with max_staleness %s:\n%s", kept, staleness, got)
+			}
+
+			if err := sim.AddFault(simulator.Fault{API: "astra", Path: "/appBackups$", Status: 500}); err != nil {
+				t.Fatal(err)
+			}
+			if res := e.Collect(context.Background(), e.Targets())[0]; res.Err == nil || !strings.Contains(res.Err.Error(), "none of the 3 resources could be read") {
+				t.Errorf("every app failing: err %v, want the target down", res.Err)
+			}
+		})
+	}
+}

@@ -183,9 +183,10 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		return nil, err
 	}
 	volumes = slices.DeleteFunc(volumes, func(v anfVolume) bool { return !p.owns(v.id) })
-	return collector.MapConcurrent(ctx, p.concurrency, volumes, func(ctx context.Context, v anfVolume) (collector.Resource, error) {
-		return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
-	})
+	return collector.MapResources(ctx, p.concurrency, volumes, func(v anfVolume) (string, string) { return v.id, v.name },
+		func(ctx context.Context, v anfVolume) (collector.Resource, error) {
+			return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
+		}), nil
 }
 
 // volumes returns the target's volume, or discovers the volumes of its

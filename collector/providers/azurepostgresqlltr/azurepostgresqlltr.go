@@ -127,7 +127,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		return nil, fmt.Errorf("list flexible servers: %w", err)
 	}
 	servers = slices.DeleteFunc(servers, func(s pgServer) bool { return !p.owns(s.id) })
-	return collector.MapConcurrent(ctx, p.concurrency, servers, p.serverResource)
+	return collector.MapResources(ctx, p.concurrency, servers, func(s pgServer) (string, string) { return s.id, s.name }, p.serverResource), nil
 }
 
 // serverResource reads the target's one LTR operation, or lists every LTR
