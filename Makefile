@@ -10,7 +10,7 @@ LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Branch=$(BRANCH)
 BIN      := bin
 
-.PHONY: all build test fmt-check vet staticcheck unit e2e bench demo clean
+.PHONY: all build test fmt-check vet staticcheck unit e2e bench fuzz demo clean
 
 all: build
 
@@ -46,6 +46,18 @@ e2e:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) run ./internal/loadharness --bin $(BIN) --out docs/benchmarks.md
+
+# Fuzzing: each fuzz target for FUZZTIME (make test runs their seeds).
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition \
+	./collector/providers/astra:FuzzAstraBackupList ./collector/providers/huaweicbr:FuzzHuaweiBackupList \
+	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 # Starts the simulator and the exporter with examples/demo.yml.
 demo: build

@@ -1,0 +1,40 @@
+package azurenetappfiles
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+)
+
+// FuzzANFStatus decodes a latestBackupStatus answer and a vault backup
+// list as the provider does and combines them: never a panic.
+func FuzzANFStatus(f *testing.F) {
+	vault, _ := os.ReadFile("testdata/vault_backups.json")
+	files, _ := filepath.Glob("testdata/status_*.json")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b, vault)
+		}
+	}
+	f.Fuzz(func(t *testing.T, status, vaultPage []byte) {
+		var page struct {
+			Value []anfVaultBackup `json:"value"`
+		}
+		var backups []collector.Backup
+		if json.Unmarshal(vaultPage, &page) == nil {
+			for i := range page.Value {
+				backups = append(backups, page.Value[i].toBackup())
+			}
+		}
+		var st anfBackupStatus
+		if json.Unmarshal(status, &st) != nil {
+			return
+		}
+		r := collector.Summarize("id", "vol", backups, true)
+		st.apply(&r)
+		_ = backupConfigured(status)
+	})
+}

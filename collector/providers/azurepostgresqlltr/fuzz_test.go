@@ -1,0 +1,39 @@
+package azurepostgresqlltr
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+)
+
+// FuzzPGOperations decodes an LTR operation, or a page of them, as the
+// provider does and summarises them: never a panic.
+func FuzzPGOperations(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var page struct {
+			Value []pgLTROperation `json:"value"`
+		}
+		var ops []pgLTROperation
+		if json.Unmarshal(body, &page) == nil {
+			ops = page.Value
+		}
+		var op pgLTROperation
+		if json.Unmarshal(body, &op) == nil {
+			ops = append(ops, op)
+		}
+		var backups []collector.Backup
+		for i := range ops {
+			backups = append(backups, ops[i].toBackup())
+		}
+		collector.Summarize("id", "server", backups, true)
+	})
+}

@@ -1,0 +1,43 @@
+package huaweicbr
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+)
+
+// FuzzHuaweiBackupList decodes a backup list (or a single backup) as the
+// provider does and summarises it: never a panic.
+func FuzzHuaweiBackupList(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var page struct {
+			Backups []huaweiBackup `json:"backups"`
+			Backup  *huaweiBackup  `json:"backup"`
+		}
+		if json.Unmarshal(body, &page) != nil {
+			return
+		}
+		if page.Backup != nil {
+			page.Backups = append(page.Backups, *page.Backup)
+		}
+		group := make([]*huaweiBackup, len(page.Backups))
+		converted := make([]collector.Backup, len(page.Backups))
+		for i := range page.Backups {
+			group[i] = &page.Backups[i]
+			converted[i] = page.Backups[i].toBackup(map[string]bool{})
+		}
+		if len(group) > 0 {
+			_ = huaweiResourceName(group)
+		}
+		collector.Summarize("r", "r", converted, true)
+	})
+}
