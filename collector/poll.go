@@ -42,12 +42,12 @@ type pollResult struct {
 // exposition, once.
 func (r *pollResult) prepareFor(t *Target) {
 	r.prepare.Do(func() {
-		rs := make([]Resource, len(r.resources))
-		for i, resource := range r.resources {
-			resource.ExpectedInterval = t.ExpectedInterval
-			rs[i] = resource
+		for i := range r.resources {
+			r.resources[i].ExpectedInterval = t.ExpectedInterval
 		}
-		r.final = dedupe(owned(t, rs))
+		// In place: the poll keeps one copy of its records.
+		r.final = dedupe(owned(t, r.resources))
+		r.resources = r.final
 		r.rendered = renderResources(t, r.final)
 	})
 }

@@ -26,26 +26,56 @@ import (
 // which every Prometheus accepts (as promhttp serves without OpenMetrics).
 var ContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
 
-// block is the text of some series, and its gzip member made on first use.
+// block is the text of some series, in chunks (a large family is not one
+// large buffer grown by doubling and copied), and its gzip member made on
+// first use.
 type block struct {
-	text   []byte
+	text   [][]byte
 	gzOnce sync.Once
 	gz     []byte
 }
 
-func newBlock(text []byte) *block { return &block{text: text} }
+func newBlock(text []byte) *block { return &block{text: [][]byte{text}} }
+
+// writeTo writes the block's text to w.
+func (b *block) writeTo(w io.Writer) error {
+	for _, c := range b.text {
+		if _, err := w.Write(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (b *block) gzipped() []byte {
 	b.gzOnce.Do(func() {
 		var buf bytes.Buffer
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&buf)
-		_, _ = zw.Write(b.text)
+		_ = b.writeTo(zw)
 		_ = zw.Close()
 		gzipWriters.Put(zw)
-		b.gz = buf.Bytes()
+		b.gz = bytes.Clone(buf.Bytes())
 	})
 	return b.gz
+}
+
+// chunkSize is the size of a block's chunks.
+const chunkSize = 64 << 10
+
+// chunks collects text in chunks of about chunkSize, each filled exactly.
+type chunks struct {
+	done [][]byte
+	cur  bytes.Buffer
+}
+
+// flush ends the current chunk once it is full.
+func (c *chunks) flush(force bool) {
+	if c.cur.Len() == 0 || (!force && c.cur.Len() < chunkSize) {
+		return
+	}
+	c.done = append(c.done, bytes.Clone(c.cur.Bytes()))
+	c.cur.Reset()
 }
 
 var gzipWriters = sync.Pool{New: func() any {
@@ -64,15 +94,17 @@ func familyHeader(name, help string, typ prometheus.ValueType) []byte {
 }
 
 // textSink renders series as exposition lines, per family.
-type textSink map[*Family]*bytes.Buffer
+type textSink map[*Family]*chunks
 
 func (s textSink) add(f *Family, v float64, labels []string) {
-	buf := s[f]
-	if buf == nil {
-		buf = &bytes.Buffer{}
-		s[f] = buf
+	c := s[f]
+	if c == nil {
+		c = &chunks{}
+		c.cur.Grow(chunkSize + 4<<10)
+		s[f] = c
 	}
-	writeSample(buf, f.Name, f.labelNames, f.labelOrder, labels, v)
+	writeSample(&c.cur, f.Name, f.labelNames, f.labelOrder, labels, v)
+	c.flush(false)
 }
 
 // writeSample writes one sample line, its labels sorted by name (order
@@ -154,8 +186,9 @@ func renderResources(t *Target, rs []Resource) map[*Family]*block {
 		emitResource(s, t.Type, t.Name, &rs[i])
 	}
 	out := make(map[*Family]*block, len(s))
-	for f, buf := range s {
-		out[f] = newBlock(buf.Bytes())
+	for f, c := range s {
+		c.flush(true)
+		out[f] = &block{text: c.done}
 	}
 	return out
 }
@@ -237,7 +270,7 @@ func (o *expositionWriter) block(b *block) {
 	if o.gz {
 		_, o.err = o.w.Write(b.gzipped())
 	} else {
-		_, o.err = o.w.Write(b.text)
+		o.err = b.writeTo(o.w)
 	}
 }
 

@@ -174,7 +174,9 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 		sorted[i] = &backups[i]
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start.After(sorted[j].Start) })
-	r.Latest = sorted[0]
+	// A copy: the record does not keep the provider's whole list alive.
+	latest := *sorted[0]
+	r.Latest = &latest
 
 	for _, b := range sorted {
 		if b.Finished() {

@@ -32,8 +32,15 @@ func main() {
 	bin := flag.String("bin", "bin", "directory of backup_exporter and backup_simulator")
 	out := flag.String("out", "docs/benchmarks.md", "report to write")
 	quick := flag.Bool("quick", false, "small estates only (a smoke run)")
+	only := flag.Int("only", 0, "measure one estate of this many resources at 0 ms and print its row (for profiling)")
 	flag.Parse()
 	h := &harness{bin: *bin}
+	if *only > 0 {
+		r := h.matrixRun(*only, 0)
+		fmt.Printf("%d resources: err %v, cold %s, warm plain %s / gzip %s, CPU %s, peak RSS %s, series %d\n",
+			r.resources, r.err, secs(r.cold), secs(median(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		return
+	}
 	report, err := h.run(*quick)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadharness:", err)
@@ -173,6 +180,11 @@ func (h *harness) startExporter(dir, config string) (*exporter, error) {
 	}
 	cmd := exec.Command(filepath.Join(h.bin, "backup_exporter"), "--config.file", path, "--web.listen-address", addr, "--log.level", "warn")
 	cmd.Stderr = io.Discard
+	if f := os.Getenv("LOADHARNESS_EXPORTER_STDERR"); f != "" {
+		if w, err := os.Create(f); err == nil {
+			cmd.Stderr = w
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
