@@ -2,6 +2,7 @@
 package astra
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/backup-exporter/backup_exporter/collector"
@@ -277,15 +279,21 @@ func decodeAstraItem(raw json.RawMessage, include []string, out any) error {
 	if len(values) > len(include) {
 		return fmt.Errorf("item has %d fields, %d were asked for", len(values), len(include))
 	}
-	obj := make(map[string]json.RawMessage, len(values))
+	// The object, written directly: the values are valid JSON already
+	// (a map re-marshalled would sort and re-encode them once more).
+	var b bytes.Buffer
+	b.Grow(len(raw) + 16*len(values))
+	b.WriteByte('{')
 	for i, v := range values {
-		obj[include[i]] = v
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Quote(include[i]))
+		b.WriteByte(':')
+		b.Write(v)
 	}
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, out)
+	b.WriteByte('}')
+	return json.Unmarshal(b.Bytes(), out)
 }
 
 type astraApp struct {
