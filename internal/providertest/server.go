@@ -186,3 +186,15 @@ func WriteSecret(t testing.TB, s string) string {
 	}
 	return f
 }
+
+// SeedFiles adds the content of every file matching pattern to f's seed
+// corpus, and returns how many.
+func SeedFiles(f *testing.F, pattern string) int {
+	files, _ := filepath.Glob(pattern)
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	return len(files)
+}

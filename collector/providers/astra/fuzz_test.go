@@ -2,22 +2,16 @@ package astra
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 // FuzzAstraBackupList decodes an appBackups page as the provider does
 // (objects or include arrays) and summarises it: never a panic.
 func FuzzAstraBackupList(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	for _, file := range files {
-		if b, err := os.ReadFile(file); err == nil {
-			f.Add(b)
-		}
-	}
+	providertest.SeedFiles(f, "testdata/*.json")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var page struct {
 			Items []json.RawMessage `json:"items"`

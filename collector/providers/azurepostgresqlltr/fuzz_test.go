@@ -2,22 +2,16 @@ package azurepostgresqlltr
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 // FuzzPGOperations decodes an LTR operation, or a page of them, as the
 // provider does and summarises them: never a panic.
 func FuzzPGOperations(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	for _, file := range files {
-		if b, err := os.ReadFile(file); err == nil {
-			f.Add(b)
-		}
-	}
+	providertest.SeedFiles(f, "testdata/*.json")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var page struct {
 			Value []pgLTROperation `json:"value"`

@@ -2,22 +2,16 @@ package huaweicbr
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 // FuzzHuaweiBackupList decodes a backup list (or a single backup) as the
 // provider does and summarises it: never a panic.
 func FuzzHuaweiBackupList(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.json")
-	for _, file := range files {
-		if b, err := os.ReadFile(file); err == nil {
-			f.Add(b)
-		}
-	}
+	providertest.SeedFiles(f, "testdata/*.json")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var page struct {
 			Backups []huaweiBackup `json:"backups"`
