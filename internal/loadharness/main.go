@@ -33,8 +33,13 @@ func main() {
 	out := flag.String("out", "docs/benchmarks.md", "report to write")
 	quick := flag.Bool("quick", false, "small estates only (a smoke run)")
 	only := flag.Int("only", 0, "measure one estate of this many resources at 0 ms and print its row (for profiling)")
+	storm := flag.Duration("storm", 0, "run only the scrapers-and-reloads goal for this long and print it")
 	flag.Parse()
 	h := &harness{bin: *bin}
+	if *storm > 0 {
+		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
+		return
+	}
 	if *only > 0 {
 		r := h.matrixRun(*only, 0)
 		fmt.Printf("%d resources: err %v, cold %s, warm plain %s / gzip %s, CPU %s, peak RSS %s, series %d\n",
@@ -164,9 +169,11 @@ func (s *sim) stop() {
 
 // exporter is a running backup_exporter.
 type exporter struct {
-	cmd    *exec.Cmd
-	addr   string
-	config string
+	// started is when the process was started.
+	started time.Time
+	cmd     *exec.Cmd
+	addr    string
+	config  string
 }
 
 func (h *harness) startExporter(dir, config string) (*exporter, error) {
@@ -185,10 +192,11 @@ func (h *harness) startExporter(dir, config string) (*exporter, error) {
 			cmd.Stderr = w
 		}
 	}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	e := &exporter{cmd: cmd, addr: addr, config: path}
+	e := &exporter{cmd: cmd, addr: addr, config: path, started: started}
 	if err := waitFor(func() bool {
 		resp, err := http.Get("http://" + addr + "/-/ready")
 		if err != nil {
@@ -223,9 +231,14 @@ func (e *exporter) scrape(timeout time.Duration, gz bool) (scrapeResult, error) 
 	if gz {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: timeout + 5*time.Second}
+	// One keep-alive connection pool for all scrapes, as Prometheus
+	// reuses its connections (a new pool per scrape would leave a
+	// connection idle per scrape, up to --web.max-connections).
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Second)
+	defer cancel()
+	req = req.WithContext(ctx)
 	start := time.Now()
-	resp, err := client.Do(req)
+	resp, err := scrapeClient.Do(req)
 	if err != nil {
 		return scrapeResult{}, err
 	}
@@ -345,4 +358,5 @@ func concurrently(n int, f func(i int)) {
 	wg.Wait()
 }
 
-var _ = context.Background
+// scrapeClient is the harness's Prometheus: one connection pool.
+var scrapeClient = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 32}}

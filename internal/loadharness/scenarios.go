@@ -33,6 +33,31 @@ const (
 	astraAccount = "demo-account"
 )
 
+// start starts the simulator with simArgs and latency, then the exporter
+// with global and targets; stop ends both and removes their files.
+func (h *harness) start(simArgs []string, latency time.Duration, global string, targets ...string) (*sim, *exporter, func(), error) {
+	dir, err := os.MkdirTemp("", "loadharness")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := h.startSim(dir, simArgs...)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, nil, err
+	}
+	stopSim := func() { s.stop(); os.RemoveAll(dir) }
+	if err := s.latency(latency); err != nil {
+		stopSim()
+		return nil, nil, nil, err
+	}
+	x, err := h.startExporter(dir, exporterConfig(s, global, targets...))
+	if err != nil {
+		stopSim()
+		return nil, nil, nil, err
+	}
+	return s, x, func() { x.stop(); stopSim() }, nil
+}
+
 func exporterConfig(s *sim, global string, targets ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n", global)
@@ -84,31 +109,15 @@ type row struct {
 
 func (h *harness) matrixRun(n int, latency time.Duration) (r row) {
 	r.resources, r.latency = n, latency
-	dir, err := os.MkdirTemp("", "loadharness")
-	if err != nil {
-		r.err = err
-		return r
-	}
-	defer os.RemoveAll(dir)
 	e := newEstate(n)
 	r.resources = e.resources()
-	s, err := h.startSim(dir, e.simArgs()...)
+	s, x, stop, err := h.start(e.simArgs(), latency, "scrape_timeout: 15m, cache_ttl: 1h, poll_timeout: 15m, max_concurrency: 32", "astra", "anf", "pg", "cbr")
 	if err != nil {
 		r.err = err
 		return r
 	}
-	defer s.stop()
-	if err := s.latency(latency); err != nil {
-		r.err = err
-		return r
-	}
-	start := time.Now()
-	x, err := h.startExporter(dir, exporterConfig(s, "scrape_timeout: 15m, cache_ttl: 1h, poll_timeout: 15m, max_concurrency: 32", "astra", "anf", "pg", "cbr"))
-	if err != nil {
-		r.err = err
-		return r
-	}
-	defer x.stop()
+	defer stop()
+	start := x.started
 	first, err := x.scrape(coldLimit, false)
 	if err != nil {
 		r.err = err
@@ -154,29 +163,13 @@ type anfSlow struct {
 
 func (h *harness) anfSlowRun() (a anfSlow) {
 	a.limit = 10 * time.Second
-	dir, err := os.MkdirTemp("", "loadharness")
+	_, x, stop, err := h.start([]string{"--generate.azure.pools", "20", "--generate.azure.volumes-per-pool", "50", "--azure.page-size", strconv.Itoa(armPageSize)}, 200*time.Millisecond, "scrape_timeout: 10s, cache_ttl: 10m, max_concurrency: 32", "anf")
 	if err != nil {
 		a.err = err
 		return a
 	}
-	defer os.RemoveAll(dir)
-	s, err := h.startSim(dir, "--generate.azure.pools", "20", "--generate.azure.volumes-per-pool", "50", "--azure.page-size", strconv.Itoa(armPageSize))
-	if err != nil {
-		a.err = err
-		return a
-	}
-	defer s.stop()
-	if err := s.latency(200 * time.Millisecond); err != nil {
-		a.err = err
-		return a
-	}
-	start := time.Now()
-	x, err := h.startExporter(dir, exporterConfig(s, "scrape_timeout: 10s, cache_ttl: 10m, max_concurrency: 32", "anf"))
-	if err != nil {
-		a.err = err
-		return a
-	}
-	defer x.stop()
+	defer stop()
+	start := x.started
 	a.pollDone = -1
 	for i := 0; i < 120 && (a.pollDone < 0 || i < a.pollDone+3); i++ {
 		tick := time.Now()
@@ -208,24 +201,12 @@ type astraSync struct {
 }
 
 func (h *harness) astraSyncRun() (a astraSync) {
-	dir, err := os.MkdirTemp("", "loadharness")
+	_, x, stop, err := h.start([]string{"--generate.apps", "1000", "--generate.backups-per-app", "20"}, 0, "scrape_timeout: 2m, cache_ttl: 0, max_concurrency: 32", "astra")
 	if err != nil {
 		a.err = err
 		return a
 	}
-	defer os.RemoveAll(dir)
-	s, err := h.startSim(dir, "--generate.apps", "1000", "--generate.backups-per-app", "20")
-	if err != nil {
-		a.err = err
-		return a
-	}
-	defer s.stop()
-	x, err := h.startExporter(dir, exporterConfig(s, "scrape_timeout: 2m, cache_ttl: 0, max_concurrency: 32", "astra"))
-	if err != nil {
-		a.err = err
-		return a
-	}
-	defer x.stop()
+	defer stop()
 	if _, err := x.scrape(2*time.Minute, false); err != nil { // warm the connections
 		a.err = err
 		return a
@@ -262,42 +243,37 @@ type reloadStorm struct {
 var perResourcePath = regexp.MustCompile(`(/appBackups$|/latestBackupStatus/current$|/ltrBackupOperations$)`)
 
 func (h *harness) reloadStormRun(d time.Duration) (rs reloadStorm) {
-	dir, err := os.MkdirTemp("", "loadharness")
-	if err != nil {
-		rs.err = err
-		return rs
-	}
-	defer os.RemoveAll(dir)
-	e := newEstate(1000)
-	s, err := h.startSim(dir, e.simArgs()...)
-	if err != nil {
-		rs.err = err
-		return rs
-	}
-	defer s.stop()
 	global := "scrape_timeout: 30s, cache_ttl: 5m, max_concurrency: 32"
-	x, err := h.startExporter(dir, exporterConfig(s, global, "astra", "anf", "pg", "cbr"))
+	s, x, stop, err := h.start(newEstate(1000).simArgs(), 0, global, "astra", "anf", "pg", "cbr")
 	if err != nil {
 		rs.err = err
 		return rs
 	}
-	defer x.stop()
+	defer stop()
 	if _, err := x.scrape(time.Minute, false); err != nil {
 		rs.err = err
 		return rs
 	}
-	stop := time.Now().Add(d)
+	until := time.Now().Add(d)
 	var mu = make(chan struct{}, 1)
 	mu <- struct{}{}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for i := 1; time.Now().Before(stop); i++ {
+		for i := 1; time.Now().Before(until); i++ {
 			time.Sleep(10 * time.Second)
 			// The CBR target changes (its expected_interval), the others not.
 			cfg := exporterConfig(s, global, "astra", "anf", "pg", "cbr") + fmt.Sprintf("    # reload %d\n", i)
 			cfg = strings.Replace(cfg, "type: huawei_cbr,", fmt.Sprintf("type: huawei_cbr, expected_interval: %dh,", 24+i), 1)
-			if err := os.WriteFile(x.config, []byte(cfg), 0o600); err != nil || x.reload() != nil {
+			t0 := time.Now()
+			err := os.WriteFile(x.config, []byte(cfg), 0o600)
+			if err == nil {
+				err = x.reload()
+			}
+			if os.Getenv("LOADHARNESS_DEBUG") != "" {
+				fmt.Println("reload", i, time.Since(t0), err)
+			}
+			if err != nil {
 				<-mu
 				rs.failed++
 				mu <- struct{}{}
@@ -306,12 +282,15 @@ func (h *harness) reloadStormRun(d time.Duration) (rs reloadStorm) {
 		}
 	}()
 	concurrently(10, func(int) {
-		for time.Now().Before(stop) {
+		for time.Now().Before(until) {
 			res, err := x.scrape(30*time.Second, true)
 			<-mu
 			rs.scrapes++
 			if err != nil || res.up != res.all {
 				rs.failed++
+				if os.Getenv("LOADHARNESS_DEBUG") != "" {
+					fmt.Println("scrape failed", err, res.up, res.all, res.took)
+				}
 			}
 			rs.slowest = max(rs.slowest, res.took)
 			mu <- struct{}{}
@@ -341,28 +320,12 @@ type anfFast struct {
 }
 
 func (h *harness) anfFastRun() (a anfFast) {
-	dir, err := os.MkdirTemp("", "loadharness")
+	s, x, stop, err := h.start([]string{"--generate.azure.pools", "20", "--generate.azure.volumes-per-pool", "50", "--azure.page-size", strconv.Itoa(armPageSize)}, 50*time.Millisecond, "scrape_timeout: 5m, cache_ttl: 1h, max_concurrency: 32", "anf")
 	if err != nil {
 		a.err = err
 		return a
 	}
-	defer os.RemoveAll(dir)
-	s, err := h.startSim(dir, "--generate.azure.pools", "20", "--generate.azure.volumes-per-pool", "50", "--azure.page-size", strconv.Itoa(armPageSize))
-	if err != nil {
-		a.err = err
-		return a
-	}
-	defer s.stop()
-	if err := s.latency(50 * time.Millisecond); err != nil {
-		a.err = err
-		return a
-	}
-	x, err := h.startExporter(dir, exporterConfig(s, "scrape_timeout: 5m, cache_ttl: 1h, max_concurrency: 32", "anf"))
-	if err != nil {
-		a.err = err
-		return a
-	}
-	defer x.stop()
+	defer stop()
 	if _, err := x.scrape(5*time.Minute, false); err != nil {
 		a.err = err
 		return a
