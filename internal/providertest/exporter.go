@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -84,8 +85,9 @@ func Golden(t *testing.T, e *collector.Exporter, reg collector.Registry, golden 
 	}
 }
 
-// ScrapeText collects e once and returns the exposition of names.
-func ScrapeText(t testing.TB, e *collector.Exporter, names ...string) string {
+// Gather collects every target of e once, as a scrape does, through a
+// pedantic registry.
+func Gather(t testing.TB, e *collector.Exporter) []*dto.MetricFamily {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
@@ -93,6 +95,13 @@ func ScrapeText(t testing.TB, e *collector.Exporter, names ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mfs
+}
+
+// ScrapeText collects e once and returns the exposition of names.
+func ScrapeText(t testing.TB, e *collector.Exporter, names ...string) string {
+	t.Helper()
+	mfs := Gather(t, e)
 	var buf bytes.Buffer
 	for _, mf := range mfs {
 		for _, n := range names {
@@ -110,12 +119,7 @@ func ScrapeText(t testing.TB, e *collector.Exporter, names ...string) string {
 // collection.
 func TargetUp(t testing.TB, e *collector.Exporter) map[string]float64 {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mfs := Gather(t, e)
 	up := map[string]float64{}
 	for _, mf := range mfs {
 		if mf.GetName() != "backup_exporter_target_up" {
@@ -203,12 +207,7 @@ backup_exporter_api_retries_total{provider="` + provider + `",reason="throttled"
 // GatherOnce collects every target of e once, as a scrape does.
 func GatherOnce(b testing.TB, e *collector.Exporter) {
 	b.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	mfs, err := reg.Gather()
-	if err != nil {
-		b.Fatal(err)
-	}
+	mfs := Gather(b, e)
 	if len(mfs) == 0 {
 		b.Fatal("no metrics")
 	}
