@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+)
+
+// TestSecretsAppearNowhere configures a secret of every kind and source
+// (inline, ${VAR}, *_file), all of them wrong so that every provider's
+// error path runs, and one ${VAR} pasted into a non-secret key; then
+// greps --config.check, --once, the landing page, /metrics, a failed
+// /-/reload's answer and the debug log for each secret value.
+func TestSecretsAppearNowhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	sc := &simulator.Scenario{
+		Astra:  simulator.GenerateAstra("acc", 2, 3, time.Now()),
+		Huawei: simulator.GenerateHuawei(simulator.HuaweiDemoProject, 2, 2, time.Now()),
+		Azure:  simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, 1, 2, 1, 2, time.Now()),
+	}
+	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: filepath.Join(dir, "ca.pem")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+
+	secrets := map[string]string{
+		"astra inline token":    "astra-wrong-token-Zq81",
+		"azure secret from env": "azure-wrong-secret-Kp27",
+		"huawei sk from a file": "huawei-wrong-sk-Mx55",
+		"pasted into client_id": "pasted-secret-Wd90",
+	}
+	t.Setenv("BACKUP_EXPORTER_TEST_AZURE_SECRET", secrets["azure secret from env"])
+	t.Setenv("BACKUP_EXPORTER_TEST_PASTED", secrets["pasted into client_id"])
+	if err := os.WriteFile(filepath.Join(dir, "huawei-sk"), []byte(secrets["huawei sk from a file"]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u := sim.URL()
+	good := fmt.Sprintf(`global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - {name: astra, astra: {api_token: %q}, tls_config: {ca_file: ca.pem}}
+  - name: azure
+    azure: {auth: client_secret, tenant_id: %s, client_id: %s, client_secret: "${BACKUP_EXPORTER_TEST_AZURE_SECRET}", cloud: custom, authority_host: %s, resource_manager_endpoint: %s}
+    tls_config: {ca_file: ca.pem}
+  - {name: huawei, huawei: {access_key: %s, secret_key_file: huawei-sk}, tls_config: {ca_file: ca.pem}}
+targets:
+  - {name: astra, type: astra, credential: astra, endpoint: %q, account_id: acc}
+  - {name: anf, type: azure_netapp_files, credential: azure, subscription_id: %s, resource_group: %s, account: %s}
+  - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
+`, secrets["astra inline token"], simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID, u, u,
+		simulator.HuaweiDemoAccessKey, u, simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup,
+		simulator.DefaultAzureNetAppAccount, u, simulator.HuaweiDemoProject)
+	// The same file with the pasted value in a key that is not a secret.
+	bad := strings.Replace(good, "client_id: "+simulator.DefaultAzureClientID, `client_id: "${BACKUP_EXPORTER_TEST_PASTED}"`, 1)
+	path := filepath.Join(dir, "backup_exporter.yml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var outputs []string
+	write(bad)
+	code, out, errOut := runCmd("--config.check", "--config.file", path)
+	outputs = append(outputs, "--config.check (bad): "+out+errOut)
+	if code != 1 || !strings.Contains(errOut, "client_id must be a UUID, got a value from the environment (not shown)") {
+		t.Errorf("--config.check of the pasted value: code %d, %s", code, errOut)
+	}
+	write(good)
+	code, out, errOut = runCmd("--config.check", "--config.file", path)
+	outputs = append(outputs, "--config.check: "+out+errOut)
+	if code != 0 {
+		t.Fatalf("--config.check: %d %s", code, errOut)
+	}
+	code, out, errOut = runCmd("--once", "--log.level", "debug", "--config.file", path)
+	outputs = append(outputs, "--once: "+out+errOut)
+	if code != 1 || !strings.Contains(out, "TARGET DOWN") {
+		t.Errorf("--once with wrong secrets: code %d\n%s", code, out)
+	}
+
+	bin := filepath.Join(t.TempDir(), "backup_exporter")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	addr := freeAddr(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", "debug")
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	base := "http://" + addr
+	waitReady(t, base+"/-/ready")
+	get := func(method, url string) string {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	metrics := get("GET", base+"/metrics")
+	for _, target := range []string{"astra", "anf", "cbr"} {
+		if !strings.Contains(metrics, `target="`+target+`"} 0`) {
+			t.Errorf("target %s is not down with a wrong secret", target)
+		}
+	}
+	outputs = append(outputs, "/metrics: "+metrics, "/: "+get("GET", base+"/"), "/probe: "+get("GET", base+"/probe?target=anf"))
+	write(bad)
+	outputs = append(outputs, "/-/reload (bad): "+get("POST", base+"/-/reload"))
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	outputs = append(outputs, "log: "+logs.String())
+
+	for what, secret := range secrets {
+		for _, o := range outputs {
+			if strings.Contains(o, secret) {
+				where, _, _ := strings.Cut(o, ":")
+				t.Errorf("the %s appears in %s", what, where)
+			}
+		}
+	}
+}
