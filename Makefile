@@ -10,7 +10,7 @@ LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Branch=$(BRANCH)
 BIN      := bin
 
-.PHONY: all build test fmt-check vet staticcheck unit e2e bench fuzz demo clean
+.PHONY: all build test fmt-check vet staticcheck unit e2e bench fuzz soak demo clean
 
 all: build
 
@@ -58,6 +58,11 @@ fuzz:
 		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# Soak: 20 scrapers for 60 s, random upstream faults, a reload every 6 s
+# (make test runs it for 6 s).
+soak:
+	SOAK_DURATION=60s $(GO) test -race -count=1 -v -run '^TestSoak$$' ./internal/server/
 
 # Starts the simulator and the exporter with examples/demo.yml.
 demo: build
