@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -64,6 +65,14 @@ const (
 	BodyMalformed = "malformed"
 	// BodyHuge streams a valid-looking JSON body of HugeBodySize bytes.
 	BodyHuge = "huge"
+	// BodyHTML answers an HTML error page, as a proxy or gateway does.
+	BodyHTML = "html"
+	// BodyEmpty answers an empty body.
+	BodyEmpty = "empty"
+	// BodyDrip writes a JSON body one byte every 100 ms.
+	BodyDrip = "drip"
+	// BodyReset closes the connection without an answer.
+	BodyReset = "reset"
 )
 
 // HugeBodySize is the least number of bytes a "huge" fault body has.
@@ -86,8 +95,8 @@ type Fault struct {
 	Status int `yaml:"status" json:"status,omitempty"`
 	// RetryAfter is the value of a Retry-After header to send.
 	RetryAfter string `yaml:"retry_after" json:"retry_after,omitempty"`
-	// Body is "malformed" or "huge" (see BodyMalformed, BodyHuge); its
-	// status is Status, or 200.
+	// Body is one of the Body* kinds (malformed, huge, html, empty, drip,
+	// reset); its status is Status, or 200 (502 for html).
 	Body string `yaml:"body" json:"body,omitempty"`
 	// Hang blocks until the client goes away or the server closes.
 	Hang bool `yaml:"hang" json:"hang,omitempty"`
@@ -114,9 +123,9 @@ func compileFault(f Fault) (*activeFault, error) {
 		af.re = re
 	}
 	switch f.Body {
-	case "", BodyMalformed, BodyHuge:
+	case "", BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset:
 	default:
-		return nil, fmt.Errorf("body %q: want %q or %q", f.Body, BodyMalformed, BodyHuge)
+		return nil, fmt.Errorf("body %q: want one of %q, %q, %q, %q, %q, %q", f.Body, BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset)
 	}
 	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
 		return nil, fmt.Errorf("status %d out of range", f.Status)
@@ -211,6 +220,39 @@ func (s *Server) applyFaults(api string, w http.ResponseWriter, r *http.Request)
 			io.WriteString(w, `{"items":[{"type":"application/astra-appBackup","id":"7f1c`)
 		case f.Body == BodyHuge:
 			s.writeHuge(w, r, orDefault(f.Status, http.StatusOK))
+		case f.Body == BodyHTML:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(orDefault(f.Status, http.StatusBadGateway))
+			io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n")
+		case f.Body == BodyEmpty:
+			w.WriteHeader(orDefault(f.Status, http.StatusOK))
+		case f.Body == BodyDrip:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(orDefault(f.Status, http.StatusOK))
+			flusher, _ := w.(http.Flusher)
+			for _, c := range []byte(`{"items":[`) {
+				w.Write([]byte{c})
+				if flusher != nil {
+					flusher.Flush()
+				}
+				if !s.wait(r.Context(), 100*time.Millisecond) {
+					return true
+				}
+			}
+			s.wait(r.Context(), -1)
+		case f.Body == BodyReset:
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+						if tcp, ok := tc.NetConn().(*net.TCPConn); ok {
+							_ = tcp.SetLinger(0)
+						}
+					}
+					conn.Close()
+					return true
+				}
+			}
+			panic(http.ErrAbortHandler)
 		default:
 			ew(w, f.Status, http.StatusText(f.Status), "Injected fault: the simulator was told to answer this request with status "+fmt.Sprint(f.Status)+".")
 		}

@@ -228,3 +228,19 @@ func TestClientConcurrencyBound(t *testing.T) {
 		t.Errorf("peak requests in flight = %d, want at most max_concurrency 2", p)
 	}
 }
+
+// TestClientCertificateErrorIsNotRetried: a server whose certificate does
+// not verify is asked once.
+func TestClientCertificateErrorIsNotRetried(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	c, _ := newTestClient(t, 0)
+	_, err := c.Do(context.Background(), Request{URL: srv.URL})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("err = %v, want a certificate error", err)
+	}
+	if got := testutil.ToFloat64(c.metrics.retries.WithLabelValues("astra", "network")); got != 0 {
+		t.Errorf("%v network retries of a certificate error", got)
+	}
+}

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +41,14 @@ var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseBackoff: 250 * time.Mil
 // backup_exporter_api_retries_total reason, or "" for no retry.
 func Reason(status int, err error) string {
 	if err != nil {
-		var tooLarge *BodyTooLargeError
-		if errors.As(err, &tooLarge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		var (
+			tooLarge *BodyTooLargeError
+			certErr  *tls.CertificateVerificationError
+		)
+		if errors.As(err, &tooLarge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+			errors.As(err, &certErr) {
+			// A certificate that does not verify will not verify on the
+			// next try either.
 			return ""
 		}
 		return ReasonNetwork

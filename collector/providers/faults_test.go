@@ -1,0 +1,148 @@
+package providers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+)
+
+// fault is one case of the fault matrix: what the upstream does, and
+// whether the target rides it out.
+type fault struct {
+	name string
+	// apply injects the fault into sim, or rewrites the configuration
+	// (TLS, DNS), and returns the configuration to use.
+	apply func(t *testing.T, sim *simulator.Server, api, path, yml string) string
+	up    bool
+}
+
+func inject(f simulator.Fault) func(*testing.T, *simulator.Server, string, string, string) string {
+	return func(t *testing.T, sim *simulator.Server, api, path, yml string) string {
+		t.Helper()
+		f.API, f.Path = api, path
+		if err := sim.AddFault(f); err != nil {
+			t.Fatal(err)
+		}
+		return yml
+	}
+}
+
+var faultMatrix = []fault{
+	{"429 with Retry-After", inject(simulator.Fault{Status: 429, RetryAfter: "1", Times: 1}), true},
+	{"429 without Retry-After", inject(simulator.Fault{Status: 429, Times: 1}), true},
+	{"408", inject(simulator.Fault{Status: 408, Times: 1}), true},
+	{"500", inject(simulator.Fault{Status: 500, Times: 1}), true},
+	{"502", inject(simulator.Fault{Status: 502, Times: 1}), true},
+	{"503", inject(simulator.Fault{Status: 503, Times: 1}), true},
+	{"504", inject(simulator.Fault{Status: 504, Times: 1}), true},
+	{"connection reset once", inject(simulator.Fault{Body: simulator.BodyReset, Times: 1}), true},
+	{"connection reset always", inject(simulator.Fault{Body: simulator.BodyReset}), false},
+	{"timeout (hang)", inject(simulator.Fault{Hang: true}), false},
+	{"slow-drip body", inject(simulator.Fault{Body: simulator.BodyDrip}), false},
+	{"truncated JSON", inject(simulator.Fault{Body: simulator.BodyMalformed}), false},
+	{"HTML error page", inject(simulator.Fault{Body: simulator.BodyHTML, Status: 502}), false},
+	{"empty 200", inject(simulator.Fault{Body: simulator.BodyEmpty}), false},
+	{"huge body", inject(simulator.Fault{Body: simulator.BodyHuge}), false},
+	{"TLS failure (wrong CA)", func(t *testing.T, sim *simulator.Server, _, _, yml string) string {
+		other := filepath.Join(t.TempDir(), "other-ca.pem")
+		cert, _, err := simulator.NewClientCertificate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(other, cert, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return replaceCA(yml, other)
+	}, false},
+}
+
+// replaceCA points the faulted target's credentials (not the control's)
+// at another CA.
+func replaceCA(yml, ca string) string {
+	lines := strings.Split(yml, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "ca_file") && !strings.Contains(l, "name: control") {
+			start := strings.Index(l, "ca_file: ")
+			end := strings.IndexAny(l[start:], "}")
+			if end < 0 {
+				lines[i] = l[:start] + fmt.Sprintf("ca_file: %q", ca)
+			} else {
+				lines[i] = l[:start] + fmt.Sprintf("ca_file: %q", ca) + l[start+end:]
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestFaultMatrix: for every provider and every fault, the scrape answers
+// within its timeout, only the faulted target is affected (a control
+// target on another upstream keeps its series), the log says why once,
+// memory stays bounded (body_size_limit) and no goroutine is left.
+func TestFaultMatrix(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	const timeout = 3 * time.Second
+	for _, st := range simTargets() {
+		for _, f := range faultMatrix {
+			t.Run(st.provider+"/"+f.name, func(t *testing.T) {
+				sim, yml := st.start(t)
+				control, ca := providertest.StartAstra(t, 1)
+				yml = strings.Replace(yml, "scrape_timeout: 10s", "scrape_timeout: 3s, body_size_limit: 1MiB", 1)
+				yml = strings.Replace(yml, "credentials:\n", fmt.Sprintf("credentials:\n  - {name: control, astra: {api_token: %q}, tls_config: {ca_file: %q}}\n", providertest.AstraToken, ca), 1)
+				yml = strings.Replace(yml, "targets:\n", fmt.Sprintf("targets:\n  - {name: control, type: astra, credential: control, endpoint: %q, account_id: %s, app_id: %s}\n",
+					control.URL(), providertest.AstraAccount, providertest.SimulatedAppID(1)), 1)
+				yml = f.apply(t, sim, st.api, st.path, yml)
+
+				core, logs := observer.New(zapcore.WarnLevel)
+				e := providertest.NewExporter(t, yml, providers.All(), collector.Options{Logger: zap.New(core)})
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				defer cancel()
+				start := time.Now()
+				results := e.Collect(ctx, e.Targets())
+				took := time.Since(start)
+				if took > timeout+200*time.Millisecond {
+					t.Errorf("answered after %v, over the %v timeout", took, timeout)
+				}
+				var faulted, ctl collector.Result
+				for _, r := range results {
+					if r.Target.Name == "control" {
+						ctl = r
+					} else {
+						faulted = r
+					}
+				}
+				if ctl.Err != nil || len(ctl.Resources) != 1 {
+					t.Errorf("the control target was affected: %v, %d resources", ctl.Err, len(ctl.Resources))
+				}
+				if up := faulted.Err == nil; up != f.up {
+					t.Errorf("%s up = %v (%v), want %v", faulted.Target.Name, up, faulted.Err, f.up)
+				}
+				// A poll cut by the scrape's deadline ends, and logs, just after.
+				warnings := func() int {
+					return logs.FilterField(zap.String("target", faulted.Target.Name)).FilterMessage("polling target failed").Len()
+				}
+				for deadline := time.Now().Add(2 * time.Second); !f.up && warnings() == 0 && time.Now().Before(deadline); {
+					time.Sleep(20 * time.Millisecond)
+				}
+				warned := warnings()
+				if want := map[bool]int{true: 0, false: 1}[f.up]; warned != want {
+					t.Errorf("%d warnings for the target, want %d: %s", warned, want, providertest.LogText(logs))
+				}
+				t.Logf("observed: up=%v in %v: %v", faulted.Err == nil, took.Round(10*time.Millisecond), faulted.Err)
+			})
+		}
+	}
+}
