@@ -1,7 +1,9 @@
 package collector
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -249,3 +251,21 @@ func ParseTime(s string) time.Time {
 
 // Float returns a pointer to v, for optional numeric fields.
 func Float(v float64) *float64 { return &v }
+
+// Require checks that an upstream record has the fields its API document
+// makes required, given as name, value pairs, and names those that are
+// empty. A record without them cannot say which backup it is or what
+// state it is in, so the read fails (and only that resource or target
+// goes down) rather than report a made-up state. Values are never quoted.
+func Require(pairs ...string) error {
+	var missing []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			missing = append(missing, pairs[i])
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the answer lacks the required field(s) %s", strings.Join(missing, ", "))
+}

@@ -84,3 +84,16 @@ func TestSummarize(t *testing.T) {
 		})
 	}
 }
+
+func TestRequireNamesTheMissingFieldsOnly(t *testing.T) {
+	if err := Require("id", "x", "state", "completed"); err != nil {
+		t.Errorf("complete record refused: %v", err)
+	}
+	err := Require("id", "", "state", "s3cr3t", "name", "")
+	if err == nil {
+		t.Fatal("a record without id and name was accepted")
+	}
+	if got, want := err.Error(), "the answer lacks the required field(s) id, name"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package providers_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,14 +27,18 @@ type fault struct {
 	name string
 	// apply injects the fault into sim, or rewrites the configuration
 	// (TLS, DNS), and returns the configuration to use.
-	apply func(t *testing.T, sim *simulator.Server, api, path, yml string) string
+	apply func(t *testing.T, sim *simulator.Server, st simTarget, yml string) string
 	up    bool
 }
 
-func inject(f simulator.Fault) func(*testing.T, *simulator.Server, string, string, string) string {
-	return func(t *testing.T, sim *simulator.Server, api, path, yml string) string {
+func inject(f simulator.Fault) func(*testing.T, *simulator.Server, simTarget, string) string {
+	return func(t *testing.T, sim *simulator.Server, st simTarget, yml string) string {
 		t.Helper()
-		f.API, f.Path = api, path
+		f := f // the matrix's columns run in parallel
+		f.API, f.Path = st.api, st.path
+		if f.Body == simulator.BodyRaw {
+			f.Raw = st.incomplete
+		}
 		if err := sim.AddFault(f); err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +62,17 @@ var faultMatrix = []fault{
 	{"HTML error page", inject(simulator.Fault{Body: simulator.BodyHTML, Status: 502}), false},
 	{"empty 200", inject(simulator.Fault{Body: simulator.BodyEmpty}), false},
 	{"huge body", inject(simulator.Fault{Body: simulator.BodyHuge}), false},
-	{"TLS failure (wrong CA)", func(t *testing.T, sim *simulator.Server, _, _, yml string) string {
+	{"items lacking required fields", inject(simulator.Fault{Body: simulator.BodyRaw}), false},
+	{"DNS failure (no such host)", func(t *testing.T, sim *simulator.Server, _ simTarget, yml string) string {
+		// A 64-character label is no domain name: the resolver answers
+		// "no such host" without sending a query anywhere.
+		u, err := url.Parse(sim.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(yml, u.Host, strings.Repeat("x", 64)+".invalid:"+u.Port())
+	}, false},
+	{"TLS failure (wrong CA)", func(t *testing.T, sim *simulator.Server, _ simTarget, yml string) string {
 		other := filepath.Join(t.TempDir(), "other-ca.pem")
 		cert, _, err := simulator.NewClientCertificate()
 		if err != nil {
@@ -93,56 +108,62 @@ func replaceCA(yml, ca string) string {
 // target on another upstream keeps its series), the log says why once,
 // memory stays bounded (body_size_limit) and no goroutine is left.
 func TestFaultMatrix(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ignore := goleak.IgnoreCurrent()
+	// Cleanup runs after the parallel subtests end.
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	const timeout = 3 * time.Second
 	for _, st := range simTargets() {
-		for _, f := range faultMatrix {
-			t.Run(st.provider+"/"+f.name, func(t *testing.T) {
-				sim, yml := st.start(t)
-				control, ca := providertest.StartAstra(t, 1)
-				yml = strings.Replace(yml, "scrape_timeout: 10s", "scrape_timeout: 3s, body_size_limit: 1MiB", 1)
-				yml = strings.Replace(yml, "credentials:\n", fmt.Sprintf("credentials:\n  - {name: control, astra: {api_token: %q}, tls_config: {ca_file: %q}}\n", providertest.AstraToken, ca), 1)
-				yml = strings.Replace(yml, "targets:\n", fmt.Sprintf("targets:\n  - {name: control, type: astra, credential: control, endpoint: %q, account_id: %s, app_id: %s}\n",
-					control.URL(), providertest.AstraAccount, providertest.SimulatedAppID(1)), 1)
-				yml = f.apply(t, sim, st.api, st.path, yml)
+		t.Run(st.provider, func(t *testing.T) {
+			// One provider's column runs beside the others'.
+			t.Parallel()
+			for _, f := range faultMatrix {
+				t.Run(f.name, func(t *testing.T) {
+					sim, yml := st.start(t)
+					control, ca := providertest.StartAstra(t, 1)
+					yml = strings.Replace(yml, "scrape_timeout: 10s", "scrape_timeout: 3s, body_size_limit: 1MiB", 1)
+					yml = strings.Replace(yml, "credentials:\n", fmt.Sprintf("credentials:\n  - {name: control, astra: {api_token: %q}, tls_config: {ca_file: %q}}\n", providertest.AstraToken, ca), 1)
+					yml = strings.Replace(yml, "targets:\n", fmt.Sprintf("targets:\n  - {name: control, type: astra, credential: control, endpoint: %q, account_id: %s, app_id: %s}\n",
+						control.URL(), providertest.AstraAccount, providertest.SimulatedAppID(1)), 1)
+					yml = f.apply(t, sim, st, yml)
 
-				core, logs := observer.New(zapcore.WarnLevel)
-				e := providertest.NewExporter(t, yml, providers.All(), collector.Options{Logger: zap.New(core)})
-				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				defer cancel()
-				start := time.Now()
-				results := e.Collect(ctx, e.Targets())
-				took := time.Since(start)
-				if took > timeout+200*time.Millisecond {
-					t.Errorf("answered after %v, over the %v timeout", took, timeout)
-				}
-				var faulted, ctl collector.Result
-				for _, r := range results {
-					if r.Target.Name == "control" {
-						ctl = r
-					} else {
-						faulted = r
+					core, logs := observer.New(zapcore.WarnLevel)
+					e := providertest.NewExporter(t, yml, providers.All(), collector.Options{Logger: zap.New(core)})
+					ctx, cancel := context.WithTimeout(context.Background(), timeout)
+					defer cancel()
+					start := time.Now()
+					results := e.Collect(ctx, e.Targets())
+					took := time.Since(start)
+					if took > timeout+500*time.Millisecond {
+						t.Errorf("answered after %v, over the %v timeout", took, timeout)
 					}
-				}
-				if ctl.Err != nil || len(ctl.Resources) != 1 {
-					t.Errorf("the control target was affected: %v, %d resources", ctl.Err, len(ctl.Resources))
-				}
-				if up := faulted.Err == nil; up != f.up {
-					t.Errorf("%s up = %v (%v), want %v", faulted.Target.Name, up, faulted.Err, f.up)
-				}
-				// A poll cut by the scrape's deadline ends, and logs, just after.
-				warnings := func() int {
-					return logs.FilterField(zap.String("target", faulted.Target.Name)).FilterMessage("polling target failed").Len()
-				}
-				for deadline := time.Now().Add(2 * time.Second); !f.up && warnings() == 0 && time.Now().Before(deadline); {
-					time.Sleep(20 * time.Millisecond)
-				}
-				warned := warnings()
-				if want := map[bool]int{true: 0, false: 1}[f.up]; warned != want {
-					t.Errorf("%d warnings for the target, want %d: %s", warned, want, providertest.LogText(logs))
-				}
-				t.Logf("observed: up=%v in %v: %v", faulted.Err == nil, took.Round(10*time.Millisecond), faulted.Err)
-			})
-		}
+					var faulted, ctl collector.Result
+					for _, r := range results {
+						if r.Target.Name == "control" {
+							ctl = r
+						} else {
+							faulted = r
+						}
+					}
+					if ctl.Err != nil || len(ctl.Resources) != 1 {
+						t.Errorf("the control target was affected: %v, %d resources", ctl.Err, len(ctl.Resources))
+					}
+					if up := faulted.Err == nil; up != f.up {
+						t.Errorf("%s up = %v (%v), want %v", faulted.Target.Name, up, faulted.Err, f.up)
+					}
+					// A poll cut by the scrape's deadline ends, and logs, just after.
+					warnings := func() int {
+						return logs.FilterField(zap.String("target", faulted.Target.Name)).FilterMessage("polling target failed").Len()
+					}
+					for deadline := time.Now().Add(2 * time.Second); !f.up && warnings() == 0 && time.Now().Before(deadline); {
+						time.Sleep(20 * time.Millisecond)
+					}
+					warned := warnings()
+					if want := map[bool]int{true: 0, false: 1}[f.up]; warned != want {
+						t.Errorf("%d warnings for the target, want %d: %s", warned, want, providertest.LogText(logs))
+					}
+					t.Logf("observed: up=%v in %v: %v", faulted.Err == nil, took.Round(10*time.Millisecond), faulted.Err)
+				})
+			}
+		})
 	}
 }

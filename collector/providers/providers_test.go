@@ -24,6 +24,9 @@ type simTarget struct {
 	start    func(t *testing.T) (sim *simulator.Server, yml string)
 	api      string
 	path     string
+	// incomplete is a well-formed answer of that call whose items lack
+	// the fields the API document requires.
+	incomplete string
 }
 
 func simTargets() []simTarget {
@@ -31,17 +34,17 @@ func simTargets() []simTarget {
 		{"astra", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAstra(t, 1)
 			return sim, providertest.AstraConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", 1)
-		}, simulator.AstraAPI, "/appBackups$"},
+		}, simulator.AstraAPI, "/appBackups$", `{"items":[{"type":"application/astra-appBackup"}],"metadata":{}}`},
 		{"azure_netapp_files", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAzure(t, 1, 1, 0, 0)
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
 				"name: anf, type: azure_netapp_files, account: "+simulator.DefaultAzureNetAppAccount+", pool: pool-01, volume: vol-001")
-		}, simulator.AzureAPI, "latestBackupStatus"},
+		}, simulator.AzureAPI, "latestBackupStatus", `{}`},
 		{"azure_postgresql_ltr", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAzure(t, 0, 0, 1, 0)
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
 				"name: pg, type: azure_postgresql_ltr, server: pg-server-01")
-		}, simulator.AzureAPI, "ltrBackupOperations"},
+		}, simulator.AzureAPI, "ltrBackupOperations", `{"value":[{"properties":{}}]}`},
 		{"huawei_cbr", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartHuawei(t, 1)
 			return sim, fmt.Sprintf(`
@@ -51,7 +54,7 @@ credentials:
 targets:
   - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
 `, simulator.HuaweiDemoAccessKey, simulator.HuaweiDemoSecretKey, ca, sim.URL(), simulator.HuaweiDemoProject)
-		}, simulator.HuaweiAPI, "/backups$"},
+		}, simulator.HuaweiAPI, "/backups$", `{"backups":[{}],"count":1}`},
 	}
 }
 

@@ -73,6 +73,9 @@ const (
 	BodyDrip = "drip"
 	// BodyReset closes the connection without an answer.
 	BodyReset = "reset"
+	// BodyRaw answers the fault's Raw text as JSON, e.g. a well-formed
+	// list whose items lack the fields the API document requires.
+	BodyRaw = "raw"
 )
 
 // HugeBodySize is the least number of bytes a "huge" fault body has.
@@ -96,8 +99,10 @@ type Fault struct {
 	// RetryAfter is the value of a Retry-After header to send.
 	RetryAfter string `yaml:"retry_after" json:"retry_after,omitempty"`
 	// Body is one of the Body* kinds (malformed, huge, html, empty, drip,
-	// reset); its status is Status, or 200 (502 for html).
+	// reset, raw); its status is Status, or 200 (502 for html).
 	Body string `yaml:"body" json:"body,omitempty"`
+	// Raw is the body of a "raw" fault.
+	Raw string `yaml:"raw" json:"raw,omitempty"`
 	// Hang blocks until the client goes away or the server closes.
 	Hang bool `yaml:"hang" json:"hang,omitempty"`
 	// Times is how many matching requests the fault applies to; 0 means
@@ -123,9 +128,12 @@ func compileFault(f Fault) (*activeFault, error) {
 		af.re = re
 	}
 	switch f.Body {
-	case "", BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset:
+	case "", BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset, BodyRaw:
 	default:
-		return nil, fmt.Errorf("body %q: want one of %q, %q, %q, %q, %q, %q", f.Body, BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset)
+		return nil, fmt.Errorf("body %q: want one of %q, %q, %q, %q, %q, %q, %q", f.Body, BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset, BodyRaw)
+	}
+	if (f.Raw != "") != (f.Body == BodyRaw) {
+		return nil, fmt.Errorf("raw is set with, and only with, body %q", BodyRaw)
 	}
 	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
 		return nil, fmt.Errorf("status %d out of range", f.Status)
@@ -226,6 +234,10 @@ func (s *Server) applyFaults(api string, w http.ResponseWriter, r *http.Request)
 			io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n")
 		case f.Body == BodyEmpty:
 			w.WriteHeader(orDefault(f.Status, http.StatusOK))
+		case f.Body == BodyRaw:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(orDefault(f.Status, http.StatusOK))
+			io.WriteString(w, f.Raw)
 		case f.Body == BodyDrip:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(orDefault(f.Status, http.StatusOK))

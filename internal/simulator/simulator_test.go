@@ -300,6 +300,23 @@ func TestFaultMalformed(t *testing.T) {
 	}
 }
 
+func TestFaultRaw(t *testing.T) {
+	s, c := startDemo(t)
+	if err := s.AddFault(Fault{Body: BodyRaw}); err == nil {
+		t.Error("a raw fault without its body was accepted")
+	}
+	if err := s.AddFault(Fault{Raw: "{}"}); err == nil {
+		t.Error("raw text without body raw was accepted")
+	}
+	if err := s.AddFault(Fault{API: AstraAPI, Body: BodyRaw, Raw: `{"items":[{}]}`, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v1/apps")
+	if resp.StatusCode != 200 || string(body) != `{"items":[{}]}` || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("raw: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}
+
 func TestFaultHuge(t *testing.T) {
 	s, c := startDemo(t)
 	s.AddFault(Fault{API: AstraAPI, Body: BodyHuge, Times: 2})

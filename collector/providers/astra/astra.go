@@ -163,6 +163,9 @@ func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
 		return collector.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
+	if err := b.validate(); err != nil {
+		return collector.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
+	}
 	if app.ID == "" {
 		app.ID = b.appID()
 	}
@@ -179,6 +182,9 @@ func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 	err := p.list(ctx, "/k8s/v1/apps", astraAppFields, func(raw json.RawMessage) error {
 		var a astraApp
 		if err := decodeAstraItem(raw, astraAppFields, &a); err != nil {
+			return err
+		}
+		if err := collector.Require("id", a.ID); err != nil {
 			return err
 		}
 		apps = append(apps, a)
@@ -198,6 +204,9 @@ func (p *provider) appResource(ctx context.Context, app astraApp) (collector.Res
 	err := p.list(ctx, "/k8s/v1/apps/"+url.PathEscape(app.ID)+"/appBackups", astraBackupFields, func(raw json.RawMessage) error {
 		var b astraBackup
 		if err := decodeAstraItem(raw, astraBackupFields, &b); err != nil {
+			return err
+		}
+		if err := b.validate(); err != nil {
 			return err
 		}
 		backups = append(backups, b.toBackup())
@@ -308,6 +317,10 @@ func (a astraApp) label() string {
 	}
 	return a.ID
 }
+
+// validate checks the fields an appBackup must have (the API document
+// marks id and state required).
+func (b *astraBackup) validate() error { return collector.Require("id", b.ID, "state", b.State) }
 
 type astraBackup struct {
 	ID               string   `json:"id"`

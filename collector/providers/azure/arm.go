@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -226,6 +227,10 @@ func (c *Client) wrap(where string, err error) error {
 	msg := ""
 	switch {
 	case errors.As(err, &afe):
+		if where, cause, ok := entraUnreachable(afe.Error()); ok {
+			msg = fmt.Sprintf("cannot reach Microsoft Entra (%s): GET %s: %s", c.describe, where, cause)
+			break
+		}
 		msg = fmt.Sprintf("Microsoft Entra refused a token (%s): %s", c.describe, entraReason(afe.Error()))
 	case errors.As(err, &unavailable) && strings.Contains(err.Error(), "Credential"):
 		msg = fmt.Sprintf("no Microsoft Entra token (%s): %s", c.describe, firstLine(err.Error()))
@@ -234,9 +239,31 @@ func (c *Client) wrap(where string, err error) error {
 		if errors.As(err, &httpErr) {
 			return redactError(err, c.secrets)
 		}
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			// where already names the request; url.Error would repeat
+			// it with its query.
+			err = urlErr.Err
+		}
 		return redactError(fmt.Errorf("%s: %w", where, err), c.secrets)
 	}
 	return redactError(errors.New(where+": "+msg), c.secrets)
+}
+
+// entraTransportError finds the failed request in an azidentity error
+// whose cause is the connection, not Entra's answer (TLS, DNS, refused):
+// `... unable to resolve an endpoint: ...\n Get "URL": cause. To
+// troubleshoot, ...`.
+var entraTransportError = regexp.MustCompile(`(?s)unable to resolve an endpoint.*?(?:Get|Post) "([^"]+)": (.*?)(?:\. To troubleshoot|$)`)
+
+// entraUnreachable returns the URL (without its query) and the cause of
+// a token request that never got an answer from Entra.
+func entraUnreachable(s string) (where, cause string, ok bool) {
+	m := entraTransportError.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	return upstream.RedactURL(m[1]), firstLine(m[2]), true
 }
 
 // entraReason keeps the AADSTS line of an azidentity error, which says

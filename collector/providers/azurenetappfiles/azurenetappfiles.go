@@ -341,6 +341,9 @@ func (p *provider) resource(ctx context.Context, v anfVolume, backups []collecto
 	if err := p.arm.Get(ctx, path, p.apiVersion, &st); err != nil {
 		return collector.Resource{}, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
 	}
+	if st.Healthy == nil && st.RelationshipStatus == "" && st.MirrorState == "" {
+		return collector.Resource{}, fmt.Errorf("get latest backup status of volume %q: the answer has none of healthy, relationshipStatus, mirrorState", v.name)
+	}
 	st.apply(&r)
 	return r, nil
 }

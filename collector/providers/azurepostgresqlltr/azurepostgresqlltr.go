@@ -139,12 +139,18 @@ func (p *provider) serverResource(ctx context.Context, s pgServer) (collector.Re
 		if err := p.arm.Get(ctx, p.base+ops+"/"+url.PathEscape(p.backup), p.apiVersion, &op); err != nil {
 			return collector.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
 		}
+		if err := op.validate(); err != nil {
+			return collector.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
+		}
 		return collector.Summarize(s.id, s.name, []collector.Backup{op.toBackup()}, false), nil
 	}
 	var backups []collector.Backup
 	err := p.arm.List(ctx, p.base+ops, p.apiVersion, func(raw json.RawMessage) error {
 		var op pgLTROperation
 		if err := json.Unmarshal(raw, &op); err != nil {
+			return err
+		}
+		if err := op.validate(); err != nil {
 			return err
 		}
 		backups = append(backups, op.toBackup())
@@ -154,6 +160,11 @@ func (p *provider) serverResource(ctx context.Context, s pgServer) (collector.Re
 		return collector.Resource{}, fmt.Errorf("list LTR operations of server %q: %w", s.name, err)
 	}
 	return collector.Summarize(s.id, s.name, backups, true), nil
+}
+
+// validate checks that an LTR operation names itself and its status.
+func (op *pgLTROperation) validate() error {
+	return collector.Require("name", op.Name, "properties.status", op.Properties.Status)
 }
 
 type pgLTROperation struct {

@@ -168,6 +168,9 @@ func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
 	}
 	b := body.Backup
+	if err := b.validate(); err != nil {
+		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
+	}
 	return collector.Summarize(b.resourceKey(), b.resourceLabel(), []collector.Backup{b.toBackup(nil)}, false), nil
 }
 
@@ -266,6 +269,11 @@ func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
 			return nil, fmt.Errorf("page %d: %w (from %d to %d)", page, errHuaweiCountChanged, count, *body.Count)
 		}
 		count = *body.Count
+		for i := range body.Backups {
+			if err := body.Backups[i].validate(); err != nil {
+				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
+			}
+		}
 		all = append(all, body.Backups...)
 		if len(all) >= count {
 			return all, nil
@@ -308,6 +316,11 @@ func decodeHuaweiError(_ int, body []byte) string {
 
 // huaweiBackup is a CBR BackupDetail (or BackupResp); null fields decode
 // to nil.
+// validate checks the fields a backup must have to be placed and judged.
+func (b *huaweiBackup) validate() error {
+	return collector.Require("id", b.ID, "status", b.Status)
+}
+
 type huaweiBackup struct {
 	ID           string   `json:"id"`
 	Name         string   `json:"name"`
