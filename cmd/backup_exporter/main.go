@@ -254,16 +254,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	// upstream are answered at once (their targets down).
 	root, cancelRequests := context.WithCancel(context.Background())
 	defer cancelRequests()
-	httpServer := &http.Server{
-		Handler: srv,
-		// A slow client cannot hold a connection before sending its
-		// request, and an idle keep-alive connection is closed after
-		// twice the usual 1m scrape interval.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return root },
-		ErrorLog:          zap.NewStdLog(logger.With(zap.String("component", "http"))),
-	}
+	httpServer := newHTTPServer(srv, root, logger)
 	served := make(chan error, 1)
 	go func() { served <- listenAndServe(httpServer, f.web, f.maxConnections, logger) }()
 
@@ -336,6 +327,21 @@ func shutdown(httpServer *http.Server, cancelRequests context.CancelFunc, srv *s
 // accepting at most maxConnections connections at a time (as Prometheus'
 // --web.max-connections). Systemd socket activation and vsock addresses
 // are served by exporter-toolkit as they are, without the limit.
+// newHTTPServer is the exporter's HTTP server; every request's context
+// derives from root.
+func newHTTPServer(h http.Handler, root context.Context, logger *zap.Logger) *http.Server {
+	return &http.Server{
+		Handler: h,
+		// A slow client cannot hold a connection before sending its
+		// request, and an idle keep-alive connection is closed after
+		// twice the usual 1m scrape interval.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return root },
+		ErrorLog:          zap.NewStdLog(logger.With(zap.String("component", "http"))),
+	}
+}
+
 func listenAndServe(server *http.Server, flags *web.FlagConfig, maxConnections int, logger *zap.Logger) error {
 	slogger := logging.Slog(logger)
 	if (flags.WebSystemdSocket != nil && *flags.WebSystemdSocket) || maxConnections <= 0 {
