@@ -5,6 +5,7 @@ package providers
 import (
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
@@ -15,6 +16,7 @@ func All() collector.Registry {
 	return collector.Registry{
 		azurenetappfiles.Kind,
 		azurepostgresqlltr.Kind,
+		azurebackup.Kind,
 		huaweicbr.Kind,
 		astra.Kind,
 	}

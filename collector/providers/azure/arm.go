@@ -132,7 +132,18 @@ type armPage struct {
 // List reads every page of the ARM collection at path, following nextLink,
 // and calls item for each element.
 func (c *Client) List(ctx context.Context, path, apiVersion string, item func(json.RawMessage) error) error {
+	return c.ListQuery(ctx, path, apiVersion, nil, item)
+}
+
+// ListQuery is List with more query parameters on the first page (an
+// OData $filter, say); the next pages' links carry their own.
+func (c *Client) ListQuery(ctx context.Context, path, apiVersion string, query url.Values, item func(json.RawMessage) error) error {
 	first := c.endpoint + path + "?api-version=" + url.QueryEscape(apiVersion)
+	if len(query) > 0 {
+		// %20, not +, for spaces: OData filters are read by servers that
+		// take + literally.
+		first += "&" + strings.ReplaceAll(query.Encode(), "+", "%20")
+	}
 	seen := map[string]bool{}
 	pager := runtime.NewPager(runtime.PagingHandler[armPage]{
 		More: func(p armPage) bool { return p.NextLink != "" },

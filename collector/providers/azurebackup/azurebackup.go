@@ -1,0 +1,536 @@
+// Package azurebackup reads Azure Backup: the protected items of Recovery
+// Services vaults (VMs, file shares, databases in VMs), their recent Backup
+// jobs, and the vault's protectable VMs for coverage.
+package azurebackup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Type is the target type and provider label.
+const Type = "azure_backup"
+
+// DefaultAPIVersion is the api-version used when the target sets none:
+// the newest stable version of the Recovery Services backup API
+// (Microsoft.RecoveryServices, bms.json) and of the vaults API.
+const DefaultAPIVersion = "2025-02-01"
+
+// minJobWindow is the least span of Backup jobs read (metrics.md: a window
+// of expected_interval × 2, at least 2 days).
+const minJobWindow = 48 * time.Hour
+
+// jobTimeLayout is the form of the startTime and endTime of a backupJobs
+// $filter in the API document's examples ('2016-01-01 00:00:00 AM'), UTC.
+const jobTimeLayout = "2006-01-02 03:04:05 PM"
+
+// reVault is a Recovery Services vault name: 2 to 50 letters, digits and
+// hyphens, starting with a letter (Azure's naming rules for
+// Microsoft.RecoveryServices/vaults).
+var reVault = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{1,49}$`)
+
+// workloadTypes are the WorkloadType values of the API document, by their
+// lower-case form.
+var workloadTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range []string{"VM", "FileFolder", "AzureSqlDb", "SQLDB", "Exchange", "Sharepoint", "VMwareVM",
+		"SystemState", "Client", "GenericDataSource", "SQLDataBase", "AzureFileShare", "SAPHanaDatabase",
+		"SAPAseDatabase", "SAPHanaDBInstance"} {
+		m[strings.ToLower(w)] = w
+	}
+	return m
+}()
+
+// Spec is the target's keys.
+type Spec struct {
+	azure.TargetSpec `yaml:",inline"`
+	// Vault names one Recovery Services vault; omitted, every vault of the
+	// resource group is read.
+	Vault string `yaml:"vault,omitempty"`
+	// WorkloadTypes keeps only the items of these workload types (VM,
+	// SQLDataBase, AzureFileShare, ...); omitted, all.
+	WorkloadTypes []string `yaml:"workload_types,omitempty"`
+}
+
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	return config.First(
+		s.TargetSpec.Required(v),
+		s.TargetSpec.Check(v, DefaultAPIVersion, func() error {
+			return v.Match("vault", s.Vault, reVault)
+		}, func() error {
+			for i, w := range s.WorkloadTypes {
+				canonical, ok := workloadTypes[strings.ToLower(w)]
+				if !ok {
+					return v.Errorf("workload_types", "workload_types entry %d %s is not a workload type of the API (VM, SQLDataBase, AzureFileShare, SAPHanaDatabase, ...)", i+1, v.Shown("workload_types", w))
+				}
+				s.WorkloadTypes[i] = canonical
+			}
+			return nil
+		}),
+	)
+}
+
+// Kind is the azure_backup provider.
+var Kind = collector.Kind{
+	Kind: config.Kind{
+		Type:       Type,
+		Credential: config.CredentialAzure,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	New: newProvider,
+}
+
+// jobStates maps a Backup job's status (JobStatus).
+var jobStates = map[string]collector.State{
+	"InProgress":            collector.StateRunning,
+	"Cancelling":            collector.StateRunning,
+	"Completed":             collector.StateSucceeded,
+	"CompletedWithWarnings": collector.StateSucceeded,
+	"Failed":                collector.StateFailed,
+	"Cancelled":             collector.StateCancelled,
+}
+
+// lastBackupStates maps a protected item's lastBackupStatus, used when no
+// job of the item is in the window.
+var lastBackupStates = map[string]collector.State{
+	"Completed": collector.StateSucceeded,
+	"Healthy":   collector.StateSucceeded,
+	"Failed":    collector.StateFailed,
+	"Unhealthy": collector.StateFailed,
+	"IRPending": collector.StatePending,
+}
+
+type provider struct {
+	arm         *azure.Client
+	concurrency int
+	owns        func(id string) bool
+	base        string // ARM path of the resource group's vaults
+	vault       string
+	workloads   []string
+	apiVersion  string
+	window      time.Duration
+	now         func() time.Time
+}
+
+func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+	s := t.Spec.(*Spec)
+	arm, err := azure.NewClient(env, Type)
+	if err != nil {
+		return nil, err
+	}
+	return &provider{
+		arm:         arm,
+		concurrency: env.Pool.MaxConcurrency(),
+		owns:        env.Owns,
+		base:        s.ResourceGroupPath() + "/providers/Microsoft.RecoveryServices/vaults",
+		vault:       s.Vault,
+		workloads:   s.WorkloadTypes,
+		apiVersion:  s.APIVersion,
+		window:      max(2*time.Duration(t.ExpectedInterval), minJobWindow),
+		now:         time.Now,
+	}, nil
+}
+
+// Collect implements Provider.
+func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+	vaults := []string{p.vault}
+	if p.vault == "" {
+		vaults = nil
+		err := p.arm.List(ctx, p.base, p.apiVersion, func(raw json.RawMessage) error {
+			var v struct {
+				Name string `json:"name"`
+			}
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return err
+			}
+			if err := collector.Require("name", v.Name); err != nil {
+				return err
+			}
+			vaults = append(vaults, azure.LastSegment(v.Name))
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list Recovery Services vaults: %w", err)
+		}
+	}
+	perVault, err := collector.MapConcurrent(ctx, p.concurrency, vaults, p.vaultResources)
+	if err != nil {
+		return nil, err
+	}
+	var out []collector.Resource
+	for _, rs := range perVault {
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// vaultResources reads one vault's protected items, Backup jobs and
+// protectable VMs (three independent lists, read at once), then the
+// details of the jobs in progress.
+func (p *provider) vaultResources(ctx context.Context, vault string) ([]collector.Resource, error) {
+	path := p.base + "/" + url.PathEscape(vault)
+	var (
+		items       []protectedItem
+		jobs        []job
+		protectable []protectableItem
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		err := p.arm.List(gctx, path+"/backupProtectedItems", p.apiVersion, func(raw json.RawMessage) error {
+			var it protectedItem
+			if err := json.Unmarshal(raw, &it); err != nil {
+				return err
+			}
+			if err := collector.Require("id", it.ID); err != nil {
+				return err
+			}
+			if p.wanted(it.Properties.WorkloadType) {
+				items = append(items, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("list protected items of vault %q: %w", vault, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		now := p.now().UTC()
+		q := url.Values{"$filter": {fmt.Sprintf("operation eq 'Backup' and startTime eq '%s' and endTime eq '%s'",
+			now.Add(-p.window).Format(jobTimeLayout), now.Format(jobTimeLayout))}}
+		err := p.arm.ListQuery(gctx, path+"/backupJobs", p.apiVersion, q, func(raw json.RawMessage) error {
+			var j job
+			if err := json.Unmarshal(raw, &j); err != nil {
+				return err
+			}
+			if err := collector.Require("name", j.Name, "properties.status", j.Properties.Status); err != nil {
+				return err
+			}
+			if j.Properties.Operation == "" || strings.EqualFold(j.Properties.Operation, "Backup") {
+				jobs = append(jobs, j)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("list Backup jobs of vault %q: %w", vault, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		q := url.Values{"$filter": {"backupManagementType eq 'AzureIaasVM'"}}
+		err := p.arm.ListQuery(gctx, path+"/backupProtectableItems", p.apiVersion, q, func(raw json.RawMessage) error {
+			var it protectableItem
+			if err := json.Unmarshal(raw, &it); err != nil {
+				return err
+			}
+			if p.wanted(it.Properties.WorkloadType) {
+				protectable = append(protectable, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("list protectable items of vault %q: %w", vault, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	byKey := map[string][]*job{}
+	for i := range jobs {
+		j := &jobs[i]
+		k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
+		byKey[k] = append(byKey[k], j)
+	}
+	var records []record
+	seen := map[string]bool{}
+	for i := range items {
+		it := &items[i]
+		id := it.resourceID()
+		if seen[strings.ToLower(id)] || !p.owns(id) {
+			continue
+		}
+		seen[strings.ToLower(id)] = true
+		records = append(records, record{item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])})
+	}
+	out := collector.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (collector.Resource, error) {
+		return p.resource(ctx, path, r)
+	})
+	for _, it := range protectable {
+		id := it.resourceID()
+		if !strings.EqualFold(it.Properties.ProtectionState, "NotProtected") || seen[strings.ToLower(id)] || !p.owns(id) {
+			continue
+		}
+		seen[strings.ToLower(id)] = true
+		out = append(out, collector.Unprotected(id, it.label()))
+	}
+	return out, nil
+}
+
+// wanted applies the target's workload_types.
+func (p *provider) wanted(workload string) bool {
+	return len(p.workloads) == 0 || slices.ContainsFunc(p.workloads, func(w string) bool { return strings.EqualFold(w, workload) })
+}
+
+// record is a protected item and its Backup jobs in the window.
+type record struct {
+	item *protectedItem
+	jobs []*job
+}
+
+func (r record) identity() (string, string) { return r.item.resourceID(), r.item.label() }
+
+// resource turns a record into a Resource, reading the details of its
+// latest job when it is in progress (for its progress).
+func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (collector.Resource, error) {
+	it := rec.item
+	id, name := rec.identity()
+	backups := make([]collector.Backup, 0, len(rec.jobs))
+	for _, j := range rec.jobs {
+		backups = append(backups, j.toBackup())
+	}
+	var r collector.Resource
+	if len(backups) > 0 {
+		r = collector.Summarize(id, name, backups, true)
+		if r.Latest.State == collector.StateRunning {
+			latest := newestJob(rec.jobs)
+			var detail job
+			if err := p.arm.Get(ctx, vaultPath+"/backupJobs/"+url.PathEscape(azure.LastSegment(latest.Name)), p.apiVersion, &detail); err != nil {
+				return collector.Resource{}, fmt.Errorf("get Backup job %q of %q: %w", latest.Name, name, err)
+			}
+			if pc := detail.Properties.ExtendedInfo.ProgressPercentage; pc != nil {
+				r.Latest.Progress = collector.Float(*pc / 100)
+			}
+		}
+	} else {
+		// No job in the window: the item's own last backup status.
+		var only []collector.Backup
+		if st := it.Properties.LastBackupStatus; st != "" {
+			only = []collector.Backup{{RawStatus: st, State: collector.Normalise(lastBackupStates, st)}}
+		}
+		r = collector.Summarize(id, name, only, false)
+		r.Counts = map[collector.State]int{}
+	}
+	// The last success is the newest succeeded job's end, else the
+	// newest recovery point; an item with neither was never backed up.
+	if r.LastSuccess.IsZero() {
+		r.LastSuccess = collector.ParseTime(it.Properties.LastRecoveryPoint)
+	}
+	r.NoSuccessListed = r.LastSuccess.IsZero()
+	r.Protected = true
+	if it.Properties.IsScheduledForDeferredDelete {
+		r.State = collector.StateDeleting
+	}
+	if it.unhealthy() {
+		r.Healthy = false
+	}
+	// A failure without error details, or an item in trouble, says why
+	// through the item's health details.
+	if r.CurrentError() == nil && (r.CurrentState() == collector.StateFailed || it.unhealthy()) {
+		r.Error = it.healthError()
+	}
+	return r, nil
+}
+
+// newestJob is the job with the newest start.
+func newestJob(jobs []*job) *job {
+	newest := jobs[0]
+	for _, j := range jobs[1:] {
+		if collector.ParseTime(j.Properties.StartTime).After(collector.ParseTime(newest.Properties.StartTime)) {
+			newest = j
+		}
+	}
+	return newest
+}
+
+func jobKey(managementType, friendlyName string) string {
+	return strings.ToLower(managementType) + "\x00" + strings.ToLower(friendlyName)
+}
+
+// protectedItem is a ProtectedItemResource; the fields read are common to
+// the item types of the API document (AzureIaaSVMProtectedItem,
+// AzureFileshareProtectedItem, AzureVmWorkloadProtectedItem, ...).
+type protectedItem struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		FriendlyName                 string `json:"friendlyName"`
+		BackupManagementType         string `json:"backupManagementType"`
+		WorkloadType                 string `json:"workloadType"`
+		ContainerName                string `json:"containerName"`
+		SourceResourceID             string `json:"sourceResourceId"`
+		LastBackupStatus             string `json:"lastBackupStatus"`
+		LastRecoveryPoint            string `json:"lastRecoveryPoint"`
+		IsScheduledForDeferredDelete bool   `json:"isScheduledForDeferredDelete"`
+		ProtectionState              string `json:"protectionState"`
+		HealthStatus                 string `json:"healthStatus"`
+		HealthDetails                []struct {
+			Code    json.RawMessage `json:"code"`
+			Title   string          `json:"title"`
+			Message string          `json:"message"`
+		} `json:"healthDetails"`
+		KPIsHealths map[string]struct {
+			ResourceHealthStatus string `json:"resourceHealthStatus"`
+		} `json:"kpisHealths"`
+	} `json:"properties"`
+}
+
+// resourceID is the protected resource: the source resource (a VM, a file
+// share) for items backed up as a whole, the item itself for workload
+// items (a database inside a VM, whose source is the VM).
+func (it *protectedItem) resourceID() string {
+	if it.Properties.SourceResourceID == "" || strings.EqualFold(it.Properties.BackupManagementType, "AzureWorkload") {
+		return it.ID
+	}
+	return it.Properties.SourceResourceID
+}
+
+func (it *protectedItem) label() string {
+	if it.Properties.FriendlyName != "" {
+		return it.Properties.FriendlyName
+	}
+	return azure.LastSegment(it.Name)
+}
+
+// matching keeps the jobs of the item's container (when a job names its
+// container: two databases of one name in two VMs are two items).
+func (it *protectedItem) matching(jobs []*job) []*job {
+	var out []*job
+	for _, j := range jobs {
+		if j.Properties.ContainerName == "" || it.Properties.ContainerName == "" ||
+			strings.EqualFold(j.Properties.ContainerName, it.Properties.ContainerName) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// unhealthy reports the item's own signs of trouble (metrics.md).
+func (it *protectedItem) unhealthy() bool {
+	p := it.Properties
+	if strings.EqualFold(p.ProtectionState, "ProtectionError") || strings.EqualFold(p.ProtectionState, "ProtectionStopped") ||
+		strings.EqualFold(p.HealthStatus, "ActionRequired") {
+		return true
+	}
+	for _, k := range p.KPIsHealths {
+		if strings.EqualFold(k.ResourceHealthStatus, "TransientUnhealthy") || strings.EqualFold(k.ResourceHealthStatus, "PersistentUnhealthy") {
+			return true
+		}
+	}
+	return false
+}
+
+// healthError is the item's first health detail, if any.
+func (it *protectedItem) healthError() *collector.ErrorInfo {
+	for _, d := range it.Properties.HealthDetails {
+		msg := d.Message
+		if msg == "" {
+			msg = d.Title
+		}
+		code := strings.Trim(string(d.Code), `"`)
+		if code == "null" {
+			code = ""
+		}
+		if msg != "" || code != "" {
+			return &collector.ErrorInfo{Code: code, Message: msg}
+		}
+	}
+	return nil
+}
+
+// protectableItem is a WorkloadProtectableItemResource.
+type protectableItem struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		FriendlyName     string `json:"friendlyName"`
+		WorkloadType     string `json:"workloadType"`
+		ProtectionState  string `json:"protectionState"`
+		VirtualMachineID string `json:"virtualMachineId"`
+	} `json:"properties"`
+}
+
+// resourceID is the VM (as a protected item's sourceResourceId is), else
+// the protectable item.
+func (it *protectableItem) resourceID() string {
+	if it.Properties.VirtualMachineID != "" {
+		return it.Properties.VirtualMachineID
+	}
+	return it.ID
+}
+
+func (it *protectableItem) label() string {
+	if it.Properties.FriendlyName != "" {
+		return it.Properties.FriendlyName
+	}
+	return azure.LastSegment(it.Name)
+}
+
+// job is a JobResource of a Backup operation (AzureIaaSVMJob,
+// AzureStorageJob, AzureWorkloadJob).
+type job struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		EntityFriendlyName   string `json:"entityFriendlyName"`
+		BackupManagementType string `json:"backupManagementType"`
+		ContainerName        string `json:"containerName"`
+		Operation            string `json:"operation"`
+		Status               string `json:"status"`
+		StartTime            string `json:"startTime"`
+		EndTime              string `json:"endTime"`
+		ErrorDetails         []struct {
+			ErrorCode   json.RawMessage `json:"errorCode"`
+			ErrorString string          `json:"errorString"`
+			ErrorTitle  string          `json:"errorTitle"`
+		} `json:"errorDetails"`
+		ExtendedInfo struct {
+			ProgressPercentage *float64 `json:"progressPercentage"`
+		} `json:"extendedInfo"`
+	} `json:"properties"`
+}
+
+func (j *job) toBackup() collector.Backup {
+	p := j.Properties
+	b := collector.Backup{
+		Name:      azure.LastSegment(j.Name),
+		RawStatus: p.Status,
+		State:     collector.Normalise(jobStates, p.Status),
+		Start:     collector.ParseTime(p.StartTime),
+	}
+	if b.State != collector.StateRunning {
+		b.End = collector.ParseTime(p.EndTime)
+	}
+	if pc := p.ExtendedInfo.ProgressPercentage; pc != nil {
+		b.Progress = collector.Float(*pc / 100)
+	}
+	if len(p.ErrorDetails) > 0 {
+		d := p.ErrorDetails[0]
+		code := strings.Trim(string(d.ErrorCode), `"`)
+		if code == "null" {
+			code = ""
+		}
+		msg := d.ErrorString
+		if msg == "" {
+			msg = d.ErrorTitle
+		}
+		if code != "" || msg != "" {
+			b.Error = &collector.ErrorInfo{Code: code, Message: msg}
+		}
+	}
+	return b
+}
