@@ -440,6 +440,9 @@ func (p *parser) applyDefaults(c *Config) {
 		if a := cr.Astra; a != nil {
 			files = append(files, &a.APITokenFile)
 		}
+		if a := cr.AWS; a != nil {
+			files = append(files, &a.SecretAccessKeyFile)
+		}
 		for _, f := range files {
 			*f = p.resolvePath(*f)
 		}

@@ -108,7 +108,7 @@ func TestLoadInvalid(t *testing.T) {
 		"missing-required":         `testdata/invalid-missing-required.yml:5: target "cbr": project_id is required for type huawei_cbr`,
 		"cbr-no-endpoint":          `testdata/invalid-cbr-no-endpoint.yml:5: target "cbr": endpoint or region is required for type huawei_cbr`,
 		"cbr-bad-region":           `testdata/invalid-cbr-bad-region.yml:9: target "cbr": region "North 4" must look like cn-north-4`,
-		"unknown-type":             `testdata/invalid-unknown-type.yml:6: target "a": unknown type "veeam" (want azure_netapp_files, azure_postgresql_ltr, huawei_cbr or astra)`,
+		"unknown-type":             `testdata/invalid-unknown-type.yml:6: target "a": unknown type "veeam" (want azure_netapp_files, azure_postgresql_ltr, azure_backup, huawei_cbr or astra)`,
 		"missing-secret-file":      `testdata/invalid-missing-secret-file.yml:4: credential "astra": api_token_file: testdata/does-not-exist: no such file or directory`,
 		"unset-env":                `testdata/invalid-unset-env.yml:4: environment variable "BACKUP_EXPORTER_TEST_UNSET" is not set`,
 		"zero-scrape-timeout":      `testdata/invalid-zero-scrape-timeout.yml:2: global.scrape_timeout must be greater than 0`,
@@ -127,6 +127,9 @@ func TestLoadInvalid(t *testing.T) {
 		"empty-credential":         `testdata/invalid-empty-credential.yml:3: credential "astra": astra: is empty; see the configuration reference for its keys`,
 		"unterminated-env":         `testdata/invalid-unterminated-env.yml:4: unterminated ${ (the value is not shown: it may be a secret)`,
 		"syntax":                   `testdata/invalid-syntax.yml:1: did not find expected '-' indicator`,
+		"aws-bad-role":             `testdata/invalid-aws-bad-role.yml:4: credential "aws": role_arn "arn:aws:iam::12:role/backup-exporter" is not an IAM role ARN (arn:aws:iam::123456789012:role/name)`,
+		"aws-secret-without-key":   `testdata/invalid-aws-secret-without-key.yml:3: credential "aws": secret_access_key(_file) needs access_key_id`,
+		"aws-profile-and-keys":     `testdata/invalid-aws-profile-and-keys.yml:4: credential "aws": give profile or static keys (access_key_id), not both`,
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yml")
 	if len(files) != len(tests) {
@@ -222,5 +225,35 @@ credentials: [{name: a, astra: {api_token: t}}]
 targets: [{name: a, type: astra, credential: a, endpoint: "https://user:hunter2@astra.example", account_id: acc}]`), "test.yml", kinds)
 	if err == nil || !strings.Contains(err.Error(), "must not carry a user name or password") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestAWSEmptyBlockIsTheDefaultChain: `aws:` and `aws: {}` both mean the
+// AWS SDK's default credential chain; static keys load with the secret
+// hidden.
+func TestAWSEmptyBlockIsTheDefaultChain(t *testing.T) {
+	cfg, err := Parse([]byte(`
+credentials:
+  - name: null-block
+    aws:
+  - name: empty-block
+    aws: {}
+  - name: static
+    aws: {access_key_id: AKIAIOSFODNN7EXAMPLE, secret_access_key: wJalrXUtnFEMI/K7MDENG, role_arn: "arn:aws:iam::123456789012:role/backup-exporter", external_id: ext-1}
+  - name: astra
+    astra: {api_token: t}
+targets:
+  - {name: a, type: astra, credential: astra, endpoint: "https://astra.example", account_id: 00000000-0000-4000-8000-000000000001}
+`), "aws.yml", kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{CredentialAWS, CredentialAWS, CredentialAWS, CredentialAstra} {
+		if got := cfg.Credentials[i].Kind(); got != want {
+			t.Errorf("credential %d: kind %q, want %q", i, got, want)
+		}
+	}
+	if s := cfg.Credentials[2].AWS.SecretAccessKey; fmt.Sprint(s) != "<secret>" || string(s) != "wJalrXUtnFEMI/K7MDENG" {
+		t.Errorf("secret prints as %v", s)
 	}
 }

@@ -57,15 +57,17 @@ const (
 	CredentialAzure  = "azure"
 	CredentialHuawei = "huawei"
 	CredentialAstra  = "astra"
+	CredentialAWS    = "aws"
 )
 
 // Credential is one named set of upstream credentials. Exactly one of
-// Azure, Huawei and Astra is set.
+// Azure, Huawei, Astra and AWS is set.
 type Credential struct {
 	Name      string    `yaml:"name"`
 	Azure     *Azure    `yaml:"azure,omitempty"`
 	Huawei    *Huawei   `yaml:"huawei,omitempty"`
 	Astra     *Astra    `yaml:"astra,omitempty"`
+	AWS       *AWS      `yaml:"aws,omitempty"`
 	TLSConfig TLSConfig `yaml:"tls_config,omitempty"`
 }
 
@@ -136,6 +138,26 @@ type Astra struct {
 	APITokenFile string `yaml:"api_token_file,omitempty"`
 }
 
+// AWS is an AWS credential. Empty, the AWS SDK's default chain is used
+// (environment, shared config and credentials files, IRSA web identity,
+// EKS Pod Identity and ECS, EC2 instance metadata).
+type AWS struct {
+	// Profile is a profile of the shared config and credentials files.
+	Profile string `yaml:"profile,omitempty"`
+	// RoleARN is a role assumed (STS AssumeRole) with the credentials
+	// found otherwise.
+	RoleARN string `yaml:"role_arn,omitempty"`
+	// ExternalID is the sts:ExternalId the role's trust policy asks for.
+	ExternalID string `yaml:"external_id,omitempty"`
+	// AccessKeyID and SecretAccessKey(File) are static keys.
+	AccessKeyID         string `yaml:"access_key_id,omitempty"`
+	SecretAccessKey     Secret `yaml:"secret_access_key,omitempty"`
+	SecretAccessKeyFile string `yaml:"secret_access_key_file,omitempty"`
+	// STSEndpoint overrides the STS endpoint used for role_arn (a VPC or
+	// FIPS endpoint, or the simulator).
+	STSEndpoint string `yaml:"sts_endpoint,omitempty"`
+}
+
 // Target is one configured backup target: the keys every type has, and
 // the provider's own keys decoded by its Kind into Spec.
 type Target struct {
@@ -163,6 +185,8 @@ func (c *Credential) Kind() string {
 		return CredentialHuawei
 	case c.Astra != nil:
 		return CredentialAstra
+	case c.AWS != nil:
+		return CredentialAWS
 	}
 	return ""
 }

@@ -75,18 +75,23 @@ func (p *parser) validate(c *Config) error {
 
 func (p *parser) validateCredential(cr *Credential, path string) error {
 	kinds := 0
-	for _, set := range []bool{cr.Azure != nil, cr.Huawei != nil, cr.Astra != nil} {
+	for _, set := range []bool{cr.Azure != nil, cr.Huawei != nil, cr.Astra != nil, cr.AWS != nil} {
 		if set {
 			kinds++
 		}
 	}
+	if kinds == 0 && p.has(path+".aws") {
+		// An empty aws: block is the AWS SDK's default chain.
+		cr.AWS = &AWS{}
+		kinds = 1
+	}
 	if kinds != 1 {
-		for _, kind := range []string{"azure", "huawei", "astra"} {
+		for _, kind := range []string{"azure", "huawei", "astra", "aws"} {
 			if kinds == 0 && p.has(path+"."+kind) {
 				return p.errorf(path+"."+kind, "credential %q: %s: is empty; see the configuration reference for its keys", cr.Name, kind)
 			}
 		}
-		return p.errorf(path, "credential %q: exactly one of azure, huawei or astra must be set", cr.Name)
+		return p.errorf(path, "credential %q: exactly one of azure, huawei, astra or aws must be set", cr.Name)
 	}
 	if f := cr.TLSConfig.CAFile; f != "" {
 		pem, err := os.ReadFile(f)
@@ -118,9 +123,56 @@ func (p *parser) validateCredential(cr *Credential, path string) error {
 		default:
 			return p.secretSource(cr.Name, path, "secret_key", h.SecretKey, h.SecretKeyFile)
 		}
+	case cr.AWS != nil:
+		return p.validateAWS(cr.Name, cr.AWS, path+".aws")
 	default:
 		return p.secretSource(cr.Name, path+".astra", "api_token", cr.Astra.APIToken, cr.Astra.APITokenFile)
 	}
+}
+
+// AWS identifiers, from the IAM and STS API references.
+var (
+	reAWSAccessKeyID = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+	reAWSRoleARN     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	reAWSProfile     = regexp.MustCompile(`^[\w.@+-]{1,128}$`)
+	reAWSExternalID  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+)
+
+func (p *parser) validateAWS(name string, a *AWS, path string) error {
+	if a.Profile != "" && !reAWSProfile.MatchString(a.Profile) {
+		return p.errorf(path+".profile", "credential %q: profile %s is not a profile name (letters, digits and ._@+-)", name, p.shown(path+".profile", a.Profile))
+	}
+	if a.RoleARN != "" && !reAWSRoleARN.MatchString(a.RoleARN) {
+		return p.errorf(path+".role_arn", "credential %q: role_arn %s is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", name, p.shown(path+".role_arn", a.RoleARN))
+	}
+	if a.ExternalID != "" {
+		if a.RoleARN == "" {
+			return p.errorf(path+".external_id", "credential %q: external_id needs role_arn", name)
+		}
+		if len(a.ExternalID) < 2 || len(a.ExternalID) > 1224 || !reAWSExternalID.MatchString(a.ExternalID) {
+			return p.errorf(path+".external_id", "credential %q: external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-", name)
+		}
+	}
+	if a.STSEndpoint != "" {
+		if a.RoleARN == "" {
+			return p.errorf(path+".sts_endpoint", "credential %q: sts_endpoint is used only with role_arn", name)
+		}
+		if err := p.httpsURL(path+".sts_endpoint", fmt.Sprintf("credential %q: sts_endpoint", name), a.STSEndpoint); err != nil {
+			return err
+		}
+	}
+	static := a.SecretAccessKey != "" || a.SecretAccessKeyFile != ""
+	switch {
+	case a.AccessKeyID == "" && !static:
+		return nil
+	case a.AccessKeyID == "":
+		return p.errorf(path, "credential %q: secret_access_key(_file) needs access_key_id", name)
+	case !reAWSAccessKeyID.MatchString(a.AccessKeyID):
+		return p.errorf(path+".access_key_id", "credential %q: access_key_id must be 16 to 128 upper-case letters and digits, got %s", name, p.shown(path+".access_key_id", a.AccessKeyID))
+	case a.Profile != "":
+		return p.errorf(path+".profile", "credential %q: give profile or static keys (access_key_id), not both", name)
+	}
+	return p.secretSource(name, path, "secret_access_key", a.SecretAccessKey, a.SecretAccessKeyFile)
 }
 
 // secretSource checks that a secret is given exactly once, inline or as a
