@@ -244,3 +244,44 @@ func TestClientCertificateErrorIsNotRetried(t *testing.T) {
 		t.Errorf("%v network retries of a certificate error", got)
 	}
 }
+
+// TestClientAWSThrottlingIsRetried: AWS answers throttling with 400 and
+// the code in X-Amzn-ErrorType; that 400 is retried as throttled, any
+// other 400 is not.
+func TestClientAWSThrottlingIsRetried(t *testing.T) {
+	for _, tc := range []struct {
+		errorType string
+		calls     int64
+	}{
+		{"ThrottlingException", 2},
+		{"ThrottlingException:http://internal.amazon.com/coral/com.amazonaws.backup/", 2},
+		{"TooManyRequestsException", 2},
+		{"InvalidParameterValueException", 1},
+		{"", 1},
+	} {
+		var n atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				if tc.errorType != "" {
+					w.Header().Set("X-Amzn-ErrorType", tc.errorType)
+				}
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"message":"Rate exceeded"}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{}`))
+		}))
+		c, _ := newTestClient(t, 0)
+		_, err := c.Do(context.Background(), Request{URL: srv.URL})
+		srv.Close()
+		if got := n.Load(); got != tc.calls {
+			t.Errorf("%q: %d requests, want %d", tc.errorType, got, tc.calls)
+		}
+		if (err == nil) != (tc.calls == 2) {
+			t.Errorf("%q: err = %v", tc.errorType, err)
+		}
+		if want := float64(tc.calls - 1); testutil.ToFloat64(c.metrics.retries.WithLabelValues("astra", ReasonThrottled)) != want {
+			t.Errorf("%q: throttled retries != %v", tc.errorType, want)
+		}
+	}
+}

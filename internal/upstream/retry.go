@@ -63,6 +63,31 @@ func Reason(status int, err error) string {
 	return ""
 }
 
+// throttleErrorTypes are the AWS error codes of throttling. AWS Backup
+// (like most AWS APIs) answers throttling with HTTP 400 and the code in
+// X-Amzn-ErrorType ("Common Errors" of its API reference), so the status
+// alone does not tell it from a bad request.
+var throttleErrorTypes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "ThrottledException": true,
+	"RequestThrottledException": true, "TooManyRequestsException": true,
+	"RequestLimitExceeded": true, "RequestThrottled": true, "SlowDown": true,
+}
+
+// responseReason is Reason for an answer: a 400 whose X-Amzn-ErrorType is
+// a throttling code is throttled too.
+func responseReason(resp *http.Response, err error) string {
+	if err != nil || resp == nil {
+		return Reason(0, err)
+	}
+	if resp.StatusCode == http.StatusBadRequest {
+		code, _, _ := strings.Cut(resp.Header.Get("X-Amzn-ErrorType"), ":")
+		if throttleErrorTypes[strings.TrimSpace(code)] {
+			return ReasonThrottled
+		}
+	}
+	return Reason(resp.StatusCode, nil)
+}
+
 // retryLayer is the one retry engine. Each attempt is a clone of the
 // request (with its body rewound), so the layers below may modify it.
 type retryLayer struct {
@@ -82,11 +107,7 @@ func (l *retryLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := l.next.RoundTrip(try)
-		status := 0
-		if err == nil {
-			status = resp.StatusCode
-		}
-		reason := Reason(status, err)
+		reason := responseReason(resp, err)
 		if reason == "" || !rewindable || attempt >= l.policy.MaxAttempts || ctx.Err() != nil {
 			return resp, err
 		}
