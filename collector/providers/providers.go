@@ -5,6 +5,7 @@ package providers
 import (
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
+	"github.com/backup-exporter/backup_exporter/collector/providers/awsbackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
@@ -19,5 +20,6 @@ func All() collector.Registry {
 		azurebackup.Kind,
 		huaweicbr.Kind,
 		astra.Kind,
+		awsbackup.Kind,
 	}
 }

@@ -83,6 +83,20 @@ func Golden(t *testing.T, e *collector.Exporter, reg collector.Registry, golden 
 	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
+	// A golden is of targets that could be read: a down target would
+	// compare its (empty) series and pass.
+	for target, up := range TargetUp(t, e) {
+		if up != 1 {
+			t.Errorf("target %s is down: its golden says nothing", target)
+		}
+	}
+	for _, r := range e.Collect(context.Background(), e.Targets()) {
+		for _, res := range r.Resources {
+			if res.Err != nil {
+				t.Errorf("target %s: resource %s could not be read: %v", r.Target.Name, res.ID, res.Err)
+			}
+		}
+	}
 }
 
 // Gather collects every target of e once, as a scrape does, through a

@@ -97,13 +97,13 @@ func ARMServer(t testing.TB, routes map[string]string) *Server {
 }
 
 // Files answers requests with files (relative to testdata/, or absolute):
-// routes maps "path", or "path?continue=token" ($skiptoken and offset
-// likewise), to a file. "{{base}}" in a file becomes the server's URL. An
+// routes maps "path", or "path?continue=token" ($skiptoken, offset and
+// nextToken likewise; then resourceArn), to a file. "{{base}}" in a file becomes the server's URL. An
 // unknown route is a 404 with notFound as body.
 func Files(t testing.TB, routes map[string]string, notFound string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.URL.Path
-		for _, page := range []string{"continue", "$skiptoken", "offset"} {
+		for _, page := range []string{"continue", "$skiptoken", "offset", "nextToken", "resourceArn"} {
 			if c := r.URL.Query().Get(page); c != "" && c != "0" {
 				key += "?" + page + "=" + c
 			}
@@ -126,6 +126,43 @@ func Files(t testing.TB, routes map[string]string, notFound string) http.Handler
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(bytes.ReplaceAll(body, []byte("{{base}}"), []byte("https://"+r.Host)))
 	}
+}
+
+// AWSAccessKeyID and AWSSecretAccessKey are the static keys of
+// AWSConfig; AWSServer checks that requests are SigV4-signed with the key
+// ID for its region and the backup service (the simulator verifies the
+// signature itself).
+const (
+	AWSAccessKeyID     = "AKIAFIXTURE000000001"
+	AWSSecretAccessKey = "fixture/secret/access/key"
+	AWSRegion          = "eu-west-1"
+)
+
+// AWSServer serves AWS Backup fixture files (routes as Files) to
+// SigV4-signed requests, answering AWS's REST-JSON errors otherwise.
+func AWSServer(t testing.TB, routes map[string]string) *Server {
+	t.Helper()
+	return NewServer(t, Options{
+		Auth: func(r *http.Request) bool {
+			return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+AWSAccessKeyID+"/") &&
+				strings.Contains(r.Header.Get("Authorization"), "/"+AWSRegion+"/backup/aws4_request")
+		},
+		Unauthorized: `{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}`,
+	}, Files(t, routes, `{"__type":"ResourceNotFoundException","Message":"Resource not found"}`))
+}
+
+// AWSConfig is a configuration of one aws_backup target on s with static
+// keys; target is the rest of the target's flow mapping.
+func (s *Server) AWSConfig(target string) string {
+	return fmt.Sprintf(`
+global: {cache_ttl: 0}
+credentials:
+  - name: aws
+    aws: {access_key_id: %s, secret_access_key: %q}
+    tls_config: {ca_file: %q}
+targets:
+  - {credential: aws, type: aws_backup, region: %s, endpoint: %q, %s}
+`, AWSAccessKeyID, AWSSecretAccessKey, s.CAFile, AWSRegion, s.URL, target)
 }
 
 // serveEntra answers the Microsoft Entra calls of azidentity's client

@@ -26,7 +26,7 @@ const Type = "azure_backup"
 // DefaultAPIVersion is the api-version used when the target sets none:
 // the newest stable version of the Recovery Services backup API
 // (Microsoft.RecoveryServices, bms.json) and of the vaults API.
-const DefaultAPIVersion = "2025-02-01"
+const DefaultAPIVersion = "2025-08-01"
 
 // minJobWindow is the least span of Backup jobs read (metrics.md: a window
 // of expected_interval × 2, at least 2 days).

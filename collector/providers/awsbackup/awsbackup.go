@@ -1,0 +1,430 @@
+// Package awsbackup reads AWS Backup: the protected resources of a
+// region, their recent backup jobs, and, for a resource without a
+// completed job in the window, its recovery points.
+package awsbackup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/backup/types"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Type is the target type and provider label.
+const Type = "aws_backup"
+
+// Job window bounds (metrics.md: expected_interval × 2, at least 2 days;
+// ListBackupJobs covers the last 30 days).
+const (
+	minJobWindow = 48 * time.Hour
+	maxJobWindow = 30 * 24 * time.Hour
+)
+
+// pageSize is MaxResults of every list, the API's maximum.
+const pageSize = 1000
+
+// Patterns of the API reference.
+var (
+	reRegion       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	reVaultName    = regexp.MustCompile(`^[a-zA-Z0-9\-_]{2,50}$`)
+	reResourceType = regexp.MustCompile(`^[a-zA-Z0-9\-_.]{1,50}$`)
+)
+
+// Spec is the target's keys.
+type Spec struct {
+	Region string `yaml:"region,omitempty"`
+	// BackupVault keeps the jobs of one backup vault, and the resources
+	// last backed up to it.
+	BackupVault string `yaml:"backup_vault,omitempty"`
+	// ResourceType keeps one resource type (EBS, EC2, RDS, DynamoDB, EFS,
+	// S3, ...).
+	ResourceType string `yaml:"resource_type,omitempty"`
+	// Endpoint overrides the AWS Backup endpoint (FIPS, VPC endpoints, the
+	// simulator).
+	Endpoint string `yaml:"endpoint,omitempty"`
+}
+
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	return config.First(
+		v.Required("region", s.Region),
+		v.Match("region", s.Region, reRegion),
+		v.Match("backup_vault", s.BackupVault, reVaultName),
+		v.Match("resource_type", s.ResourceType, reResourceType),
+		func() error {
+			if s.Endpoint == "" {
+				return nil
+			}
+			return v.URL("endpoint", s.Endpoint)
+		}(),
+	)
+}
+
+// Kind is the aws_backup provider.
+var Kind = collector.Kind{
+	Kind: config.Kind{
+		Type:       Type,
+		Credential: config.CredentialAWS,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	New: newProvider,
+}
+
+// jobStates maps a backup job's State.
+var jobStates = map[string]collector.State{
+	"CREATED":   collector.StatePending,
+	"PENDING":   collector.StatePending,
+	"RUNNING":   collector.StateRunning,
+	"ABORTING":  collector.StateRunning,
+	"COMPLETED": collector.StateSucceeded,
+	"FAILED":    collector.StateFailed,
+	"EXPIRED":   collector.StateFailed,
+	"PARTIAL":   collector.StateFailed,
+	"ABORTED":   collector.StateCancelled,
+}
+
+// recoveryPointStates maps a recovery point's Status.
+var recoveryPointStates = map[string]collector.State{
+	"COMPLETED": collector.StateSucceeded,
+	"AVAILABLE": collector.StateSucceeded,
+	"CREATING":  collector.StateRunning,
+	"DELETING":  collector.StateDeleting,
+	"EXPIRED":   collector.StateRemoved,
+	"PARTIAL":   collector.StateFailed,
+	"STOPPED":   collector.StateUnknown,
+}
+
+// api is the part of the AWS Backup client the provider uses.
+type api interface {
+	backup.ListProtectedResourcesAPIClient
+	backup.ListBackupJobsAPIClient
+	backup.ListRecoveryPointsByBackupVaultAPIClient
+}
+
+type provider struct {
+	client       api
+	concurrency  int
+	owns         func(id string) bool
+	vault        string
+	resourceType string
+	window       time.Duration
+	now          func() time.Time
+	secrets      []string
+}
+
+func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+	s := t.Spec.(*Spec)
+	cfg, secrets, err := awsConfig(env, s.Region)
+	if err != nil {
+		return nil, err
+	}
+	client := backup.NewFromConfig(cfg, func(o *backup.Options) {
+		if s.Endpoint != "" {
+			o.BaseEndpoint = aws.String(s.Endpoint)
+		}
+	})
+	return &provider{
+		client:       client,
+		concurrency:  env.Pool.MaxConcurrency(),
+		owns:         env.Owns,
+		vault:        s.BackupVault,
+		resourceType: s.ResourceType,
+		window:       min(max(2*time.Duration(t.ExpectedInterval), minJobWindow), maxJobWindow),
+		now:          time.Now,
+		secrets:      secrets,
+	}, nil
+}
+
+// resource is one protected resource as the lists give it.
+type resource struct {
+	arn, name, typ string
+	lastVault      string // name of the vault of its newest recovery point
+	lastBackup     time.Time
+	jobs           []types.BackupJob
+}
+
+// Collect implements Provider.
+func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+	byARN := map[string]*resource{}
+	var order []string
+	add := func(arn, name, typ string) *resource {
+		if r, ok := byARN[arn]; ok {
+			return r
+		}
+		r := &resource{arn: arn, name: name, typ: typ}
+		byARN[arn] = r
+		order = append(order, arn)
+		return r
+	}
+
+	protected := backup.NewListProtectedResourcesPaginator(p.client, &backup.ListProtectedResourcesInput{MaxResults: aws.Int32(pageSize)})
+	for protected.HasMorePages() {
+		page, err := protected.NextPage(ctx)
+		if err != nil {
+			return nil, p.wrap("ListProtectedResources", err)
+		}
+		for _, pr := range page.Results {
+			arn := aws.ToString(pr.ResourceArn)
+			if err := collector.Require("ResourceArn", arn); err != nil {
+				return nil, fmt.Errorf("ListProtectedResources: %w", err)
+			}
+			vault := vaultName(aws.ToString(pr.LastBackupVaultArn))
+			if !p.wanted(aws.ToString(pr.ResourceType)) || (p.vault != "" && vault != p.vault) {
+				continue
+			}
+			r := add(arn, aws.ToString(pr.ResourceName), aws.ToString(pr.ResourceType))
+			r.lastVault = vault
+			r.lastBackup = aws.ToTime(pr.LastBackupTime)
+		}
+	}
+
+	// The jobs of the window: a resource selected by a plan that has never
+	// completed a backup is listed here only.
+	in := &backup.ListBackupJobsInput{MaxResults: aws.Int32(pageSize), ByCreatedAfter: aws.Time(p.now().Add(-p.window))}
+	if p.vault != "" {
+		in.ByBackupVaultName = aws.String(p.vault)
+	}
+	if p.resourceType != "" {
+		in.ByResourceType = aws.String(p.resourceType)
+	}
+	jobs := backup.NewListBackupJobsPaginator(p.client, in)
+	for jobs.HasMorePages() {
+		page, err := jobs.NextPage(ctx)
+		if err != nil {
+			return nil, p.wrap("ListBackupJobs", err)
+		}
+		for _, j := range page.BackupJobs {
+			if aws.ToString(j.ParentJobId) != "" {
+				// A child job is a part of its parent's backup.
+				continue
+			}
+			arn := aws.ToString(j.ResourceArn)
+			if err := collector.Require("ResourceArn", arn, "State", string(j.State)); err != nil {
+				return nil, fmt.Errorf("ListBackupJobs: %w", err)
+			}
+			// The filters were sent; they are applied here too, so that a
+			// resource's jobs are those of the target whatever the server
+			// did with them.
+			if !p.wanted(aws.ToString(j.ResourceType)) || (p.vault != "" && aws.ToString(j.BackupVaultName) != p.vault) {
+				continue
+			}
+			r := add(arn, aws.ToString(j.ResourceName), aws.ToString(j.ResourceType))
+			if r.name == "" {
+				r.name = aws.ToString(j.ResourceName)
+			}
+			r.jobs = append(r.jobs, j)
+		}
+	}
+
+	resources := make([]*resource, 0, len(order))
+	for _, arn := range order {
+		if p.owns(arn) {
+			resources = append(resources, byARN[arn])
+		}
+	}
+	return collector.MapResources(ctx, p.concurrency, resources, (*resource).identity, p.resource), nil
+}
+
+func (p *provider) wanted(typ string) bool {
+	return p.resourceType == "" || strings.EqualFold(p.resourceType, typ)
+}
+
+func (r *resource) identity() (string, string) {
+	if r.name == "" {
+		return r.arn, r.arn
+	}
+	return r.arn, r.name
+}
+
+// resource builds one record: from its jobs when one completed in the
+// window, else also from its recovery points (the last success may be
+// older than the window, or never).
+func (p *provider) resource(ctx context.Context, r *resource) (collector.Resource, error) {
+	id, name := r.identity()
+	backups := make([]collector.Backup, len(r.jobs))
+	completed := false
+	for i := range r.jobs {
+		backups[i] = jobBackup(&r.jobs[i])
+		completed = completed || backups[i].Succeeded()
+	}
+	if completed {
+		return collector.Summarize(id, name, backups, true), nil
+	}
+
+	vault := r.lastVault
+	if vault == "" && len(r.jobs) > 0 {
+		vault = aws.ToString(newestJob(r.jobs).BackupVaultName)
+	}
+	var points []collector.Backup
+	if vault != "" {
+		var err error
+		if points, err = p.recoveryPoints(ctx, vault, r.arn); err != nil {
+			return collector.Resource{}, err
+		}
+	}
+	var out collector.Resource
+	if len(backups) > 0 {
+		out = collector.Summarize(id, name, backups, true)
+		fromPoints := collector.Summarize(id, name, points, true)
+		out.LastSuccess, out.NoSuccessListed = fromPoints.LastSuccess, fromPoints.LastSuccess.IsZero()
+	} else {
+		out = collector.Summarize(id, name, points, true)
+	}
+	if vault == "" && !r.lastBackup.IsZero() {
+		// No vault to look in: the protected resource's own last backup.
+		out.LastSuccess, out.NoSuccessListed = r.lastBackup, false
+	}
+	// Listed by AWS Backup, so selected by a plan: protected, even with
+	// no recovery point yet (last success 0).
+	out.Protected = true
+	return out, nil
+}
+
+// recoveryPoints lists the resource's top-level recovery points in vault.
+func (p *provider) recoveryPoints(ctx context.Context, vault, arn string) ([]collector.Backup, error) {
+	var out []collector.Backup
+	pages := backup.NewListRecoveryPointsByBackupVaultPaginator(p.client, &backup.ListRecoveryPointsByBackupVaultInput{
+		BackupVaultName: aws.String(vault),
+		ByResourceArn:   aws.String(arn),
+		MaxResults:      aws.Int32(pageSize),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, p.wrap(fmt.Sprintf("ListRecoveryPointsByBackupVault %s", vault), err)
+		}
+		for i := range page.RecoveryPoints {
+			rp := &page.RecoveryPoints[i]
+			if aws.ToString(rp.ParentRecoveryPointArn) != "" {
+				continue
+			}
+			if err := collector.Require("Status", string(rp.Status)); err != nil {
+				return nil, fmt.Errorf("ListRecoveryPointsByBackupVault %s: %w", vault, err)
+			}
+			out = append(out, pointBackup(rp))
+		}
+	}
+	return out, nil
+}
+
+func newestJob(jobs []types.BackupJob) *types.BackupJob {
+	newest := &jobs[0]
+	for i := range jobs[1:] {
+		if j := &jobs[i+1]; aws.ToTime(j.CreationDate).After(aws.ToTime(newest.CreationDate)) {
+			newest = j
+		}
+	}
+	return newest
+}
+
+func jobBackup(j *types.BackupJob) collector.Backup {
+	state := string(j.State)
+	b := collector.Backup{
+		Name:      aws.ToString(j.BackupJobId),
+		RawStatus: state,
+		State:     collector.Normalise(jobStates, state),
+		Start:     aws.ToTime(j.CreationDate),
+		End:       aws.ToTime(j.CompletionDate),
+	}
+	if pd := aws.ToString(j.PercentDone); pd != "" {
+		if v, err := strconv.ParseFloat(pd, 64); err == nil {
+			b.Progress = collector.Float(v / 100)
+		}
+	}
+	if j.BytesTransferred != nil {
+		b.Transferred = collector.Float(float64(*j.BytesTransferred))
+	}
+	if j.BackupSizeInBytes != nil {
+		b.Size = collector.Float(float64(*j.BackupSizeInBytes))
+	}
+	if state != "COMPLETED" && (aws.ToString(j.MessageCategory) != "" || aws.ToString(j.StatusMessage) != "") {
+		b.Error = &collector.ErrorInfo{Code: aws.ToString(j.MessageCategory), Message: aws.ToString(j.StatusMessage)}
+	}
+	return b
+}
+
+func pointBackup(rp *types.RecoveryPointByBackupVault) collector.Backup {
+	status := string(rp.Status)
+	b := collector.Backup{
+		Name:      aws.ToString(rp.RecoveryPointArn),
+		RawStatus: status,
+		State:     collector.Normalise(recoveryPointStates, status),
+		Start:     aws.ToTime(rp.CreationDate),
+		End:       aws.ToTime(rp.CompletionDate),
+	}
+	if rp.BackupSizeInBytes != nil {
+		b.Size = collector.Float(float64(*rp.BackupSizeInBytes))
+	}
+	if rp.CalculatedLifecycle != nil {
+		b.Expiry = aws.ToTime(rp.CalculatedLifecycle.DeleteAt)
+	}
+	return b
+}
+
+// vaultName is the name in a backup vault ARN
+// (arn:aws:backup:region:account:backup-vault:name).
+func vaultName(arn string) string {
+	if i := strings.LastIndex(arn, ":backup-vault:"); i >= 0 {
+		return arn[i+len(":backup-vault:"):]
+	}
+	return ""
+}
+
+// wrap turns an SDK error into one line: the operation, the HTTP status
+// and the API's error code and message, without the request ID (which
+// changes on every call) or the URL's query, and with no secret.
+func (p *provider) wrap(op string, err error) error {
+	msg := describe(err)
+	for _, s := range p.secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "<secret>")
+		}
+	}
+	return fmt.Errorf("%s: %s", op, msg)
+}
+
+var reRequestID = regexp.MustCompile(`,? ?RequestID: [^,]*,?`)
+
+func describe(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer within the deadline: " + err.Error()
+	}
+	var apiErr interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "" {
+		code := ""
+		if errors.As(err, &status) {
+			code = fmt.Sprintf("HTTP %d ", status.HTTPStatusCode())
+		}
+		return code + apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	msg := err.Error()
+	// The SDK's "operation error Backup: X, ..." prefix says what op says.
+	if _, rest, ok := strings.Cut(msg, ", "); ok && strings.HasPrefix(msg, "operation error") {
+		msg = rest
+	}
+	msg = reRequestID.ReplaceAllString(msg, " ")
+	if i := strings.Index(msg, "?"); i >= 0 {
+		// A URL's query (a page token): cut up to the closing quote.
+		if j := strings.IndexByte(msg[i:], '"'); j >= 0 {
+			msg = msg[:i] + msg[i+j:]
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// ensure the interface is met by the SDK client.
+var _ api = (*backup.Client)(nil)

@@ -1,0 +1,96 @@
+package awsbackup
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// roleSessionName names the exporter's sessions in CloudTrail.
+const roleSessionName = "backup_exporter"
+
+// noRetries leaves retrying to the exporter's one retry engine (the
+// transport's retry layer), so that a request is never retried twice over.
+func noRetries() aws.Retryer { return aws.NopRetryer{} }
+
+// awsCredential is what the targets of one credential in one region
+// share: the SDK configuration and its credential cache (an assumed role
+// is assumed once, not once per target).
+type awsCredential struct {
+	cfg     aws.Config
+	secrets []string
+}
+
+// awsConfig returns the SDK configuration of the target's credential in
+// region. AWS Backup and STS AssumeRole calls go through the exporter's
+// transport: request slots, body limit, retries and request metrics.
+func awsConfig(env *collector.Env, region string) (aws.Config, []string, error) {
+	v, err := env.Shared("aws:"+region, func() (any, error) {
+		return newAWSCredential(env, region)
+	})
+	if err != nil {
+		return aws.Config{}, nil, err
+	}
+	c := v.(*awsCredential)
+	return c.cfg, c.secrets, nil
+}
+
+func newAWSCredential(env *collector.Env, region string) (*awsCredential, error) {
+	a := env.Credential.AWS
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(region)}
+	var secrets []string
+	switch {
+	case a.AccessKeyID != "":
+		if a.SecretAccessKey != "" {
+			secrets = append(secrets, string(a.SecretAccessKey))
+		}
+		opts = append(opts, awsconfig.WithCredentialsProvider(staticKeys(a)))
+	case a.Profile != "":
+		opts = append(opts, awsconfig.WithSharedConfigProfile(a.Profile))
+	}
+	// Reads the environment and the shared files only; no request.
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	// The clients built from here on (AWS Backup, and STS for role_arn)
+	// use the exporter's transport and its one retry engine. The default
+	// chain's own providers (web identity, EKS Pod Identity, IMDS), built
+	// above, keep the SDK's client: AWS_CA_BUNDLE and the SDK's retries
+	// apply to them, and their credentials are cached.
+	cfg.HTTPClient = env.Pool.HTTPClient(Type, nil)
+	cfg.Retryer = noRetries
+	if a.RoleARN != "" {
+		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if a.STSEndpoint != "" {
+				o.BaseEndpoint = aws.String(a.STSEndpoint)
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = roleSessionName
+			if a.ExternalID != "" {
+				o.ExternalID = aws.String(a.ExternalID)
+			}
+		}))
+	}
+	return &awsCredential{cfg: cfg, secrets: secrets}, nil
+}
+
+// staticKeys is the credential's access key; a secret_access_key_file is
+// read on every request, so a rotated key is used without a reload.
+func staticKeys(a *config.AWS) aws.CredentialsProvider {
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		secret, err := config.ResolveSecret(a.SecretAccessKey, a.SecretAccessKeyFile)
+		if err != nil {
+			return aws.Credentials{}, fmt.Errorf("secret_access_key_file: %w", err)
+		}
+		return aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Source: "backup_exporter static keys"}, nil
+	})
+}
