@@ -110,3 +110,14 @@ func StartHuawei(t testing.TB, resources int) (*simulator.Server, string) {
 	t.Helper()
 	return Start(t, &simulator.Scenario{Huawei: simulator.GenerateHuawei(simulator.HuaweiDemoProject, resources, 5, time.Now())})
 }
+
+// StartAzureBackup serves GenerateAzureBackup's vaults×items protected
+// items with 7 days of jobs up to now, with the test tenant and client,
+// its ARM lists paged by pageSize (0: the simulator's default).
+func StartAzureBackup(t testing.TB, vaults, items, pageSize int) (*simulator.Server, string) {
+	t.Helper()
+	az := simulator.GenerateAzureBackup(AzureSubscription, vaults, items, 7, time.Now())
+	az.PageSize = pageSize
+	az.Tenants = []simulator.AzureTenant{{ID: AzureTenant, Clients: []simulator.AzureClient{{ClientID: AzureClient, ClientSecret: AzureSecret}}}}
+	return Start(t, &simulator.Scenario{Azure: az})
+}

@@ -87,6 +87,8 @@ type AzureResourceGroup struct {
 	Name            string       `yaml:"name"`
 	NetAppAccounts  []ANFAccount `yaml:"netapp_accounts"`
 	PostgresServers []PGServer   `yaml:"postgres_servers"`
+	// RecoveryServicesVaults are Azure Backup vaults (azure_backup.go).
+	RecoveryServicesVaults []RSVault `yaml:"recovery_services_vaults"`
 }
 
 // ANFAccount is an Azure NetApp Files account.
@@ -215,6 +217,9 @@ func (s *Server) registerAzure(sc *AzureScenario) error {
 	// Astra's "/accounts/"), so it only gets what nobody else serves.
 	s.handle(EntraAPI, "/{tenant}/", s.entraDispatch)
 	s.handle(AzureAPI, "/subscriptions/", s.armDispatch)
+	// Azure Backup writes job ids as "/Subscriptions/..."; ARM paths are
+	// case-insensitive, so those ids can be followed.
+	s.handle(AzureAPI, "/Subscriptions/", s.armDispatch)
 	return nil
 }
 
@@ -230,6 +235,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	}
 	if c.PageSize < 0 {
 		return fmt.Errorf("azure: page_size %d is negative", c.PageSize)
+	}
+	if err := c.validateRecoveryServices(); err != nil {
+		return err
 	}
 	certs := map[string][]*x509.Certificate{}
 	for _, t := range c.Tenants {

@@ -389,14 +389,22 @@ type protectedItem struct {
 	} `json:"properties"`
 }
 
-// resourceID is the protected resource: the source resource (a VM, a file
-// share) for items backed up as a whole, the item itself for workload
-// items (a database inside a VM, whose source is the VM).
+// resourceID is the protected resource: the source resource (a VM) for
+// items backed up as a whole, the item itself for workload items (a
+// database inside a VM, whose source is the VM). A file share's source is
+// its storage account, which holds many shares: its ID is the share's own
+// ARM ID under that account.
 func (it *protectedItem) resourceID() string {
-	if it.Properties.SourceResourceID == "" || strings.EqualFold(it.Properties.BackupManagementType, "AzureWorkload") {
+	p := it.Properties
+	switch {
+	case p.SourceResourceID == "" || strings.EqualFold(p.BackupManagementType, "AzureWorkload"):
 		return it.ID
+	case strings.EqualFold(p.WorkloadType, "AzureFileShare") && p.FriendlyName != "" &&
+		strings.Contains(strings.ToLower(p.SourceResourceID), "/microsoft.storage/storageaccounts/") &&
+		!strings.Contains(strings.ToLower(p.SourceResourceID), "/shares/"):
+		return strings.TrimRight(p.SourceResourceID, "/") + "/fileServices/default/shares/" + p.FriendlyName
 	}
-	return it.Properties.SourceResourceID
+	return p.SourceResourceID
 }
 
 func (it *protectedItem) label() string {
