@@ -161,7 +161,7 @@ func TestFaultMatrix(t *testing.T) {
 					if want := map[bool]int{true: 0, false: 1}[f.up]; warned != want {
 						t.Errorf("%d warnings for the target, want %d: %s", warned, want, providertest.LogText(logs))
 					}
-					t.Logf("observed: up=%v in %v: %v", faulted.Err == nil, took.Round(10*time.Millisecond), faulted.Err)
+					t.Logf("observed\t%s\t%s\tup=%v\t%v\t%v", st.provider, f.name, faulted.Err == nil, took.Round(10*time.Millisecond), faulted.Err)
 				})
 			}
 		})

@@ -154,6 +154,31 @@ func scenario(now time.Time) *simulator.Scenario {
 	az := simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, 1, 8, 0, 0, now)
 	az.Tenants = []simulator.AzureTenant{{ID: simulator.DefaultAzureTenantID,
 		Clients: []simulator.AzureClient{{ClientID: simulator.DefaultAzureClientID, ClientSecret: simulator.DefaultAzureClientSecret}}}}
+	// Azure Backup: a healthy VM, one whose newest job failed, one whose
+	// last good backup (50h ago) is older than the job window, and a VM
+	// nobody protects.
+	job := func(item, status string, ago time.Duration) simulator.RSJob {
+		j := simulator.RSJob{Item: item, Operation: "Backup", Status: status, StartTime: ts(ago), EndTime: ts(ago - 20*time.Minute)}
+		if status == "Failed" {
+			j.Errors = []simulator.RSJobError{{Code: 400239, Title: "UserErrorGuestAgentStatusUnavailable", Message: "VM agent is unable to communicate with the Azure Backup Service."}}
+		}
+		return j
+	}
+	rg := &az.Subscriptions[0].ResourceGroups[0]
+	rg.RecoveryServicesVaults = append(rg.RecoveryServicesVaults, simulator.RSVault{
+		Name: "e2e-rsv", Location: simulator.DefaultAzureLocation,
+		ProtectedItems: []simulator.RSProtectedItem{
+			{Kind: simulator.RSKindVM, Name: "ab-healthy", LastBackupStatus: "Completed", LastRecoveryPointTime: ts(2 * time.Hour)},
+			{Kind: simulator.RSKindVM, Name: "ab-failed", LastBackupStatus: "Failed", LastRecoveryPointTime: ts(26 * time.Hour)},
+			{Kind: simulator.RSKindVM, Name: "ab-stale", LastBackupStatus: "Completed", LastRecoveryPointTime: ts(50 * time.Hour)},
+		},
+		ProtectableItems: []simulator.RSProtectableItem{{Kind: simulator.RSKindVM, Name: "ab-unprotected", ProtectionState: "NotProtected"}},
+		Jobs: []simulator.RSJob{
+			job("ab-healthy", "Completed", 2*time.Hour+20*time.Minute), job("ab-healthy", "Completed", 26*time.Hour),
+			job("ab-failed", "Failed", time.Hour), job("ab-failed", "Completed", 26*time.Hour+20*time.Minute),
+			job("ab-stale", "Completed", 50*time.Hour+20*time.Minute),
+		},
+	})
 	return &simulator.Scenario{Astra: astra, Azure: az}
 }
 
@@ -178,6 +203,7 @@ targets:
   - {name: astra-e2e, type: astra, credential: astra, endpoint: %[1]q, account_id: e2e}
   - {name: astra-broken, type: astra, credential: astra, endpoint: %[1]q, account_id: no-such-account}
   - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account}
+  - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
 `
 
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
@@ -265,15 +291,15 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never"},
+			"BackupFailed":             {"failed", "never", "ab-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never"},
-			"BackupUnprotected":        {"unprotected", "vol-008"},
+			"BackupStale":              {"stale", "never", "ab-stale"},
+			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
-		healthy := []string{"healthy", "running", "vol-001"}
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -121,11 +122,24 @@ func (c *Client) GetJSON(ctx context.Context, req Request, out any) (*Response, 
 	return resp, nil
 }
 
-// Excerpt keeps an error body short enough for a log line.
+// Excerpt keeps an error body short enough for a log line. An HTML page
+// (a proxy's or gateway's error page) is told by its title.
 func Excerpt(body []byte) string {
 	s := strings.Join(strings.Fields(string(body)), " ")
+	if lower := strings.ToLower(s); strings.HasPrefix(lower, "<!doctype html") || strings.HasPrefix(lower, "<html") {
+		title := ""
+		if i := strings.Index(lower, "<title>"); i >= 0 {
+			if j := strings.Index(lower[i:], "</title>"); j >= 0 {
+				title = strings.TrimSpace(s[i+len("<title>") : i+j])
+			}
+		}
+		s = "an HTML page, not the API's answer"
+		if title != "" {
+			s += ": " + strconv.Quote(title)
+		}
+	}
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		s = strings.ToValidUTF8(s[:200], "") + "…"
 	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -283,5 +284,20 @@ func TestClientAWSThrottlingIsRetried(t *testing.T) {
 		if want := float64(tc.calls - 1); testutil.ToFloat64(c.metrics.retries.WithLabelValues("astra", ReasonThrottled)) != want {
 			t.Errorf("%q: throttled retries != %v", tc.errorType, want)
 		}
+	}
+}
+
+func TestExcerptOfAnHTMLPageIsItsTitle(t *testing.T) {
+	for body, want := range map[string]string{
+		"<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>": `an HTML page, not the API's answer: "502 Bad Gateway"`,
+		"<!DOCTYPE html>\n<html><body>down</body></html>":                                   "an HTML page, not the API's answer",
+		`{"error":"x"}`: `{"error":"x"}`,
+	} {
+		if got := Excerpt([]byte(body)); got != want {
+			t.Errorf("Excerpt(%q) = %q, want %q", body, got, want)
+		}
+	}
+	if got := Excerpt([]byte(strings.Repeat("é", 300))); !utf8.ValidString(got) {
+		t.Errorf("cut in a rune: %q", got)
 	}
 }
