@@ -443,6 +443,9 @@ func (p *parser) applyDefaults(c *Config) {
 		if a := cr.AWS; a != nil {
 			files = append(files, &a.SecretAccessKeyFile)
 		}
+		if k := cr.Kubernetes; k != nil {
+			files = append(files, &k.Kubeconfig, &k.BearerTokenFile)
+		}
 		for _, f := range files {
 			*f = p.resolvePath(*f)
 		}

@@ -257,3 +257,37 @@ targets:
 		t.Errorf("secret prints as %v", s)
 	}
 }
+
+func TestKubernetesCredential(t *testing.T) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := "\ntargets:\n  - {name: a, type: astra, credential: astra, endpoint: \"https://astra.example\", account_id: x}\n"
+	for _, tc := range []struct{ creds, want string }{
+		{"  - {name: k, kubernetes: }\n", ""},
+		{"  - {name: k, kubernetes: {}}\n", ""},
+		{"  - {name: k, kubernetes: {kubeconfig: " + kubeconfig + ", context: prod}}\n", ""},
+		{"  - {name: k, kubernetes: {server: \"https://10.0.0.1:6443\", bearer_token: s3cr3t-k8s}}\n", ""},
+		{"  - {name: k, kubernetes: {context: prod}}\n", `credential "k": context needs kubeconfig`},
+		{"  - {name: k, kubernetes: {bearer_token: s3cr3t-k8s}}\n", `credential "k": bearer_token(_file) needs server`},
+		{"  - {name: k, kubernetes: {server: \"https://10.0.0.1:6443\"}}\n", `credential "k": bearer_token or bearer_token_file is required`},
+		{"  - {name: k, kubernetes: {kubeconfig: " + kubeconfig + ", server: \"https://x\"}}\n", `give kubeconfig, or server with bearer_token(_file), not both`},
+		{"  - {name: k, kubernetes: {kubeconfig: " + filepath.Join(dir, "missing") + "}}\n", "no such file"},
+	} {
+		yml := "credentials:\n  - {name: astra, astra: {api_token: t}}\n" + tc.creds + base
+		cfg, err := Parse([]byte(yml), "k.yml", kinds)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.creds, err)
+		case tc.want == "" && cfg.Credentials[1].Kind() != CredentialKubernetes:
+			t.Errorf("%s: kind %q", tc.creds, cfg.Credentials[1].Kind())
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want %q", tc.creds, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cr3t-k8s") {
+			t.Errorf("secret in the error: %v", err)
+		}
+	}
+}

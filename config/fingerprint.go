@@ -55,7 +55,8 @@ func writeValue(h hash.Hash, v reflect.Value) {
 }
 
 // Fingerprint of the credential: its settings, and the content of the
-// files read when it is built (an Azure client secret or certificate), so
+// files read when it is built (an Azure client secret or certificate, a
+// kubeconfig), so
 // that rotating such a file and reloading rebuilds it. Files re-read on
 // every request are not included.
 func (c *Credential) Fingerprint() string {
@@ -67,6 +68,10 @@ func (c *Credential) Fingerprint() string {
 				files = append(files, string(b))
 			}
 		}
+	}
+	if k := c.Kubernetes; k != nil && k.Kubeconfig != "" {
+		b, _ := os.ReadFile(k.Kubeconfig)
+		files = append(files, string(b))
 	}
 	return Fingerprint(c, files)
 }

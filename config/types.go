@@ -58,6 +58,8 @@ const (
 	CredentialHuawei = "huawei"
 	CredentialAstra  = "astra"
 	CredentialAWS    = "aws"
+	// CredentialKubernetes is a Kubernetes API server's credential.
+	CredentialKubernetes = "kubernetes"
 )
 
 // Credential is one named set of upstream credentials. Exactly one of
@@ -68,6 +70,8 @@ type Credential struct {
 	Huawei    *Huawei   `yaml:"huawei,omitempty"`
 	Astra     *Astra    `yaml:"astra,omitempty"`
 	AWS       *AWS      `yaml:"aws,omitempty"`
+	// Kubernetes is a Kubernetes API server.
+	Kubernetes *Kubernetes `yaml:"kubernetes,omitempty"`
 	TLSConfig TLSConfig `yaml:"tls_config,omitempty"`
 }
 
@@ -158,6 +162,18 @@ type AWS struct {
 	STSEndpoint string `yaml:"sts_endpoint,omitempty"`
 }
 
+// Kubernetes is how the exporter reaches a Kubernetes API server. Empty,
+// the in-cluster service account (its token re-read on every request, as
+// the kubelet rotates it, and the cluster CA); or a kubeconfig file and
+// context; or a server URL and a bearer token (with tls_config.ca_file).
+type Kubernetes struct {
+	Kubeconfig      string `yaml:"kubeconfig,omitempty"`
+	Context         string `yaml:"context,omitempty"`
+	Server          string `yaml:"server,omitempty"`
+	BearerToken     Secret `yaml:"bearer_token,omitempty"`
+	BearerTokenFile string `yaml:"bearer_token_file,omitempty"`
+}
+
 // Target is one configured backup target: the keys every type has, and
 // the provider's own keys decoded by its Kind into Spec.
 type Target struct {
@@ -187,6 +203,8 @@ func (c *Credential) Kind() string {
 		return CredentialAstra
 	case c.AWS != nil:
 		return CredentialAWS
+	case c.Kubernetes != nil:
+		return CredentialKubernetes
 	}
 	return ""
 }

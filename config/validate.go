@@ -75,7 +75,7 @@ func (p *parser) validate(c *Config) error {
 
 func (p *parser) validateCredential(cr *Credential, path string) error {
 	kinds := 0
-	for _, set := range []bool{cr.Azure != nil, cr.Huawei != nil, cr.Astra != nil, cr.AWS != nil} {
+	for _, set := range []bool{cr.Azure != nil, cr.Huawei != nil, cr.Astra != nil, cr.AWS != nil, cr.Kubernetes != nil} {
 		if set {
 			kinds++
 		}
@@ -85,13 +85,18 @@ func (p *parser) validateCredential(cr *Credential, path string) error {
 		cr.AWS = &AWS{}
 		kinds = 1
 	}
+	if kinds == 0 && p.has(path+".kubernetes") {
+		// An empty kubernetes: block is the in-cluster service account.
+		cr.Kubernetes = &Kubernetes{}
+		kinds = 1
+	}
 	if kinds != 1 {
-		for _, kind := range []string{"azure", "huawei", "astra", "aws"} {
+		for _, kind := range []string{"azure", "huawei", "astra", "aws", "kubernetes"} {
 			if kinds == 0 && p.has(path+"."+kind) {
 				return p.errorf(path+"."+kind, "credential %q: %s: is empty; see the configuration reference for its keys", cr.Name, kind)
 			}
 		}
-		return p.errorf(path, "credential %q: exactly one of azure, huawei, astra or aws must be set", cr.Name)
+		return p.errorf(path, "credential %q: exactly one of azure, huawei, astra, aws or kubernetes must be set", cr.Name)
 	}
 	if f := cr.TLSConfig.CAFile; f != "" {
 		pem, err := os.ReadFile(f)
@@ -125,9 +130,31 @@ func (p *parser) validateCredential(cr *Credential, path string) error {
 		}
 	case cr.AWS != nil:
 		return p.validateAWS(cr.Name, cr.AWS, path+".aws")
+	case cr.Kubernetes != nil:
+		return p.validateKubernetes(cr.Name, cr.Kubernetes, path+".kubernetes")
 	default:
 		return p.secretSource(cr.Name, path+".astra", "api_token", cr.Astra.APIToken, cr.Astra.APITokenFile)
 	}
+}
+
+func (p *parser) validateKubernetes(name string, k *Kubernetes, path string) error {
+	token := k.BearerToken != "" || k.BearerTokenFile != ""
+	switch {
+	case k.Kubeconfig != "" && (k.Server != "" || token):
+		return p.errorf(path+".kubeconfig", "credential %q: give kubeconfig, or server with bearer_token(_file), not both", name)
+	case k.Kubeconfig != "":
+		return p.readable(path+".kubeconfig", name, "kubeconfig", k.Kubeconfig)
+	case k.Context != "":
+		return p.errorf(path+".context", "credential %q: context needs kubeconfig", name)
+	case k.Server != "":
+		if err := p.httpsURL(path+".server", fmt.Sprintf("credential %q: server", name), k.Server); err != nil {
+			return err
+		}
+		return p.secretSource(name, path, "bearer_token", k.BearerToken, k.BearerTokenFile)
+	case token:
+		return p.errorf(path, "credential %q: bearer_token(_file) needs server", name)
+	}
+	return nil
 }
 
 // AWS identifiers, from the IAM and STS API references.
