@@ -65,14 +65,14 @@ const (
 // Credential is one named set of upstream credentials. Exactly one of
 // Azure, Huawei, Astra and AWS is set.
 type Credential struct {
-	Name      string    `yaml:"name"`
-	Azure     *Azure    `yaml:"azure,omitempty"`
-	Huawei    *Huawei   `yaml:"huawei,omitempty"`
-	Astra     *Astra    `yaml:"astra,omitempty"`
-	AWS       *AWS      `yaml:"aws,omitempty"`
+	Name   string  `yaml:"name"`
+	Azure  *Azure  `yaml:"azure,omitempty"`
+	Huawei *Huawei `yaml:"huawei,omitempty"`
+	Astra  *Astra  `yaml:"astra,omitempty"`
+	AWS    *AWS    `yaml:"aws,omitempty"`
 	// Kubernetes is a Kubernetes API server.
 	Kubernetes *Kubernetes `yaml:"kubernetes,omitempty"`
-	TLSConfig TLSConfig `yaml:"tls_config,omitempty"`
+	TLSConfig  TLSConfig   `yaml:"tls_config,omitempty"`
 }
 
 // TLSConfig configures how upstream servers are verified.
