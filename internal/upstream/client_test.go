@@ -2,6 +2,8 @@ package upstream
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -299,5 +301,33 @@ func TestExcerptOfAnHTMLPageIsItsTitle(t *testing.T) {
 	}
 	if got := Excerpt([]byte(strings.Repeat("é", 300))); !utf8.ValidString(got) {
 		t.Errorf("cut in a rune: %q", got)
+	}
+}
+
+// TestPoolWithTLS: the derived pool trusts what adjust adds, and shares
+// the request slots of its parent.
+func TestPoolWithTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{}`)) }))
+	defer srv.Close()
+	pool, err := NewPool(Options{MaxConcurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Client("k", nil).Do(context.Background(), Request{URL: srv.URL}); err == nil {
+		t.Fatal("the parent trusted the test server")
+	}
+	derived, err := pool.WithTLS(func(tc *tls.Config) error {
+		tc.RootCAs = x509.NewCertPool()
+		tc.RootCAs.AddCert(srv.Certificate())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := derived.Client("k", nil).Do(context.Background(), Request{URL: srv.URL}); err != nil {
+		t.Errorf("the derived pool does not trust the added CA: %v", err)
+	}
+	if derived.slots != pool.slots {
+		t.Error("the derived pool has request slots of its own")
 	}
 }

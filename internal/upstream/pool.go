@@ -75,6 +75,29 @@ func NewPool(opts Options) (*Pool, error) {
 	}, nil
 }
 
+// WithTLS returns a pool sharing p's request slots, body limit, metrics
+// and retries, whose connections use p's TLS settings changed by adjust
+// (a kubeconfig's cluster CA and client certificate, say). Keep the
+// result: each call makes a new connection pool.
+func (p *Pool) WithTLS(adjust func(*tls.Config) error) (*Pool, error) {
+	base, ok := p.transport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("upstream: the pool's transport is not an *http.Transport")
+	}
+	t := base.Clone()
+	tc := t.TLSClientConfig.Clone()
+	if tc == nil {
+		tc = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if err := adjust(tc); err != nil {
+		return nil, err
+	}
+	t.TLSClientConfig = tc
+	derived := *p
+	derived.transport = t
+	return &derived, nil
+}
+
 // Authorizer adds credentials to one attempt of a request. It runs before
 // every attempt on a clone that it may modify.
 type Authorizer func(*http.Request) error
