@@ -29,7 +29,10 @@ type Target struct {
 	Name             string
 	Type             string
 	ExpectedInterval time.Duration
-	Provider         Provider
+	// ExpectedIntervalSet: the file set expected_interval, which then
+	// overrides any interval the provider derives.
+	ExpectedIntervalSet bool
+	Provider            Provider
 
 	// shard keeps the resources this replica owns.
 	shard Shard
@@ -149,7 +152,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), Provider: p, shard: opts.Shard}
+		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, Provider: p, shard: opts.Shard}
 		e.add(newTargetState(target, fp, s, logger))
 	}
 	return e, nil

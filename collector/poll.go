@@ -43,7 +43,11 @@ type pollResult struct {
 func (r *pollResult) prepareFor(t *Target) {
 	r.prepare.Do(func() {
 		for i := range r.resources {
-			r.resources[i].ExpectedInterval = t.ExpectedInterval
+			// A provider may derive a resource's interval (from its backup
+			// schedules); the target's own expected_interval wins.
+			if res := &r.resources[i]; res.ExpectedInterval == 0 || t.ExpectedIntervalSet {
+				res.ExpectedInterval = t.ExpectedInterval
+			}
 		}
 		// In place: the poll keeps one copy of its records.
 		r.final = dedupe(owned(t, r.resources))

@@ -113,8 +113,9 @@ type Resource struct {
 	// exposed for an unprotected resource.
 	Extra []Sample
 
-	// ExpectedInterval is the target's expected_interval; set by the
-	// orchestrator.
+	// ExpectedInterval is how often a good backup is due: the target's
+	// expected_interval when it sets one, else what the provider derived
+	// (0: the default), filled in by the orchestrator.
 	ExpectedInterval time.Duration
 }
 

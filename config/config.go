@@ -418,7 +418,7 @@ func (p *parser) applyDefaults(c *Config) {
 	}
 	for i := range c.Targets {
 		t := &c.Targets[i]
-		if !p.has(fmt.Sprintf("targets[%d].expected_interval", i)) {
+		if t.ExpectedIntervalSet = p.has(fmt.Sprintf("targets[%d].expected_interval", i)); !t.ExpectedIntervalSet {
 			t.ExpectedInterval = DefaultExpectedInterval
 		}
 		if !p.has(fmt.Sprintf("targets[%d].poll_timeout", i)) {

@@ -182,6 +182,10 @@ type Target struct {
 	Credential string `yaml:"credential"`
 	// ExpectedInterval is how often a good backup is due (default 24h).
 	ExpectedInterval model.Duration `yaml:"expected_interval,omitempty"`
+	// ExpectedIntervalSet says whether the file set expected_interval
+	// (else it is the default, and a provider may know better: a
+	// backup schedule it reads).
+	ExpectedIntervalSet bool `yaml:"-"`
 	// PollTimeout is the target's own budget of one background poll
 	// (default global.poll_timeout).
 	PollTimeout model.Duration `yaml:"poll_timeout,omitempty"`
