@@ -40,6 +40,12 @@ func run() int {
 	genAzServers := app.Flag("generate.azure.servers", "Generate this many Azure PostgreSQL flexible servers with weekly LTR backups (0: none).").Default("0").Int()
 	azPageSize := app.Flag("azure.page-size", "Items per ARM list page (0: the scenario's page_size, else "+strconv.Itoa(simulator.AzureDefaultPageSize)+").").Default("0").Int()
 	genAzOps := app.Flag("generate.azure.ops-per-server", "Weekly LTR backup operations per generated PostgreSQL server.").Default("8").Int()
+	genAWSResources := app.Flag("generate.aws.resources", "Generate this many AWS Backup protected resources with daily backup jobs and recovery points (0: none), with access key "+simulator.AWSDemoAccessKeyID+" in region "+simulator.AWSDemoRegion+".").Default("0").Int()
+	genAWSJobs := app.Flag("generate.aws.jobs-per-resource", "Daily AWS Backup jobs per generated resource.").Default("30").Int()
+	genAWSAccount := app.Flag("generate.aws.account", "AWS account ID of the generated resources.").Default(simulator.AWSDemoAccountID).String()
+	genAzBkVaults := app.Flag("generate.azure.backup-vaults", "Generate this many Azure Backup (Recovery Services) vaults (0: none) in the same resource group.").Default("0").Int()
+	genAzBkItems := app.Flag("generate.azure.backup-items-per-vault", "Protected items (VMs, file shares, SQL databases) per generated Recovery Services vault.").Default("20").Int()
+	genAzBkDays := app.Flag("generate.azure.backup-job-days", "Daily backup jobs per generated protected item.").Default("7").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
 	if _, err := app.Parse(os.Args[1:]); err != nil {
@@ -106,8 +112,12 @@ func run() int {
 		}
 	}
 
-	if *genAzPools > 0 || *genAzServers > 0 {
+	if *genAzPools > 0 || *genAzServers > 0 || *genAzBkVaults > 0 {
 		gen := simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, *genAzPools, *genAzVolumes, *genAzServers, *genAzOps, time.Now())
+		if *genAzBkVaults > 0 {
+			bk := simulator.GenerateAzureBackup(simulator.DefaultAzureSubscriptionID, *genAzBkVaults, *genAzBkItems, *genAzBkDays, time.Now())
+			gen.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults = bk.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults
+		}
 		if sc.Azure == nil {
 			sc.Azure = gen
 		} else {
@@ -129,6 +139,34 @@ func run() int {
 			}
 			if !hasTenant {
 				sc.Azure.Tenants = append(sc.Azure.Tenants, gen.Tenants[0])
+			}
+		}
+	}
+
+	if *genAWSResources > 0 {
+		gen := simulator.GenerateAWS(*genAWSAccount, *genAWSResources, *genAWSJobs, time.Now())
+		if sc.AWS == nil {
+			sc.AWS = gen
+		} else {
+			// Replace the account of the same ID, else add the generated
+			// one (its demo key then moves to it).
+			replaced := false
+			for i := range sc.AWS.Accounts {
+				if sc.AWS.Accounts[i].ID == *genAWSAccount {
+					sc.AWS.Accounts[i] = gen.Accounts[0]
+					replaced = true
+				} else {
+					keys := sc.AWS.Accounts[i].AccessKeys[:0]
+					for _, k := range sc.AWS.Accounts[i].AccessKeys {
+						if k.AccessKeyID != simulator.AWSDemoAccessKeyID {
+							keys = append(keys, k)
+						}
+					}
+					sc.AWS.Accounts[i].AccessKeys = keys
+				}
+			}
+			if !replaced {
+				sc.AWS.Accounts = append(sc.AWS.Accounts, gen.Accounts[0])
 			}
 		}
 	}

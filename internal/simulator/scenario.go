@@ -20,6 +20,7 @@ type Scenario struct {
 	Astra  *AstraScenario  `yaml:"astra"`
 	Huawei *HuaweiScenario `yaml:"huawei"`
 	Azure  *AzureScenario  `yaml:"azure"`
+	AWS    *AWSScenario    `yaml:"aws"`
 }
 
 // LoadScenario reads a scenario YAML file, strictly.

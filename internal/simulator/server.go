@@ -76,6 +76,7 @@ type Server struct {
 	huawei    *HuaweiScenario
 	azureOnce sync.Once
 	azure     *azureState
+	aws       *awsState
 }
 
 // Start listens on opts.Addr and serves HTTPS in the background.
@@ -135,6 +136,9 @@ func Start(opts Options) (*Server, error) {
 	s.registerAstra(sc.Astra)
 	s.registerHuawei(sc.Huawei)
 	if err := s.registerAzure(sc.Azure); err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	if err := s.registerAWS(sc.AWS); err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)
 	}
 
