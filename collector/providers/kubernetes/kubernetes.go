@@ -1,0 +1,351 @@
+// Package kubernetes is a small client of the Kubernetes API for the
+// providers that read custom resources: how to reach the API server (the
+// in-cluster service account, a kubeconfig file and context, or a server
+// and bearer token) and list reads with limit/continue paging. It is not
+// client-go: a provider needs authenticated GETs of JSON lists through the
+// exporter's transport (request slots, body limit, retries, metrics), and
+// client-go's machinery would bring its own transport, retries and rate
+// limiter.
+package kubernetes
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
+)
+
+// The in-cluster service account, as the kubelet mounts it.
+const (
+	serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+)
+
+// Client reads one API server.
+type Client struct {
+	base   string // https://host:port, no trailing slash
+	client *upstream.Client
+	desc   string // what the errors say the credential is
+}
+
+// cluster is what reaching an API server takes.
+type cluster struct {
+	server   string
+	caPEM    []byte
+	insecure bool
+	sni      string
+	cert     *tls.Certificate
+	token    func() (string, error)
+	desc     string
+}
+
+// NewClient returns the API client of the target's kubernetes credential
+// for provider (the label of its request metrics). Targets of one
+// credential share its connections.
+func NewClient(env *collector.Env, provider string) (*Client, error) {
+	v, err := env.Shared("kubernetes:"+provider, func() (any, error) {
+		c, err := resolve(env.Credential, inClusterEnv{dir: serviceAccountDir, host: os.Getenv("KUBERNETES_SERVICE_HOST"), port: os.Getenv("KUBERNETES_SERVICE_PORT")})
+		if err != nil {
+			return nil, err
+		}
+		return connect(env.Pool, provider, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Client), nil
+}
+
+func connect(pool *upstream.Pool, provider string, c *cluster) (*Client, error) {
+	derived, err := pool.WithTLS(func(tc *tls.Config) error {
+		if len(c.caPEM) > 0 {
+			roots := x509.NewCertPool()
+			if !roots.AppendCertsFromPEM(c.caPEM) {
+				return errors.New("the cluster CA holds no PEM certificate")
+			}
+			tc.RootCAs = roots
+		}
+		if c.insecure {
+			tc.InsecureSkipVerify = true //nolint:gosec // the kubeconfig asks for it
+		}
+		if c.sni != "" {
+			tc.ServerName = c.sni
+		}
+		if c.cert != nil {
+			tc.Certificates = []tls.Certificate{*c.cert}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes (%s): %w", c.desc, err)
+	}
+	auth := func(r *http.Request) error {
+		if c.token == nil {
+			return nil
+		}
+		tok, err := c.token()
+		if err != nil {
+			return err
+		}
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return nil
+	}
+	return &Client{base: strings.TrimRight(c.server, "/"), client: derived.Client(provider, auth), desc: c.desc}, nil
+}
+
+// inClusterEnv is where the in-cluster configuration comes from.
+type inClusterEnv struct{ dir, host, port string }
+
+func resolve(cred *config.Credential, in inClusterEnv) (*cluster, error) {
+	k := cred.Kubernetes
+	switch {
+	case k.Kubeconfig != "":
+		return fromKubeconfig(k.Kubeconfig, k.Context)
+	case k.Server != "":
+		secret, file := k.BearerToken, k.BearerTokenFile
+		return &cluster{server: k.Server, desc: "server " + upstream.RedactURL(k.Server),
+			token: func() (string, error) { return config.ResolveSecret(secret, file) }}, nil
+	}
+	if in.host == "" || in.port == "" {
+		return nil, errors.New("kubernetes: not running in a cluster (KUBERNETES_SERVICE_HOST and _PORT are unset): give kubeconfig, or server and bearer_token, in the credential")
+	}
+	ca, err := os.ReadFile(filepath.Join(in.dir, "ca.crt"))
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes in-cluster: %w", err)
+	}
+	tokenFile := filepath.Join(in.dir, "token")
+	return &cluster{
+		server: "https://" + net.JoinHostPort(in.host, in.port),
+		caPEM:  ca,
+		desc:   "in-cluster service account",
+		// Re-read on every request: the kubelet rotates bound tokens.
+		token: func() (string, error) { return config.ResolveSecret("", tokenFile) },
+	}, nil
+}
+
+// kubeconfig is the part of a kubeconfig file the client reads.
+type kubeconfig struct {
+	CurrentContext string `yaml:"current-context"`
+	Clusters       []struct {
+		Name    string `yaml:"name"`
+		Cluster struct {
+			Server                   string `yaml:"server"`
+			CertificateAuthority     string `yaml:"certificate-authority"`
+			CertificateAuthorityData string `yaml:"certificate-authority-data"`
+			InsecureSkipTLSVerify    bool   `yaml:"insecure-skip-tls-verify"`
+			TLSServerName            string `yaml:"tls-server-name"`
+		} `yaml:"cluster"`
+	} `yaml:"clusters"`
+	Users []struct {
+		Name string `yaml:"name"`
+		User struct {
+			Token                 string    `yaml:"token"`
+			TokenFile             string    `yaml:"tokenFile"`
+			ClientCertificate     string    `yaml:"client-certificate"`
+			ClientCertificateData string    `yaml:"client-certificate-data"`
+			ClientKey             string    `yaml:"client-key"`
+			ClientKeyData         string    `yaml:"client-key-data"`
+			Exec                  yaml.Node `yaml:"exec"`
+			AuthProvider          yaml.Node `yaml:"auth-provider"`
+			Username              string    `yaml:"username"`
+		} `yaml:"user"`
+	} `yaml:"users"`
+	Contexts []struct {
+		Name    string `yaml:"name"`
+		Context struct {
+			Cluster string `yaml:"cluster"`
+			User    string `yaml:"user"`
+		} `yaml:"context"`
+	} `yaml:"contexts"`
+}
+
+// fromKubeconfig reads the cluster and user of context (default: the
+// file's current-context). Token, token file and client certificate
+// users are supported; exec plugins and auth providers are not (they run
+// programs or need client-go's provider machinery): use a service
+// account token for the exporter.
+func fromKubeconfig(path, context string) (*cluster, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	var kc kubeconfig
+	if err := yaml.Unmarshal(raw, &kc); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	if context == "" {
+		context = kc.CurrentContext
+	}
+	if context == "" {
+		return nil, fmt.Errorf("kubeconfig %s: no context given and no current-context", path)
+	}
+	dir := filepath.Dir(path)
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	desc := fmt.Sprintf("kubeconfig %s, context %q", path, context)
+	var clusterName, userName string
+	found := false
+	for _, c := range kc.Contexts {
+		if c.Name == context {
+			clusterName, userName, found = c.Context.Cluster, c.Context.User, true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: no such context", desc)
+	}
+	out := &cluster{desc: desc}
+	found = false
+	for _, c := range kc.Clusters {
+		if c.Name != clusterName {
+			continue
+		}
+		found = true
+		cl := c.Cluster
+		if u, err := url.Parse(cl.Server); err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, fmt.Errorf("%s: cluster %q: server must be an https URL", desc, clusterName)
+		}
+		out.server, out.insecure, out.sni = cl.Server, cl.InsecureSkipTLSVerify, cl.TLSServerName
+		if out.caPEM, err = dataOrFile(cl.CertificateAuthorityData, rel(cl.CertificateAuthority)); err != nil {
+			return nil, fmt.Errorf("%s: cluster %q: certificate-authority: %w", desc, clusterName, err)
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: no cluster %q", desc, clusterName)
+	}
+	for _, u := range kc.Users {
+		if u.Name != userName {
+			continue
+		}
+		us := u.User
+		switch {
+		case !us.Exec.IsZero() || !us.AuthProvider.IsZero():
+			return nil, fmt.Errorf("%s: user %q uses an exec plugin or auth provider, which the exporter does not run: give it a service account token (token or tokenFile)", desc, userName)
+		case us.Username != "":
+			return nil, fmt.Errorf("%s: user %q uses basic auth, which Kubernetes no longer supports: give it a service account token", desc, userName)
+		}
+		if us.Token != "" || us.TokenFile != "" {
+			token, file := config.Secret(us.Token), rel(us.TokenFile)
+			out.token = func() (string, error) { return config.ResolveSecret(token, file) }
+		}
+		certPEM, err := dataOrFile(us.ClientCertificateData, rel(us.ClientCertificate))
+		if err != nil {
+			return nil, fmt.Errorf("%s: user %q: client-certificate: %w", desc, userName, err)
+		}
+		keyPEM, err := dataOrFile(us.ClientKeyData, rel(us.ClientKey))
+		if err != nil {
+			return nil, fmt.Errorf("%s: user %q: client-key: %w", desc, userName, err)
+		}
+		if len(certPEM) > 0 || len(keyPEM) > 0 {
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				return nil, fmt.Errorf("%s: user %q: client certificate and key do not load", desc, userName)
+			}
+			out.cert = &cert
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: no user %q", desc, userName)
+}
+
+func dataOrFile(data, file string) ([]byte, error) {
+	if data != "" {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(data))
+		if err != nil {
+			return nil, errors.New("the -data value is not base64")
+		}
+		return b, nil
+	}
+	if file == "" {
+		return nil, nil
+	}
+	return os.ReadFile(file)
+}
+
+// listMeta is a list's metadata.
+type listMeta struct {
+	Continue string `json:"continue"`
+}
+
+// status is the Kubernetes Status of an error answer.
+type status struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Reason  string `json:"reason"`
+	Code    int    `json:"code"`
+}
+
+func decodeStatus(_ int, body []byte) string {
+	var s status
+	if json.Unmarshal(body, &s) != nil || s.Kind != "Status" || s.Message == "" {
+		return upstream.Excerpt(body)
+	}
+	if s.Reason != "" {
+		return s.Reason + ": " + s.Message
+	}
+	return s.Message
+}
+
+// List reads every item of the collection at path (an API path such as
+// /apis/group/v1/namespaces/ns/things), limit at a time, following
+// metadata.continue. A continue token that expired while the list was
+// read (410 Gone) restarts the list from the start, once; the items are
+// returned only when a whole list was read.
+func (c *Client) List(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
+	for attempt := 1; ; attempt++ {
+		items, err := c.list(ctx, path, limit)
+		var httpErr *upstream.HTTPError
+		if attempt == 1 && errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusGone {
+			continue
+		}
+		return items, err
+	}
+}
+
+func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	cont := ""
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		q := url.Values{"limit": {fmt.Sprint(limit)}}
+		if cont != "" {
+			q.Set("continue", cont)
+		}
+		var body struct {
+			Metadata listMeta         `json:"metadata"`
+			Items    []json.RawMessage `json:"items"`
+		}
+		if _, err := c.client.GetJSON(ctx, upstream.Request{URL: c.base + path + "?" + q.Encode(), DecodeError: decodeStatus}, &body); err != nil {
+			return nil, fmt.Errorf("list %s: page %d: %w", path, page, err)
+		}
+		items = append(items, body.Items...)
+		if body.Metadata.Continue == "" {
+			return items, nil
+		}
+		if seen[body.Metadata.Continue] {
+			return nil, fmt.Errorf("list %s: page %d: continue token repeats; stopping to avoid a loop", path, page)
+		}
+		seen[body.Metadata.Continue] = true
+		cont = body.Metadata.Continue
+	}
+}
+
+// Describe says which credential the client uses, for errors.
+func (c *Client) Describe() string { return c.desc }

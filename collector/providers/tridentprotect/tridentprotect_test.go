@@ -1,0 +1,162 @@
+package tridentprotect
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
+)
+
+var kinds = collector.Registry{Kind}
+
+const token = "fixture-k8s-token"
+
+func routes() map[string]string {
+	return map[string]string{
+		apiPrefix + "/applications":             "applications_page1.json",
+		apiPrefix + "/applications?continue=a2": "applications_page2.json",
+		apiPrefix + "/backups":                  "backups_page1.json",
+		apiPrefix + "/backups?continue=b2":      "backups_page2.json",
+		apiPrefix + "/backups?continue=b3":      "backups_page3.json",
+		apiPrefix + "/schedules":                "schedules.json",
+	}
+}
+
+func k8sServer(t *testing.T, handle http.HandlerFunc) *providertest.Server {
+	return providertest.NewServer(t, providertest.Options{
+		Auth:         providertest.BearerAuth(token),
+		Unauthorized: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
+	}, handle)
+}
+
+func k8sConfig(s *providertest.Server, target string) string {
+	return fmt.Sprintf(`
+global: {cache_ttl: 0}
+credentials:
+  - name: k8s
+    kubernetes: {server: %q, bearer_token: %s}
+    tls_config: {ca_file: %q}
+targets:
+  - {name: tp, type: trident_protect, credential: k8s%s}
+`, s.URL, token, s.CAFile, target)
+}
+
+// TestTridentProtectGolden: every Backup state of metrics.md's table
+// (Pending, Blocked, Running, Completed, Failed, Error, Removed, and a
+// deletionTimestamp), hooks failed on a completed backup, paging across 3
+// pages, intervals derived from Hourly, Daily, Weekly, Monthly and RRULE
+// schedules (disabled and snapshot-only ones ignored), an app with a
+// schedule and no backup (protected, last success 0), an app with neither
+// (protected 0).
+func TestTridentProtectGolden(t *testing.T) {
+	srv := k8sServer(t, providertest.Files(t, routes(), `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"not found"}`))
+	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
+	providertest.Golden(t, e, kinds, "cluster.prom")
+}
+
+// TestTridentProtectExplicitIntervalWins: a target's expected_interval
+// overrides the schedules'.
+func TestTridentProtectExplicitIntervalWins(t *testing.T) {
+	srv := k8sServer(t, providertest.Files(t, routes(), `{}`))
+	e := providertest.NewExporter(t, k8sConfig(srv, ", expected_interval: 3d"), kinds, collector.Options{})
+	got := providertest.ScrapeText(t, e, "backup_expected_interval_seconds")
+	// The unprotected app has no series but backup_protected.
+	if n := strings.Count(got, "} 259200\n"); n != 6 {
+		t.Errorf("%d of 6 apps at 3d:\n%s", n, got)
+	}
+}
+
+// TestTridentProtectNamespaces: with namespaces set, each namespace's
+// lists are read, never the cluster-wide ones.
+func TestTridentProtectNamespaces(t *testing.T) {
+	namespaced := map[string]string{}
+	for path, file := range routes() {
+		for _, ns := range []string{"shop", "ci"} {
+			namespaced[strings.Replace(path, apiPrefix, apiPrefix+"/namespaces/"+ns, 1)] = file
+		}
+	}
+	srv := k8sServer(t, providertest.Files(t, namespaced, `{}`))
+	e := providertest.NewExporter(t, k8sConfig(srv, ", namespaces: [shop, ci]"), kinds, collector.Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	for _, r := range srv.Requests() {
+		if !strings.Contains(r, "/namespaces/") {
+			t.Errorf("cluster-wide request %s", r)
+		}
+		if strings.Contains(r, "appvaults") {
+			t.Errorf("appvaults read: %s", r)
+		}
+	}
+}
+
+// TestTridentProtectExpiredContinueRestartsOnce: a 410 Gone on a continue
+// token restarts that list from the start, once; a second 410 is the
+// target's error.
+func TestTridentProtectExpiredContinueRestartsOnce(t *testing.T) {
+	for _, gone := range []int32{1, 2} {
+		var served atomic.Int32
+		files := providertest.Files(t, routes(), `{}`)
+		srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("continue") == "b2" && served.Add(1) <= gone {
+				w.WriteHeader(http.StatusGone)
+				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410}`)
+				return
+			}
+			files(w, r)
+		})
+		e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
+		res := e.Collect(context.Background(), e.Targets())[0]
+		switch {
+		case gone == 1 && res.Err != nil:
+			t.Errorf("one 410: %v", res.Err)
+		case gone == 1 && len(res.Resources) != 7:
+			t.Errorf("one 410: %d apps", len(res.Resources))
+		case gone == 2 && (res.Err == nil || !strings.Contains(res.Err.Error(), "Expired")):
+			t.Errorf("two 410s: %v", res.Err)
+		}
+		if gone == 1 {
+			firsts := 0
+			for _, r := range srv.Requests() {
+				if strings.HasSuffix(r, "/backups?limit=500") {
+					firsts++
+				}
+			}
+			if firsts != 2 {
+				t.Errorf("backups listed from the start %d times, want 2", firsts)
+			}
+		}
+	}
+}
+
+func TestTridentProtectWrongTokenDown(t *testing.T) {
+	srv := k8sServer(t, providertest.Files(t, routes(), `{}`))
+	yml := strings.Replace(k8sConfig(srv, ""), "bearer_token: "+token, "bearer_token: wrong-token-1234", 1)
+	e := providertest.NewExporter(t, yml, kinds, collector.Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "401") || strings.Contains(res.Err.Error(), "wrong-token-1234") {
+		t.Errorf("err = %v", res.Err)
+	}
+}
+
+func TestRRuleInterval(t *testing.T) {
+	for rule, want := range map[string]time.Duration{
+		"DTSTART:20250106T000100Z\nRRULE:FREQ=MINUTELY;INTERVAL=5": 5 * time.Minute,
+		"RRULE:FREQ=HOURLY;INTERVAL=6":                             6 * time.Hour,
+		"FREQ=DAILY":                                               24 * time.Hour,
+		"rrule:freq=weekly;byday=MO":                               7 * 24 * time.Hour,
+		"DTSTART:20250106T000100Z":                                 0,
+		"RRULE:FREQ=FORTNIGHTLY":                                   0,
+	} {
+		if got := rruleInterval(rule); got != want {
+			t.Errorf("%q: %v, want %v", rule, got, want)
+		}
+	}
+}
