@@ -329,7 +329,7 @@ func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMe
 			q.Set("continue", cont)
 		}
 		var body struct {
-			Metadata listMeta         `json:"metadata"`
+			Metadata listMeta          `json:"metadata"`
 			Items    []json.RawMessage `json:"items"`
 		}
 		if _, err := c.client.GetJSON(ctx, upstream.Request{URL: c.base + path + "?" + q.Encode(), DecodeError: decodeStatus}, &body); err != nil {
