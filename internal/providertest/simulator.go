@@ -121,3 +121,36 @@ func StartAzureBackup(t testing.TB, vaults, items, pageSize int) (*simulator.Ser
 	az.Tenants = []simulator.AzureTenant{{ID: AzureTenant, Clients: []simulator.AzureClient{{ClientID: AzureClient, ClientSecret: AzureSecret}}}}
 	return Start(t, &simulator.Scenario{Azure: az})
 }
+
+// StartAWS serves GenerateAWS's resources (with jobsPerResource daily jobs
+// up to now) in the demo account and region, with the demo key and role,
+// lists paged by pageSize (0: the simulator's default).
+func StartAWS(t testing.TB, resources, jobsPerResource, pageSize int) (*simulator.Server, string) {
+	t.Helper()
+	sc := simulator.GenerateAWS(simulator.AWSDemoAccountID, resources, jobsPerResource, time.Now())
+	sc.PageSize = pageSize
+	return Start(t, &simulator.Scenario{AWS: sc})
+}
+
+// AWSSimConfig is a configuration of aws_backup targets (flow mappings
+// without credential, type, region and endpoint) on sim with the demo
+// static keys; with role set, the keys assume the demo role through the
+// simulator's STS.
+func AWSSimConfig(sim *simulator.Server, caFile, global string, role bool, targets ...string) string {
+	var b strings.Builder
+	extra := ""
+	if role {
+		extra = fmt.Sprintf(", role_arn: %q, sts_endpoint: %q", simulator.AWSDemoRoleARN, sim.URL())
+	}
+	fmt.Fprintf(&b, `global: {%s}
+credentials:
+  - name: aws
+    aws: {access_key_id: %s, secret_access_key: %q%s}
+    tls_config: {ca_file: %q}
+targets:
+`, global, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey, extra, caFile)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: aws, type: aws_backup, region: %s, endpoint: %q, %s}\n", simulator.AWSDemoRegion, sim.URL(), t)
+	}
+	return b.String()
+}

@@ -197,6 +197,9 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	if p.resourceType != "" {
 		in.ByResourceType = aws.String(p.resourceType)
 	}
+	// Resources backed up only as parts of a composite backup (a
+	// CloudFormation stack's table, say) are parts of their parent.
+	children, parents := map[string]bool{}, map[string]bool{}
 	jobs := backup.NewListBackupJobsPaginator(p.client, in)
 	for jobs.HasMorePages() {
 		page, err := jobs.NextPage(ctx)
@@ -206,8 +209,10 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		for _, j := range page.BackupJobs {
 			if aws.ToString(j.ParentJobId) != "" {
 				// A child job is a part of its parent's backup.
+				children[aws.ToString(j.ResourceArn)] = true
 				continue
 			}
+			parents[aws.ToString(j.ResourceArn)] = true
 			arn := aws.ToString(j.ResourceArn)
 			if err := collector.Require("ResourceArn", arn, "State", string(j.State)); err != nil {
 				return nil, fmt.Errorf("ListBackupJobs: %w", err)
@@ -228,6 +233,9 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 
 	resources := make([]*resource, 0, len(order))
 	for _, arn := range order {
+		if children[arn] && !parents[arn] {
+			continue
+		}
 		if p.owns(arn) {
 			resources = append(resources, byARN[arn])
 		}
