@@ -55,6 +55,15 @@ targets:
   - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
 `, simulator.HuaweiDemoAccessKey, simulator.HuaweiDemoSecretKey, ca, sim.URL(), simulator.HuaweiDemoProject)
 		}, simulator.HuaweiAPI, "/backups$", `{"backups":[{}],"count":1}`},
+		{"azure_backup", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzureBackup(t, 1, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
+				"name: ab, type: azure_backup, vault: rsv-01")
+		}, simulator.AzureAPI, "backupProtectedItems$", `{"value":[{"properties":{}}]}`},
+		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAWS(t, 1, 3, 0)
+			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", false, "name: aws")
+		}, simulator.AWSBackupAPI, "/resources$", `{"Results":[{}]}`},
 	}
 }
 

@@ -1,8 +1,12 @@
 package awsbackup
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -11,6 +15,7 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 // roleSessionName names the exporter's sessions in CloudTrail.
@@ -65,7 +70,7 @@ func newAWSCredential(env *collector.Env, region string) (*awsCredential, error)
 	// chain's own providers (web identity, EKS Pod Identity, IMDS), built
 	// above, keep the SDK's client: AWS_CA_BUNDLE and the SDK's retries
 	// apply to them, and their credentials are cached.
-	cfg.HTTPClient = env.Pool.HTTPClient(Type, nil)
+	cfg.HTTPClient = nonEmpty{env.Pool.HTTPClient(Type, nil)}
 	cfg.Retryer = noRetries
 	if a.RoleARN != "" {
 		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
@@ -93,4 +98,29 @@ func staticKeys(a *config.AWS) aws.CredentialsProvider {
 		}
 		return aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Source: "backup_exporter static keys"}, nil
 	})
+}
+
+// nonEmpty refuses a successful answer without a body: every AWS Backup
+// and STS answer the exporter asks for has one, and the SDK would read an
+// empty one as an empty list.
+type nonEmpty struct{ client *http.Client }
+
+func (c nonEmpty) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.client.Do(req)
+	if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, err
+	}
+	br := bufio.NewReader(resp.Body)
+	if _, err := br.Peek(1); err != nil {
+		resp.Body.Close()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s %s: HTTP %d with an empty body", req.Method, upstream.RedactURL(req.URL.String()), resp.StatusCode)
+		}
+		return nil, err
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, resp.Body}
+	return resp, nil
 }
