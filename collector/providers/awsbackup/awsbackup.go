@@ -424,6 +424,15 @@ func describe(err error) string {
 	if _, rest, ok := strings.Cut(msg, ", "); ok && strings.HasPrefix(msg, "operation error") {
 		msg = rest
 	}
+	if errors.As(err, &status) {
+		// "https response error StatusCode: 502, RequestID: ..., <cause>"
+		if i := strings.Index(msg, "StatusCode: "); i >= 0 {
+			if j := strings.IndexAny(msg[i+len("StatusCode: "):], ", "); j >= 0 {
+				msg = msg[i+len("StatusCode: ")+j:]
+			}
+		}
+		msg = fmt.Sprintf("HTTP %d: %s", status.HTTPStatusCode(), strings.TrimLeft(reRequestID.ReplaceAllString(msg, " "), ", "))
+	}
 	msg = reRequestID.ReplaceAllString(msg, " ")
 	if i := strings.Index(msg, "?"); i >= 0 {
 		// A URL's query (a page token): cut up to the closing quote.

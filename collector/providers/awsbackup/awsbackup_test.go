@@ -177,3 +177,15 @@ func TestAWSBackupWrongCredentialsDown(t *testing.T) {
 		t.Errorf("error has a secret, a request ID or a query: %s", msg)
 	}
 }
+
+func TestDescribeSDKErrors(t *testing.T) {
+	srv := providertest.AWSServer(t, nil)
+	e := providertest.NewExporter(t, srv.AWSConfig("name: aws"), kinds, collector.Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err == nil {
+		t.Fatal("up without fixtures")
+	}
+	if got, want := res.Err.Error(), "ListProtectedResources: HTTP 404 ResourceNotFoundException: Resource not found"; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+}
