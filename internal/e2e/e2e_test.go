@@ -179,7 +179,32 @@ func scenario(now time.Time) *simulator.Scenario {
 			job("ab-stale", "Completed", 50*time.Hour+20*time.Minute),
 		},
 	})
-	return &simulator.Scenario{Astra: astra, Azure: az}
+	// AWS Backup: a healthy volume, a database whose newest job failed,
+	// and a table whose last recovery point (50h old) is older than the
+	// job window.
+	vol := "arn:aws:ec2:eu-west-1:" + simulator.AWSDemoAccountID + ":volume/vol-0e2e0000000000001"
+	db := "arn:aws:rds:eu-west-1:" + simulator.AWSDemoAccountID + ":db:aws-failed"
+	table := "arn:aws:dynamodb:eu-west-1:" + simulator.AWSDemoAccountID + ":table/aws-stale"
+	point := func(arn, typ string, ago time.Duration) simulator.AWSRecoveryPoint {
+		return simulator.AWSRecoveryPoint{ResourceArn: arn, ResourceType: typ, Status: "COMPLETED", CreationDate: ts(ago), CompletionDate: ts(ago - 10*time.Minute)}
+	}
+	awsJob := func(arn, typ, name, state string, ago time.Duration) simulator.AWSBackupJob {
+		j := simulator.AWSBackupJob{BackupVaultName: "Default", ResourceArn: arn, ResourceType: typ, ResourceName: name, State: state, CreationDate: ts(ago), CompletionDate: ts(ago - 10*time.Minute)}
+		if state == "FAILED" {
+			j.MessageCategory, j.StatusMessage = "ACCESS_DENIED", "Insufficient privileges to perform this action."
+		}
+		return j
+	}
+	aws := simulator.DefaultAWSScenario()
+	acct := &aws.Accounts[0]
+	acct.Resources = []simulator.AWSResource{{ARN: vol, Type: "EBS", Name: "aws-healthy"}, {ARN: db, Type: "RDS", Name: "aws-failed"}, {ARN: table, Type: "DynamoDB", Name: "aws-stale"}}
+	acct.Vaults = []simulator.AWSVault{{Name: "Default", RecoveryPoints: []simulator.AWSRecoveryPoint{
+		point(vol, "EBS", 2*time.Hour), point(db, "RDS", 26*time.Hour), point(table, "DynamoDB", 50*time.Hour)}}}
+	acct.BackupJobs = []simulator.AWSBackupJob{
+		awsJob(vol, "EBS", "aws-healthy", "COMPLETED", 2*time.Hour), awsJob(db, "RDS", "aws-failed", "FAILED", time.Hour),
+		awsJob(db, "RDS", "aws-failed", "COMPLETED", 26*time.Hour),
+	}
+	return &simulator.Scenario{Astra: astra, Azure: az, AWS: aws}
 }
 
 const exporterConfig = `global:
@@ -188,6 +213,9 @@ const exporterConfig = `global:
 credentials:
   - name: astra
     astra: {api_token: e2e-astra-token}
+    tls_config: {ca_file: ca.pem}
+  - name: aws
+    aws: {access_key_id: %[6]s, secret_access_key: %[7]s}
     tls_config: {ca_file: ca.pem}
   - name: azure
     azure:
@@ -204,6 +232,7 @@ targets:
   - {name: astra-broken, type: astra, credential: astra, endpoint: %[1]q, account_id: no-such-account}
   - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account}
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
+  - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
 `
 
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
@@ -238,7 +267,7 @@ func TestE2E(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	cfg := fmt.Sprintf(exporterConfig, sim.URL(), simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID,
-		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID)
+		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey)
 	writeFile(t, filepath.Join(dir, "backup_exporter.yml"), cfg)
 	exporterAddr := freePort(t)
 	start(t, dir, exporterBin, "--config.file=backup_exporter.yml", "--web.listen-address="+exporterAddr)
@@ -291,15 +320,17 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never", "ab-failed"},
+			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never", "ab-stale"},
+			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale"},
 			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
-		healthy := []string{"healthy", "running", "vol-001", "ab-healthy"}
+		// AWS Backup lists no unprotected resources (metrics.md), so
+		// BackupUnprotected has nothing to fire on for aws_backup.
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)
