@@ -34,10 +34,17 @@ func main() {
 	quick := flag.Bool("quick", false, "small estates only (a smoke run)")
 	only := flag.Int("only", 0, "measure one estate of this many resources at 0 ms and print its row (for profiling)")
 	storm := flag.Duration("storm", 0, "run only the scrapers-and-reloads goal for this long and print it")
+	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
 	flag.Parse()
 	h := &harness{bin: *bin}
 	if *storm > 0 {
 		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
+		return
+	}
+	if *cloud > 0 {
+		r := h.cloudRun(*cloud, *cloud)
+		fmt.Printf("%d resources: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
+			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
 		return
 	}
 	if *only > 0 {

@@ -31,6 +31,8 @@ const (
 	huaweiSK     = "demo-secret-key"
 	huaweiProj   = "4229d7a45436489f8c3dc2b1d35d4987"
 	astraAccount = "demo-account"
+	awsKeyID     = "AKIADEMOSIMULATOR001"
+	awsSecret    = "demoSecretAccessKeyForTheSimulator000000"
 )
 
 // start starts the simulator with simArgs and latency, then the exporter
@@ -66,6 +68,7 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 	fmt.Fprintf(&b, "  - {name: azure, azure: {auth: client_secret, tenant_id: %s, client_id: %s, client_secret: %s, cloud: custom, authority_host: %s, resource_manager_endpoint: %s}, tls_config: {ca_file: %q}}\n",
 		azureTenant, azureClient, azureSecret, u, u, s.ca)
 	fmt.Fprintf(&b, "  - {name: huawei, huawei: {access_key: %s, secret_key: %s}, tls_config: {ca_file: %q}}\n", huaweiAK, huaweiSK, s.ca)
+	fmt.Fprintf(&b, "  - {name: aws, aws: {access_key_id: %s, secret_access_key: %s}, tls_config: {ca_file: %q}}\n", awsKeyID, awsSecret, s.ca)
 	b.WriteString("targets:\n")
 	for _, t := range targets {
 		switch {
@@ -75,6 +78,10 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_netapp_files, credential: azure, subscription_id: %s, resource_group: demo-rg, account: demo-account}\n", t, azureSub)
 		case strings.HasPrefix(t, "pg"):
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_postgresql_ltr, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case t == "ab":
+			fmt.Fprintf(&b, "  - {name: %s, type: azure_backup, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case t == "aws":
+			fmt.Fprintf(&b, "  - {name: %s, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %q}\n", t, u)
 		case strings.HasPrefix(t, "cbr"):
 			fmt.Fprintf(&b, "  - {name: %s, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s%s}\n", t, u, huaweiProj, strings.TrimPrefix(t, "cbr"))
 		}
@@ -108,10 +115,34 @@ type row struct {
 }
 
 func (h *harness) matrixRun(n int, latency time.Duration) (r row) {
-	r.resources, r.latency = n, latency
 	e := newEstate(n)
-	r.resources = e.resources()
-	s, x, stop, err := h.start(e.simArgs(), latency, "scrape_timeout: 15m, cache_ttl: 1h, poll_timeout: 15m, max_concurrency: 32", "astra", "anf", "pg", "cbr")
+	return h.estateRun(e.resources(), latency, e.simArgs(), "astra", "anf", "pg", "cbr")
+}
+
+// Cloud backup services' estate: Azure Backup vaults of 500 items with 7
+// days of jobs, and AWS Backup resources with 10 daily jobs each.
+const (
+	cloudVaultItems = 500
+	cloudAWSJobs    = 10
+)
+
+// cloudRun measures an estate of azureItems Azure Backup items and
+// awsResources AWS Backup resources, as matrixRun does.
+func (h *harness) cloudRun(azureItems, awsResources int) row {
+	args := []string{
+		"--generate.azure.backup-vaults", strconv.Itoa(max(azureItems/cloudVaultItems, 1)),
+		"--generate.azure.backup-items-per-vault", strconv.Itoa(cloudVaultItems),
+		"--generate.azure.backup-job-days", "7",
+		"--generate.aws.resources", strconv.Itoa(awsResources),
+		"--generate.aws.jobs-per-resource", strconv.Itoa(cloudAWSJobs),
+		"--azure.page-size", strconv.Itoa(armPageSize),
+	}
+	return h.estateRun(azureItems+awsResources, 0, args, "ab", "aws")
+}
+
+func (h *harness) estateRun(resources int, latency time.Duration, simArgs []string, targets ...string) (r row) {
+	r.resources, r.latency = resources, latency
+	s, x, stop, err := h.start(simArgs, latency, "scrape_timeout: 15m, cache_ttl: 1h, poll_timeout: 15m, max_concurrency: 32", targets...)
 	if err != nil {
 		r.err = err
 		return r
@@ -124,7 +155,7 @@ func (h *harness) matrixRun(n int, latency time.Duration) (r row) {
 		return r
 	}
 	r.cold = time.Since(start)
-	if first.up != first.all || first.all != 4 {
+	if first.up != first.all || first.all != len(targets) {
 		r.err = fmt.Errorf("not measured: %d of %d targets had completed their first poll after %v", first.up, first.all, coldLimit)
 		return r
 	}
