@@ -30,6 +30,7 @@ func TestSecretsAppearNowhere(t *testing.T) {
 		Astra:  simulator.GenerateAstra("acc", 2, 3, time.Now()),
 		Huawei: simulator.GenerateHuawei(simulator.HuaweiDemoProject, 2, 2, time.Now()),
 		Azure:  simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, 1, 2, 1, 2, time.Now()),
+		AWS:    simulator.GenerateAWS(simulator.AWSDemoAccountID, 3, 2, time.Now()),
 	}
 	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: filepath.Join(dir, "ca.pem")})
 	if err != nil {
@@ -38,14 +39,18 @@ func TestSecretsAppearNowhere(t *testing.T) {
 	t.Cleanup(func() { _ = sim.Close() })
 
 	secrets := map[string]string{
-		"astra inline token":    "astra-wrong-token-Zq81",
-		"azure secret from env": "azure-wrong-secret-Kp27",
-		"huawei sk from a file": "huawei-wrong-sk-Mx55",
-		"pasted into client_id": "pasted-secret-Wd90",
+		"astra inline token":     "astra-wrong-token-Zq81",
+		"azure secret from env":  "azure-wrong-secret-Kp27",
+		"huawei sk from a file":  "huawei-wrong-sk-Mx55",
+		"pasted into client_id":  "pasted-secret-Wd90",
+		"aws secret from a file": "awsWrongSecretAccessKey0000000000000Tq3",
 	}
 	t.Setenv("BACKUP_EXPORTER_TEST_AZURE_SECRET", secrets["azure secret from env"])
 	t.Setenv("BACKUP_EXPORTER_TEST_PASTED", secrets["pasted into client_id"])
 	if err := os.WriteFile(filepath.Join(dir, "huawei-sk"), []byte(secrets["huawei sk from a file"]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "aws-secret"), []byte(secrets["aws secret from a file"]+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	u := sim.URL()
@@ -56,13 +61,17 @@ credentials:
     azure: {auth: client_secret, tenant_id: %s, client_id: %s, client_secret: "${BACKUP_EXPORTER_TEST_AZURE_SECRET}", cloud: custom, authority_host: %s, resource_manager_endpoint: %s}
     tls_config: {ca_file: ca.pem}
   - {name: huawei, huawei: {access_key: %s, secret_key_file: huawei-sk}, tls_config: {ca_file: ca.pem}}
+  - {name: aws, aws: {access_key_id: %s, secret_access_key_file: aws-secret}, tls_config: {ca_file: ca.pem}}
 targets:
   - {name: astra, type: astra, credential: astra, endpoint: %q, account_id: acc}
   - {name: anf, type: azure_netapp_files, credential: azure, subscription_id: %s, resource_group: %s, account: %s}
   - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
+  - {name: ab, type: azure_backup, credential: azure, subscription_id: %s, resource_group: %s}
+  - {name: aws, type: aws_backup, credential: aws, region: %s, endpoint: %q}
 `, secrets["astra inline token"], simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID, u, u,
-		simulator.HuaweiDemoAccessKey, u, simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup,
-		simulator.DefaultAzureNetAppAccount, u, simulator.HuaweiDemoProject)
+		simulator.HuaweiDemoAccessKey, simulator.AWSDemoAccessKeyID, u, simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup,
+		simulator.DefaultAzureNetAppAccount, u, simulator.HuaweiDemoProject, simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup,
+		simulator.AWSDemoRegion, u)
 	// The same file with the pasted value in a key that is not a secret.
 	bad := strings.Replace(good, "client_id: "+simulator.DefaultAzureClientID, `client_id: "${BACKUP_EXPORTER_TEST_PASTED}"`, 1)
 	path := filepath.Join(dir, "backup_exporter.yml")
@@ -117,7 +126,7 @@ targets:
 		return string(b)
 	}
 	metrics := get("GET", base+"/metrics")
-	for _, target := range []string{"astra", "anf", "cbr"} {
+	for _, target := range []string{"astra", "anf", "cbr", "ab", "aws"} {
 		if !strings.Contains(metrics, `target="`+target+`"} 0`) {
 			t.Errorf("target %s is not down with a wrong secret", target)
 		}
