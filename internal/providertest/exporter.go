@@ -226,3 +226,12 @@ func GatherOnce(b testing.TB, e *collector.Exporter) {
 		b.Fatal("no metrics")
 	}
 }
+
+// ResourceValue collects every target of e once and returns the value of
+// metric in the series whose labels include labels (resource_name, say).
+func ResourceValue(t testing.TB, e *collector.Exporter, metric string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
+	return Value(t, reg, metric, labels)
+}

@@ -427,22 +427,22 @@ func sigV4HeaderValue(r *http.Request, name string) string {
 	return strings.Join(vals, ",")
 }
 
-// sigV4Encode URI-encodes s as SigV4 asks: every byte but the unreserved
-// A-Z a-z 0-9 - _ . ~ as %XY with upper-case hex.
+// sigV4Unreserved are the characters SigV4 leaves as they are (RFC 3986's
+// unreserved set).
+const sigV4Unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+
+// sigV4Encode URI-encodes s as SigV4 asks: every byte outside
+// sigV4Unreserved becomes %XY, upper-case hex.
 func sigV4Encode(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
+	out := make([]byte, 0, len(s)*3)
+	for _, c := range []byte(s) {
+		if strings.IndexByte(sigV4Unreserved, c) >= 0 {
+			out = append(out, c)
+		} else {
+			out = append(out, fmt.Sprintf("%%%02X", c)...)
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
 	}
-	return b.String()
+	return string(out)
 }
 
 func sigV4StringToSign(amzDate, scope, canonicalRequest string) string {

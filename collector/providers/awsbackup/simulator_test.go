@@ -13,13 +13,6 @@ import (
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-func value(t *testing.T, e *collector.Exporter, metric, name string) (float64, bool) {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	return providertest.Value(t, reg, metric, map[string]string{"resource_name": name})
-}
-
 // TestAWSSimulatorRegion reads a generated region through the real SDK,
 // its requests SigV4-signed and verified by the simulator, every list
 // paged by 7: every resource is found with the states the generator
@@ -55,9 +48,7 @@ func TestAWSSimulatorRegion(t *testing.T) {
 			if c.metric == "backup_state" {
 				labels["state"] = "running"
 			}
-			reg := prometheus.NewPedanticRegistry()
-			reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-			got, ok := providertest.Value(t, reg, c.metric, labels)
+			got, ok := providertest.ResourceValue(t, e, c.metric, labels)
 			if !ok || got != c.want {
 				t.Errorf("role %v: %s%v = %v (found %v), want %v", role, c.metric, labels, got, ok, c.want)
 			}

@@ -17,9 +17,7 @@ import (
 // series is one resource's value of a metric, by resource name.
 func series(t *testing.T, e *collector.Exporter, metric, name string) (float64, bool) {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	return providertest.Value(t, reg, metric, map[string]string{"resource_name": name})
+	return providertest.ResourceValue(t, e, metric, map[string]string{"resource_name": name})
 }
 
 // TestAzureSimulatorBackupDiscovery reads two generated vaults through
