@@ -46,6 +46,9 @@ func run() int {
 	genAzBkVaults := app.Flag("generate.azure.backup-vaults", "Generate this many Azure Backup (Recovery Services) vaults (0: none) in the same resource group.").Default("0").Int()
 	genAzBkItems := app.Flag("generate.azure.backup-items-per-vault", "Protected items (VMs, file shares, SQL databases) per generated Recovery Services vault.").Default("20").Int()
 	genAzBkDays := app.Flag("generate.azure.backup-job-days", "Daily backup jobs per generated protected item.").Default("7").Int()
+	genK8sNS := app.Flag("generate.k8s.namespaces", "Generate this many Kubernetes namespaces of Trident protect Applications, Backups and Schedules (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
+	genK8sApps := app.Flag("generate.k8s.apps-per-namespace", "Trident protect Applications per generated namespace.").Default("10").Int()
+	genK8sBackups := app.Flag("generate.k8s.backups-per-app", "Backups per generated Trident protect Application.").Default("14").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
 	if _, err := app.Parse(os.Args[1:]); err != nil {
@@ -169,6 +172,10 @@ func run() int {
 				sc.AWS.Accounts = append(sc.AWS.Accounts, gen.Accounts[0])
 			}
 		}
+	}
+
+	if *genK8sNS > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateTridentProtect(*genK8sNS, *genK8sApps, *genK8sBackups, time.Now()))
 	}
 
 	if *azPageSize > 0 && sc.Azure != nil {

@@ -21,6 +21,8 @@ type Scenario struct {
 	Huawei *HuaweiScenario `yaml:"huawei"`
 	Azure  *AzureScenario  `yaml:"azure"`
 	AWS    *AWSScenario    `yaml:"aws"`
+	// Kubernetes is the Trident protect Kubernetes API (kubernetes.go).
+	Kubernetes *KubernetesScenario `yaml:"kubernetes"`
 }
 
 // LoadScenario reads a scenario YAML file, strictly.

@@ -77,6 +77,7 @@ type Server struct {
 	azureOnce sync.Once
 	azure     *azureState
 	aws       *awsState
+	k8s       *k8sState
 }
 
 // Start listens on opts.Addr and serves HTTPS in the background.
@@ -139,6 +140,9 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("simulator: %w", err)
 	}
 	if err := s.registerAWS(sc.AWS); err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	if err := s.registerKubernetes(sc.Kubernetes); err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)
 	}
 
