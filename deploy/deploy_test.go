@@ -29,6 +29,7 @@ const (
 	chartDir      = "helm/backup-exporter"
 	baseDir       = "kubernetes/base"
 	overlayDir    = "kubernetes/overlays/azure-workload-identity"
+	tridentDir    = "kubernetes/overlays/trident-protect"
 	composeDir    = "compose"
 	unitFile      = "systemd/backup_exporter.service"
 	envFile       = "systemd/backup_exporter.default"
@@ -220,8 +221,10 @@ func checkWorkload(t *testing.T, where string, docs []obj) (dep obj) {
 	if str(psc, "seccompProfile", "type") != "RuntimeDefault" {
 		t.Errorf("%s: pod seccompProfile is not RuntimeDefault", where)
 	}
-	if get(pod, "automountServiceAccountToken") != false {
-		t.Errorf("%s: the service account token is mounted; the exporter does not use the API", where)
+	// The token is mounted only where the exporter reads the Kubernetes
+	// API (Trident protect), which a ClusterRole then allows.
+	if readsAPI := len(ofKind(docs, "ClusterRole")) > 0; get(pod, "automountServiceAccountToken") != readsAPI {
+		t.Errorf("%s: automountServiceAccountToken = %v, want %v (a ClusterRole is rendered: %v)", where, get(pod, "automountServiceAccountToken"), readsAPI, readsAPI)
 	}
 	containers := list(pod, "containers")
 	if len(containers) != 1 {
@@ -511,6 +514,60 @@ func TestKustomizeAzureWorkloadIdentity(t *testing.T) {
 	}
 }
 
+// checkTridentRBAC asserts that the docs give the pod's ServiceAccount
+// get/list of Trident protect's applications, backups and schedules, and
+// nothing else.
+func checkTridentRBAC(t *testing.T, where string, docs []obj, dep obj) {
+	t.Helper()
+	role := one(t, docs, "ClusterRole")
+	rules := list(role, "rules")
+	if len(rules) != 1 {
+		t.Fatalf("%s: ClusterRole has %d rules, want 1", where, len(rules))
+	}
+	r := rules[0]
+	if fmt.Sprint(get(r, "apiGroups")) != "[protect.trident.netapp.io]" ||
+		fmt.Sprint(get(r, "resources")) != "[applications backups schedules]" ||
+		fmt.Sprint(get(r, "verbs")) != "[get list]" {
+		t.Errorf("%s: ClusterRole rule %v, want get/list of applications, backups, schedules in protect.trident.netapp.io", where, r)
+	}
+	if strings.Contains(fmt.Sprint(role), "appvaults") || strings.Contains(fmt.Sprint(role), "*") {
+		t.Errorf("%s: the ClusterRole reaches beyond the three resources: %v", where, role)
+	}
+	binding := one(t, docs, "ClusterRoleBinding")
+	if str(binding, "roleRef", "name") != str(role, "metadata", "name") {
+		t.Errorf("%s: the binding refers to %q, not the ClusterRole %q", where, str(binding, "roleRef", "name"), str(role, "metadata", "name"))
+	}
+	subjects := list(binding, "subjects")
+	sa := str(dep, "spec", "template", "spec", "serviceAccountName")
+	if len(subjects) != 1 || str(subjects[0], "kind") != "ServiceAccount" || str(subjects[0], "name") != sa || str(subjects[0], "namespace") != "monitoring" {
+		t.Errorf("%s: the binding's subjects %v are not the pod's ServiceAccount %q in monitoring", where, subjects, sa)
+	}
+	if s := one(t, docs, "ServiceAccount"); get(s, "automountServiceAccountToken") != true {
+		t.Errorf("%s: the ServiceAccount does not mount its token", where)
+	}
+}
+
+func TestKustomizeTridentProtect(t *testing.T) {
+	docs := kustomize(t, tridentDir)
+	dep := checkWorkload(t, tridentDir, docs)
+	checkTridentRBAC(t, tridentDir, docs, dep)
+	cfg := str(one(t, docs, "ConfigMap"), "data", "backup_exporter.yml")
+	if !strings.Contains(cfg, "type: trident_protect") {
+		t.Error("the overlay's configuration has no trident_protect target")
+	}
+	if names := checkConfig(t, tridentDir+"/backup_exporter.yml", []byte(cfg)); len(names) != 0 {
+		t.Errorf("the trident-protect configuration reads secret files %q", names)
+	}
+	for _, d := range docs {
+		if d["kind"] == "ClusterRole" || d["kind"] == "ClusterRoleBinding" {
+			continue
+		}
+		if ns := str(d, "metadata", "namespace"); ns != "monitoring" {
+			t.Errorf("%s %s: namespace %q", d["kind"], str(d, "metadata", "name"), ns)
+		}
+	}
+}
+
 // ---------------------------------------------------------------- helm
 
 var (
@@ -648,6 +705,20 @@ func TestHelmExistingSecretAndConfigChecksum(t *testing.T) {
 	b := str(other, "spec", "template", "metadata", "annotations", "checksum/config")
 	if a == "" || a == b {
 		t.Errorf("checksum/config does not follow the configuration: %q and %q", a, b)
+	}
+}
+
+// TestHelmTridentProtect: one value renders the ClusterRole and binding
+// and mounts the token; by default there is neither.
+func TestHelmTridentProtect(t *testing.T) {
+	docs := helmTemplate(t, "--set", "tridentProtect.enabled=true")
+	dep := checkWorkload(t, "helm tridentProtect", docs)
+	checkTridentRBAC(t, "helm tridentProtect", docs, dep)
+	defaults := helmTemplate(t)
+	for _, kind := range []string{"ClusterRole", "ClusterRoleBinding"} {
+		if len(ofKind(defaults, kind)) != 0 {
+			t.Errorf("helm defaults render a %s", kind)
+		}
 	}
 }
 

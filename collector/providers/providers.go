@@ -10,6 +10,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/tridentprotect"
 )
 
 // All returns every provider kind, in the order error messages list them.
@@ -21,5 +22,6 @@ func All() collector.Registry {
 		huaweicbr.Kind,
 		astra.Kind,
 		awsbackup.Kind,
+		tridentprotect.Kind,
 	}
 }

@@ -299,6 +299,7 @@ func hookFailures(status map[string]json.RawMessage) []string {
 		var runs []struct {
 			ExecHookRef string `json:"execHookRef"`
 			Failures    []struct {
+				Error   string `json:"error"`
 				Message string `json:"message"`
 			} `json:"failures"`
 		}
@@ -307,7 +308,10 @@ func hookFailures(status map[string]json.RawMessage) []string {
 		}
 		for _, run := range runs {
 			for _, f := range run.Failures {
-				msg := f.Message
+				msg := f.Error
+				if msg == "" {
+					msg = f.Message
+				}
 				if msg == "" {
 					msg = "failed"
 				}
