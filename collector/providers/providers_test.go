@@ -64,6 +64,18 @@ targets:
 			sim, ca := providertest.StartAWS(t, 1, 3, 0)
 			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", false, "name: aws")
 		}, simulator.AWSBackupAPI, "/resources$", `{"Results":[{}]}`},
+		{"trident_protect", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartTridentProtect(t, 1, 1, 2)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: k8s
+    kubernetes: {server: %q, bearer_token: %s}
+    tls_config: {ca_file: %q}
+targets:
+  - {name: tp, type: trident_protect, credential: k8s}
+`, sim.URL(), simulator.KubernetesDemoToken, ca)
+		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"protect.trident.netapp.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
 	}
 }
 

@@ -2,6 +2,7 @@ package providertest
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,6 +152,36 @@ targets:
 `, global, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey, extra, caFile)
 	for _, t := range targets {
 		fmt.Fprintf(&b, "  - {credential: aws, type: aws_backup, region: %s, endpoint: %q, %s}\n", simulator.AWSDemoRegion, sim.URL(), t)
+	}
+	return b.String()
+}
+
+// StartTridentProtect serves GenerateTridentProtect's namespaces×apps
+// Applications with backupsPerApp Backups each, up to now.
+func StartTridentProtect(t testing.TB, namespaces, apps, backupsPerApp int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateTridentProtect(namespaces, apps, backupsPerApp, time.Now())})
+}
+
+// KubeconfigFile writes the simulator's kubeconfig for token (its cluster
+// CA inline) and returns its path.
+func KubeconfigFile(t testing.TB, sim *simulator.Server, token string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, sim.KubernetesKubeconfig(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TridentConfig is a configuration of trident_protect targets (flow
+// mappings without credential and type) reading the simulator through a
+// kubeconfig file.
+func TridentConfig(kubeconfig, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: trident_protect, %s}\n", t)
 	}
 	return b.String()
 }
