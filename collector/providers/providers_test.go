@@ -176,6 +176,18 @@ targets:
   - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
 `, simulator.HuaweiDemoAccessKey, simulator.HuaweiDemoSecretKey, ca, sim.URL(), simulator.HuaweiDemoProject)
 		}, ""},
+		{"azure_backup", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzureBackup(t, 2, 20, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0", "name: ab, type: azure_backup")
+		}, "/backupJobs/[^/]+$"},
+		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAWS(t, 60, 3, 0)
+			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", false, "name: aws")
+		}, "/recovery-points$"},
+		{"trident_protect", func(t *testing.T) (*simulator.Server, string) {
+			sim, _ := providertest.StartTridentProtect(t, 2, 10, 2)
+			return sim, providertest.TridentConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: tp")
+		}, ""},
 	}
 	for _, es := range estates {
 		t.Run(es.provider, func(t *testing.T) {
@@ -220,6 +232,9 @@ targets:
 				t.Errorf("the shards hold %d resources, the estate %d", len(owner), len(all))
 			}
 			if es.perResource != "" {
+				if perResourceBefore == 0 {
+					t.Fatalf("no call matches %s: the check would pass for nothing", es.perResource)
+				}
 				if got, want := countRequests(sim, es.perResource)-perResourceBefore, perResourceBefore; got != want {
 					t.Errorf("per-resource calls over %d shards = %d, want %d (one per resource, on its owner)", shards, got, want)
 				}
