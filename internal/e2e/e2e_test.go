@@ -204,7 +204,38 @@ func scenario(now time.Time) *simulator.Scenario {
 		awsJob(vol, "EBS", "aws-healthy", "COMPLETED", 2*time.Hour), awsJob(db, "RDS", "aws-failed", "FAILED", time.Hour),
 		awsJob(db, "RDS", "aws-failed", "COMPLETED", 26*time.Hour),
 	}
-	return &simulator.Scenario{Astra: astra, Azure: az, AWS: aws}
+	// Trident protect: in namespace e2e, a healthy daily app, one whose
+	// newest backup failed, one whose last backup (50h ago) is stale for
+	// its daily schedule, and one with neither backups nor schedules.
+	tpBackup := func(name, app, state string, ago time.Duration) simulator.TridentBackup {
+		b := simulator.TridentBackup{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(ago)},
+			ApplicationRef: app, AppVaultRef: "e2e-vault", State: state, CompletionTimestamp: ts(ago - 5*time.Minute)}
+		if state == "Failed" {
+			b.Error = "volume snapshot failed: snapshot timed out"
+		}
+		return b
+	}
+	daily := func(app string) simulator.TridentSchedule {
+		return simulator.TridentSchedule{KubernetesMeta: simulator.KubernetesMeta{Name: app + "-daily", CreationTimestamp: ts(30 * 24 * time.Hour)},
+			ApplicationRef: app, AppVaultRef: "e2e-vault", Granularity: "Daily", Hour: "1", Minute: "0", BackupRetention: "7", SnapshotRetention: "2"}
+	}
+	app := func(name string) simulator.TridentApplication {
+		return simulator.TridentApplication{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(30 * 24 * time.Hour)},
+			IncludedNamespaces: []simulator.TridentNamespaceSelector{{Namespace: "e2e"}}}
+	}
+	k8s := &simulator.KubernetesScenario{
+		ServiceAccounts: []simulator.KubernetesServiceAccount{simulator.DefaultKubernetesServiceAccount()},
+		Namespaces: []simulator.KubernetesNamespace{{Name: "e2e",
+			Applications: []simulator.TridentApplication{app("tp-healthy"), app("tp-failed"), app("tp-stale"), app("tp-unprotected")},
+			Backups: []simulator.TridentBackup{
+				tpBackup("tp-healthy-1", "tp-healthy", "Completed", 2*time.Hour),
+				tpBackup("tp-failed-1", "tp-failed", "Failed", time.Hour), tpBackup("tp-failed-0", "tp-failed", "Completed", 25*time.Hour),
+				tpBackup("tp-stale-0", "tp-stale", "Completed", 50*time.Hour),
+			},
+			Schedules: []simulator.TridentSchedule{daily("tp-healthy"), daily("tp-failed"), daily("tp-stale")},
+		}},
+	}
+	return &simulator.Scenario{Astra: astra, Azure: az, AWS: aws, Kubernetes: k8s}
 }
 
 const exporterConfig = `global:
@@ -216,6 +247,9 @@ credentials:
     tls_config: {ca_file: ca.pem}
   - name: aws
     aws: {access_key_id: %[6]s, secret_access_key: %[7]s}
+    tls_config: {ca_file: ca.pem}
+  - name: k8s
+    kubernetes: {server: %[1]q, bearer_token: %[8]s}
     tls_config: {ca_file: ca.pem}
   - name: azure
     azure:
@@ -233,6 +267,7 @@ targets:
   - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account}
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
   - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
+  - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e]}
 `
 
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
@@ -267,7 +302,7 @@ func TestE2E(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	cfg := fmt.Sprintf(exporterConfig, sim.URL(), simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID,
-		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey)
+		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey, simulator.KubernetesDemoToken)
 	writeFile(t, filepath.Join(dir, "backup_exporter.yml"), cfg)
 	exporterAddr := freePort(t)
 	start(t, dir, exporterBin, "--config.file=backup_exporter.yml", "--web.listen-address="+exporterAddr)
@@ -320,17 +355,17 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed"},
+			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale"},
-			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected"},
+			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale"},
+			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
 		// AWS Backup lists no unprotected resources (metrics.md), so
 		// BackupUnprotected has nothing to fire on for aws_backup.
-		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy"}
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)
