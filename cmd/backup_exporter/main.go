@@ -27,6 +27,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/buildinfo"
 	"github.com/backup-exporter/backup_exporter/internal/logging"
 	"github.com/backup-exporter/backup_exporter/internal/once"
 	"github.com/backup-exporter/backup_exporter/internal/server"
@@ -35,7 +36,12 @@ import (
 
 const name = "backup_exporter"
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// Before anything reads the version: go install builds carry no
+	// -ldflags, only the module build information.
+	buildinfo.Apply()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 type flags struct {
 	configFile    string
