@@ -47,6 +47,7 @@ type flags struct {
 	configFile    string
 	configCheck   bool
 	once          bool
+	onceFormat    string
 	target        string
 	telemetryPath string
 	timeoutOffset time.Duration
@@ -72,7 +73,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	f := &flags{}
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration file, print what is wrong and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
-	app.Flag("once", "Poll the targets once, print a table of what was found and exit (1 if any target failed).").BoolVar(&f.once)
+	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
+	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.timeout-offset", "Taken off Prometheus' X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time.").Default("500ms").DurationVar(&f.timeoutOffset)
@@ -189,7 +191,18 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), e.ScrapeTimeout())
 	defer cancel()
-	return once.Run(ctx, e, targets, stdout, time.Now())
+	return once.Run(ctx, e, targets, stdout, once.Options{Format: f.onceFormat, Color: colorTerminal(stdout), Now: time.Now()})
+}
+
+// colorTerminal reports whether w is a terminal that may get colours
+// (https://no-color.org: not when NO_COLOR is set).
+func colorTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {

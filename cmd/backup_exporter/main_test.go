@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -350,5 +351,46 @@ func TestShutdownDuringHangingScrape(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("still running 5s after SIGTERM:\n%s", logs.String())
+	}
+}
+
+// TestOnceJSONAndExitCodes: --once.format=json for scripts, and the exit
+// code of a run where every target is read but a resource needs
+// attention.
+func TestOnceJSONAndExitCodes(t *testing.T) {
+	path, sim := setup(t, "a0000000-0000-4000-8000-000000000002")
+	code, out, errOut := runCmd("--once", "--once.format=json", "--config.file", path)
+	if code != 0 {
+		t.Fatalf("code %d: %s %s", code, out, errOut)
+	}
+	var rep struct {
+		Targets []struct {
+			Name      string `json:"name"`
+			Up        bool   `json:"up"`
+			Resources []struct {
+				Name   string `json:"name"`
+				Reason string `json:"reason"`
+			} `json:"resources"`
+		} `json:"targets"`
+		ExitCode int `json:"exit_code"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(rep.Targets) != 2 || !rep.Targets[0].Up || len(rep.Targets[0].Resources) != 1 || rep.ExitCode != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	// The newest backup of the second app fails: every target is read,
+	// a resource needs attention.
+	if err := sim.AddFault(simulator.Fault{API: simulator.AstraAPI, Path: "a0000000-0000-4000-8000-000000000002/appBackups$", Body: simulator.BodyRaw,
+		Raw: `{"items":[{"type":"application/astra-appBackup","id":"b1","name":"daily","state":"failed","stateUnready":["Volume snapshot timed out"],"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}}],"metadata":{}}`}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd("--once", "--config.file", path)
+	if code != 2 || !strings.Contains(out, "Volume snapshot timed out") || !strings.Contains(out, "REASON") {
+		t.Errorf("a failed backup: code %d, want 2\n%s", code, out)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colours written to a pipe:\n%q", out)
 	}
 }

@@ -1,76 +1,302 @@
-// Package once implements --once: poll the targets one time and print a
-// table of what was found, for operators checking a configuration by hand.
+// Package once implements --once: poll the targets one time and report
+// what was found, as a table for people (colours on a terminal only) or as
+// JSON for scripts.
+//
+// The exit code says what a script needs to know: 0 every target was read
+// and every resource is fine; 1 a target could not be read; 2 every target
+// was read but a resource needs attention (unhealthy, never backed up,
+// overdue, without backup, or not readable itself).
 package once
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
-	"text/tabwriter"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 )
 
-// Run collects targets under ctx, writes one row per resource (and one per
-// failed target) to w, and returns the process exit code: 1 when any
-// target failed, else 0.
-func Run(ctx context.Context, e *collector.Exporter, targets []*collector.Target, w io.Writer, now time.Time) int {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tPROVIDER\tRESOURCE\tSTATE\tHEALTHY\tLAST SUCCESS AGE")
-	code := 0
-	for _, r := range e.Collect(ctx, targets) {
+// Exit codes of --once.
+const (
+	ExitOK             = 0
+	ExitTargetFailed   = 1
+	ExitNeedsAttention = 2
+)
+
+// Formats of --once.format.
+const (
+	FormatText = "text"
+	FormatJSON = "json"
+)
+
+// Options says how to report.
+type Options struct {
+	// Format is FormatText (default) or FormatJSON.
+	Format string
+	// Color colours the table (only for a terminal, and not with NO_COLOR).
+	Color bool
+	// Now is the time ages are counted from.
+	Now time.Time
+}
+
+// Run collects targets under ctx and reports them to w; it returns the
+// exit code.
+func Run(ctx context.Context, e *collector.Exporter, targets []*collector.Target, w io.Writer, opts Options) int {
+	return Report(e.Collect(ctx, targets), w, opts)
+}
+
+// Report writes the results as opts says and returns the exit code.
+func Report(results []collector.Result, w io.Writer, opts Options) int {
+	rep := build(results, opts.Now)
+	var err error
+	if opts.Format == FormatJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = rep.table(w, opts.Color)
+	}
+	if err != nil {
+		return ExitTargetFailed
+	}
+	return rep.ExitCode
+}
+
+// report is what --once found; its JSON form is --once.format=json.
+type report struct {
+	Targets  []targetReport `json:"targets"`
+	ExitCode int            `json:"exit_code"`
+}
+
+type targetReport struct {
+	Name      string           `json:"name"`
+	Provider  string           `json:"provider"`
+	Up        bool             `json:"up"`
+	Error     string           `json:"error,omitempty"`
+	Resources []resourceReport `json:"resources"`
+}
+
+type resourceReport struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Protected bool   `json:"protected"`
+	State     string `json:"state,omitempty"`
+	Healthy   *bool  `json:"healthy,omitempty"`
+	// LastSuccess is RFC 3339; absent when unknown, "never" not being a
+	// time (NeverSucceeded says so).
+	LastSuccess           string  `json:"last_success,omitempty"`
+	LastSuccessAgeSeconds float64 `json:"last_success_age_seconds,omitempty"`
+	NeverSucceeded        bool    `json:"never_succeeded,omitempty"`
+	// Reason says why the resource needs attention; empty when it does not.
+	Reason string `json:"reason,omitempty"`
+
+	age string // for the table
+}
+
+func build(results []collector.Result, now time.Time) report {
+	rep := report{Targets: []targetReport{}}
+	attention := false
+	for _, r := range results {
+		t := targetReport{Name: r.Target.Name, Provider: r.Target.Type, Up: r.Err == nil, Resources: []resourceReport{}}
 		if r.Err != nil {
-			code = 1
-			fmt.Fprintf(tw, "%s\t%s\t-\tTARGET DOWN\t-\t%s\n", r.Target.Name, r.Target.Type, r.Err)
-			continue
-		}
-		if len(r.Resources) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t(no resources)\t-\t-\t-\n", r.Target.Name, r.Target.Type)
+			t.Error = r.Err.Error()
+			rep.ExitCode = ExitTargetFailed
 		}
 		// A copy: the resources may be shared with other scrapes.
 		resources := slices.Clone(r.Resources)
 		sort.SliceStable(resources, func(i, j int) bool { return resources[i].Name < resources[j].Name })
-		for _, res := range resources {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Target.Name, r.Target.Type, res.Name, state(&res), healthy(&res), age(&res, now))
+		for i := range resources {
+			res := resourceOf(&resources[i], now)
+			attention = attention || res.Reason != ""
+			t.Resources = append(t.Resources, res)
 		}
+		rep.Targets = append(rep.Targets, t)
 	}
-	if err := tw.Flush(); err != nil {
-		return 1
+	if rep.ExitCode == ExitOK && attention {
+		rep.ExitCode = ExitNeedsAttention
 	}
-	return code
+	return rep
 }
 
-func state(r *collector.Resource) string {
+func resourceOf(r *collector.Resource, now time.Time) resourceReport {
+	out := resourceReport{ID: r.ID, Name: r.Name, Protected: r.Protected, age: "-"}
+	if r.Err != nil {
+		out.Reason = "not read: " + r.Err.Error()
+		return out
+	}
 	if !r.Protected {
-		return "unprotected"
+		out.State, out.Reason = "unprotected", "no backup configured"
+		return out
 	}
-	if s := r.CurrentState(); s != "" {
-		return string(s)
-	}
-	return "-"
-}
-
-func healthy(r *collector.Resource) string {
-	switch {
-	case !r.Protected:
-		return "-"
-	case r.Healthy:
-		return "yes"
-	default:
-		return "NO"
-	}
-}
-
-func age(r *collector.Resource, now time.Time) string {
+	out.State = string(r.CurrentState())
+	healthy := r.Healthy
+	out.Healthy = &healthy
 	switch {
 	case !r.LastSuccess.IsZero():
-		return now.Sub(r.LastSuccess).Round(time.Second).String()
+		out.LastSuccess = r.LastSuccess.UTC().Format(time.RFC3339)
+		out.LastSuccessAgeSeconds = now.Sub(r.LastSuccess).Round(time.Second).Seconds()
+		out.age = Age(now.Sub(r.LastSuccess))
 	case r.NoSuccessListed:
-		return "never"
-	default:
-		return "-"
+		out.NeverSucceeded, out.age = true, "never"
 	}
+	out.Reason = reason(r, now)
+	return out
 }
+
+// reason says why a read resource needs attention, or "".
+func reason(r *collector.Resource, now time.Time) string {
+	var parts []string
+	if e := r.CurrentError(); e != nil && (!r.Healthy || r.CurrentState() == collector.StateFailed) {
+		msg := e.Message
+		if e.Code == "hook_failed" {
+			msg = "hooks failed" + prefixed(e.Message)
+		} else if msg == "" {
+			msg = e.Code
+		}
+		parts = append(parts, msg)
+	}
+	if mirrorBroken(r) {
+		parts = append(parts, "mirror broken")
+	}
+	if len(parts) == 0 && !r.Healthy {
+		switch st := r.CurrentState(); st {
+		case collector.StateFailed, collector.StateCancelled:
+			parts = append(parts, "the latest backup "+string(st))
+		default:
+			parts = append(parts, "unhealthy")
+		}
+	}
+	switch {
+	case r.NoSuccessListed && r.LastSuccess.IsZero():
+		parts = append(parts, "never succeeded")
+	case !r.LastSuccess.IsZero() && r.ExpectedInterval > 0 && now.Sub(r.LastSuccess) > r.ExpectedInterval*3/2:
+		parts = append(parts, fmt.Sprintf("overdue: a good backup is due every %s", Age(r.ExpectedInterval)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func prefixed(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// mirrorBroken reports ANF's mirror state Broken.
+func mirrorBroken(r *collector.Resource) bool {
+	for _, s := range r.Extra {
+		if s.Family != nil && s.Family.Name == "backup_mirror_state" && s.Value == 1 && slices.Contains(s.Labels, "Broken") {
+			return true
+		}
+	}
+	return false
+}
+
+// Age writes d as people read backup ages: the two largest of days,
+// hours, minutes and seconds ("1d2h", "3h5m", "45m", "30s").
+func Age(d time.Duration) string {
+	if d < 0 {
+		return "in " + Age(-d)
+	}
+	d = d.Round(time.Second)
+	units := []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	var b strings.Builder
+	n := 0
+	for _, u := range units {
+		if v := d / u.unit; v > 0 || (n > 0 && n < 2) {
+			if v > 0 {
+				fmt.Fprintf(&b, "%d%s", v, u.name)
+			}
+			d -= v * u.unit
+			n++
+		}
+		if n == 2 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "0s"
+	}
+	return b.String()
+}
+
+// ANSI colours of the table.
+const (
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	green  = "\x1b[32m"
+	reset  = "\x1b[0m"
+)
+
+type cell struct {
+	text, color string
+}
+
+func (rep *report) table(w io.Writer, color bool) error {
+	rows := [][]cell{{{"TARGET", ""}, {"PROVIDER", ""}, {"RESOURCE", ""}, {"STATE", ""}, {"HEALTHY", ""}, {"LAST SUCCESS AGE", ""}, {"REASON", ""}}}
+	for _, t := range rep.Targets {
+		if !t.Up {
+			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {"-", ""}, {"TARGET DOWN", red}, {"-", ""}, {"-", ""}, {oneLine(t.Error), red}})
+			continue
+		}
+		if len(t.Resources) == 0 {
+			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {"(no resources)", ""}, {"-", ""}, {"-", ""}, {"-", ""}, {"", ""}})
+		}
+		for _, r := range t.Resources {
+			h := cell{"-", ""}
+			if r.Healthy != nil {
+				h = cell{"yes", green}
+				if !*r.Healthy {
+					h = cell{"NO", red}
+				}
+			}
+			state := r.State
+			if state == "" {
+				state = "-"
+			}
+			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {r.Name, ""}, {state, ""}, h, {r.age, ""}, {oneLine(r.Reason), yellow}})
+		}
+	}
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c.text))
+		}
+	}
+	var b strings.Builder
+	for _, row := range rows {
+		for i, c := range row {
+			text := c.text
+			if color && c.color != "" && text != "" && text != "-" {
+				text = c.color + text + reset
+			}
+			b.WriteString(text)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c.text)+2))
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, trimLines(b.String()))
+	return err
+}
+
+// trimLines drops the padding at the end of each line.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
