@@ -32,7 +32,9 @@ type Target struct {
 	// ExpectedIntervalSet: the file set expected_interval, which then
 	// overrides any interval the provider derives.
 	ExpectedIntervalSet bool
-	Provider            Provider
+	// ExpectedRetention is the target's expected_retention (0: none).
+	ExpectedRetention time.Duration
+	Provider          Provider
 
 	// shard keeps the resources this replica owns.
 	shard Shard
@@ -152,7 +154,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, Provider: p, shard: opts.Shard}
+		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard}
 		e.add(newTargetState(target, fp, s, logger))
 	}
 	return e, nil

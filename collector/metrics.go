@@ -28,6 +28,8 @@ var (
 	famExpectedInterval = NewFamily("backup_expected_interval_seconds", "How often a good backup is due (the target's expected_interval).", prometheus.GaugeValue)
 	famExpiry           = NewFamily("backup_expiry_timestamp_seconds", "Expiry of the latest backup.", prometheus.GaugeValue)
 	famBackups          = NewFamily("backup_backups", "Backups of the resource listed by the API, by normalised state.", prometheus.GaugeValue, "state")
+	famOldestSuccess    = NewFamily("backup_oldest_success_timestamp_seconds", "End of the oldest successful backup still listed: how far back the resource can be restored (providers that list every backup).", prometheus.GaugeValue)
+	famRetention        = NewFamily("backup_expected_retention_seconds", "How long backups should be kept (the target's expected_retention).", prometheus.GaugeValue)
 )
 
 // sharedFamilies lists the shared per-resource families.
@@ -35,7 +37,7 @@ func sharedFamilies() []*Family {
 	return []*Family{
 		famHealthy, famProtected, famState, famInfo, famErrorInfo, famProgress,
 		famTransferred, famSize, famStart, famEnd, famLastSuccess, famLastFailure,
-		famExpectedInterval, famExpiry, famBackups,
+		famExpectedInterval, famExpiry, famBackups, famOldestSuccess, famRetention,
 	}
 }
 
@@ -156,6 +158,10 @@ func emitResource(out sink, provider, target string, r *Resource) {
 		gauge(famLastSuccess, 0)
 	}
 	timestamp(famLastFailure, r.LastFailure)
+	timestamp(famOldestSuccess, r.OldestSuccess)
+	if r.ExpectedRetention > 0 {
+		gauge(famRetention, r.ExpectedRetention.Seconds())
+	}
 	if r.Counts != nil {
 		// Only states with backups, and succeeded and failed always, so
 		// that `== 0` and `> 0` queries on them keep working.

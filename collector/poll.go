@@ -45,9 +45,11 @@ func (r *pollResult) prepareFor(t *Target) {
 		for i := range r.resources {
 			// A provider may derive a resource's interval (from its backup
 			// schedules); the target's own expected_interval wins.
-			if res := &r.resources[i]; res.ExpectedInterval == 0 || t.ExpectedIntervalSet {
+			res := &r.resources[i]
+			if res.ExpectedInterval == 0 || t.ExpectedIntervalSet {
 				res.ExpectedInterval = t.ExpectedInterval
 			}
+			res.ExpectedRetention = t.ExpectedRetention
 		}
 		// In place: the poll keeps one copy of its records.
 		r.final = dedupe(owned(t, r.resources))

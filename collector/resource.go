@@ -99,6 +99,10 @@ type Resource struct {
 
 	// LastSuccess is the end of the newest successful backup.
 	LastSuccess time.Time
+	// OldestSuccess is the end of the oldest successful backup still
+	// listed: how far back the resource can be restored. Only where every
+	// backup of the resource is listed (else zero: no sample).
+	OldestSuccess time.Time
 	// NoSuccessListed is true when every backup of the resource was listed
 	// and none succeeded: backup_last_success_timestamp_seconds is then 0.
 	NoSuccessListed bool
@@ -112,6 +116,10 @@ type Resource struct {
 	// state, say); like every series but backup_protected, they are not
 	// exposed for an unprotected resource.
 	Extra []Sample
+
+	// ExpectedRetention is the target's expected_retention (0: none);
+	// set by the orchestrator.
+	ExpectedRetention time.Duration
 
 	// ExpectedInterval is how often a good backup is due: the target's
 	// expected_interval when it sets one, else what the provider derived
@@ -212,6 +220,15 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 		for _, b := range sorted {
 			r.Counts[b.State]++
 			anySuccess = anySuccess || b.Succeeded()
+			if b.Succeeded() {
+				end := b.End
+				if end.IsZero() {
+					end = b.Start
+				}
+				if !end.IsZero() && (r.OldestSuccess.IsZero() || end.Before(r.OldestSuccess)) {
+					r.OldestSuccess = end
+				}
+			}
 		}
 		r.NoSuccessListed = !anySuccess
 	}

@@ -97,3 +97,25 @@ func TestRequireNamesTheMissingFieldsOnly(t *testing.T) {
 		t.Errorf("error = %q, want %q", got, want)
 	}
 }
+
+// TestSummarizeOldestSuccess: the recovery window is the end (else the
+// start) of the oldest successful backup, only when every backup is
+// listed.
+func TestSummarizeOldestSuccess(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	backups := []Backup{
+		{Name: "new", State: StateSucceeded, Start: t0.Add(48 * time.Hour), End: t0.Add(49 * time.Hour)},
+		{Name: "failed-oldest", State: StateFailed, Start: t0.Add(-24 * time.Hour)},
+		{Name: "old", State: StateSucceeded, Start: t0, End: t0.Add(time.Hour)},
+		{Name: "no-end", State: StateSucceeded, Start: t0.Add(24 * time.Hour)},
+	}
+	if got := Summarize("id", "n", backups, true).OldestSuccess; !got.Equal(t0.Add(time.Hour)) {
+		t.Errorf("oldest success %v, want %v", got, t0.Add(time.Hour))
+	}
+	if got := Summarize("id", "n", backups, false).OldestSuccess; !got.IsZero() {
+		t.Errorf("a single backup gave a recovery window: %v", got)
+	}
+	if got := Summarize("id", "n", backups[1:2], true).OldestSuccess; !got.IsZero() {
+		t.Errorf("no success, yet a recovery window: %v", got)
+	}
+}

@@ -291,3 +291,14 @@ func TestKubernetesCredential(t *testing.T) {
 		}
 	}
 }
+
+func TestExpectedRetention(t *testing.T) {
+	base := "credentials:\n  - {name: astra, astra: {api_token: t}}\ntargets:\n  - {name: a, type: astra, credential: astra, endpoint: \"https://astra.example\", account_id: x%s}\n"
+	cfg, err := Parse([]byte(fmt.Sprintf(base, ", expected_retention: 30d")), "r.yml", kinds)
+	if err != nil || time.Duration(cfg.Targets[0].ExpectedRetention) != 30*24*time.Hour {
+		t.Fatalf("expected_retention 30d: %v %v", err, cfg)
+	}
+	if _, err := Parse([]byte(fmt.Sprintf(base, ", expected_retention: 0s")), "r.yml", kinds); err == nil || !strings.Contains(err.Error(), "expected_retention must be greater than 0") {
+		t.Errorf("expected_retention 0s: %v", err)
+	}
+}

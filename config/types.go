@@ -186,6 +186,10 @@ type Target struct {
 	// (else it is the default, and a provider may know better: a
 	// backup schedule it reads).
 	ExpectedIntervalSet bool `yaml:"-"`
+	// ExpectedRetention is how long backups should be kept (optional):
+	// backup_expected_retention_seconds, against which the recovery
+	// window (backup_oldest_success_timestamp_seconds) is checked.
+	ExpectedRetention model.Duration `yaml:"expected_retention,omitempty"`
 	// PollTimeout is the target's own budget of one background poll
 	// (default global.poll_timeout).
 	PollTimeout model.Duration `yaml:"poll_timeout,omitempty"`

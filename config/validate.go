@@ -345,6 +345,9 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	if cr.Kind() != kind.Credential {
 		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, kind.Credential, t.Credential)
 	}
+	if p.has(path+".expected_retention") && t.ExpectedRetention <= 0 {
+		return p.errorf(path+".expected_retention", "target %q: expected_retention must be greater than 0", t.Name)
+	}
 	if p.has(path+".expected_interval") && t.ExpectedInterval <= 0 {
 		return p.errorf(path+".expected_interval", "%s: expected_interval must be greater than 0", where)
 	}

@@ -266,7 +266,10 @@ func (p *provider) resource(ctx context.Context, r *resource) (collector.Resourc
 		completed = completed || backups[i].Succeeded()
 	}
 	if completed {
-		return collector.Summarize(id, name, backups, true), nil
+		r := collector.Summarize(id, name, backups, true)
+		// The jobs are a window's, not every recovery point kept.
+		r.OldestSuccess = time.Time{}
+		return r, nil
 	}
 
 	vault := r.lastVault
@@ -285,6 +288,8 @@ func (p *provider) resource(ctx context.Context, r *resource) (collector.Resourc
 		out = collector.Summarize(id, name, backups, true)
 		fromPoints := collector.Summarize(id, name, points, true)
 		out.LastSuccess, out.NoSuccessListed = fromPoints.LastSuccess, fromPoints.LastSuccess.IsZero()
+		// The vault's recovery points of the resource are all it keeps.
+		out.OldestSuccess = fromPoints.OldestSuccess
 	} else {
 		out = collector.Summarize(id, name, points, true)
 	}

@@ -331,6 +331,9 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 		r.LastSuccess = collector.ParseTime(it.Properties.LastRecoveryPoint)
 	}
 	r.NoSuccessListed = r.LastSuccess.IsZero()
+	// The jobs are a window's, not every recovery point kept: no
+	// recovery window.
+	r.OldestSuccess = time.Time{}
 	r.Protected = true
 	if it.Properties.IsScheduledForDeferredDelete {
 		r.State = collector.StateDeleting

@@ -38,6 +38,11 @@ func TestPGGolden(t *testing.T) {
 			server + "?$skiptoken=p2": "list_page2.json",
 			server + "?$skiptoken=p3": "list_page3.json",
 		}, ""},
+		{"list_retention", map[string]string{
+			server:                    "list_page1.json",
+			server + "?$skiptoken=p2": "list_page2.json",
+			server + "?$skiptoken=p3": "list_page3.json",
+		}, "expected_interval: 7d, expected_retention: 90d"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := providertest.ARMServer(t, tc.routes)
