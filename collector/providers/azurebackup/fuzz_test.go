@@ -1,0 +1,49 @@
+package azurebackup
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
+)
+
+// FuzzAzureBackupItems decodes a page of protected items and one of jobs
+// (the same body), matches them and builds the records as the provider
+// does: never a panic.
+func FuzzAzureBackupItems(f *testing.F) {
+	providertest.SeedFiles(f, "testdata/*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var items struct {
+			Value []protectedItem `json:"value"`
+		}
+		var jobs struct {
+			Value []job `json:"value"`
+		}
+		_ = json.Unmarshal(body, &items)
+		_ = json.Unmarshal(body, &jobs)
+		byKey := map[string][]*job{}
+		for i := range jobs.Value {
+			j := &jobs.Value[i]
+			k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
+			byKey[k] = append(byKey[k], j)
+		}
+		p := &provider{}
+		for i := range items.Value {
+			it := &items.Value[i]
+			rec := record{item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])}
+			// Running jobs would read their details: leave them out.
+			var finished []*job
+			for _, j := range rec.jobs {
+				if jobStates[j.Properties.Status] != collector.StateRunning {
+					finished = append(finished, j)
+				}
+			}
+			rec.jobs = finished
+			if _, err := p.resource(context.Background(), "/vault", rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
