@@ -6,7 +6,9 @@
 //   - deploy/helm/backup-exporter/files/rules.yml, a verbatim copy (a Helm
 //     chart cannot read files outside itself).
 //
-// Run it from the deploy directory with `go generate` (see doc.go), or as
+// rules.yml is itself generated from the monitoring mixin (mixin/), and
+// `go generate ./mixin/...` runs this command after writing it; it can also
+// run alone from the deploy directory with `go generate` (see doc.go), or as
 // deploy/kubernetes/gen-prometheusrule.sh. deploy_test.go fails when the
 // outputs are out of date.
 package main
@@ -47,9 +49,10 @@ func run(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "helm", "backup-exporter", "files", "rules.yml"), rules, 0o644)
 }
 
-const header = `# GENERATED from deploy/prometheus/rules.yml by deploy/internal/genrules
-# (deploy/kubernetes/gen-prometheusrule.sh); DO NOT EDIT: change rules.yml
-# and regenerate. deploy/deploy_test.go checks that both agree.
+const header = `# GENERATED from deploy/prometheus/rules.yml by deploy/internal/genrules,
+# which go generate ./mixin/... runs after generating rules.yml from the
+# mixin (mixin/); DO NOT EDIT: change the mixin and regenerate.
+# deploy/deploy_test.go checks that both agree.
 #
 # The Prometheus Operator only loads PrometheusRules that its ruleSelector
 # matches: kube-prometheus-stack, for one, wants the label
