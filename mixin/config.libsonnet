@@ -31,12 +31,12 @@
     throttledRetryWindow: '15m',
     azureReadsLeftThreshold: 100,
 
-    // Placeholder for BackupRetentionShort (not written yet): the recovery
-    // window (time() - backup_oldest_success_timestamp_seconds) shorter
-    // than retentionFactor x backup_expected_retention_seconds; below 1
-    // gives slack (0.9: 10 % short before alerting). Unused until the
-    // alert is added to alerts/alerts.libsonnet, with its `for` and
-    // severity in alertFor and alertSeverity.
+    // BackupRetentionShort: the recovery window (time() -
+    // backup_oldest_success_timestamp_seconds) shorter than
+    // retentionFactor x backup_expected_retention_seconds minus one
+    // expected interval (the newest backups come and the oldest go one
+    // interval apart); below 1 gives slack (0.9: 10 % short before
+    // alerting).
     retentionFactor: 1,
 
     // `for` of each alert. BackupExporterTargetDown's also appears in its
@@ -49,6 +49,7 @@
       BackupStuck: '15m',
       BackupUnprotected: '1h',
       BackupMirrorBroken: '15m',
+      BackupRetentionShort: '1h',
       BackupExporterTargetDown: '30m',
       BackupExporterDown: '5m',
       BackupExporterThrottled: '30m',
@@ -63,6 +64,7 @@
       BackupStuck: 'warning',
       BackupUnprotected: 'warning',
       BackupMirrorBroken: 'critical',
+      BackupRetentionShort: 'warning',
       BackupExporterTargetDown: 'critical',
       BackupExporterDown: 'critical',
       BackupExporterThrottled: 'warning',

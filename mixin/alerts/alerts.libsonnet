@@ -112,8 +112,27 @@ local u = import '../lib/utils.libsonnet';
             },
           },
 
-          // BackupRetentionShort goes here (see retentionFactor in
-          // config.libsonnet).
+          u.alert(cfg, 'BackupRetentionShort') {
+            comment:: |||
+              The recovery window is shorter than the target's expected_retention
+              (x %(retentionFactor)s) minus one expected interval: restores cannot
+              reach back as far as policy says. Only where every backup is
+              listed (backup_oldest_success_timestamp_seconds) and a retention is
+              set (backup_expected_retention_seconds).
+            ||| % cfg,
+            expr: |||
+              (
+                (time() - backup_oldest_success_timestamp_seconds)
+                  < (%(retentionFactor)s * backup_expected_retention_seconds - backup_expected_interval_seconds)
+              )
+              and on (provider, target)
+                (backup_exporter_target_up == 1)
+            ||| % cfg,
+            annotations+: {
+              summary: 'Backups of {{ $labels.resource_name }} do not reach back far enough',
+              description: 'The oldest successful backup of {{ $labels.resource_name }} ({{ $labels.provider }} target {{ $labels.target }}) is {{ $value | humanizeDuration }} old, shorter than its expected retention: restores cannot reach back as far as policy says.',
+            },
+          },
 
           u.alert(cfg, 'BackupExporterTargetDown') {
             comment:: |||

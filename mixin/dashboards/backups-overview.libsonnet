@@ -29,6 +29,7 @@ local g = import 'lib.libsonnet';
     { refId: 'D', expr: 'backup:last_success_age_seconds{%s}' % g.sel.resource },
     { refId: 'E', expr: 'backup_progress_ratio{%s}' % g.sel.resource },
     { refId: 'F', labels: ['code', 'message'], expr: 'backup_error_info{%s}' % g.sel.resource, hideValue: true },
+    { refId: 'G', expr: 'backup_oldest_success_timestamp_seconds{%s} * 1000' % g.sel.resource },
   ],
   // The columns in display order: field (a label or "Value #<refId>"),
   // title, and the field override properties of the column, if any.
@@ -73,6 +74,11 @@ local g = import 'lib.libsonnet';
         { id: 'custom.cellOptions', value: { type: 'gauge', mode: 'basic' } },
       ],
     },
+    {
+      field: 'Value #G',
+      title: 'Restorable back to',
+      properties: [{ id: 'unit', value: 'dateTimeAsIso' }],
+    },
     { field: 'code', title: 'Error code' },
     { field: 'message', title: 'Error' },
     { field: 'resource_id', title: 'Resource ID', exclude: false },
@@ -96,7 +102,7 @@ local g = import 'lib.libsonnet';
         statusStat(6, 'Stale', 'Last success older than %s x backup_expected_interval_seconds, never-backed-up resources included (BackupStale).' % cfg.staleFactor, 16, 'stale', 'red'),
         statusStat(7, 'Running', 'Resources with a backup running now.', 20, 'running', 'blue'),
 
-        g.panel(8, 'table', 'Resources', "One row per resource: protection, state of the latest backup, health, age of the last success (over 30 years = never), progress, and the latest backup's error.", g.gridPos(0, 5, 24, 12), 'none') {
+        g.panel(8, 'table', 'Resources', "One row per resource: protection, state of the latest backup, health, age of the last success (over 30 years = never), progress, how far back it can be restored (the oldest successful backup still listed), and the latest backup's error.", g.gridPos(0, 5, 24, 12), 'none') {
           fieldConfig: {
             defaults: {
               unit: 'none',
