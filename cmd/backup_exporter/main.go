@@ -57,10 +57,11 @@ type flags struct {
 
 	maxConnections int
 
-	shard       int
-	shardSet    bool
-	totalShards int
-	pod         string
+	shard        int
+	shardSet     bool
+	totalShards  int
+	pod          string
+	podNamespace string
 }
 
 func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
@@ -83,6 +84,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("shard", "The shard of the estate this replica serves, 0 to --total-shards minus 1 (default: the ordinal of --pod).").IsSetByUser(&f.shardSet).IntVar(&f.shard)
 	app.Flag("total-shards", "How many replicas share the estate; each keeps the resources whose stable hash falls in its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("pod", "The StatefulSet pod name, whose ordinal is the --shard when --shard is not given.").Envar("POD_NAME").StringVar(&f.pod)
+	app.Flag("pod-namespace", "The pod's namespace (kube-state-metrics' flag): logged with the shard; the shard itself comes from --pod's ordinal, no Kubernetes API is asked.").Envar("POD_NAMESPACE").StringVar(&f.podNamespace)
 	app.Flag("web.max-connections", "Maximum number of simultaneous connections per listen address (0: no limit).").Default("512").IntVar(&f.maxConnections)
 	f.web = kingpinflag.AddFlags(app, ":9871")
 	if _, err := app.Parse(args); err != nil {
@@ -220,7 +222,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	)
 	if info := collector.NewShardInfo(shard); info != nil {
 		static.MustRegister(info)
-		logger.Info("serving one shard of the estate", zap.Int("shard", shard.Index), zap.Int("total_shards", shard.Total))
+		logger.Info("serving one shard of the estate", zap.Int("shard", shard.Index), zap.Int("total_shards", shard.Total), zap.String("pod", f.pod), zap.String("pod_namespace", f.podNamespace))
 	}
 	registry := providers.All()
 	opts := collector.Options{

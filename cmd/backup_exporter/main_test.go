@@ -271,6 +271,7 @@ func TestShardFlags(t *testing.T) {
 		{[]string{"--shard=1", "--total-shards=3"}, collector.Shard{Index: 1, Total: 3}, ""},
 		{[]string{"--pod=backup-exporter-2", "--total-shards=3"}, collector.Shard{Index: 2, Total: 3}, ""},
 		{[]string{"--pod=backup-exporter-2", "--shard=0", "--total-shards=3"}, collector.Shard{Index: 0, Total: 3}, ""},
+		{[]string{"--pod=backup-exporter-1", "--pod-namespace=monitoring", "--total-shards=2"}, collector.Shard{Index: 1, Total: 2}, ""},
 		{[]string{"--shard=3", "--total-shards=3"}, collector.Shard{}, "want 0 <= --shard < --total-shards"},
 		{[]string{"--pod=backup-exporter", "--total-shards=2"}, collector.Shard{}, "does not end in a StatefulSet ordinal"},
 		{[]string{"--total-shards=0"}, collector.Shard{}, "--total-shards must be at least 1"},
