@@ -34,11 +34,17 @@ func main() {
 	quick := flag.Bool("quick", false, "small estates only (a smoke run)")
 	only := flag.Int("only", 0, "measure one estate of this many resources at 0 ms and print its row (for profiling)")
 	storm := flag.Duration("storm", 0, "run only the scrapers-and-reloads goal for this long and print it")
+	astra := flag.Bool("astra", false, "run only the Astra cache_ttl 0 goal and print it")
 	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
 	flag.Parse()
 	h := &harness{bin: *bin}
 	if *storm > 0 {
 		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
+		return
+	}
+	if *astra {
+		a := h.astraSyncRun()
+		fmt.Printf("astra cache_ttl 0: err %v, CPU per scrape %s, scrape %s median, peak RSS %s\n", a.err, secs(a.cpuPerScrape), secs(median(a.took)), mib(a.peakRSS))
 		return
 	}
 	if *cloud > 0 {

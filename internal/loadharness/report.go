@@ -229,9 +229,12 @@ a CPU profile of Astra polls (simulator included, in the same process).
 - **Astra with cache_ttl 0** (a full poll of 1,000 apps and 20,000 backups per scrape): about two
   thirds of the exporter's CPU is encoding/json decoding the 20,000 backups (some 12 MB of JSON per
   scrape) and the GC that follows; TLS and HTTP take most of the rest, rendering and gzip a few
-  per cent. It sits at the 0.5 CPU-s goal: runs measured 0.47 to 0.57 CPU-s. A faster JSON
-  decoder, or asking Astra for fewer fields, would give room; the exporter's own code is a small part. With a cache_ttl above 0
-  the same estate costs a few milliseconds per scrape.
+  per cent. On the machine of the 2026-12-03 runs it sat at the 0.5 CPU-s goal (0.47 to 0.57
+  CPU-s); on the machine of the 2026-12-04 run it measures 0.88 to 0.96, and the code of 2026-12-03
+  (a worktree of be5c61a, its own harness and binaries, ` + "`--astra`" + `-style run) measures 1.09 there:
+  the host moved, not the code, and on this host the goal is missed. A faster JSON decoder, or
+  asking Astra for fewer fields, would give room; the exporter's own code is a small part. With a
+  cache_ttl above 0 the same estate costs a few milliseconds per scrape.
 - **100,000 resources.** The exporter is not what limits this row: the simulator builds every ARM
   and CBR list whole for each page it serves, under one lock, so serving the 100,000-resource estate
   is quadratic in the simulator and takes longer than the harness waits. The exporter's own memory
