@@ -256,16 +256,28 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 		k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
 		byKey[k] = append(byKey[k], j)
 	}
+	// A file share's source is its storage account (metrics.md: the
+	// resource is the sourceResourceId); when one account holds several
+	// protected shares, each share is told apart by its own ARM ID.
+	perSource := map[string]int{}
+	for i := range items {
+		if items[i].isShare() {
+			perSource[strings.ToLower(items[i].resourceID())]++
+		}
+	}
 	var records []record
 	seen := map[string]bool{}
 	for i := range items {
 		it := &items[i]
 		id := it.resourceID()
+		if it.isShare() && perSource[strings.ToLower(id)] > 1 {
+			id = it.shareID()
+		}
 		if seen[strings.ToLower(id)] || !p.owns(id) {
 			continue
 		}
 		seen[strings.ToLower(id)] = true
-		records = append(records, record{item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])})
+		records = append(records, record{id: id, item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])})
 	}
 	out := collector.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (collector.Resource, error) {
 		return p.resource(ctx, path, r)
@@ -286,13 +298,15 @@ func (p *provider) wanted(workload string) bool {
 	return len(p.workloads) == 0 || slices.ContainsFunc(p.workloads, func(w string) bool { return strings.EqualFold(w, workload) })
 }
 
-// record is a protected item and its Backup jobs in the window.
+// record is a protected item, its resource ID and its Backup jobs in the
+// window.
 type record struct {
+	id   string
 	item *protectedItem
 	jobs []*job
 }
 
-func (r record) identity() (string, string) { return r.item.resourceID(), r.item.label() }
+func (r record) identity() (string, string) { return r.id, r.item.label() }
 
 // resource turns a record into a Resource, reading the details of its
 // latest job when it is in progress (for its progress).
@@ -392,22 +406,29 @@ type protectedItem struct {
 	} `json:"properties"`
 }
 
-// resourceID is the protected resource: the source resource (a VM) for
-// items backed up as a whole, the item itself for workload items (a
-// database inside a VM, whose source is the VM). A file share's source is
-// its storage account, which holds many shares: its ID is the share's own
-// ARM ID under that account.
+// resourceID is the protected resource (metrics.md): the item's
+// sourceResourceId (a VM, a file share's storage account), the item
+// itself for workload items (a database inside a VM, whose source is the
+// VM).
 func (it *protectedItem) resourceID() string {
 	p := it.Properties
-	switch {
-	case p.SourceResourceID == "" || strings.EqualFold(p.BackupManagementType, "AzureWorkload"):
+	if p.SourceResourceID == "" || strings.EqualFold(p.BackupManagementType, "AzureWorkload") {
 		return it.ID
-	case strings.EqualFold(p.WorkloadType, "AzureFileShare") && p.FriendlyName != "" &&
-		strings.Contains(strings.ToLower(p.SourceResourceID), "/microsoft.storage/storageaccounts/") &&
-		!strings.Contains(strings.ToLower(p.SourceResourceID), "/shares/"):
-		return strings.TrimRight(p.SourceResourceID, "/") + "/fileServices/default/shares/" + p.FriendlyName
 	}
 	return p.SourceResourceID
+}
+
+// isShare reports a file share whose source is its storage account.
+func (it *protectedItem) isShare() bool {
+	p := it.Properties
+	src := strings.ToLower(p.SourceResourceID)
+	return strings.EqualFold(p.WorkloadType, "AzureFileShare") && p.FriendlyName != "" &&
+		strings.Contains(src, "/microsoft.storage/storageaccounts/") && !strings.Contains(src, "/shares/")
+}
+
+// shareID is a file share's own ARM ID under its storage account.
+func (it *protectedItem) shareID() string {
+	return strings.TrimRight(it.Properties.SourceResourceID, "/") + "/fileServices/default/shares/" + it.Properties.FriendlyName
 }
 
 func (it *protectedItem) label() string {

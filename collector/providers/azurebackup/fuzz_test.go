@@ -32,7 +32,7 @@ func FuzzAzureBackupItems(f *testing.F) {
 		p := &provider{}
 		for i := range items.Value {
 			it := &items.Value[i]
-			rec := record{item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])}
+			rec := record{id: it.resourceID(), item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])}
 			// Running jobs would read their details: leave them out.
 			var finished []*job
 			for _, j := range rec.jobs {
