@@ -747,6 +747,9 @@ func TestHelmSharding(t *testing.T) {
 	if str(env, "valueFrom", "fieldRef", "fieldPath") != "metadata.name" {
 		t.Errorf("POD_NAME = %v, want the pod's name", env)
 	}
+	if ns := byName(list(c, "env"), "POD_NAMESPACE"); str(ns, "valueFrom", "fieldRef", "fieldPath") != "metadata.namespace" {
+		t.Errorf("POD_NAMESPACE = %v, want the pod's namespace", ns)
+	}
 	if defaults := one(t, helmTemplate(t), "Deployment"); strings.Contains(fmt.Sprint(get(defaults, "spec", "template", "spec", "containers")), "total-shards") {
 		t.Error("the default Deployment shards")
 	}
