@@ -653,6 +653,14 @@ func TestHelmTemplateDefaults(t *testing.T) {
 	}
 	cm := one(t, docs, "ConfigMap")
 	checkConfig(t, "helm values.yaml config", []byte(str(cm, "data", "backup_exporter.yml")))
+	// The default memory limit is the Go runtime's soft limit too.
+	c := list(pod, "spec", "containers")[0].(obj)
+	if ml := byName(list(c, "env"), "GOMEMLIMIT"); str(ml, "valueFrom", "resourceFieldRef", "resource") != "limits.memory" {
+		t.Errorf("GOMEMLIMIT = %v, want the container's memory limit", ml)
+	}
+	if noLimit := one(t, helmTemplate(t, "--set", "resources.limits=null"), "Deployment"); strings.Contains(fmt.Sprint(noLimit), "GOMEMLIMIT") {
+		t.Error("GOMEMLIMIT set without a memory limit")
+	}
 }
 
 func TestHelmTemplateAllOn(t *testing.T) {
