@@ -139,9 +139,9 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		schedules []schedule
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return p.list(gctx, "applications", &apps) })
-	g.Go(func() error { return p.list(gctx, "backups", &backups) })
-	g.Go(func() error { return p.list(gctx, "schedules", &schedules) })
+	g.Go(func() (err error) { apps, err = list[application](gctx, p, "applications"); return err })
+	g.Go(func() (err error) { backups, err = list[backup](gctx, p, "backups"); return err })
+	g.Go(func() (err error) { schedules, err = list[schedule](gctx, p, "schedules"); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -173,9 +173,16 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 
 func appID(a *application) string { return a.Metadata.Namespace + "/" + a.Metadata.Name }
 
+// meta gives the metadata of every resource type (promoted through the
+// embedded object).
+func (o *object) meta() *object { return o }
+
 // list reads one resource of every configured namespace (or of the
-// cluster) into out, checking each item names itself.
-func (p *provider) list(ctx context.Context, resource string, out any) error {
+// cluster), decoding each item and checking that it names itself.
+func list[T any, PT interface {
+	*T
+	meta() *object
+}](ctx context.Context, p *provider, resource string) ([]T, error) {
 	paths := []string{apiPrefix + "/" + resource}
 	if len(p.namespaces) > 0 {
 		paths = paths[:0]
@@ -183,49 +190,25 @@ func (p *provider) list(ctx context.Context, resource string, out any) error {
 			paths = append(paths, apiPrefix+"/namespaces/"+ns+"/"+resource)
 		}
 	}
-	var raw []json.RawMessage
+	var out []T
 	for _, path := range paths {
 		items, err := p.k8s.List(ctx, path, pageSize)
 		if err != nil {
-			return fmt.Errorf("%s (%s): %w", resource, p.k8s.Describe(), err)
+			return nil, fmt.Errorf("%s (%s): %w", resource, p.k8s.Describe(), err)
 		}
-		raw = append(raw, items...)
-	}
-	joined, _ := json.Marshal(raw)
-	if err := json.Unmarshal(joined, out); err != nil {
-		return fmt.Errorf("%s: decode: %w", resource, err)
-	}
-	return requireNames(resource, out)
-}
-
-func requireNames(resource string, out any) error {
-	check := func(i int, o *object) error {
-		if err := collector.Require("metadata.name", o.Metadata.Name, "metadata.namespace", o.Metadata.Namespace); err != nil {
-			return fmt.Errorf("%s item %d: %w", resource, i, err)
-		}
-		return nil
-	}
-	switch v := out.(type) {
-	case *[]application:
-		for i := range *v {
-			if err := check(i, &(*v)[i].object); err != nil {
-				return err
+		for _, raw := range items {
+			var v T
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, fmt.Errorf("%s item %d: decode: %w", resource, len(out), err)
 			}
-		}
-	case *[]backup:
-		for i := range *v {
-			if err := check(i, &(*v)[i].object); err != nil {
-				return err
+			m := PT(&v).meta().Metadata
+			if err := collector.Require("metadata.name", m.Name, "metadata.namespace", m.Namespace); err != nil {
+				return nil, fmt.Errorf("%s item %d: %w", resource, len(out), err)
 			}
-		}
-	case *[]schedule:
-		for i := range *v {
-			if err := check(i, &(*v)[i].object); err != nil {
-				return err
-			}
+			out = append(out, v)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // resource is one Application's record (metrics.md, trident_protect).
