@@ -250,6 +250,25 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 		return nil, err
 	}
 
+	records, seen := matchRecords(items, jobs, p.owns)
+	out := collector.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (collector.Resource, error) {
+		return p.resource(ctx, path, r)
+	})
+	for _, it := range protectable {
+		id := it.resourceID()
+		if !strings.EqualFold(it.Properties.ProtectionState, "NotProtected") || seen[strings.ToLower(id)] || !p.owns(id) {
+			continue
+		}
+		seen[strings.ToLower(id)] = true
+		out = append(out, collector.Unprotected(id, it.label()))
+	}
+	return out, nil
+}
+
+// matchRecords pairs each protected item the shard owns with its Backup
+// jobs and resource ID, one record per resource; seen holds the IDs (in
+// lower case) taken.
+func matchRecords(items []protectedItem, jobs []job, owns func(id string) bool) (records []record, seen map[string]bool) {
 	byKey := map[string][]*job{}
 	for i := range jobs {
 		j := &jobs[i]
@@ -265,32 +284,20 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 			perSource[strings.ToLower(items[i].resourceID())]++
 		}
 	}
-	var records []record
-	seen := map[string]bool{}
+	seen = map[string]bool{}
 	for i := range items {
 		it := &items[i]
 		id := it.resourceID()
 		if it.isShare() && perSource[strings.ToLower(id)] > 1 {
 			id = it.shareID()
 		}
-		if seen[strings.ToLower(id)] || !p.owns(id) {
+		if seen[strings.ToLower(id)] || !owns(id) {
 			continue
 		}
 		seen[strings.ToLower(id)] = true
 		records = append(records, record{id: id, item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])})
 	}
-	out := collector.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (collector.Resource, error) {
-		return p.resource(ctx, path, r)
-	})
-	for _, it := range protectable {
-		id := it.resourceID()
-		if !strings.EqualFold(it.Properties.ProtectionState, "NotProtected") || seen[strings.ToLower(id)] || !p.owns(id) {
-			continue
-		}
-		seen[strings.ToLower(id)] = true
-		out = append(out, collector.Unprotected(id, it.label()))
-	}
-	return out, nil
+	return records, seen
 }
 
 // wanted applies the target's workload_types.

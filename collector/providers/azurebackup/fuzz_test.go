@@ -23,16 +23,9 @@ func FuzzAzureBackupItems(f *testing.F) {
 		}
 		_ = json.Unmarshal(body, &items)
 		_ = json.Unmarshal(body, &jobs)
-		byKey := map[string][]*job{}
-		for i := range jobs.Value {
-			j := &jobs.Value[i]
-			k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
-			byKey[k] = append(byKey[k], j)
-		}
 		p := &provider{}
-		for i := range items.Value {
-			it := &items.Value[i]
-			rec := record{id: it.resourceID(), item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])}
+		records, _ := matchRecords(items.Value, jobs.Value, func(string) bool { return true })
+		for _, rec := range records {
 			// Running jobs would read their details: leave them out.
 			var finished []*job
 			for _, j := range rec.jobs {
