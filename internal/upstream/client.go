@@ -144,6 +144,17 @@ func Excerpt(body []byte) string {
 	return s
 }
 
+// RedactSecrets replaces every secret in msg with <secret>, for error
+// texts that quote what an SDK sent or received.
+func RedactSecrets(msg string, secrets []string) string {
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "<secret>")
+		}
+	}
+	return msg
+}
+
 // RedactURL drops the query string, where signed URLs and tokens live.
 func RedactURL(u string) string {
 	if i := strings.IndexByte(u, '?'); i >= 0 {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 // Type is the target type and provider label.
@@ -147,21 +148,24 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 
 // resource is one protected resource as the lists give it.
 type resource struct {
-	arn, name, typ string
-	lastVault      string // name of the vault of its newest recovery point
-	lastBackup     time.Time
-	jobs           []types.BackupJob
+	arn, name  string
+	lastVault  string // name of the vault of its newest recovery point
+	lastBackup time.Time
+	jobs       []types.BackupJob
 }
 
 // Collect implements Provider.
 func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	byARN := map[string]*resource{}
 	var order []string
-	add := func(arn, name, typ string) *resource {
+	add := func(arn, name string) *resource {
 		if r, ok := byARN[arn]; ok {
+			if r.name == "" {
+				r.name = name
+			}
 			return r
 		}
-		r := &resource{arn: arn, name: name, typ: typ}
+		r := &resource{arn: arn, name: name}
 		byARN[arn] = r
 		order = append(order, arn)
 		return r
@@ -182,7 +186,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 			if !p.wanted(aws.ToString(pr.ResourceType)) || (p.vault != "" && vault != p.vault) {
 				continue
 			}
-			r := add(arn, aws.ToString(pr.ResourceName), aws.ToString(pr.ResourceType))
+			r := add(arn, aws.ToString(pr.ResourceName))
 			r.lastVault = vault
 			r.lastBackup = aws.ToTime(pr.LastBackupTime)
 		}
@@ -207,13 +211,13 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 			return nil, p.wrap("ListBackupJobs", err)
 		}
 		for _, j := range page.BackupJobs {
+			arn := aws.ToString(j.ResourceArn)
 			if aws.ToString(j.ParentJobId) != "" {
 				// A child job is a part of its parent's backup.
-				children[aws.ToString(j.ResourceArn)] = true
+				children[arn] = true
 				continue
 			}
-			parents[aws.ToString(j.ResourceArn)] = true
-			arn := aws.ToString(j.ResourceArn)
+			parents[arn] = true
 			if err := collector.Require("ResourceArn", arn, "State", string(j.State)); err != nil {
 				return nil, fmt.Errorf("ListBackupJobs: %w", err)
 			}
@@ -223,10 +227,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 			if !p.wanted(aws.ToString(j.ResourceType)) || (p.vault != "" && aws.ToString(j.BackupVaultName) != p.vault) {
 				continue
 			}
-			r := add(arn, aws.ToString(j.ResourceName), aws.ToString(j.ResourceType))
-			if r.name == "" {
-				r.name = aws.ToString(j.ResourceName)
-			}
+			r := add(arn, aws.ToString(j.ResourceName))
 			r.jobs = append(r.jobs, j)
 		}
 	}
@@ -397,13 +398,7 @@ func vaultName(arn string) string {
 // and the API's error code and message, without the request ID (which
 // changes on every call) or the URL's query, and with no secret.
 func (p *provider) wrap(op string, err error) error {
-	msg := describe(err)
-	for _, s := range p.secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "<secret>")
-		}
-	}
-	return fmt.Errorf("%s: %s", op, msg)
+	return fmt.Errorf("%s: %s", op, upstream.RedactSecrets(describe(err), p.secrets))
 }
 
 var reRequestID = regexp.MustCompile(`,? ?RequestID: [^,]*,?`)

@@ -304,18 +304,10 @@ func firstLine(s string) string {
 
 // redactError replaces every secret in err's text.
 func redactError(err error, secrets []string) error {
-	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "<secret>")
-			changed = true
-		}
+	if msg := upstream.RedactSecrets(err.Error(), secrets); msg != err.Error() {
+		return errors.New(msg)
 	}
-	if !changed {
-		return err
-	}
-	return errors.New(msg)
+	return err
 }
 
 // armErrorMessage reads ARM's {"error":{"code","message"}} body.
