@@ -144,6 +144,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		}
 		s := settings
 		s.timeout = time.Duration(t.PollTimeout)
+		s.limits = Limits{MaxPagesPerList: t.MaxPagesPerList, MaxItemsPerPoll: t.MaxItemsPerPoll}
 		fp := config.Fingerprint(t, ce.fingerprint, s.ttl, s.timeout, s.staleness, opts.Shard)
 		if old := prev.state(t.Name); old != nil && old.fingerprint == fp {
 			e.add(old)
@@ -155,7 +156,9 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard}
-		e.add(newTargetState(target, fp, s, logger))
+		state := newTargetState(target, fp, s, logger)
+		state.countPanic = func() { opts.CacheMetrics.panicked(t.Type, t.Name) }
+		e.add(state)
 	}
 	return e, nil
 }

@@ -68,6 +68,8 @@ type pollSettings struct {
 	// staleness is how long the last good poll stays served after
 	// failures.
 	staleness time.Duration
+	// limits bound what one poll reads.
+	limits Limits
 }
 
 // targetState is what the exporter keeps of one target across scrapes,
@@ -79,6 +81,8 @@ type targetState struct {
 	settings    pollSettings
 	logger      *zap.Logger
 	now         func() time.Time
+	// countPanic counts a panic recovered in a poll of the target.
+	countPanic func()
 
 	mu   sync.Mutex
 	last *pollResult // the last completed poll
@@ -203,9 +207,10 @@ func (s *targetState) startFlight(ctx context.Context) *flight {
 	return f
 }
 
-// poll reads the target once under ctx.
+// poll reads the target once under ctx, within the target's limits.
 func (s *targetState) poll(ctx context.Context) *pollResult {
 	start := s.now()
+	ctx = withScope(ctx, s.settings.limits, panicLogger(s.logger.With(zap.String("target", s.target.Name)), s.countPanic))
 	resources, err := safePoll(ctx, s.target.Provider.Collect)
 	if err == nil {
 		err = everyResourceFailed(resources)
@@ -421,12 +426,9 @@ func waitError(ctx context.Context) error {
 }
 
 // safePoll turns a panic of a provider into that target's error, so that
-// one provider's bug cannot take the process and every other target down.
+// one provider's bug cannot take the process and every other target down
+// (the goroutines a provider starts recover through the same scope).
 func safePoll(ctx context.Context, poll func(context.Context) ([]Resource, error)) (rs []Resource, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("provider panicked: %v (a bug: please report it)", v)
-		}
-	}()
+	defer recoverTo(ctx, &err)
 	return poll(ctx)
 }

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ type ErrorInfo struct {
 // read it. Optional numbers are nil when the API gave no value; optional
 // times are the zero time.
 type Backup struct {
+	// ID identifies the backup among the resource's (its upstream ID);
+	// a backup listed twice (a page boundary that moved, a buggy API)
+	// counts once. "" when the API gives none: no deduplication.
+	ID string
 	// Name is the backup's name, or its ID when it has no name.
 	Name string
 	// RawStatus is the provider's own state string, shown in backup_info.
@@ -172,6 +177,7 @@ func Unprotected(id, name string) Resource {
 // then are backup_backups counts and a 0 last-success time meaningful.
 func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 	r := Resource{ID: id, Name: name, Protected: true, Healthy: true}
+	backups = uniqueBackups(backups)
 	if len(backups) == 0 {
 		if listedAll {
 			r.Protected = false
@@ -233,6 +239,36 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 		r.NoSuccessListed = !anySuccess
 	}
 	return r
+}
+
+// uniqueBackups drops the repeats of a backup ID, keeping the first (in
+// the API's order); it copies only when there is one to drop.
+func uniqueBackups(backups []Backup) []Backup {
+	var seen map[string]bool
+	for i := range backups {
+		id := backups[i].ID
+		if id == "" {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool, len(backups))
+		}
+		if !seen[id] {
+			seen[id] = true
+			continue
+		}
+		out := slices.Clone(backups[:i])
+		for _, b := range backups[i+1:] {
+			if b.ID == "" || !seen[b.ID] {
+				if b.ID != "" {
+					seen[b.ID] = true
+				}
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	return backups
 }
 
 // Normalise maps a provider's raw state through table; anything not in the

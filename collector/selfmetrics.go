@@ -7,10 +7,13 @@ import (
 	"github.com/prometheus/common/version"
 )
 
-// CacheMetrics count scrapes answered from the cache, or not, per target.
+// CacheMetrics are the orchestrator's process-wide counters: scrapes
+// answered from the cache, or not, per target, and the panics recovered
+// in polls.
 type CacheMetrics struct {
 	hits   *prometheus.CounterVec
 	misses *prometheus.CounterVec
+	panics *prometheus.CounterVec
 }
 
 // NewCacheMetrics creates the cache counters and registers them.
@@ -24,9 +27,13 @@ func NewCacheMetrics(reg prometheus.Registerer) *CacheMetrics {
 			Name: "backup_exporter_cache_misses_total",
 			Help: "Collections of a target that polled the upstream API (or joined a poll in flight).",
 		}, []string{"target"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "backup_exporter_panics_total",
+			Help: "Panics recovered in polls of a target (a bug: the target or resource is reported down, the stack is in the debug log).",
+		}, []string{"provider", "target"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.hits, m.misses)
+		reg.MustRegister(m.hits, m.misses, m.panics)
 	}
 	return m
 }
@@ -48,6 +55,15 @@ func (m *CacheMetrics) forget(target string) {
 	}
 	m.hits.DeleteLabelValues(target)
 	m.misses.DeleteLabelValues(target)
+	m.panics.DeletePartialMatch(prometheus.Labels{"target": target})
+}
+
+// panicked counts a panic recovered in a poll of a target.
+func (m *CacheMetrics) panicked(provider, target string) {
+	if m == nil {
+		return
+	}
+	m.panics.WithLabelValues(provider, target).Inc()
 }
 
 func (m *CacheMetrics) record(target string, hit bool) {

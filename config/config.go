@@ -416,6 +416,12 @@ func (p *parser) applyDefaults(c *Config) {
 	if !p.has("global.body_size_limit") {
 		c.Global.BodySizeLimit = DefaultBodySizeLimit
 	}
+	if !p.has("global.max_pages_per_list") {
+		c.Global.MaxPagesPerList = DefaultMaxPagesPerList
+	}
+	if !p.has("global.max_items_per_poll") {
+		c.Global.MaxItemsPerPoll = DefaultMaxItemsPerPoll
+	}
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		if t.ExpectedIntervalSet = p.has(fmt.Sprintf("targets[%d].expected_interval", i)); !t.ExpectedIntervalSet {
@@ -423,6 +429,12 @@ func (p *parser) applyDefaults(c *Config) {
 		}
 		if !p.has(fmt.Sprintf("targets[%d].poll_timeout", i)) {
 			t.PollTimeout = c.Global.PollTimeout
+		}
+		if !p.has(fmt.Sprintf("targets[%d].max_pages_per_list", i)) {
+			t.MaxPagesPerList = c.Global.MaxPagesPerList
+		}
+		if !p.has(fmt.Sprintf("targets[%d].max_items_per_poll", i)) {
+			t.MaxItemsPerPoll = c.Global.MaxItemsPerPoll
 		}
 	}
 	for i := range c.Credentials {

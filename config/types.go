@@ -13,6 +13,11 @@ const (
 	DefaultMaxConcurrency   = 16
 	DefaultBodySizeLimit    = 32 * units.MiB
 	DefaultExpectedInterval = model.Duration(24 * 3600e9)
+	// DefaultMaxPagesPerList and DefaultMaxItemsPerPoll bound what one
+	// poll of a target reads: far above any real estate, low enough to
+	// stop an upstream whose lists never end.
+	DefaultMaxPagesPerList = 10_000
+	DefaultMaxItemsPerPoll = 1_000_000
 )
 
 // Config is the whole configuration file. Obtain one through Load or Parse,
@@ -49,6 +54,12 @@ type Global struct {
 	MaxConcurrency int `yaml:"max_concurrency"`
 	// BodySizeLimit bounds every upstream response body (e.g. "32MiB").
 	BodySizeLimit units.Base2Bytes `yaml:"body_size_limit"`
+	// MaxPagesPerList bounds the pages of one list walk of a poll
+	// (default 10,000; a target may set its own).
+	MaxPagesPerList int `yaml:"max_pages_per_list"`
+	// MaxItemsPerPoll bounds the items of all lists of one poll of a
+	// target together (default 1,000,000; a target may set its own).
+	MaxItemsPerPoll int `yaml:"max_items_per_poll"`
 }
 
 // Credential kinds, the key of a credential's block and what a Kind names
@@ -193,6 +204,10 @@ type Target struct {
 	// PollTimeout is the target's own budget of one background poll
 	// (default global.poll_timeout).
 	PollTimeout model.Duration `yaml:"poll_timeout,omitempty"`
+	// MaxPagesPerList and MaxItemsPerPoll are the target's own bounds of
+	// a poll (default: the global ones).
+	MaxPagesPerList int `yaml:"max_pages_per_list,omitempty"`
+	MaxItemsPerPoll int `yaml:"max_items_per_poll,omitempty"`
 
 	// Spec holds the provider's keys: the value its Kind's NewSpec
 	// returned, decoded and validated.

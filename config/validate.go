@@ -29,6 +29,12 @@ func (p *parser) validate(c *Config) error {
 	if g.MaxConcurrency < 1 {
 		return p.errorf("global.max_concurrency", "global.max_concurrency must be at least 1, got %d", g.MaxConcurrency)
 	}
+	if g.MaxPagesPerList < 1 {
+		return p.errorf("global.max_pages_per_list", "global.max_pages_per_list must be at least 1, got %d", g.MaxPagesPerList)
+	}
+	if g.MaxItemsPerPoll < 1 {
+		return p.errorf("global.max_items_per_poll", "global.max_items_per_poll must be at least 1, got %d", g.MaxItemsPerPoll)
+	}
 	if g.BodySizeLimit < 1024 {
 		return p.errorf("global.body_size_limit", "global.body_size_limit must be at least 1KiB, got %s", g.BodySizeLimit)
 	}
@@ -353,6 +359,12 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	}
 	if p.has(path+".poll_timeout") && t.PollTimeout <= 0 {
 		return p.errorf(path+".poll_timeout", "%s: poll_timeout must be greater than 0", where)
+	}
+	if p.has(path+".max_pages_per_list") && t.MaxPagesPerList < 1 {
+		return p.errorf(path+".max_pages_per_list", "%s: max_pages_per_list must be at least 1, got %d", where, t.MaxPagesPerList)
+	}
+	if p.has(path+".max_items_per_poll") && t.MaxItemsPerPoll < 1 {
+		return p.errorf(path+".max_items_per_poll", "%s: max_items_per_poll must be at least 1, got %d", where, t.MaxItemsPerPoll)
 	}
 	return t.Spec.Validate(&Validator{p: p, path: path, target: t.Name, typ: t.Type})
 }

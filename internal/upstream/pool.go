@@ -118,10 +118,10 @@ func (p *Pool) Transport(provider string, auth Authorizer) http.RoundTripper {
 }
 
 // HTTPClient returns an *http.Client on Transport(provider, auth) that
-// never follows a redirect to another host. It implements azcore's
-// policy.Transporter.
+// never follows a redirect to another origin (scheme, host or port). It
+// implements azcore's policy.Transporter.
 func (p *Pool) HTTPClient(provider string, auth Authorizer) *http.Client {
-	return &http.Client{Transport: p.Transport(provider, auth), CheckRedirect: noRedirectAcrossHosts}
+	return &http.Client{Transport: p.Transport(provider, auth), CheckRedirect: checkRedirect}
 }
 
 // Client returns the request helper of provider on this pool.
@@ -141,18 +141,6 @@ func (p *Pool) MaxConcurrency() int { return cap(p.slots) }
 
 // Metrics returns the pool's request metrics (may be nil).
 func (p *Pool) Metrics() *Metrics { return p.metrics }
-
-// noRedirectAcrossHosts stops a redirect from carrying credentials to
-// another host.
-func noRedirectAcrossHosts(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
-		return errors.New("stopped after 5 redirects")
-	}
-	if req.URL.Host != via[0].URL.Host {
-		return fmt.Errorf("refusing redirect to another host %q", req.URL.Host)
-	}
-	return nil
-}
 
 func newTLSConfig(c config.TLSConfig) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // the user asked for it

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -161,20 +162,38 @@ func drain(body io.ReadCloser) {
 	body.Close()
 }
 
+// maxUndeadlinedWait bounds a wait for a context without a deadline
+// (every poll and scrape has one; this is a backstop).
+const maxUndeadlinedWait = time.Minute
+
 // fitsDeadline reports whether waiting wait still leaves ctx time to retry.
 func fitsDeadline(ctx context.Context, wait time.Duration) bool {
 	deadline, ok := ctx.Deadline()
-	return !ok || time.Until(deadline) >= wait
+	if !ok {
+		return wait <= maxUndeadlinedWait
+	}
+	return time.Until(deadline) >= wait
 }
 
-// retryAfter reads a Retry-After header (seconds or an HTTP date).
+// maxWait is the longest wait a Retry-After can ask for: the longest
+// time.Duration. Longer (or infinite) values saturate to it, so that a
+// huge header never overflows into a negative wait.
+const maxWait = time.Duration(math.MaxInt64)
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date); the
+// wait saturates at maxWait.
 func retryAfter(h http.Header, fallback time.Duration) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return fallback
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-		return time.Duration(secs * float64(time.Second))
+	if secs, err := strconv.ParseFloat(v, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs >= 0 {
+		// float64(maxWait) is 2^63: anything below it converts exactly
+		// enough, anything at or above would overflow.
+		if d := secs * float64(time.Second); d < float64(maxWait) {
+			return time.Duration(d)
+		}
+		return maxWait
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0)

@@ -222,7 +222,7 @@ func (p *provider) appResource(ctx context.Context, app astraApp) (collector.Res
 // metadata.continue), calling item for each element of `items`.
 func (p *provider) list(ctx context.Context, path string, include []string, item func(json.RawMessage) error) error {
 	cont := ""
-	seen := map[string]bool{}
+	pages := collector.NewPager(ctx, "list "+path)
 	for page := 1; ; page++ {
 		q := url.Values{}
 		q.Set("include", strings.Join(include, ","))
@@ -245,13 +245,12 @@ func (p *provider) list(ctx context.Context, path string, include []string, item
 			}
 		}
 		cont = body.Metadata.Continue
+		if err := pages.Page(len(body.Items), cont); err != nil {
+			return err
+		}
 		if cont == "" {
 			return nil
 		}
-		if seen[cont] {
-			return fmt.Errorf("page %d: continue token repeats; stopping to avoid a loop", page)
-		}
-		seen[cont] = true
 	}
 }
 
@@ -369,6 +368,7 @@ var astraStates = map[string]collector.State{
 
 func (b *astraBackup) toBackup() collector.Backup {
 	out := collector.Backup{
+		ID:          b.ID,
 		Name:        b.Name,
 		RawStatus:   b.State,
 		State:       collector.Normalise(astraStates, b.State),

@@ -171,11 +171,16 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		return r
 	}
 
-	protected := backup.NewListProtectedResourcesPaginator(p.client, &backup.ListProtectedResourcesInput{MaxResults: aws.Int32(pageSize)})
+	protected := backup.NewListProtectedResourcesPaginator(p.client, &backup.ListProtectedResourcesInput{MaxResults: aws.Int32(pageSize)},
+		func(o *backup.ListProtectedResourcesPaginatorOptions) { o.StopOnDuplicateToken = true })
+	pages := collector.NewPager(ctx, "ListProtectedResources")
 	for protected.HasMorePages() {
 		page, err := protected.NextPage(ctx)
 		if err != nil {
 			return nil, p.wrap("ListProtectedResources", err)
+		}
+		if err := pages.Page(len(page.Results), aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, pr := range page.Results {
 			arn := aws.ToString(pr.ResourceArn)
@@ -204,11 +209,15 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	// Resources backed up only as parts of a composite backup (a
 	// CloudFormation stack's table, say) are parts of their parent.
 	children, parents := map[string]bool{}, map[string]bool{}
-	jobs := backup.NewListBackupJobsPaginator(p.client, in)
+	jobs := backup.NewListBackupJobsPaginator(p.client, in, func(o *backup.ListBackupJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	jobPages := collector.NewPager(ctx, "ListBackupJobs")
 	for jobs.HasMorePages() {
 		page, err := jobs.NextPage(ctx)
 		if err != nil {
 			return nil, p.wrap("ListBackupJobs", err)
+		}
+		if err := jobPages.Page(len(page.BackupJobs), aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, j := range page.BackupJobs {
 			arn := aws.ToString(j.ResourceArn)
@@ -307,15 +316,19 @@ func (p *provider) resource(ctx context.Context, r *resource) (collector.Resourc
 // recoveryPoints lists the resource's top-level recovery points in vault.
 func (p *provider) recoveryPoints(ctx context.Context, vault, arn string) ([]collector.Backup, error) {
 	var out []collector.Backup
-	pages := backup.NewListRecoveryPointsByBackupVaultPaginator(p.client, &backup.ListRecoveryPointsByBackupVaultInput{
+	points := backup.NewListRecoveryPointsByBackupVaultPaginator(p.client, &backup.ListRecoveryPointsByBackupVaultInput{
 		BackupVaultName: aws.String(vault),
 		ByResourceArn:   aws.String(arn),
 		MaxResults:      aws.Int32(pageSize),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+	}, func(o *backup.ListRecoveryPointsByBackupVaultPaginatorOptions) { o.StopOnDuplicateToken = true })
+	pages := collector.NewPager(ctx, "ListRecoveryPointsByBackupVault "+vault)
+	for points.HasMorePages() {
+		page, err := points.NextPage(ctx)
 		if err != nil {
 			return nil, p.wrap(fmt.Sprintf("ListRecoveryPointsByBackupVault %s", vault), err)
+		}
+		if err := pages.Page(len(page.RecoveryPoints), aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for i := range page.RecoveryPoints {
 			rp := &page.RecoveryPoints[i]
@@ -344,6 +357,7 @@ func newestJob(jobs []types.BackupJob) *types.BackupJob {
 func jobBackup(j *types.BackupJob) collector.Backup {
 	state := string(j.State)
 	b := collector.Backup{
+		ID:        aws.ToString(j.BackupJobId),
 		Name:      aws.ToString(j.BackupJobId),
 		RawStatus: state,
 		State:     collector.Normalise(jobStates, state),
@@ -370,6 +384,7 @@ func jobBackup(j *types.BackupJob) collector.Backup {
 func pointBackup(rp *types.RecoveryPointByBackupVault) collector.Backup {
 	status := string(rp.Status)
 	b := collector.Backup{
+		ID:        aws.ToString(rp.RecoveryPointArn),
 		Name:      aws.ToString(rp.RecoveryPointArn),
 		RawStatus: status,
 		State:     collector.Normalise(recoveryPointStates, status),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -39,6 +40,10 @@ type Client struct {
 	describe string
 	// secrets are removed from any error text, whatever its source.
 	secrets []string
+	// subscriptions are the configured subscription IDs, by lower-cased
+	// ID: the only label values of the ARM read-quota gauge (an answer's
+	// path is upstream data and never a label).
+	subscriptions map[string]string
 }
 
 // noRetries turns azcore's retry policy off: the upstream stack retries.
@@ -54,8 +59,9 @@ type token struct {
 }
 
 // NewClient returns the ARM client of provider for the target's Azure
-// credential.
-func NewClient(env *collector.Env, provider string) (*Client, error) {
+// credential; subscriptions are the target's configured subscription
+// IDs, whose remaining read quota it records.
+func NewClient(env *collector.Env, provider string, subscriptions ...string) (*Client, error) {
 	a := env.Credential.Azure
 	v, err := env.Shared("azure-token", func() (any, error) {
 		cloudCfg, endpoint := azureCloud(a)
@@ -85,12 +91,17 @@ func NewClient(env *collector.Env, provider string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build ARM pipeline: %w", err)
 	}
+	subs := make(map[string]string, len(subscriptions))
+	for _, id := range subscriptions {
+		subs[strings.ToLower(id)] = id
+	}
 	return &Client{
-		pipeline: pipeline,
-		metrics:  env.Pool.Metrics(),
-		endpoint: strings.TrimRight(tok.endpoint, "/"),
-		describe: describeAzure(a),
-		secrets:  tok.secrets,
+		pipeline:      pipeline,
+		metrics:       env.Pool.Metrics(),
+		endpoint:      strings.TrimRight(tok.endpoint, "/"),
+		describe:      describeAzure(a),
+		secrets:       tok.secrets,
+		subscriptions: subs,
 	}, nil
 }
 
@@ -144,19 +155,15 @@ func (c *Client) ListQuery(ctx context.Context, path, apiVersion string, query u
 		// take + literally.
 		first += "&" + strings.ReplaceAll(query.Encode(), "+", "%20")
 	}
-	seen := map[string]bool{}
+	pages := collector.NewPager(ctx, "GET "+path)
 	pager := runtime.NewPager(runtime.PagingHandler[armPage]{
 		More: func(p armPage) bool { return p.NextLink != "" },
 		Fetcher: func(ctx context.Context, prev *armPage) (armPage, error) {
 			u := first
 			if prev != nil {
 				u = prev.NextLink
-				if seen[u] {
-					return armPage{}, fmt.Errorf("GET %s: nextLink repeats; stopping to avoid a loop", path)
-				}
-				seen[u] = true
-				if err := c.sameHost(u); err != nil {
-					return armPage{}, err
+				if err := c.sameOrigin(u); err != nil {
+					return armPage{}, fmt.Errorf("GET %s: page %d: %w", path, pages.Pages()+1, err)
 				}
 			}
 			body, err := c.do(ctx, u)
@@ -166,6 +173,9 @@ func (c *Client) ListQuery(ctx context.Context, path, apiVersion string, query u
 			var p armPage
 			if err := json.Unmarshal(body, &p); err != nil {
 				return armPage{}, fmt.Errorf("GET %s: decode response: %w", path, err)
+			}
+			if err := pages.Page(len(p.Value), p.NextLink); err != nil {
+				return armPage{}, err
 			}
 			return p, nil
 		},
@@ -184,14 +194,18 @@ func (c *Client) ListQuery(ctx context.Context, path, apiVersion string, query u
 	return nil
 }
 
-// sameHost refuses a nextLink that would send the bearer token elsewhere.
-func (c *Client) sameHost(link string) error {
-	u, err := url.Parse(link)
-	base, _ := url.Parse(c.endpoint)
-	if err != nil || u.Host != base.Host || u.Scheme != base.Scheme {
-		return fmt.Errorf("nextLink %q points away from %s", upstream.RedactURL(link), c.endpoint)
+// sameOrigin refuses a nextLink that would send the bearer token to
+// another origin (scheme, host or port) than the resource manager's.
+func (c *Client) sameOrigin(link string) error {
+	if upstream.SameOrigin(c.endpoint, link) {
+		return nil
 	}
-	return nil
+	to := "a link that is not an absolute URL"
+	if u, err := url.Parse(link); err == nil && u.IsAbs() {
+		to = upstream.Origin(u)
+	}
+	from, _ := url.Parse(c.endpoint)
+	return &upstream.OriginError{What: "nextLink", From: upstream.Origin(from), To: to}
 }
 
 // do sends one GET through the pipeline and returns the body of a 2xx
@@ -212,8 +226,9 @@ func (c *Client) do(ctx context.Context, u string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	if v := resp.Header.Get("x-ms-ratelimit-remaining-subscription-reads"); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil {
-			c.metrics.ARMReadsRemaining(subscriptionOf(resp.Request.URL.Path), n)
+		sub, known := c.subscriptions[strings.ToLower(subscriptionOf(resp.Request.URL.Path))]
+		if n, err := strconv.ParseFloat(v, 64); err == nil && known && n >= 0 && !math.IsInf(n, 0) {
+			c.metrics.ARMReadsRemaining(sub, n)
 		}
 	}
 	body, err := io.ReadAll(resp.Body)

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/config"
@@ -127,7 +125,7 @@ type provider struct {
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Type)
+	arm, err := azure.NewClient(env, Type, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +185,8 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 		jobs        []job
 		protectable []protectableItem
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
+	g := collector.NewGroup(ctx, 0)
+	g.Go(func(gctx context.Context) error {
 		err := p.arm.List(gctx, path+"/backupProtectedItems", p.apiVersion, func(raw json.RawMessage) error {
 			var it protectedItem
 			if err := json.Unmarshal(raw, &it); err != nil {
@@ -207,7 +205,7 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 		}
 		return nil
 	})
-	g.Go(func() error {
+	g.Go(func(gctx context.Context) error {
 		now := p.now().UTC()
 		q := url.Values{"$filter": {fmt.Sprintf("operation eq 'Backup' and startTime eq '%s' and endTime eq '%s'",
 			now.Add(-p.window).Format(jobTimeLayout), now.Format(jobTimeLayout))}}
@@ -229,7 +227,7 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 		}
 		return nil
 	})
-	g.Go(func() error {
+	g.Go(func(gctx context.Context) error {
 		q := url.Values{"$filter": {"backupManagementType eq 'AzureIaasVM'"}}
 		err := p.arm.ListQuery(gctx, path+"/backupProtectableItems", p.apiVersion, q, func(raw json.RawMessage) error {
 			var it protectableItem
@@ -546,6 +544,7 @@ type job struct {
 func (j *job) toBackup() collector.Backup {
 	p := j.Properties
 	b := collector.Backup{
+		ID:        strings.ToLower(j.ID),
 		Name:      azure.LastSegment(j.Name),
 		RawStatus: p.Status,
 		State:     collector.Normalise(jobStates, p.Status),

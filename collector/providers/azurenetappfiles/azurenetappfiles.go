@@ -17,7 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
@@ -122,7 +121,7 @@ type provider struct {
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Type)
+	arm, err := azure.NewClient(env, Type, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +155,12 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		backups map[string][]collector.Backup
 		err     error
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (verr error) {
+	g := collector.NewGroup(ctx, 0)
+	g.Go(func(gctx context.Context) (verr error) {
 		volumes, verr = p.volumes(gctx)
 		return verr
 	})
-	g.Go(func() error {
+	g.Go(func(gctx context.Context) error {
 		backups, err = p.vaultBackups(gctx)
 		return nil // judged below: unreadable vaults are not fatal
 	})
@@ -405,6 +404,7 @@ func (s *anfBackupStatus) apply(r *collector.Resource) {
 }
 
 type anfVaultBackup struct {
+	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
 		CreationDate      string   `json:"creationDate"`
@@ -419,6 +419,7 @@ type anfVaultBackup struct {
 func (b *anfVaultBackup) toBackup() collector.Backup {
 	p := b.Properties
 	out := collector.Backup{
+		ID:        strings.ToLower(b.ID),
 		Name:      azure.LastSegment(b.Name),
 		RawStatus: p.ProvisioningState,
 		State:     collector.Normalise(vaultBackupStates, p.ProvisioningState),

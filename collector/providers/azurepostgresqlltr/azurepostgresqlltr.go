@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
@@ -84,7 +85,7 @@ type provider struct {
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Type)
+	arm, err := azure.NewClient(env, Type, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +169,7 @@ func (op *pgLTROperation) validate() error {
 }
 
 type pgLTROperation struct {
+	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
 		BackupName             string   `json:"backupName"`
@@ -185,6 +187,7 @@ type pgLTROperation struct {
 func (op *pgLTROperation) toBackup() collector.Backup {
 	p := op.Properties
 	b := collector.Backup{
+		ID:          strings.ToLower(op.ID),
 		Name:        p.BackupName,
 		RawStatus:   p.Status,
 		State:       collector.Normalise(states, p.Status),

@@ -196,7 +196,6 @@ func (p *provider) listed(ctx context.Context) ([]collector.Resource, error) {
 	// counts against its parent.
 	childErrors := map[string]bool{}
 	var top []*huaweiBackup
-	seen := map[string]bool{}
 	for i := range backups {
 		b := &backups[i]
 		if b.ParentID != nil && *b.ParentID != "" {
@@ -205,10 +204,8 @@ func (p *provider) listed(ctx context.Context) ([]collector.Resource, error) {
 			}
 			continue
 		}
-		if b.ID != "" && seen[b.ID] {
-			continue
-		}
-		seen[b.ID] = true
+		// A backup listed twice counts once (Summarize drops repeats of
+		// its ID).
 		top = append(top, b)
 	}
 
@@ -244,6 +241,7 @@ func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
 		all   []huaweiBackup
 		count = -1
 	)
+	pages := collector.NewPager(ctx, "list CBR backups")
 	for page := 1; ; page++ {
 		q := url.Values{}
 		q.Set("limit", strconv.Itoa(huaweiCBRPageSize))
@@ -275,11 +273,19 @@ func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
 			}
 		}
 		all = append(all, body.Backups...)
-		if len(all) >= count {
-			return all, nil
+		next := ""
+		if len(all) < count {
+			// The next page's offset is the continuation.
+			next = strconv.Itoa(len(all))
 		}
-		if len(body.Backups) == 0 {
+		if next != "" && len(body.Backups) == 0 {
 			return nil, fmt.Errorf("page %d at offset %d is empty although count is %d", page, len(all), count)
+		}
+		if err := pages.Page(len(body.Backups), next); err != nil {
+			return nil, err
+		}
+		if next == "" {
+			return all, nil
 		}
 	}
 }
@@ -389,6 +395,7 @@ func huaweiResourceName(group []*huaweiBackup) string {
 // children were listed separately in error.
 func (b *huaweiBackup) toBackup(childErrors map[string]bool) collector.Backup {
 	out := collector.Backup{
+		ID:        b.ID,
 		Name:      b.Name,
 		RawStatus: b.Status,
 		State:     collector.Normalise(huaweiCBRStates, b.Status),

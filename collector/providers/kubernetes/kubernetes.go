@@ -322,7 +322,7 @@ func (c *Client) List(ctx context.Context, path string, limit int) ([]json.RawMe
 func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
 	var items []json.RawMessage
 	cont := ""
-	seen := map[string]bool{}
+	pages := collector.NewPager(ctx, "list "+path)
 	for page := 1; ; page++ {
 		q := url.Values{"limit": {fmt.Sprint(limit)}}
 		if cont != "" {
@@ -336,13 +336,12 @@ func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMe
 			return nil, fmt.Errorf("list %s: page %d: %w", path, page, err)
 		}
 		items = append(items, body.Items...)
+		if err := pages.Page(len(body.Items), body.Metadata.Continue); err != nil {
+			return nil, err
+		}
 		if body.Metadata.Continue == "" {
 			return items, nil
 		}
-		if seen[body.Metadata.Continue] {
-			return nil, fmt.Errorf("list %s: page %d: continue token repeats; stopping to avoid a loop", path, page)
-		}
-		seen[body.Metadata.Continue] = true
 		cont = body.Metadata.Continue
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
 	"github.com/backup-exporter/backup_exporter/config"
@@ -138,10 +136,16 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		backups   []backup
 		schedules []schedule
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { apps, err = list[application](gctx, p, "applications"); return err })
-	g.Go(func() (err error) { backups, err = list[backup](gctx, p, "backups"); return err })
-	g.Go(func() (err error) { schedules, err = list[schedule](gctx, p, "schedules"); return err })
+	g := collector.NewGroup(ctx, 0)
+	g.Go(func(gctx context.Context) (err error) {
+		apps, err = list[application](gctx, p, "applications")
+		return err
+	})
+	g.Go(func(gctx context.Context) (err error) { backups, err = list[backup](gctx, p, "backups"); return err })
+	g.Go(func(gctx context.Context) (err error) {
+		schedules, err = list[schedule](gctx, p, "schedules")
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -231,6 +235,7 @@ func resource(id, name string, backups []*backup, schedules []*schedule) collect
 func (b *backup) toBackup() collector.Backup {
 	state := stringField(b.Status, "state")
 	out := collector.Backup{
+		ID:        b.Metadata.Namespace + "/" + b.Metadata.Name,
 		Name:      b.Metadata.Name,
 		RawStatus: state,
 		State:     collector.Normalise(states, state),

@@ -1,0 +1,131 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Limits bound what one poll of a target may read, so that an upstream
+// that keeps answering (a continuation token that never ends, a count of
+// two billion) fails the poll with a clear error instead of running for
+// the whole poll_timeout and filling memory.
+type Limits struct {
+	// MaxPagesPerList bounds the pages of one list walk.
+	MaxPagesPerList int
+	// MaxItemsPerPoll bounds the items of every list of one poll together.
+	MaxItemsPerPoll int
+}
+
+// pollScope is what a poll carries in its context for the helpers that
+// run inside it (Pager, MapConcurrent, MapResources, Group): its limits,
+// the items its lists have read so far, and what to do with a panic.
+type pollScope struct {
+	limits Limits
+	items  atomic.Int64
+	// recovered is told of every panic a helper recovered.
+	recovered func(v any, stack []byte)
+}
+
+type scopeKey struct{}
+
+// withScope returns ctx carrying a new poll scope.
+func withScope(ctx context.Context, limits Limits, recovered func(any, []byte)) context.Context {
+	return context.WithValue(ctx, scopeKey{}, &pollScope{limits: limits, recovered: recovered})
+}
+
+// scopeOf is ctx's poll scope; outside a poll (a provider called on its
+// own, in a test or tool) a fresh one with the default limits.
+func scopeOf(ctx context.Context) *pollScope {
+	if s, ok := ctx.Value(scopeKey{}).(*pollScope); ok {
+		return s
+	}
+	return &pollScope{limits: Limits{MaxPagesPerList: config.DefaultMaxPagesPerList, MaxItemsPerPoll: config.DefaultMaxItemsPerPoll}}
+}
+
+// Pager keeps one list walk within its poll's bounds. A provider makes
+// one per list it walks and calls Page after every page.
+type Pager struct {
+	scope *pollScope
+	list  string
+	pages int
+	seen  map[string]bool
+}
+
+// NewPager starts counting the pages of list (named in errors, e.g.
+// "Astra apps") under ctx's poll.
+func NewPager(ctx context.Context, list string) *Pager {
+	return &Pager{scope: scopeOf(ctx), list: list}
+}
+
+// Page counts a page that held items and handed out next, the token or
+// link of the page after it ("" when the list ends). It returns an error
+// when the walk must stop: next was handed out before (the list would
+// loop), or the list has reached max_pages_per_list, or the poll
+// max_items_per_poll.
+func (p *Pager) Page(items int, next string) error {
+	p.pages++
+	total := p.scope.items.Add(int64(items))
+	if limit := p.scope.limits.MaxItemsPerPoll; limit > 0 && total > int64(limit) {
+		return fmt.Errorf("%s: more than %d items in one poll (max_items_per_poll): stopping", p.list, limit)
+	}
+	if next == "" {
+		return nil
+	}
+	if p.seen == nil {
+		p.seen = map[string]bool{}
+	}
+	if p.seen[next] {
+		return fmt.Errorf("%s: page %d hands out a continuation it handed out before: stopping to avoid a loop", p.list, p.pages)
+	}
+	p.seen[next] = true
+	if limit := p.scope.limits.MaxPagesPerList; limit > 0 && p.pages >= limit {
+		return fmt.Errorf("%s: still more after %d pages (max_pages_per_list): stopping", p.list, p.pages)
+	}
+	return nil
+}
+
+// Pages is how many pages were counted.
+func (p *Pager) Pages() int { return p.pages }
+
+// PanicError is a panic recovered in a poll: a bug, turned into the error
+// of the target or resource whose goroutine panicked.
+type PanicError struct {
+	Value any
+}
+
+// Error implements error.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("provider panicked: %v (a bug: please report it)", e.Value)
+}
+
+// recoverTo turns a panic in the calling goroutine into *err and tells the
+// poll's scope (debug log with the stack, the panic counter). Deferred
+// first thing in every goroutine a poll starts.
+func recoverTo(ctx context.Context, err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	stack := debug.Stack()
+	if s := scopeOf(ctx); s.recovered != nil {
+		s.recovered(v, stack)
+	}
+	*err = &PanicError{Value: v}
+}
+
+// panicLogger returns the scope's handler of recovered panics for a
+// target: a debug line with the stack, and the counter.
+func panicLogger(logger *zap.Logger, count func()) func(any, []byte) {
+	return func(v any, stack []byte) {
+		logger.Debug("recovered a panic in a poll", zap.Any("panic", v), zap.ByteString("stack", stack))
+		if count != nil {
+			count()
+		}
+	}
+}
