@@ -49,7 +49,7 @@ bench: build
 
 # Fuzzing: each fuzz target for FUZZTIME (make test runs their seeds).
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition \
+FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition ./collector:FuzzHostileExposition \
 	./collector/providers/astra:FuzzAstraBackupList ./collector/providers/huaweicbr:FuzzHuaweiBackupList \
 	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations \
 	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists

@@ -348,7 +348,7 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	if res.err == nil {
 		r.ResourceErrors = res.resourceErrors
 	}
-	served.prepareFor(t)
+	served.prepareFor(t, e.logger)
 	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
 	return r
 }
@@ -419,17 +419,18 @@ func owned(t *Target, rs []Resource) []Resource {
 	return out
 }
 
-// dedupe keeps the first record of each resource ID (sorted by ID for a
-// stable exposition), since a duplicate series would fail the whole
-// scrape.
-func dedupe(rs []Resource) []Resource {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+// dedupe keeps the first record of each exposed resource_id (sorted by
+// it for a stable exposition), since a duplicate series would fail the
+// whole scrape; dropped is told of each record left out.
+func dedupe(rs []Resource, dropped func(*Resource)) []Resource {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].labelID() < rs[j].labelID() })
 	out := rs[:0]
-	for i, r := range rs {
-		if i > 0 && r.ID == rs[i-1].ID {
+	for i := range rs {
+		if i > 0 && rs[i].labelID() == rs[i-1].labelID() {
+			dropped(&rs[i])
 			continue
 		}
-		out = append(out, r)
+		out = append(out, rs[i])
 	}
 	return out
 }

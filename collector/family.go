@@ -23,6 +23,17 @@ type Family struct {
 	labelNames []string
 	labelOrder []int
 	header     *block
+
+	// nonNegative: values below 0 are outside the family's domain (byte
+	// counts); a value that is not finite is outside every family's.
+	nonNegative bool
+}
+
+// NonNegative marks f's values as counts that cannot be negative (bytes),
+// so that a negative value from upstream gives no sample; it returns f.
+func (f *Family) NonNegative() *Family {
+	f.nonNegative = true
+	return f
 }
 
 // NewFamily declares a per-resource family with extra labels after the

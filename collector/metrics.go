@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -79,6 +81,24 @@ const (
 	idLabelLimit = 1024
 )
 
+// idLabel makes a resource ID the resource_id label value. An ID that is
+// valid UTF-8 and within idLabelLimit runes is itself; another (cut, or
+// with bytes replaced) ends in "#" and 12 hex digits of its SHA-256, so
+// that two IDs that differ only past the cut, or only in invalid bytes,
+// stay two resources (two label sets) rather than one hiding the other.
+func idLabel(id string) string {
+	if utf8.ValidString(id) && (len(id) <= idLabelLimit || utf8.RuneCountInString(id) <= idLabelLimit) {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	suffix := "#" + hex.EncodeToString(sum[:6])
+	v := strings.ToValidUTF8(id, "\uFFFD")
+	if utf8.RuneCountInString(v) > idLabelLimit-utf8.RuneCountInString(suffix) {
+		v = truncateRunes(v, idLabelLimit-len(suffix))
+	}
+	return v + suffix
+}
+
 // labelValue makes an upstream string a label value: valid UTF-8
 // (invalid bytes become U+FFFD) and at most limit runes.
 func labelValue(s string, limit int) string {
@@ -105,7 +125,7 @@ func (s metricSink) add(f *Family, v float64, labels []string) {
 
 // emitResource passes the series of one resource to out.
 func emitResource(out sink, provider, target string, r *Resource) {
-	id := []string{provider, target, labelValue(r.ID, idLabelLimit), labelValue(r.Name, labelLimit)}
+	id := []string{provider, target, r.labelID(), labelValue(r.Name, labelLimit)}
 	gauge := func(f *Family, v float64, extra ...string) {
 		out.add(f, v, append(id[:4:4], extra...))
 	}

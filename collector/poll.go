@@ -39,8 +39,8 @@ type pollResult struct {
 }
 
 // prepareFor builds the poll's resources as t exposes them, and their
-// exposition, once.
-func (r *pollResult) prepareFor(t *Target) {
+// exposition, once; logger says (at debug) what was left out and why.
+func (r *pollResult) prepareFor(t *Target, logger *zap.Logger) {
 	r.prepare.Do(func() {
 		for i := range r.resources {
 			// A provider may derive a resource's interval (from its backup
@@ -50,9 +50,17 @@ func (r *pollResult) prepareFor(t *Target) {
 				res.ExpectedInterval = t.ExpectedInterval
 			}
 			res.ExpectedRetention = t.ExpectedRetention
+			res.label = idLabel(res.ID)
+			dropOutOfDomain(res, func(field string, v float64) {
+				logger.Debug("dropped a value outside its domain: no sample", zap.String("target", t.Name),
+					zap.String("resource_id", res.label), zap.String("field", field), zap.Float64("value", v))
+			})
 		}
 		// In place: the poll keeps one copy of its records.
-		r.final = dedupe(owned(t, r.resources))
+		r.final = dedupe(owned(t, r.resources), func(dup *Resource) {
+			logger.Debug("dropped a second record of a resource: its exposed resource_id is taken", zap.String("target", t.Name),
+				zap.String("resource_id", dup.label))
+		})
 		r.resources = r.final
 		r.rendered = renderResources(t, r.final)
 	})
@@ -118,6 +126,20 @@ type flight struct {
 	res     *pollResult
 	waiters int
 	cancel  context.CancelFunc
+	// deadline is the poll's (that of the scrape that started it); zero
+	// when it has none.
+	deadline time.Time
+}
+
+// serves reports whether a scrape under ctx may wait for f: f's deadline
+// is not earlier than the scrape's own, so joining cannot cut the scrape
+// short.
+func (f *flight) serves(ctx context.Context) bool {
+	if f.deadline.IsZero() {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !f.deadline.Before(d)
 }
 
 // answer returns the poll a scrape under ctx is answered with, and
@@ -148,11 +170,14 @@ func (s *targetState) answer(ctx context.Context) (res *pollResult, hit bool) {
 // syncPoll joins the poll in flight or starts one. A poll runs under the
 // deadline of the scrape that started it but is not cancelled by that
 // scrape alone: it is cancelled when every scrape waiting for it has gone,
-// so it neither fails the scrapes that share it nor outlives them all.
+// so it neither fails the scrapes that share it nor outlives them all. A
+// scrape joins only a poll whose deadline is not shorter than its own: a
+// scrape with a longer deadline starts its own poll (which later scrapes
+// join), so that a short scrape never shortens another's.
 func (s *targetState) syncPoll(ctx context.Context) *pollResult {
 	s.mu.Lock()
 	f := s.flight
-	if f == nil {
+	if f == nil || !f.serves(ctx) {
 		f = s.startFlight(ctx)
 	}
 	f.waiters++
@@ -191,6 +216,7 @@ func (s *targetState) startFlight(ctx context.Context) *flight {
 		pctx, cancel = context.WithCancel(base)
 	}
 	f := &flight{done: make(chan struct{}), cancel: cancel}
+	f.deadline, _ = ctx.Deadline()
 	s.flight = f
 	go func() {
 		defer cancel()
@@ -280,7 +306,7 @@ func (s *targetState) record(r *pollResult) {
 		s.mu.Unlock()
 		failed = s.keepGood(r, good)
 		// Rendered now, off the scrapes' path.
-		r.prepareFor(s.target)
+		r.prepareFor(s.target, s.logger)
 	}
 	s.logResourceErrors(failed)
 	s.mu.Lock()

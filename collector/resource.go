@@ -130,6 +130,18 @@ type Resource struct {
 	// expected_interval when it sets one, else what the provider derived
 	// (0: the default), filled in by the orchestrator.
 	ExpectedInterval time.Duration
+
+	// label is the resource_id label value (idLabel of ID), set by the
+	// orchestrator; "" until then.
+	label string
+}
+
+// labelID is the resource_id label value of the resource.
+func (r *Resource) labelID() string {
+	if r.label == "" && r.ID != "" {
+		return idLabel(r.ID)
+	}
+	return r.label
 }
 
 // CurrentState is the normalised state exposed in backup_state.

@@ -76,8 +76,8 @@ var (
 
 // ANF's own families (metrics.md).
 var (
-	famLastTransferSize   = collector.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue)
-	famTransferBytesTotal = collector.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue)
+	famLastTransferSize   = collector.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue).NonNegative()
+	famTransferBytesTotal = collector.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue).NonNegative()
 	famMirrorState        = collector.NewFamily("backup_mirror_state", "Azure NetApp Files mirror state (state set).", prometheus.GaugeValue, "state")
 	famRelationshipStatus = collector.NewFamily("backup_relationship_status", "Azure NetApp Files relationship status (state set).", prometheus.GaugeValue, "status")
 )
