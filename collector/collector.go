@@ -5,6 +5,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"sync"
@@ -56,6 +57,9 @@ type Options struct {
 	// credentials that did not change are taken over from it, with their
 	// clients, tokens, connections and polls.
 	Previous *Exporter
+	// WrapTransport, when set, wraps every upstream client's transport
+	// (tests inject faults through it).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // backgroundPolls bounds the background polls in flight across targets
@@ -182,6 +186,7 @@ func (e *Exporter) credential(cred *config.Credential, g config.Global, opts Opt
 		BodySizeLimit:  int64(g.BodySizeLimit),
 		UserAgent:      opts.UserAgent,
 		Metrics:        opts.APIMetrics,
+		Wrap:           opts.WrapTransport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("credential %q: %w", cred.Name, err)

@@ -91,6 +91,24 @@ targets: [{name: a, type: astra, credential: a, endpoint: "https://x.example", a
 	if got := cfg.Targets[0].PollTimeout; got != DefaultPollTimeout {
 		t.Errorf("target poll_timeout = %v", got)
 	}
+	if g.MaxPagesPerList != DefaultMaxPagesPerList || g.MaxItemsPerPoll != DefaultMaxItemsPerPoll ||
+		cfg.Targets[0].MaxPagesPerList != DefaultMaxPagesPerList || cfg.Targets[0].MaxItemsPerPoll != DefaultMaxItemsPerPoll {
+		t.Errorf("poll bounds not defaulted: %+v, target %d/%d", g, cfg.Targets[0].MaxPagesPerList, cfg.Targets[0].MaxItemsPerPoll)
+	}
+	// A target's own bound wins over the global one.
+	cfg, err = Parse([]byte(`
+global: {max_pages_per_list: 50}
+credentials: [{name: a, astra: {api_token: t}}]
+targets:
+  - {name: a, type: astra, credential: a, endpoint: "https://x.example", account_id: acc}
+  - {name: b, type: astra, credential: a, endpoint: "https://x.example", account_id: acc, max_pages_per_list: 7, max_items_per_poll: 9}
+`), "", kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := cfg.Targets[0], cfg.Targets[1]; a.MaxPagesPerList != 50 || b.MaxPagesPerList != 7 || b.MaxItemsPerPoll != 9 {
+		t.Errorf("bounds: a %d, b %d/%d", a.MaxPagesPerList, b.MaxPagesPerList, b.MaxItemsPerPoll)
+	}
 }
 
 func TestLoadInvalid(t *testing.T) {
@@ -116,6 +134,8 @@ func TestLoadInvalid(t *testing.T) {
 		"size-without-unit":        `testdata/invalid-size-without-unit.yml:2: global.body_size_limit: a size needs a unit, such as 32MiB or 512KiB`,
 		"bad-target-name":          `testdata/invalid-bad-target-name.yml:5: targets[0]: name holds the unprintable character U+000A; use printable characters only`,
 		"zero-poll-timeout":        `testdata/invalid-zero-poll-timeout.yml:9: target "a": poll_timeout must be greater than 0`,
+		"zero-max-pages":           `testdata/invalid-zero-max-pages.yml:2: global.max_pages_per_list must be at least 1, got 0`,
+		"target-max-items":         `testdata/invalid-target-max-items.yml:10: target "a": max_items_per_poll must be at least 1, got -1`,
 		"negative-max-staleness":   `testdata/invalid-negative-max-staleness.yml:2: global.max_staleness: not a valid duration string: "-1m"`,
 		"no-targets":               `testdata/invalid-no-targets.yml: no targets: the file needs at least one entry under targets`,
 		"custom-cloud-no-endpoint": `testdata/invalid-custom-cloud-no-endpoint.yml:3: credential "az": resource_manager_endpoint is required`,

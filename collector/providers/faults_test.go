@@ -29,6 +29,10 @@ type fault struct {
 	// (TLS, DNS), and returns the configuration to use.
 	apply func(t *testing.T, sim *simulator.Server, st simTarget, yml string) string
 	up    bool
+	// check asserts more of the faulted target's result (nil: nothing).
+	check func(t *testing.T, sim *simulator.Server, faulted collector.Result)
+	// options adds to the exporter's options (nil: none).
+	options func(st simTarget, sim *simulator.Server) collector.Options
 }
 
 func inject(f simulator.Fault) func(*testing.T, *simulator.Server, simTarget, string) string {
@@ -47,23 +51,23 @@ func inject(f simulator.Fault) func(*testing.T, *simulator.Server, simTarget, st
 }
 
 var faultMatrix = []fault{
-	{"429 with Retry-After", inject(simulator.Fault{Status: 429, RetryAfter: "1", Times: 1}), true},
-	{"429 without Retry-After", inject(simulator.Fault{Status: 429, Times: 1}), true},
-	{"408", inject(simulator.Fault{Status: 408, Times: 1}), true},
-	{"500", inject(simulator.Fault{Status: 500, Times: 1}), true},
-	{"502", inject(simulator.Fault{Status: 502, Times: 1}), true},
-	{"503", inject(simulator.Fault{Status: 503, Times: 1}), true},
-	{"504", inject(simulator.Fault{Status: 504, Times: 1}), true},
-	{"connection reset once", inject(simulator.Fault{Body: simulator.BodyReset, Times: 1}), true},
-	{"connection reset always", inject(simulator.Fault{Body: simulator.BodyReset}), false},
-	{"timeout (hang)", inject(simulator.Fault{Hang: true}), false},
-	{"slow-drip body", inject(simulator.Fault{Body: simulator.BodyDrip}), false},
-	{"truncated JSON", inject(simulator.Fault{Body: simulator.BodyMalformed}), false},
-	{"HTML error page", inject(simulator.Fault{Body: simulator.BodyHTML, Status: 502}), false},
-	{"empty 200", inject(simulator.Fault{Body: simulator.BodyEmpty}), false},
-	{"huge body", inject(simulator.Fault{Body: simulator.BodyHuge}), false},
-	{"items lacking required fields", inject(simulator.Fault{Body: simulator.BodyRaw}), false},
-	{"DNS failure (no such host)", func(t *testing.T, sim *simulator.Server, _ simTarget, yml string) string {
+	{name: "429 with Retry-After", apply: inject(simulator.Fault{Status: 429, RetryAfter: "1", Times: 1}), up: true},
+	{name: "429 without Retry-After", apply: inject(simulator.Fault{Status: 429, Times: 1}), up: true},
+	{name: "408", apply: inject(simulator.Fault{Status: 408, Times: 1}), up: true},
+	{name: "500", apply: inject(simulator.Fault{Status: 500, Times: 1}), up: true},
+	{name: "502", apply: inject(simulator.Fault{Status: 502, Times: 1}), up: true},
+	{name: "503", apply: inject(simulator.Fault{Status: 503, Times: 1}), up: true},
+	{name: "504", apply: inject(simulator.Fault{Status: 504, Times: 1}), up: true},
+	{name: "connection reset once", apply: inject(simulator.Fault{Body: simulator.BodyReset, Times: 1}), up: true},
+	{name: "connection reset always", apply: inject(simulator.Fault{Body: simulator.BodyReset}), up: false},
+	{name: "timeout (hang)", apply: inject(simulator.Fault{Hang: true}), up: false},
+	{name: "slow-drip body", apply: inject(simulator.Fault{Body: simulator.BodyDrip}), up: false},
+	{name: "truncated JSON", apply: inject(simulator.Fault{Body: simulator.BodyMalformed}), up: false},
+	{name: "HTML error page", apply: inject(simulator.Fault{Body: simulator.BodyHTML, Status: 502}), up: false},
+	{name: "empty 200", apply: inject(simulator.Fault{Body: simulator.BodyEmpty}), up: false},
+	{name: "huge body", apply: inject(simulator.Fault{Body: simulator.BodyHuge}), up: false},
+	{name: "items lacking required fields", apply: inject(simulator.Fault{Body: simulator.BodyRaw}), up: false},
+	{name: "DNS failure (no such host)", apply: func(t *testing.T, sim *simulator.Server, _ simTarget, yml string) string {
 		// A 64-character label is no domain name: the resolver answers
 		// "no such host" without sending a query anywhere.
 		u, err := url.Parse(sim.URL())
@@ -71,8 +75,8 @@ var faultMatrix = []fault{
 			t.Fatal(err)
 		}
 		return strings.ReplaceAll(yml, u.Host, strings.Repeat("x", 64)+".invalid:"+u.Port())
-	}, false},
-	{"TLS failure (wrong CA)", func(t *testing.T, sim *simulator.Server, _ simTarget, yml string) string {
+	}, up: false},
+	{name: "TLS failure (wrong CA)", apply: func(t *testing.T, sim *simulator.Server, _ simTarget, yml string) string {
 		other := filepath.Join(t.TempDir(), "other-ca.pem")
 		cert, _, err := simulator.NewClientCertificate()
 		if err != nil {
@@ -82,7 +86,7 @@ var faultMatrix = []fault{
 			t.Fatal(err)
 		}
 		return replaceCA(yml, other)
-	}, false},
+	}, up: false},
 }
 
 // replaceCA points the faulted target's credentials (not the control's)
@@ -116,18 +120,27 @@ func TestFaultMatrix(t *testing.T) {
 		t.Run(st.provider, func(t *testing.T) {
 			// One provider's column runs beside the others'.
 			t.Parallel()
-			for _, f := range faultMatrix {
+			for _, f := range append(faultMatrix, hostileRows()...) {
 				t.Run(f.name, func(t *testing.T) {
+					if why := hostile[st.provider].notApplicable[f.name]; why != "" {
+						t.Logf("observed\t%s\t%s\t%s", st.provider, f.name, why)
+						return
+					}
 					sim, yml := st.start(t)
 					control, ca := providertest.StartAstra(t, 1)
-					yml = strings.Replace(yml, "scrape_timeout: 10s", "scrape_timeout: 3s, body_size_limit: 1MiB", 1)
+					yml = strings.Replace(yml, "scrape_timeout: 10s", "scrape_timeout: 3s, body_size_limit: 1MiB, max_pages_per_list: 20", 1)
 					yml = strings.Replace(yml, "credentials:\n", fmt.Sprintf("credentials:\n  - {name: control, astra: {api_token: %q}, tls_config: {ca_file: %q}}\n", providertest.AstraToken, ca), 1)
 					yml = strings.Replace(yml, "targets:\n", fmt.Sprintf("targets:\n  - {name: control, type: astra, credential: control, endpoint: %q, account_id: %s, app_id: %s}\n",
 						control.URL(), providertest.AstraAccount, providertest.SimulatedAppID(1)), 1)
 					yml = f.apply(t, sim, st, yml)
 
 					core, logs := observer.New(zapcore.WarnLevel)
-					e := providertest.NewExporter(t, yml, providers.All(), collector.Options{Logger: zap.New(core)})
+					opts := collector.Options{}
+					if f.options != nil {
+						opts = f.options(st, sim)
+					}
+					opts.Logger = zap.New(core)
+					e := providertest.NewExporter(t, yml, providers.All(), opts)
 					ctx, cancel := context.WithTimeout(context.Background(), timeout)
 					defer cancel()
 					start := time.Now()
@@ -149,6 +162,14 @@ func TestFaultMatrix(t *testing.T) {
 					}
 					if up := faulted.Err == nil; up != f.up {
 						t.Errorf("%s up = %v (%v), want %v", faulted.Target.Name, up, faulted.Err, f.up)
+					}
+					if f.check != nil {
+						f.check(t, sim, faulted)
+					}
+					// Whatever the fault, no request went to another origin
+					// or over plain HTTP.
+					if stray := sim.Stats().Stray; len(stray) > 0 {
+						t.Errorf("requests reached another origin or plain HTTP: %+v", stray)
 					}
 					// A poll cut by the scrape's deadline ends, and logs, just after.
 					warnings := func() int {

@@ -76,6 +76,21 @@ const (
 	// BodyRaw answers the fault's Raw text as JSON, e.g. a well-formed
 	// list whose items lack the fields the API document requires.
 	BodyRaw = "raw"
+	// BodyTemplate answers Raw with "{{n}}" replaced by how many times
+	// the fault has answered (1, 2, ...), "{{url}}" by the simulator's
+	// base URL, "{{other}}" by its other origin's and "{{path}}" by the
+	// request's path: a list whose pages never end, or whose next link
+	// points elsewhere.
+	BodyTemplate = "template"
+)
+
+// Redirect values of a Fault.
+const (
+	// RedirectHTTP redirects to the same host and port over plain HTTP.
+	RedirectHTTP = "http"
+	// RedirectOtherOrigin redirects to the simulator's other origin
+	// (HTTPS, another port).
+	RedirectOtherOrigin = "other-origin"
 )
 
 // HugeBodySize is the least number of bytes a "huge" fault body has.
@@ -101,8 +116,11 @@ type Fault struct {
 	// Body is one of the Body* kinds (malformed, huge, html, empty, drip,
 	// reset, raw); its status is Status, or 200 (502 for html).
 	Body string `yaml:"body" json:"body,omitempty"`
-	// Raw is the body of a "raw" fault.
+	// Raw is the body of a "raw" or "template" fault.
 	Raw string `yaml:"raw" json:"raw,omitempty"`
+	// Redirect answers with a redirect (Status, default 307) to the same
+	// path and query at another origin: "http" or "other-origin".
+	Redirect string `yaml:"redirect" json:"redirect,omitempty"`
 	// Hang blocks until the client goes away or the server closes.
 	Hang bool `yaml:"hang" json:"hang,omitempty"`
 	// Times is how many matching requests the fault applies to; 0 means
@@ -110,12 +128,20 @@ type Fault struct {
 	Times int `yaml:"times" json:"times,omitempty"`
 }
 
-func (f Fault) terminal() bool { return f.Status != 0 || f.Body != "" || f.Hang }
+func (f Fault) terminal() bool { return f.Status != 0 || f.Body != "" || f.Hang || f.Redirect != "" }
 
 type activeFault struct {
 	Fault
 	re   *regexp.Regexp
 	left int // remaining uses when Times > 0
+	used int // how many requests it matched
+}
+
+// firedFault is a fault that applies to one request, and the how-manieth
+// request it is for that fault (a template's {{n}}).
+type firedFault struct {
+	Fault
+	n int
 }
 
 func compileFault(f Fault) (*activeFault, error) {
@@ -128,12 +154,20 @@ func compileFault(f Fault) (*activeFault, error) {
 		af.re = re
 	}
 	switch f.Body {
-	case "", BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset, BodyRaw:
+	case "", BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset, BodyRaw, BodyTemplate:
 	default:
-		return nil, fmt.Errorf("body %q: want one of %q, %q, %q, %q, %q, %q, %q", f.Body, BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset, BodyRaw)
+		return nil, fmt.Errorf("body %q: want one of %q, %q, %q, %q, %q, %q, %q, %q", f.Body, BodyMalformed, BodyHuge, BodyHTML, BodyEmpty, BodyDrip, BodyReset, BodyRaw, BodyTemplate)
 	}
-	if (f.Raw != "") != (f.Body == BodyRaw) {
-		return nil, fmt.Errorf("raw is set with, and only with, body %q", BodyRaw)
+	if (f.Raw != "") != (f.Body == BodyRaw || f.Body == BodyTemplate) {
+		return nil, fmt.Errorf("raw is set with, and only with, body %q or %q", BodyRaw, BodyTemplate)
+	}
+	switch f.Redirect {
+	case "", RedirectHTTP, RedirectOtherOrigin:
+	default:
+		return nil, fmt.Errorf("redirect %q: want %q or %q", f.Redirect, RedirectHTTP, RedirectOtherOrigin)
+	}
+	if f.Redirect != "" && (f.Body != "" || f.Hang) {
+		return nil, fmt.Errorf("redirect does not go with body or hang")
 	}
 	if f.Status != 0 && (f.Status < 100 || f.Status > 599) {
 		return nil, fmt.Errorf("status %d out of range", f.Status)
@@ -178,15 +212,16 @@ func (s *Server) ClearFaults() {
 
 // nextFaults returns the faults that apply to this request, up to and
 // including the first terminal one, using up their Times.
-func (s *Server) nextFaults(api string, r *http.Request) ([]Fault, ErrorWriter) {
+func (s *Server) nextFaults(api string, r *http.Request) ([]firedFault, ErrorWriter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Fault
+	var out []firedFault
 	kept := s.faults[:0:0]
 	stop := false
 	for _, af := range s.faults {
 		if !stop && af.matches(api, r) {
-			out = append(out, af.Fault)
+			af.used++
+			out = append(out, firedFault{Fault: af.Fault, n: af.used})
 			stop = af.terminal()
 			if af.Times > 0 {
 				af.left--
@@ -238,6 +273,16 @@ func (s *Server) applyFaults(api string, w http.ResponseWriter, r *http.Request)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(orDefault(f.Status, http.StatusOK))
 			io.WriteString(w, f.Raw)
+		case f.Body == BodyTemplate:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(orDefault(f.Status, http.StatusOK))
+			strings.NewReplacer("{{n}}", fmt.Sprint(f.n), "{{url}}", s.url, "{{other}}", s.otherURL, "{{path}}", r.URL.Path).WriteString(w, f.Raw)
+		case f.Redirect != "":
+			to := s.otherURL
+			if f.Redirect == RedirectHTTP {
+				to = "http://" + r.Host
+			}
+			http.Redirect(w, r, to+r.URL.RequestURI(), orDefault(f.Status, http.StatusTemporaryRedirect))
 		case f.Body == BodyDrip:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(orDefault(f.Status, http.StatusOK))

@@ -50,6 +50,10 @@ type Stats struct {
 	Requests map[string]int `json:"requests"`
 	// APIs is keyed by API name, e.g. "astra".
 	APIs map[string]int `json:"apis"`
+	// Stray are the requests that reached the simulator over plain HTTP
+	// or at its other origin (OtherOriginURL): a client that sent one
+	// followed a redirect or link it should have refused.
+	Stray []StrayRequest `json:"stray,omitempty"`
 }
 
 // ErrorWriter writes an API's error response with the given status.
@@ -67,6 +71,14 @@ type Server struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// The other listeners (origins.go): plain HTTP on the HTTPS port, and
+	// another origin.
+	sniff    *sniffListener
+	plainSrv *http.Server
+	otherSrv *http.Server
+	otherURL string
+	serving  sync.WaitGroup
 
 	mu        sync.Mutex
 	stats     Stats
@@ -154,16 +166,15 @@ func Start(opts Options) (*Server, error) {
 	s.url = "https://" + urlHost(ln.Addr())
 	s.srv = &http.Server{
 		Handler:           s.mux,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 		BaseContext:       func(net.Listener) context.Context { return context.Background() },
 	}
-	go func() {
-		if err := s.srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("serve", zap.Error(err))
-		}
-	}()
+	host, _, _ := net.SplitHostPort(urlHost(ln.Addr()))
+	if err := s.startOrigins(ln, cert, host); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
 	log.Debug("simulator listening", zap.String("url", s.url))
 	return s, nil
 }
@@ -196,9 +207,15 @@ func (s *Server) Close() error {
 		close(s.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.closeErr = s.srv.Close()
+		for _, srv := range []*http.Server{s.srv, s.plainSrv, s.otherSrv} {
+			if err := srv.Shutdown(ctx); err != nil {
+				if cerr := srv.Close(); s.closeErr == nil {
+					s.closeErr = cerr
+				}
+			}
 		}
+		s.sniff.Close()
+		s.serving.Wait()
 	})
 	return s.closeErr
 }
@@ -207,7 +224,7 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}}
+	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = v
 	}

@@ -23,6 +23,7 @@ type Pool struct {
 	userAgent string
 	metrics   *Metrics
 	retry     RetryPolicy
+	wrap      func(http.RoundTripper) http.RoundTripper
 }
 
 // Options configures NewPool.
@@ -37,6 +38,10 @@ type Options struct {
 	Metrics *Metrics
 	// Retry is the retry policy; the zero value means DefaultRetryPolicy.
 	Retry RetryPolicy
+	// Wrap, when set, wraps the whole stack of every client of the pool:
+	// for tests and tools that inject faults the simulator cannot (a
+	// panic in a provider's call, say) or record requests.
+	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
 // NewPool builds the upstream pool of one credential.
@@ -72,6 +77,7 @@ func NewPool(opts Options) (*Pool, error) {
 		userAgent: opts.UserAgent,
 		metrics:   opts.Metrics,
 		retry:     retry,
+		wrap:      opts.Wrap,
 	}, nil
 }
 
@@ -114,7 +120,11 @@ func (p *Pool) Transport(provider string, auth Authorizer) http.RoundTripper {
 	if auth != nil {
 		rt = &authorizeLayer{next: rt, auth: auth}
 	}
-	return &retryLayer{next: rt, provider: provider, metrics: p.metrics, policy: p.retry}
+	rt = &retryLayer{next: rt, provider: provider, metrics: p.metrics, policy: p.retry}
+	if p.wrap != nil {
+		rt = p.wrap(rt)
+	}
+	return rt
 }
 
 // HTTPClient returns an *http.Client on Transport(provider, auth) that

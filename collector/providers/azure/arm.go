@@ -253,8 +253,8 @@ func (c *Client) wrap(where string, err error) error {
 	msg := ""
 	switch {
 	case errors.As(err, &afe):
-		if where, cause, ok := entraUnreachable(afe.Error()); ok {
-			msg = fmt.Sprintf("cannot reach Microsoft Entra (%s): GET %s: %s", c.describe, where, cause)
+		if where, cause, ok := entraUnreachable(afe); ok {
+			msg = fmt.Sprintf("cannot reach Microsoft Entra (%s): %s: %s", c.describe, where, cause)
 			break
 		}
 		msg = fmt.Sprintf("Microsoft Entra refused a token (%s): %s", c.describe, entraReason(afe.Error()))
@@ -277,19 +277,23 @@ func (c *Client) wrap(where string, err error) error {
 }
 
 // entraTransportError finds the failed request in an azidentity error
-// whose cause is the connection, not Entra's answer (TLS, DNS, refused):
-// `... unable to resolve an endpoint: ...\n Get "URL": cause. To
-// troubleshoot, ...`.
-var entraTransportError = regexp.MustCompile(`(?s)unable to resolve an endpoint.*?(?:Get|Post) "([^"]+)": (.*?)(?:\. To troubleshoot|$)`)
+// whose cause is the connection, not Entra's answer (TLS, DNS, refused, a
+// redirect refused): `... unable to resolve an endpoint: ...\n Get "URL":
+// cause. To troubleshoot, ...`, or `server response error:\n Post "URL":
+// cause. To troubleshoot, ...`.
+var entraTransportError = regexp.MustCompile(`(?s)(Get|Post) "([^"]+)": (.*?)(?:\. To troubleshoot|$)`)
 
-// entraUnreachable returns the URL (without its query) and the cause of
-// a token request that never got an answer from Entra.
-func entraUnreachable(s string) (where, cause string, ok bool) {
-	m := entraTransportError.FindStringSubmatch(s)
+// entraUnreachable returns the request ("POST URL", without the query)
+// and the cause of a token request that never got an answer from Entra.
+func entraUnreachable(afe *azidentity.AuthenticationFailedError) (where, cause string, ok bool) {
+	if afe.RawResponse != nil {
+		return "", "", false
+	}
+	m := entraTransportError.FindStringSubmatch(afe.Error())
 	if m == nil {
 		return "", "", false
 	}
-	return upstream.RedactURL(m[1]), firstLine(m[2]), true
+	return strings.ToUpper(m[1]) + " " + upstream.RedactURL(m[2]), firstLine(m[3]), true
 }
 
 // entraReason keeps the AADSTS line of an azidentity error, which says

@@ -145,3 +145,74 @@ func TestAzureSimulatorEntraBodyIsLimited(t *testing.T) {
 		t.Errorf("allocated %d MiB on a 50 MiB Entra answer with a 1 MiB limit: %v", grown>>20, res.Err)
 	}
 }
+
+// TestNextLinkUnderAnotherSubscriptionMakesNoLabel (issue 18, finding 2):
+// a nextLink under /subscriptions/%FF%FE/ made WithLabelValues panic
+// ("label value is not valid UTF-8") in a goroutine no recover reached,
+// and any other subscription in a nextLink minted a series. The read
+// quota gauge is labelled only by the configured subscription now.
+func TestNextLinkUnderAnotherSubscriptionMakesNoLabel(t *testing.T) {
+	for _, sub := range []string{"%FF%FE", "11111111-1111-1111-1111-111111111111"} {
+		t.Run(sub, func(t *testing.T) {
+			sim, ca := providertest.StartAzure(t, 1, 1, 0, 0)
+			if err := sim.AddFault(simulator.Fault{API: simulator.AzureAPI, Path: "/capacityPools/pool-01/volumes$", Body: simulator.BodyTemplate, Times: 1,
+				Raw: `{"value":[],"nextLink":"{{url}}/subscriptions/` + sub + `/resourceGroups/demo-rg/providers/Microsoft.NetApp/netAppAccounts/demo-account/capacityPools/pool-01/volumes?api-version=2025-03-01"}`}); err != nil {
+				t.Fatal(err)
+			}
+			reg := prometheus.NewRegistry()
+			e := newTestExporter(t, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0",
+				"name: anf, type: azure_netapp_files, account: demo-account"), collector.Options{APIMetrics: upstream.NewMetrics(reg)})
+			res := e.Collect(context.Background(), e.Targets())[0]
+			if res.Err == nil {
+				t.Error("a page of another subscription was read as the pool's")
+			}
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			configured := false
+			for _, mf := range mfs {
+				if mf.GetName() != "backup_exporter_azure_ratelimit_remaining_reads" {
+					continue
+				}
+				for _, m := range mf.Metric {
+					v := m.Label[0].GetValue()
+					configured = configured || v == providertest.AzureSubscription
+					if v != providertest.AzureSubscription {
+						t.Errorf("a series for subscription %q", v)
+					}
+				}
+			}
+			if !configured {
+				t.Error("no series for the configured subscription: the check would pass for nothing")
+			}
+		})
+	}
+}
+
+// TestEntraTokenRedirectIsRefused (issue 18, finding 1): a 307 of the
+// token request to plain HTTP on the same host and port, or to another
+// port, was followed with client_secret in the body. It is refused: the
+// simulator sees no request at the other origin or over plain HTTP.
+func TestEntraTokenRedirectIsRefused(t *testing.T) {
+	for _, to := range []string{simulator.RedirectHTTP, simulator.RedirectOtherOrigin} {
+		t.Run(to, func(t *testing.T) {
+			sim, ca := providertest.StartAzure(t, 1, 1, 0, 0)
+			if err := sim.AddFault(simulator.Fault{API: simulator.EntraAPI, Path: "/oauth2/v2.0/token$", Redirect: to}); err != nil {
+				t.Fatal(err)
+			}
+			e := newTestExporter(t, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0",
+				"name: anf, type: azure_netapp_files, account: demo-account, pool: pool-01, volume: vol-001"), collector.Options{})
+			res := e.Collect(context.Background(), e.Targets())[0]
+			if res.Err == nil || !strings.Contains(res.Err.Error(), "refusing a redirect") {
+				t.Errorf("err = %v, want the refused redirect", res.Err)
+			}
+			if stray := sim.Stats().Stray; len(stray) > 0 {
+				t.Errorf("the token request followed the redirect: %+v", stray)
+			}
+			if strings.Contains(res.Err.Error(), providertest.AzureSecret) {
+				t.Error("the secret is in the error")
+			}
+		})
+	}
+}
