@@ -209,7 +209,8 @@ func (s *Server) startOrigins(ln net.Listener, cert tls.Certificate, host string
 		return err
 	}
 	s.otherURL = "https://" + urlHost(other.Addr())
-	s.otherSrv = s.newStrayServer("other-origin", tlsConfig)
+	// Its own copy: serving HTTP/2 writes to a server's TLS configuration.
+	s.otherSrv = s.newStrayServer("other-origin", tlsConfig.Clone())
 	serve := func(name string, run func() error) {
 		s.serving.Add(1)
 		go func() {
