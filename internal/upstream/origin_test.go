@@ -58,6 +58,10 @@ func TestRedirectsStayWithinTheOrigin(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/to-http":
+			// Same host and port, scheme downgraded: the credentials
+			// would travel in clear to this very port.
+			http.Redirect(w, r, "http://"+r.Host+"/x", http.StatusTemporaryRedirect)
+		case "/to-http-port":
 			http.Redirect(w, r, plain.URL+"/x", http.StatusTemporaryRedirect)
 		case "/to-other-port":
 			http.Redirect(w, r, other.URL+"/x", http.StatusTemporaryRedirect)
@@ -76,7 +80,7 @@ func TestRedirectsStayWithinTheOrigin(t *testing.T) {
 	}
 	pool.transport.(*http.Transport).TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
 	c := pool.Client("astra", func(r *http.Request) error { r.Header.Set("Authorization", "Bearer t"); return nil })
-	for _, path := range []string{"/to-http", "/to-other-port"} {
+	for _, path := range []string{"/to-http", "/to-http-port", "/to-other-port"} {
 		_, err := c.Do(context.Background(), Request{URL: srv.URL + path})
 		if !IsOriginError(err) || !strings.Contains(err.Error(), "refusing a redirect") {
 			t.Errorf("%s: err = %v, want the redirect refused", path, err)
