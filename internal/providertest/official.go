@@ -40,7 +40,8 @@ func XMSExampleBody(t testing.TB, file string) string {
 
 // LiteralBlock writes the n-th (1-based) reStructuredText literal block
 // after the first line equal to heading in file (relative to testdata/)
-// to a new file, without its indent, and returns that file's absolute
+// to a new file, without its indent (and with LF line ends), and returns
+// that file's absolute
 // path. A literal block is the indented text after a line ending in "::".
 func LiteralBlock(t testing.TB, file, heading string, n int) string {
 	t.Helper()
@@ -48,7 +49,9 @@ func LiteralBlock(t testing.TB, file, heading string, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(raw), "\n")
+	// Line ends may be CRLF (the AWS CLI's examples): the block is
+	// written with LF.
+	lines := strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
 	i := 0
 	for i < len(lines) && strings.TrimSpace(lines[i]) != heading {
 		i++
