@@ -47,6 +47,16 @@ func StartAstra(t testing.TB, apps int) (*simulator.Server, string) {
 	return Start(t, sc)
 }
 
+// StartAstraV1Only is StartAstra as an Astra Control Center before
+// App 2.0: apps at k8s/v1/apps only.
+func StartAstraV1Only(t testing.TB, apps int) (*simulator.Server, string) {
+	t.Helper()
+	sc := &simulator.Scenario{Astra: simulator.GenerateAstra(AstraAccount, apps, 5, generated)}
+	sc.Astra.Token = AstraToken
+	sc.Astra.AppsV1Only = true
+	return Start(t, sc)
+}
+
 // AstraConfig is a configuration with one Astra target per app index given
 // (app_id set), or one discovering target named "all" when none is given.
 func AstraConfig(sim *simulator.Server, caFile, global string, apps ...int) string {

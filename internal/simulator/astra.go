@@ -11,7 +11,11 @@ import (
 )
 
 // The NetApp Astra Control API: apps and application backups, as in the
-// "Application Backup" API document (resource version 1.2).
+// "Application Backup" API document (resource version 1.2). Apps are served
+// at k8s/v2/apps (NetApp's "App 2.0" API, app resource 2.x), or, for the
+// Astra Control Center releases before it, at k8s/v1/apps only (app
+// resource 1.x; AstraScenario.AppsV1Only). App backups are at
+// k8s/v1/apps/{app}/appBackups in both.
 
 // AstraAPI is the API name used in faults and stats.
 const AstraAPI = "astra"
@@ -25,6 +29,7 @@ const AstraAppIDLabel = "astra.netapp.io/labels/read-only/appID"
 const (
 	astraBackupVersion = "1.2"
 	astraAppVersion    = "2.2"
+	astraAppV1Version  = "1.2"
 	astraCreatedBy     = "8f84cf09-8036-51e4-b579-bd30cb07b269"
 	astraDefaultTime   = "2026-11-01T00:00:00Z"
 )
@@ -32,8 +37,11 @@ const (
 // AstraScenario is the `astra:` section of a scenario.
 type AstraScenario struct {
 	// Token is the required bearer token; default AstraDefaultToken.
-	Token    string         `yaml:"token"`
-	Accounts []AstraAccount `yaml:"accounts"`
+	Token string `yaml:"token"`
+	// AppsV1Only serves apps at k8s/v1/apps only, as Astra Control Center
+	// releases before App 2.0 did: k8s/v2/apps then answers 404.
+	AppsV1Only bool           `yaml:"apps_v1_only"`
+	Accounts   []AstraAccount `yaml:"accounts"`
 }
 
 // AstraAccount is one Astra account.
@@ -120,7 +128,27 @@ var astraBackupFields = fieldSet("type", "version", "id", "name", "bucketID", "s
 	"state", "stateUnready", "hookState", "hookStateDetails", "backupCreationTimestamp",
 	"totalBytes", "bytesDone", "percentDone", "metadata")
 
+// astraAppJSON is an app 2.x resource (k8s/v2/apps), with the fields
+// NetApp's toolkit shows of it.
 type astraAppJSON struct {
+	Type                     string                `json:"type"`
+	Version                  string                `json:"version"`
+	ID                       string                `json:"id"`
+	Name                     string                `json:"name"`
+	NamespaceScopedResources []astraNamespaceScope `json:"namespaceScopedResources"`
+	State                    string                `json:"state"`
+	Namespaces               []string              `json:"namespaces"`
+	Metadata                 astraMetadata         `json:"metadata"`
+}
+
+type astraNamespaceScope struct {
+	Namespace string `json:"namespace"`
+}
+
+var astraAppFields = fieldSet("type", "version", "id", "name", "namespaceScopedResources", "state", "namespaces", "metadata")
+
+// astraAppV1JSON is an app 1.x resource (k8s/v1/apps, before App 2.0).
+type astraAppV1JSON struct {
 	Type      string        `json:"type"`
 	Version   string        `json:"version"`
 	ID        string        `json:"id"`
@@ -130,7 +158,7 @@ type astraAppJSON struct {
 	Metadata  astraMetadata `json:"metadata"`
 }
 
-var astraAppFields = fieldSet("type", "version", "id", "name", "namespace", "state", "metadata")
+var astraAppV1Fields = fieldSet("type", "version", "id", "name", "namespace", "state", "metadata")
 
 func fieldSet(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -172,20 +200,41 @@ func backupToJSON(appID string, b AstraBackup) astraBackupJSON {
 }
 
 func appToJSON(a AstraApp) astraAppJSON {
-	created := firstNonEmpty(a.CreationTimestamp, astraDefaultTime)
+	scopes, namespaces := []astraNamespaceScope{}, []string{}
+	if a.Namespace != "" {
+		scopes, namespaces = []astraNamespaceScope{{Namespace: a.Namespace}}, []string{a.Namespace}
+	}
 	return astraAppJSON{
+		Type:                     "application/astra-app",
+		Version:                  astraAppVersion,
+		ID:                       a.ID,
+		Name:                     a.Name,
+		NamespaceScopedResources: scopes,
+		State:                    "ready",
+		Namespaces:               namespaces,
+		Metadata:                 appMetadata(a),
+	}
+}
+
+func appToV1JSON(a AstraApp) astraAppV1JSON {
+	return astraAppV1JSON{
 		Type:      "application/astra-app",
-		Version:   astraAppVersion,
+		Version:   astraAppV1Version,
 		ID:        a.ID,
 		Name:      a.Name,
 		Namespace: a.Namespace,
 		State:     "ready",
-		Metadata: astraMetadata{
-			Labels:                []astraLabel{},
-			CreationTimestamp:     created,
-			ModificationTimestamp: created,
-			CreatedBy:             astraCreatedBy,
-		},
+		Metadata:  appMetadata(a),
+	}
+}
+
+func appMetadata(a AstraApp) astraMetadata {
+	created := firstNonEmpty(a.CreationTimestamp, astraDefaultTime)
+	return astraMetadata{
+		Labels:                []astraLabel{},
+		CreationTimestamp:     created,
+		ModificationTimestamp: created,
+		CreatedBy:             astraCreatedBy,
 	}
 }
 
@@ -243,8 +292,10 @@ type astraListJSON struct {
 func (s *Server) registerAstra(sc *AstraScenario) {
 	s.SetAstraScenario(sc)
 	s.registerAPI(AstraAPI, astraError)
-	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v1/apps", s.astraAuth(s.astraListApps))
-	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v1/apps/{app}", s.astraAuth(s.astraGetApp))
+	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v2/apps", s.astraAuth(s.astraApps(false, s.astraListApps)))
+	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v2/apps/{app}", s.astraAuth(s.astraApps(false, s.astraGetApp)))
+	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v1/apps", s.astraAuth(s.astraApps(true, s.astraListApps)))
+	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v1/apps/{app}", s.astraAuth(s.astraApps(true, s.astraGetApp)))
 	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v1/apps/{app}/appBackups", s.astraAuth(s.astraListBackups))
 	s.handle(AstraAPI, "GET /accounts/{account}/k8s/v1/apps/{app}/appBackups/{id}", s.astraAuth(s.astraGetBackup))
 	s.handle(AstraAPI, "GET /accounts/{account}/topology/v1/appBackups", s.astraAuth(s.astraListBackups))
@@ -270,7 +321,7 @@ func (s *Server) SetAstraScenario(sc *AstraScenario) {
 }
 
 func (sc *AstraScenario) clone() *AstraScenario {
-	c := &AstraScenario{Token: sc.Token}
+	c := &AstraScenario{Token: sc.Token, AppsV1Only: sc.AppsV1Only}
 	for _, acc := range sc.Accounts {
 		ca := AstraAccount{ID: acc.ID}
 		for _, app := range acc.Apps {
@@ -371,13 +422,33 @@ func astraNotFound(w http.ResponseWriter, collection bool) {
 	astraError(w, http.StatusNotFound, "Resource not found", "The resource specified in the request URI wasn't found.")
 }
 
-func (s *Server) astraListApps(w http.ResponseWriter, r *http.Request) {
+// astraApps serves an apps route of API version 1 (v1) or 2 only where
+// the scenario's Astra has that version: k8s/v2/apps unless AppsV1Only,
+// k8s/v1/apps only then; elsewhere the route is unknown (404).
+func (s *Server) astraApps(v1 bool, h func(w http.ResponseWriter, r *http.Request, v1 bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		served := s.astra.AppsV1Only == v1
+		s.mu.Unlock()
+		if !served {
+			astraError(w, http.StatusNotFound, "Resource not found", "The resource specified in the request URI wasn't found.")
+			return
+		}
+		h(w, r, v1)
+	}
+}
+
+func (s *Server) astraListApps(w http.ResponseWriter, r *http.Request, v1 bool) {
 	s.mu.Lock()
 	acc := s.astraAccount(r.PathValue("account"))
 	var items []any
 	if acc != nil {
 		for _, a := range acc.Apps {
-			items = append(items, appToJSON(a))
+			if v1 {
+				items = append(items, appToV1JSON(a))
+			} else {
+				items = append(items, appToJSON(a))
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -385,15 +456,23 @@ func (s *Server) astraListApps(w http.ResponseWriter, r *http.Request) {
 		astraNotFound(w, true)
 		return
 	}
+	if v1 {
+		astraList(w, r, "application/astra-apps", astraAppV1Version, astraAppV1Fields, items)
+		return
+	}
 	astraList(w, r, "application/astra-apps", astraAppVersion, astraAppFields, items)
 }
 
-func (s *Server) astraGetApp(w http.ResponseWriter, r *http.Request) {
+func (s *Server) astraGetApp(w http.ResponseWriter, r *http.Request, v1 bool) {
 	s.mu.Lock()
 	a := s.astraApp(r.PathValue("account"), r.PathValue("app"))
-	var out astraAppJSON
+	var out any
 	if a != nil {
-		out = appToJSON(*a)
+		if v1 {
+			out = appToV1JSON(*a)
+		} else {
+			out = appToJSON(*a)
+		}
 	}
 	s.mu.Unlock()
 	if a == nil {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +82,7 @@ type listResp struct {
 func TestUnauthorized(t *testing.T) {
 	s, c := startDemo(t)
 	for _, tok := range []string{"", "wrong"} {
-		resp, body := do(t, c, s, "GET", "/accounts/demo-account/k8s/v1/apps", tok)
+		resp, body := do(t, c, s, "GET", "/accounts/demo-account/k8s/v2/apps", tok)
 		if resp.StatusCode != 401 {
 			t.Fatalf("token %q: status %d", tok, resp.StatusCode)
 		}
@@ -97,7 +98,7 @@ func TestUnauthorized(t *testing.T) {
 
 func TestListAppsAndBackups(t *testing.T) {
 	s, c := startDemo(t)
-	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v1/apps")
+	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v2/apps")
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -255,7 +256,7 @@ func TestFaultRetryAfterOnce(t *testing.T) {
 
 func TestFaultsOverHTTPAndStats(t *testing.T) {
 	s, c := startDemo(t)
-	req, _ := http.NewRequest("POST", s.URL()+"/_sim/faults", strings.NewReader(`[{"api":"astra","method":"GET","path":"/k8s/v1/apps$","status":503,"times":2},{"latency":"10ms"}]`))
+	req, _ := http.NewRequest("POST", s.URL()+"/_sim/faults", strings.NewReader(`[{"api":"astra","method":"GET","path":"/k8s/v2/apps$","status":503,"times":2},{"latency":"10ms"}]`))
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -265,18 +266,18 @@ func TestFaultsOverHTTPAndStats(t *testing.T) {
 		t.Fatalf("POST faults: %d", resp.StatusCode)
 	}
 	for i, want := range []int{503, 503, 200} {
-		resp, _ := get(t, c, s, "/accounts/demo-account/k8s/v1/apps")
+		resp, _ := get(t, c, s, "/accounts/demo-account/k8s/v2/apps")
 		if resp.StatusCode != want {
 			t.Errorf("request %d: %d, want %d", i, resp.StatusCode, want)
 		}
 	}
-	do(t, c, s, "GET", "/accounts/demo-account/k8s/v1/apps", "") // 401 counts too
+	do(t, c, s, "GET", "/accounts/demo-account/k8s/v2/apps", "") // 401 counts too
 	resp, body := do(t, c, s, "GET", "/_sim/stats", "")
 	var st Stats
 	if err := json.Unmarshal(body, &st); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("stats: %d %s", resp.StatusCode, body)
 	}
-	if st.Total != 4 || st.Requests["GET /accounts/demo-account/k8s/v1/apps"] != 4 {
+	if st.Total != 4 || st.Requests["GET /accounts/demo-account/k8s/v2/apps"] != 4 {
 		t.Errorf("stats %s", body)
 	}
 	do(t, c, s, "DELETE", "/_sim/stats", "")
@@ -293,7 +294,7 @@ func TestFaultsOverHTTPAndStats(t *testing.T) {
 func TestFaultMalformed(t *testing.T) {
 	s, c := startDemo(t)
 	s.AddFault(Fault{Body: BodyMalformed})
-	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v1/apps")
+	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v2/apps")
 	var v any
 	if resp.StatusCode != 200 || json.Unmarshal(body, &v) == nil {
 		t.Errorf("malformed: %d %s", resp.StatusCode, body)
@@ -311,7 +312,7 @@ func TestFaultRaw(t *testing.T) {
 	if err := s.AddFault(Fault{API: AstraAPI, Body: BodyRaw, Raw: `{"items":[{}]}`, Times: 1}); err != nil {
 		t.Fatal(err)
 	}
-	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v1/apps")
+	resp, body := get(t, c, s, "/accounts/demo-account/k8s/v2/apps")
 	if resp.StatusCode != 200 || string(body) != `{"items":[{}]}` || resp.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("raw: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
@@ -354,7 +355,7 @@ func TestCloseWhileHanging(t *testing.T) {
 	s.AddFault(Fault{Hang: true})
 	errc := make(chan error, 1)
 	go func() {
-		req, _ := http.NewRequestWithContext(context.Background(), "GET", s.URL()+"/accounts/demo-account/k8s/v1/apps", nil)
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", s.URL()+"/accounts/demo-account/k8s/v2/apps", nil)
 		resp, err := c.Do(req)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -387,7 +388,7 @@ func TestLatencyFault(t *testing.T) {
 	s, c := startDemo(t)
 	s.AddFault(Fault{Latency: Duration(150 * time.Millisecond), Times: 1})
 	start := time.Now()
-	resp, _ := get(t, c, s, "/accounts/demo-account/k8s/v1/apps")
+	resp, _ := get(t, c, s, "/accounts/demo-account/k8s/v2/apps")
 	if d := time.Since(start); resp.StatusCode != 200 || d < 150*time.Millisecond {
 		t.Errorf("latency: %d after %v", resp.StatusCode, d)
 	}
@@ -487,5 +488,44 @@ huawei:
 	c := sc.Huawei.Projects[0].Backups[0]
 	if c.CreatedAt != "2026-11-25T02:00:00.000000" || c.ProtectedAt == nil || *c.ProtectedAt != "2026-11-25T02:05:00.000000" {
 		t.Errorf("huawei times = %q, %v", c.CreatedAt, c.ProtectedAt)
+	}
+}
+
+// TestAstraAppsAtV2OrOnlyAtV1: apps are served at k8s/v2/apps (app 2.x);
+// with apps_v1_only, as an Astra Control Center before App 2.0, at
+// k8s/v1/apps only (app 1.x) and k8s/v2/apps answers 404. App backups are
+// at k8s/v1 in both.
+func TestAstraAppsAtV2OrOnlyAtV1(t *testing.T) {
+	s, c := startDemo(t)
+	const app = "6a8c1f2e-1b7d-4c1e-9a51-2f3b4c5d6e04"
+	for _, v1only := range []bool{false, true} {
+		sc, err := ParseScenario(strings.NewReader("astra:\n  apps_v1_only: " + strconv.FormatBool(v1only) + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		demo, err := LoadScenario(filepath.Join("..", "..", "examples", "simulator", "demo.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		demo.Astra.AppsV1Only = sc.Astra.AppsV1Only
+		s.SetAstraScenario(demo.Astra)
+		served, gone, version := "/k8s/v2/apps", "/k8s/v1/apps", "2.2"
+		if v1only {
+			served, gone, version = gone, served, "1.2"
+		}
+		for _, path := range []string{served, served + "/" + app} {
+			resp, body := get(t, c, s, "/accounts/demo-account"+path)
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"version":"`+version+`"`) {
+				t.Errorf("v1 only %v: GET %s = %d %s, want app %s", v1only, path, resp.StatusCode, body, version)
+			}
+		}
+		for _, path := range []string{gone, gone + "/" + app} {
+			if resp, _ := get(t, c, s, "/accounts/demo-account"+path); resp.StatusCode != 404 {
+				t.Errorf("v1 only %v: GET %s = %d, want 404", v1only, path, resp.StatusCode)
+			}
+		}
+		if resp, _ := get(t, c, s, "/accounts/demo-account/k8s/v1/apps/"+app+"/appBackups"); resp.StatusCode != 200 {
+			t.Errorf("v1 only %v: appBackups = %d", v1only, resp.StatusCode)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,6 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/config"
@@ -30,8 +35,7 @@ type Spec struct {
 	AccountID string `yaml:"account_id,omitempty"`
 	// AppID names one app; omitted, the account's apps are discovered.
 	AppID string `yaml:"app_id,omitempty"`
-	// BackupID names one backup (of AppID, else found through the
-	// topology API).
+	// BackupID names one backup of AppID.
 	BackupID string `yaml:"backup_id,omitempty"`
 }
 
@@ -45,6 +49,14 @@ func (s *Spec) Validate(v *config.Validator) error {
 		v.Match("backup_id", s.BackupID, reID),
 		v.Match("account_id", s.AccountID, reID),
 		v.Match("app_id", s.AppID, reID),
+		func() error {
+			// An appBackup names no app: without app_id the resource would
+			// be labelled with the backup's own ID (config.md).
+			if s.BackupID != "" && s.AppID == "" {
+				return v.Errorf("backup_id", "backup_id needs app_id (an Astra app backup does not name its app)")
+			}
+			return nil
+		}(),
 	)
 }
 
@@ -71,10 +83,13 @@ var astraBackupFields = []string{
 
 var astraAppFields = []string{"id", "name"}
 
-// astraAppIDLabels are metadata labels that may name the app a backup
-// belongs to. The documents define no app field on a backup, so the
-// topology API's single backup is matched to its app only through them.
-var astraAppIDLabels = []string{"astra.netapp.io/labels/read-only/appID", "appID"}
+// Apps are listed and read at k8s/v2/apps (NetApp's "App 2.0" API, 2022);
+// Astra Control Center releases before it serve them at k8s/v1/apps only.
+// App backups stay at k8s/v1/apps/{app}/appBackups in both.
+const (
+	appsV2 = "/k8s/v2/apps"
+	appsV1 = "/k8s/v1/apps"
+)
 
 type provider struct {
 	client *upstream.Client
@@ -86,6 +101,12 @@ type provider struct {
 	base   string // endpoint + /accounts/{account_id}
 	app    string
 	backup string
+
+	logger *zap.Logger
+	// appsV1 is set once k8s/v2/apps answered 404 and k8s/v1/apps did
+	// not: this Astra predates App 2.0, and is asked at v1 from then on.
+	appsV1   atomic.Bool
+	fallback sync.Once // the switch to v1 is logged once
 }
 
 func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
@@ -109,7 +130,38 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
 		app:         s.AppID,
 		backup:      s.BackupID,
+		logger:      env.Logger,
 	}, nil
+}
+
+// appsPath is where this Astra serves apps.
+func (p *provider) appsPath() string {
+	if p.appsV1.Load() {
+		return appsV1
+	}
+	return appsV2
+}
+
+// withAppsFallback runs call with the apps path (k8s/v2/apps); when v2
+// answers 404, once per target, it tries k8s/v1/apps, and keeps v1 when
+// that answers.
+func (p *provider) withAppsFallback(call func(apps string) error) error {
+	apps := p.appsPath()
+	err := call(apps)
+	var httpErr *upstream.HTTPError
+	if apps != appsV2 || !errors.As(err, &httpErr) || httpErr.StatusCode != http.StatusNotFound {
+		return err
+	}
+	if v1err := call(appsV1); v1err != nil {
+		// Neither answers: the v2 error says what is wrong on a current
+		// Astra.
+		return err
+	}
+	p.appsV1.Store(true)
+	p.fallback.Do(func() {
+		p.logger.Info("Astra answers 404 at k8s/v2/apps: reading apps at k8s/v1/apps (an Astra Control Center release before App 2.0)")
+	})
+	return nil
 }
 
 // Collect implements Provider.
@@ -139,7 +191,12 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 // readApp reads the target's app, for its name.
 func (p *provider) readApp(ctx context.Context) (astraApp, error) {
 	var app astraApp
-	if _, err := p.client.GetJSON(ctx, p.request(p.base+"/k8s/v1/apps/"+url.PathEscape(p.app)), &app); err != nil {
+	err := p.withAppsFallback(func(apps string) error {
+		app = astraApp{}
+		_, err := p.client.GetJSON(ctx, p.request(p.base+apps+"/"+url.PathEscape(p.app)), &app)
+		return err
+	})
+	if err != nil {
 		return astraApp{}, fmt.Errorf("get Astra app %q: %w", p.app, err)
 	}
 	// The target names the app: its ID is the one configured.
@@ -147,17 +204,13 @@ func (p *provider) readApp(ctx context.Context) (astraApp, error) {
 	return app, nil
 }
 
-// single reads the one backup the target names: through its app when the
-// app is known, else through the account's topology.
+// single reads the one backup the target names, of its app (backup_id
+// needs app_id: an appBackup names no app).
 func (p *provider) single(ctx context.Context) (collector.Resource, error) {
-	path := "/topology/v1/appBackups/" + url.PathEscape(p.backup)
-	app := astraApp{}
-	if p.app != "" {
-		path = "/k8s/v1/apps/" + url.PathEscape(p.app) + "/appBackups/" + url.PathEscape(p.backup)
-		var err error
-		if app, err = p.readApp(ctx); err != nil {
-			return collector.Resource{}, err
-		}
+	path := "/k8s/v1/apps/" + url.PathEscape(p.app) + "/appBackups/" + url.PathEscape(p.backup)
+	app, err := p.readApp(ctx)
+	if err != nil {
+		return collector.Resource{}, err
 	}
 	var b astraBackup
 	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
@@ -166,29 +219,15 @@ func (p *provider) single(ctx context.Context) (collector.Resource, error) {
 	if err := b.validate(); err != nil {
 		return collector.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
-	if app.ID == "" {
-		app.ID = b.appID()
-	}
-	if app.ID == "" {
-		// Without an app the backup itself is the only identity known.
-		app.ID = b.ID
-	}
 	return collector.Summarize(app.ID, app.label(), []collector.Backup{b.toBackup()}, false), nil
 }
 
 // discover lists the account's apps, then each app's backups.
 func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 	var apps []astraApp
-	err := p.list(ctx, "/k8s/v1/apps", astraAppFields, func(raw json.RawMessage) error {
-		var a astraApp
-		if err := decodeAstraItem(raw, astraAppFields, &a); err != nil {
-			return err
-		}
-		if err := collector.Require("id", a.ID); err != nil {
-			return err
-		}
-		apps = append(apps, a)
-		return nil
+	err := p.withAppsFallback(func(path string) error {
+		apps = nil
+		return p.listApps(ctx, path, &apps)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
@@ -196,6 +235,21 @@ func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 
 	apps = slices.DeleteFunc(apps, func(a astraApp) bool { return !p.owns(a.ID) })
 	return collector.MapResources(ctx, p.concurrency, apps, func(a astraApp) (string, string) { return a.ID, a.label() }, p.appResource), nil
+}
+
+// listApps lists the account's apps at path into apps.
+func (p *provider) listApps(ctx context.Context, path string, apps *[]astraApp) error {
+	return p.list(ctx, path, astraAppFields, func(raw json.RawMessage) error {
+		var a astraApp
+		if err := decodeAstraItem(raw, astraAppFields, &a); err != nil {
+			return err
+		}
+		if err := collector.Require("id", a.ID); err != nil {
+			return err
+		}
+		*apps = append(*apps, a)
+		return nil
+	})
 }
 
 // appResource lists every backup of one app.
@@ -338,22 +392,7 @@ type astraBackup struct {
 	PercentDone             number `json:"percentDone"`
 	Metadata                struct {
 		CreationTimestamp string `json:"creationTimestamp"`
-		Labels            []struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		} `json:"labels"`
 	} `json:"metadata"`
-}
-
-func (b *astraBackup) appID() string {
-	for _, want := range astraAppIDLabels {
-		for _, l := range b.Metadata.Labels {
-			if l.Name == want && l.Value != "" {
-				return l.Value
-			}
-		}
-	}
-	return ""
 }
 
 var astraStates = map[string]collector.State{

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -33,7 +34,7 @@ var kinds = collector.Registry{Kind}
 // resource_name) unless routes names it.
 func astraServer(t *testing.T, token string, routes map[string]string) *providertest.Server {
 	t.Helper()
-	app := astraAccount + "/k8s/v1/apps/" + astraAppID
+	app := astraAccount + "/k8s/v2/apps/" + astraAppID
 	if _, ok := routes[app]; !ok {
 		routes[app] = "app_unnamed.json"
 	}
@@ -120,16 +121,17 @@ func TestAstraGolden(t *testing.T) {
 // TestAstraAppTargetNamedByTheApp: a target with app_id reads the app,
 // and its name is the resource_name, with or without backup_id.
 func TestAstraAppTargetNamedByTheApp(t *testing.T) {
-	app := astraAccount + "/k8s/v1/apps/" + astraAppID
+	app := astraAccount + "/k8s/v2/apps/" + astraAppID
+	backups := astraAccount + "/k8s/v1/apps/" + astraAppID
 	for _, extra := range [][]string{
 		{"app_id: " + astraAppID},
 		{"app_id: " + astraAppID, "backup_id: bab39d53-2d04-5297-b92e-58df89a2117b"},
 	} {
 		t.Run(strings.Join(extra, " "), func(t *testing.T) {
 			srv := astraServer(t, astraToken, map[string]string{
-				app:                 "app_named.json",
-				app + "/appBackups": "list_mixed.json",
-				app + "/appBackups/bab39d53-2d04-5297-b92e-58df89a2117b": "doc_example.json",
+				app:                     "app_named.json",
+				backups + "/appBackups": "list_mixed.json",
+				backups + "/appBackups/bab39d53-2d04-5297-b92e-58df89a2117b": "doc_example.json",
 			})
 			e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, extra...), collector.Options{})
 			got := providertest.ScrapeText(t, e, "backup_protected")
@@ -153,7 +155,7 @@ func TestAstraListAsksForFieldsAndPages(t *testing.T) {
 		t.Fatalf("target down: %v", up)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 4 || reqs[0] != astraAccount+"/k8s/v1/apps/"+astraAppID {
+	if len(reqs) != 4 || reqs[0] != astraAccount+"/k8s/v2/apps/"+astraAppID {
 		t.Fatalf("requests = %v, want the app, then 3 pages", reqs)
 	}
 	reqs = reqs[1:]
@@ -307,7 +309,7 @@ func TestAstraDiscoveryFindsUnprotectedApps(t *testing.T) {
 	one := write("one.json", `{"items":[{"id":"b1","name":"daily-1","state":"completed","backupCreationTimestamp":"2026-11-24T01:30:00Z","metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}}],"metadata":{}}`)
 	none := write("none.json", `{"items":[],"metadata":{}}`)
 	srv := astraServer(t, astraToken, map[string]string{
-		astraAccount + "/k8s/v1/apps":                  apps,
+		astraAccount + "/k8s/v2/apps":                  apps,
 		astraAccount + "/k8s/v1/apps/app-1/appBackups": one,
 		astraAccount + "/k8s/v1/apps/app-2/appBackups": none,
 	})
@@ -335,28 +337,18 @@ backup_protected{provider="astra",resource_id="app-2",resource_name="mysql",targ
 	}
 }
 
-func TestAstraTopologySingleBackupUsesAppLabel(t *testing.T) {
-	dir := t.TempDir()
-	body := `{"type":"application/astra-appBackup","version":"1.2","id":"b9","name":"weekly","state":"completed",
-"backupCreationTimestamp":"2026-11-24T01:30:00Z",
-"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z","labels":[{"name":"astra.netapp.io/labels/read-only/appID","value":"app-7"}]}}`
-	if err := os.WriteFile(filepath.Join(dir, "b.json"), []byte(body), 0o600); err != nil {
-		t.Fatal(err)
+// TestAstraBackupIDNeedsAppID: an appBackup names no app, so a target
+// with backup_id and no app_id would label the resource with the backup's
+// own ID: a configuration error naming the file, line and key (config.md).
+func TestAstraBackupIDNeedsAppID(t *testing.T) {
+	yml := astraConfig("https://astra.example", "", astraToken, "backup_id: b9")
+	_, err := config.Parse([]byte(yml), "astra.yml", kinds.Config())
+	want := "astra.yml:13: target \"astra-test\": backup_id needs app_id"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v, want one containing %q", err, want)
 	}
-	rel := filepath.Join(dir, "b.json")
-	srv := astraServer(t, astraToken, map[string]string{astraAccount + "/topology/v1/appBackups/b9": rel})
-	e := newTestExporter(t, astraConfig(srv.URL, srv.CAFile, astraToken, "backup_id: b9"), collector.Options{})
-	got := providertest.ScrapeText(t, e, providertest.BackupMetricNames(kinds)...)
-	for _, want := range []string{
-		`backup_healthy{provider="astra",resource_id="app-7",resource_name="app-7",target="astra-test"} 1`,
-		`backup_last_success_timestamp_seconds{provider="astra",resource_id="app-7",resource_name="app-7",target="astra-test"} 1.7954838e+09`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("missing %s in\n%s", want, got)
-		}
-	}
-	if strings.Contains(got, "backup_backups{") {
-		t.Error("a single-backup target exposes backup_backups counts")
+	if _, err := config.Parse([]byte(astraConfig("https://astra.example", "", astraToken, "app_id: a1", "backup_id: b9")), "astra.yml", kinds.Config()); err != nil {
+		t.Errorf("backup_id with app_id: %v", err)
 	}
 }
 

@@ -273,22 +273,10 @@ func matchRecords(items []protectedItem, jobs []job, owns func(id string) bool) 
 		k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
 		byKey[k] = append(byKey[k], j)
 	}
-	// A file share's source is its storage account (metrics.md: the
-	// resource is the sourceResourceId); when one account holds several
-	// protected shares, each share is told apart by its own ARM ID.
-	perSource := map[string]int{}
-	for i := range items {
-		if items[i].isShare() {
-			perSource[strings.ToLower(items[i].resourceID())]++
-		}
-	}
 	seen = map[string]bool{}
 	for i := range items {
 		it := &items[i]
 		id := it.resourceID()
-		if it.isShare() && perSource[strings.ToLower(id)] > 1 {
-			id = it.shareID()
-		}
 		if seen[strings.ToLower(id)] || !owns(id) {
 			continue
 		}
@@ -336,18 +324,23 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 			}
 		}
 	} else {
-		// No job in the window: the item's own last backup status.
+		// No job in the window: the item's own last backup status, started
+		// at lastBackupTime.
 		var only []collector.Backup
 		if st := it.Properties.LastBackupStatus; st != "" {
-			only = []collector.Backup{{RawStatus: st, State: collector.Normalise(lastBackupStates, st)}}
+			only = []collector.Backup{{
+				RawStatus: st,
+				State:     collector.Normalise(lastBackupStates, st),
+				Start:     collector.ParseTime(it.Properties.LastBackupTime),
+			}}
 		}
 		r = collector.Summarize(id, name, only, false)
 		r.Counts = map[collector.State]int{}
 	}
-	// The last success is the newest succeeded job's end, else the
-	// newest recovery point; an item with neither was never backed up.
+	// The last success is the newest succeeded job's end, else what the
+	// item says; an item with neither was never backed up.
 	if r.LastSuccess.IsZero() {
-		r.LastSuccess = collector.ParseTime(it.Properties.LastRecoveryPoint)
+		r.LastSuccess = it.lastSuccess()
 	}
 	r.NoSuccessListed = r.LastSuccess.IsZero()
 	// The jobs are a window's, not every recovery point kept: no
@@ -360,12 +353,53 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 	if it.unhealthy() {
 		r.Healthy = false
 	}
-	// A failure without error details, or an item in trouble, says why
-	// through the item's health details.
-	if r.CurrentError() == nil && (r.CurrentState() == collector.StateFailed || it.unhealthy()) {
-		r.Error = it.healthError()
-	}
+	r.Error = errorInfo(r.CurrentError(), it, rec.jobs, r.CurrentState() == collector.StateFailed || it.unhealthy())
 	return r, nil
+}
+
+// errorInfo is backup_error_info (metrics.md): code = the latest job's
+// first errorDetails.errorCode, message = that entry's errorString, each
+// taken from the item's first healthDetails entry when the job has none
+// (field by field); a failure without error details, or an item in
+// trouble, says why through its health details alone. A message still
+// empty falls back to the job entry's errorTitle.
+func errorInfo(fromJob *collector.ErrorInfo, it *protectedItem, jobs []*job, trouble bool) *collector.ErrorInfo {
+	health := it.healthError()
+	if fromJob == nil {
+		if trouble {
+			return health
+		}
+		return nil
+	}
+	e := *fromJob
+	if health != nil {
+		if e.Code == "" {
+			e.Code = health.Code
+		}
+		if e.Message == "" {
+			e.Message = health.Message
+		}
+	}
+	if e.Message == "" && len(jobs) > 0 {
+		if d := newestJob(jobs).Properties.ErrorDetails; len(d) > 0 {
+			e.Message = d[0].ErrorTitle
+		}
+	}
+	return &e
+}
+
+// lastSuccess is the item's own account of its last good backup, for an
+// item without a succeeded job in the window: the newer of
+// lastRecoveryPoint and, when lastBackupStatus says it succeeded,
+// lastBackupTime.
+func (it *protectedItem) lastSuccess() time.Time {
+	last := collector.ParseTime(it.Properties.LastRecoveryPoint)
+	if collector.Normalise(lastBackupStates, it.Properties.LastBackupStatus) == collector.StateSucceeded {
+		if t := collector.ParseTime(it.Properties.LastBackupTime); t.After(last) {
+			last = t
+		}
+	}
+	return last
 }
 
 // newestJob is the job with the newest start.
@@ -396,6 +430,7 @@ type protectedItem struct {
 		ContainerName                string `json:"containerName"`
 		SourceResourceID             string `json:"sourceResourceId"`
 		LastBackupStatus             string `json:"lastBackupStatus"`
+		LastBackupTime               string `json:"lastBackupTime"`
 		LastRecoveryPoint            string `json:"lastRecoveryPoint"`
 		IsScheduledForDeferredDelete bool   `json:"isScheduledForDeferredDelete"`
 		ProtectionState              string `json:"protectionState"`
@@ -412,13 +447,17 @@ type protectedItem struct {
 }
 
 // resourceID is the protected resource (metrics.md): the item's
-// sourceResourceId (a VM, a file share's storage account), the item
-// itself for workload items (a database inside a VM, whose source is the
-// VM).
+// sourceResourceId (a VM); a file share's own ID under its storage account
+// (the share's source; the ID must not change when a second share of the
+// account is protected); the item itself for workload items (a database
+// inside a VM, whose source is the VM).
 func (it *protectedItem) resourceID() string {
 	p := it.Properties
-	if p.SourceResourceID == "" || strings.EqualFold(p.BackupManagementType, "AzureWorkload") {
+	switch {
+	case p.SourceResourceID == "" || strings.EqualFold(p.BackupManagementType, "AzureWorkload"):
 		return it.ID
+	case it.isShare():
+		return it.shareID()
 	}
 	return p.SourceResourceID
 }
@@ -562,12 +601,10 @@ func (j *job) toBackup() collector.Backup {
 		if code == "null" {
 			code = ""
 		}
-		msg := d.ErrorString
-		if msg == "" {
-			msg = d.ErrorTitle
-		}
-		if code != "" || msg != "" {
-			b.Error = &collector.ErrorInfo{Code: code, Message: msg}
+		// The message may come from the item's health details or the
+		// entry's title (errorInfo): a code or a title alone is an error.
+		if code != "" || d.ErrorString != "" || d.ErrorTitle != "" {
+			b.Error = &collector.ErrorInfo{Code: code, Message: d.ErrorString}
 		}
 	}
 	return b

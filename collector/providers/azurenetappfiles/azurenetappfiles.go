@@ -184,7 +184,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	volumes = slices.DeleteFunc(volumes, func(v anfVolume) bool { return !p.owns(v.id) })
 	return collector.MapResources(ctx, p.concurrency, volumes, func(v anfVolume) (string, string) { return v.id, v.name },
 		func(ctx context.Context, v anfVolume) (collector.Resource, error) {
-			return p.resource(ctx, v, backups[strings.ToLower(v.id)], listed)
+			return p.resource(ctx, v, backups[volumeKey(v.id)], listed)
 		}), nil
 }
 
@@ -267,8 +267,8 @@ func backupConfigured(raw json.RawMessage) bool {
 }
 
 // vaultBackups lists the backups of the target's vault, or of every vault
-// of the account (one list call per vault), keyed by the lower-cased ARM
-// ID of their volume.
+// of the account (one list call per vault), keyed by volumeKey of their
+// volume.
 func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Backup, error) {
 	vaults := []string{p.vault}
 	if p.vault == "" {
@@ -308,7 +308,7 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Bac
 	byVolume := map[string][]collector.Backup{}
 	for _, backups := range perVault {
 		for i := range backups {
-			key := strings.ToLower(backups[i].Properties.VolumeResourceID)
+			key := volumeKey(backups[i].Properties.VolumeResourceID)
 			byVolume[key] = append(byVolume[key], backups[i].toBackup())
 		}
 	}
@@ -430,4 +430,34 @@ func (b *anfVaultBackup) toBackup() collector.Backup {
 		out.End = collector.ParseTime(p.CompletionDate)
 	}
 	return out
+}
+
+// volumeKeySegments are the collection names of a volume's ARM ID, in
+// lower case, and the part each names: the API's own examples spell the
+// pool segment of a backup's volumeResourceId "capacityPool", where the
+// volume's ID has "capacityPools".
+var volumeKeySegments = map[string]int{
+	"subscriptions": 0, "resourcegroups": 1, "netappaccounts": 2,
+	"capacitypools": 3, "capacitypool": 3, "volumes": 4,
+}
+
+// volumeKey is the identity of a volume's ARM ID by its parts
+// (subscription, resource group, account, pool, volume; case-insensitive),
+// so that a backup's volumeResourceId finds its volume however the
+// collection names are spelled (metrics.md, "Which backup is which"). An ID
+// without those five parts is compared whole, case-insensitively.
+func volumeKey(id string) string {
+	var parts [5]string
+	segments := strings.Split(strings.Trim(id, "/"), "/")
+	for i := 0; i+1 < len(segments); i += 2 {
+		if n, ok := volumeKeySegments[strings.ToLower(segments[i])]; ok {
+			parts[n] = strings.ToLower(segments[i+1])
+		}
+	}
+	for _, p := range parts {
+		if p == "" {
+			return strings.ToLower(id)
+		}
+	}
+	return strings.Join(parts[:], "/")
 }

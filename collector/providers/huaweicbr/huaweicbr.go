@@ -415,13 +415,17 @@ func (b *huaweiBackup) toBackup(childErrors map[string]bool) collector.Backup {
 	}
 	// protected_at is when the backup was taken; updated_at stands in for
 	// a finished backup without it, but on a running one it is only the
-	// last progress update.
-	switch {
-	case out.State == collector.StateRunning || out.State == collector.StatePending:
-	case b.ProtectedAt != nil:
-		out.End = collector.ParseTime(*b.ProtectedAt)
-	case out.Succeeded() || out.State == collector.StateFailed:
-		out.End = collector.ParseTime(huaweiStr(b.UpdatedAt))
+	// last progress update. A successful backup whose API gives neither
+	// (Huawei's own ShowBackup example: both null) ended at the latest at
+	// its start: created_at (metrics.md, "Which backup is which").
+	if out.State != collector.StateRunning && out.State != collector.StatePending {
+		out.End = collector.ParseTime(huaweiStr(b.ProtectedAt))
+		if out.End.IsZero() && (out.Succeeded() || out.State == collector.StateFailed) {
+			out.End = collector.ParseTime(huaweiStr(b.UpdatedAt))
+		}
+		if out.End.IsZero() && out.Succeeded() {
+			out.End = out.Start
+		}
 	}
 	if b.ResourceSize != nil {
 		out.Size = collector.Float(*b.ResourceSize * (1 << 30))
