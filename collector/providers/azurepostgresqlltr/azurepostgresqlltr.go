@@ -169,7 +169,6 @@ func (op *pgLTROperation) validate() error {
 }
 
 type pgLTROperation struct {
-	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
 		BackupName             string   `json:"backupName"`
@@ -187,7 +186,9 @@ type pgLTROperation struct {
 func (op *pgLTROperation) toBackup() collector.Backup {
 	p := op.Properties
 	b := collector.Backup{
-		ID:          strings.ToLower(op.ID),
+		// The operation's name: its id, in the official examples, is
+		// the server's, the same for every operation.
+		ID:          strings.ToLower(op.Name),
 		Name:        p.BackupName,
 		RawStatus:   p.Status,
 		State:       collector.Normalise(states, p.Status),

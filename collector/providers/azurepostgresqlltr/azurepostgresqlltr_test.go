@@ -70,3 +70,15 @@ func TestAzureSimulatorPostgreSQLDiscovery(t *testing.T) {
 		}
 	}
 }
+
+// TestPGOperationsAreTheirOwnBackups: in the official examples an LTR
+// operation's id is its server's, so operations are told apart by name:
+// two operations count two, one listed twice counts once (issue 18).
+func TestPGOperationsAreTheirOwnBackups(t *testing.T) {
+	srv := providertest.ARMServer(t, map[string]string{pgServers + "/exampleserver/ltrBackupOperations": "list_server_ids.json"})
+	e := newTestExporter(t, srv.AzureConfig(`name: pg, type: azure_postgresql_ltr,
+      subscription_id: ffffffff-ffff-ffff-ffff-ffffffffffff, resource_group: exampleresourcegroup, server: exampleserver`), collector.Options{})
+	if v, ok := providertest.ResourceValue(t, e, "backup_backups", map[string]string{"state": "succeeded"}); !ok || v != 2 {
+		t.Errorf("succeeded backups = %v (%v), want 2", v, ok)
+	}
+}
