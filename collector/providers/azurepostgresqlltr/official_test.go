@@ -71,7 +71,7 @@ func TestPGOfficialNextLinkElsewhereIsRefused(t *testing.T) {
 	srv := providertest.ARMServer(t, map[string]string{pgServers: official(t, "ServersListByResourceGroup.json")})
 	e := newTestExporter(t, srv.AzureConfig(officialTarget), collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err == nil || !strings.Contains(res.Err.Error(), "points away") {
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "refusing a nextLink") {
 		t.Errorf("error = %v, want the foreign nextLink refused", res.Err)
 	}
 }
