@@ -32,8 +32,15 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
+# A test that needs a program besides Go (prometheus, promtool,
+# alertmanager, amtool, helm) and does not find it is skipped, or fails
+# when CI=true; each one is recorded (internal/tooltest) and the last line
+# says which tools were missing and which tests they cost.
 unit:
-	$(GO) test -race -count=1 ./...
+	@skipped=$$(mktemp); \
+	BACKUP_EXPORTER_SKIPPED_FILE=$$skipped $(GO) test -race -count=1 ./...; status=$$?; \
+	$(GO) run ./internal/tooltest/summary $$skipped; \
+	rm -f $$skipped; exit $$status
 
 # End-to-end: simulator, exporter, real Prometheus with the shipped rules
 # and real Alertmanager (Debian packages). `unit` runs it too.

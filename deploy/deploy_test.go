@@ -21,6 +21,7 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/tooltest"
 )
 
 // The tests run in the deploy directory; paths below are relative to it.
@@ -39,16 +40,6 @@ const (
 	wantRuleGroup = "backup_exporter.rules"
 	wantAlertGrp  = "backup_exporter.alerts"
 )
-
-// unavailable reports a tool that cannot run: a failure in CI (CI=true),
-// where everything must run, a skip elsewhere.
-func unavailable(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format+" (a failure when CI=true)", args...)
-}
 
 // ---------------------------------------------------------------- YAML helpers
 
@@ -591,7 +582,7 @@ func helm(t *testing.T, args ...string) string {
 		helmPath = strings.TrimSpace(string(out))
 	})
 	if helmErr != nil {
-		unavailable(t, "helm cannot run: %v", helmErr)
+		tooltest.Unavailable(t, "helm", fmt.Sprintf("helm cannot run: %v", helmErr))
 	}
 	home := t.TempDir()
 	cmd := exec.Command(helmPath, args...)
@@ -987,10 +978,7 @@ func TestReadmeQuickStart(t *testing.T) {
 // installs).
 func TestComposeConfigsCheck(t *testing.T) {
 	t.Run("promtool", func(t *testing.T) {
-		promtool, err := exec.LookPath("promtool")
-		if err != nil {
-			unavailable(t, "promtool not installed (apt-get install prometheus)")
-		}
+		promtool := tooltest.Require(t, tooltest.Promtool)[0]
 		// As mounted in the container: rules.yml beside prometheus.yml.
 		dir := t.TempDir()
 		for src, dst := range map[string]string{
@@ -1007,10 +995,7 @@ func TestComposeConfigsCheck(t *testing.T) {
 		}
 	})
 	t.Run("amtool", func(t *testing.T) {
-		amtool, err := exec.LookPath("amtool")
-		if err != nil {
-			unavailable(t, "amtool not installed (apt-get install prometheus-alertmanager)")
-		}
+		amtool := tooltest.Require(t, tooltest.Amtool)[0]
 		out, err := exec.Command(amtool, "check-config", filepath.Join(composeDir, "alertmanager.yml")).CombinedOutput()
 		if err != nil {
 			t.Errorf("amtool check-config %s/alertmanager.yml: %v\n%s", composeDir, err, out)

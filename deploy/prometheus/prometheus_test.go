@@ -8,21 +8,17 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/backup-exporter/backup_exporter/internal/tooltest"
 )
 
 // promtool returns the path of promtool. Without it the test is skipped,
 // except in CI (CI=true), where a missing tool is a failure, never a
-// silent skip. Install it with `apt-get install -y prometheus`.
+// silent skip; make test's last line names the skips. Install it with
+// `apt-get install -y prometheus`.
 func promtool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool not found: in CI a missing tool is a failure, never a silent skip (apt-get install -y prometheus)")
-		}
-		t.Skip("promtool not found (apt-get install -y prometheus); skipped outside CI")
-	}
-	return path
+	return tooltest.Require(t, tooltest.Promtool)[0]
 }
 
 func run(t *testing.T, args ...string) {
