@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// State is a normalised backup state (metrics.md, "Normalised states").
+// State is a normalised backup state (docs/metrics.md, "Normalised states").
 type State string
 
 // The normalised states, in the order they are exposed.
@@ -166,7 +166,7 @@ func Unprotected(id, name string) Resource {
 }
 
 // Summarize turns the backups a provider read for one resource into a
-// Resource, applying the rules of metrics.md ("Which backup is which",
+// Resource, applying the rules of docs/metrics.md ("Which backup is which",
 // "Healthy"). listedAll says whether backups holds every backup of the
 // resource (a list API) rather than a single one the target names; only
 // then are backup_backups counts and a 0 last-success time meaningful.

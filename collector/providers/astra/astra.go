@@ -55,6 +55,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAstra,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "NetApp Astra Control",
+	States: []collector.StateTable{
+		{Field: "App backup `state`", Table: astraStates},
+	},
 	New: newProvider,
 }
 

@@ -28,7 +28,7 @@ const Type = "azure_backup"
 // (Microsoft.RecoveryServices, bms.json) and of the vaults API.
 const DefaultAPIVersion = "2025-08-01"
 
-// minJobWindow is the least span of Backup jobs read (metrics.md: a window
+// minJobWindow is the least span of Backup jobs read (docs/metrics.md: a window
 // of expected_interval × 2, at least 2 days).
 const minJobWindow = 48 * time.Hour
 
@@ -89,6 +89,11 @@ var Kind = collector.Kind{
 		Type:       Type,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "Azure Backup (Recovery Services vaults)",
+	States: []collector.StateTable{
+		{Field: "Backup job `status`", Table: jobStates},
+		{Field: "Protected item `lastBackupStatus` (no job in the window)", Table: lastBackupStates},
 	},
 	New: newProvider,
 }
@@ -275,7 +280,7 @@ func matchRecords(items []protectedItem, jobs []job, owns func(id string) bool) 
 		k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
 		byKey[k] = append(byKey[k], j)
 	}
-	// A file share's source is its storage account (metrics.md: the
+	// A file share's source is its storage account (docs/metrics.md: the
 	// resource is the sourceResourceId); when one account holds several
 	// protected shares, each share is told apart by its own ARM ID.
 	perSource := map[string]int{}
@@ -413,7 +418,7 @@ type protectedItem struct {
 	} `json:"properties"`
 }
 
-// resourceID is the protected resource (metrics.md): the item's
+// resourceID is the protected resource (docs/metrics.md): the item's
 // sourceResourceId (a VM, a file share's storage account), the item
 // itself for workload items (a database inside a VM, whose source is the
 // VM).
@@ -458,7 +463,7 @@ func (it *protectedItem) matching(jobs []*job) []*job {
 	return out
 }
 
-// unhealthy reports the item's own signs of trouble (metrics.md).
+// unhealthy reports the item's own signs of trouble (docs/metrics.md).
 func (it *protectedItem) unhealthy() bool {
 	p := it.Properties
 	if strings.EqualFold(p.ProtectionState, "ProtectionError") || strings.EqualFold(p.ProtectionState, "ProtectionStopped") ||

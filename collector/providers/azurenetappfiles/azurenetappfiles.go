@@ -75,7 +75,7 @@ var (
 	relationshipStatuses = []string{"Idle", "Transferring", "Failed", "Unknown"}
 )
 
-// ANF's own families (metrics.md).
+// ANF's own families (docs/metrics.md).
 var (
 	famLastTransferSize   = collector.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue)
 	famTransferBytesTotal = collector.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue)
@@ -89,6 +89,10 @@ var Kind = collector.Kind{
 		Type:       Type,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "Azure NetApp Files backups",
+	States: []collector.StateTable{
+		{Field: "Backup vault backup `provisioningState` (counts and times)", Table: vaultBackupStates},
 	},
 	Families: []*collector.Family{famLastTransferSize, famTransferBytesTotal, famMirrorState, famRelationshipStatus},
 	New:      newProvider,
@@ -360,7 +364,7 @@ type anfBackupStatus struct {
 }
 
 // apply overlays the live status on the record built from vault backups
-// (metrics.md: ANF state normalisation, health and error rules).
+// (docs/metrics.md: ANF state normalisation, health and error rules).
 func (s *anfBackupStatus) apply(r *collector.Resource) {
 	unhealthy := s.Healthy != nil && !*s.Healthy
 	switch {

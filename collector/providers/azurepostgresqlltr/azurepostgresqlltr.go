@@ -58,6 +58,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "Azure Database for PostgreSQL flexible server long-term retention",
+	States: []collector.StateTable{
+		{Field: "LTR backup operation `status`", Table: states},
+	},
 	New: newProvider,
 }
 

@@ -76,6 +76,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialHuawei,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "Huawei Cloud CBR (Cloud Backup and Recovery)",
+	States: []collector.StateTable{
+		{Field: "Backup `status`", Table: huaweiCBRStates},
+	},
 	New: newProvider,
 }
 

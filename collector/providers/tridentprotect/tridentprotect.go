@@ -62,6 +62,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialKubernetes,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "NetApp Trident protect",
+	States: []collector.StateTable{
+		{Field: "Backup `status.state`", Table: states},
+	},
 	New: newProvider,
 }
 
@@ -211,7 +215,7 @@ func list[T any, PT interface {
 	return out, nil
 }
 
-// resource is one Application's record (metrics.md, trident_protect).
+// resource is one Application's record (docs/metrics.md, trident_protect).
 func resource(id, name string, backups []*backup, schedules []*schedule) collector.Resource {
 	converted := make([]collector.Backup, 0, len(backups))
 	for _, b := range backups {
