@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
 	"github.com/backup-exporter/backup_exporter/internal/tooltest"
@@ -138,5 +140,34 @@ func read(t *testing.T, file string, v any) {
 	}
 	if err := yaml.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", file, err)
+	}
+}
+
+// TestScrapeIntervalsWithinLookback: the example scrapes every job at
+// most every 2m, as the README advises: with no sample for 5m (the
+// lookback) a series goes stale, so one failed scrape of a longer interval
+// blanks the backup series and makes the alerts flap.
+func TestScrapeIntervalsWithinLookback(t *testing.T) {
+	var cfg struct {
+		Global struct {
+			ScrapeInterval model.Duration `yaml:"scrape_interval"`
+		} `yaml:"global"`
+		ScrapeConfigs []struct {
+			JobName        string         `yaml:"job_name"`
+			ScrapeInterval model.Duration `yaml:"scrape_interval"`
+		} `yaml:"scrape_configs"`
+	}
+	read(t, "prometheus.yml", &cfg)
+	if len(cfg.ScrapeConfigs) == 0 {
+		t.Fatal("no scrape_configs")
+	}
+	for _, s := range cfg.ScrapeConfigs {
+		interval := s.ScrapeInterval
+		if interval == 0 {
+			interval = cfg.Global.ScrapeInterval
+		}
+		if interval == 0 || time.Duration(interval) > 2*time.Minute {
+			t.Errorf("job %s: scrape_interval %v, want at most 2m", s.JobName, interval)
+		}
 	}
 }
