@@ -721,6 +721,19 @@ func TestHelmTridentProtect(t *testing.T) {
 	}
 }
 
+// TestChartNamesEveryProvider: the chart's description names every
+// provider the exporter registers (by its Title, as the landing page
+// does), so that a new provider cannot be left out of it.
+func TestChartNamesEveryProvider(t *testing.T) {
+	chart := readYAML(t, filepath.Join(chartDir, "Chart.yaml"))
+	desc := str(chart, "description")
+	for _, k := range providers.All() {
+		if k.Title == "" || !strings.Contains(desc, k.Title) {
+			t.Errorf("Chart.yaml's description does not name %s (%q): %q", k.Type, k.Title, desc)
+		}
+	}
+}
+
 // TestHelmSharding: with sharding on, a StatefulSet whose pods take their
 // shard from their name and the total from the replica count.
 func TestHelmSharding(t *testing.T) {

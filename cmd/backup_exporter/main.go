@@ -239,6 +239,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 		TelemetryPath: f.telemetryPath,
 		TimeoutOffset: f.timeoutOffset,
 		Static:        static,
+		Registry:      registry,
 		Reload: func() error {
 			err := live.Reload()
 			if err != nil {

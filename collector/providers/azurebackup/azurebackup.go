@@ -90,7 +90,7 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
-	Title: "Azure Backup (Recovery Services vaults)",
+	Title: "Azure Backup",
 	States: []collector.StateTable{
 		{Field: "Backup job `status`", Table: jobStates},
 		{Field: "Protected item `lastBackupStatus` (no job in the window)", Table: lastBackupStates},

@@ -90,7 +90,7 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
-	Title: "Azure NetApp Files backups",
+	Title: "Azure NetApp Files",
 	States: []collector.StateTable{
 		{Field: "Backup vault backup `provisioningState` (counts and times)", Table: vaultBackupStates},
 	},

@@ -58,7 +58,7 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
-	Title: "Azure Database for PostgreSQL flexible server long-term retention",
+	Title: "Azure PostgreSQL flexible server LTR",
 	States: []collector.StateTable{
 		{Field: "LTR backup operation `status`", Table: states},
 	},

@@ -76,7 +76,7 @@ var Kind = collector.Kind{
 		Credential: config.CredentialHuawei,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
-	Title: "Huawei Cloud CBR (Cloud Backup and Recovery)",
+	Title: "Huawei Cloud CBR",
 	States: []collector.StateTable{
 		{Field: "Backup `status`", Table: huaweiCBRStates},
 	},
