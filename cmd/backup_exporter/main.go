@@ -73,7 +73,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.HelpFlag.Short('h')
 	f := &flags{}
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
-	app.Flag("config.check", "Validate the configuration file, print what is wrong and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
+	app.Flag("config.check", "Validate the configuration file, print every error in it (sorted by line) and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
 	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
 	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
