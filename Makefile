@@ -4,19 +4,39 @@ PKG      := github.com/backup-exporter/backup_exporter
 VERSION  ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BRANCH   ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+# The commit's time, in UTC: the same sources give the same stamp.
+CREATED  ?= $(shell TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Version=$(VERSION) \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
-	-X github.com/prometheus/common/version.Branch=$(BRANCH)
+	-X github.com/prometheus/common/version.Branch=$(BRANCH) \
+	-X github.com/prometheus/common/version.BuildDate=$(CREATED)
 BIN      := bin
+IMAGE    ?= ghcr.io/backup-exporter/backup_exporter
+DOCKER   ?= docker
+# make demo's ports (the simulator's and the exporter's).
+SIM_PORT ?= 9443
+EXPORTER_PORT ?= 9871
 
-.PHONY: all build test fmt-check vet staticcheck unit e2e bench fuzz soak demo clean
+.PHONY: all build image test fmt-check vet staticcheck unit e2e bench fuzz soak demo clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/backup_exporter ./cmd/backup_exporter
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/backup_simulator ./cmd/backup_simulator
+
+# The container image $(IMAGE):$(VERSION), the image the Helm chart and the
+# kustomize base run: version, revision, branch and build date stamped into
+# the binary (the build context has no .git: they come in as build
+# arguments), and the same as OCI labels of the image.
+image:
+	$(DOCKER) build \
+		--build-arg VERSION=$(VERSION) \
+		--build-arg REVISION=$(REVISION) \
+		--build-arg BRANCH=$(BRANCH) \
+		--build-arg CREATED=$(CREATED) \
+		-t $(IMAGE):$(VERSION) .
 
 # The test command of the README and of CI: formatting, vet, staticcheck and
 # every test with the race detector.

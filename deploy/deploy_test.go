@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,13 +15,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/tooltest"
 )
 
@@ -964,6 +968,114 @@ func TestCompose(t *testing.T) {
 	if home := str(services["grafana"], "environment", "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"); home != "" {
 		if _, err := os.Stat(filepath.Join("../dashboards", filepath.Base(home))); err != nil {
 			t.Errorf("grafana home dashboard: %v", err)
+		}
+	}
+}
+
+// TestComposeHealthchecks: every service of the stack has a healthcheck,
+// and starts once what it depends on is healthy, not merely started.
+func TestComposeHealthchecks(t *testing.T) {
+	c := readYAML(t, filepath.Join(composeDir, "compose.yaml"))
+	services, _ := c["services"].(obj)
+	if len(services) < 5 {
+		t.Fatalf("%d services", len(services))
+	}
+	for name, svc := range services {
+		test := list(svc, "healthcheck", "test")
+		if len(test) < 2 || test[0] != "CMD" {
+			t.Errorf("service %s: healthcheck test %v, want [CMD, ...]", name, test)
+		}
+		deps, isMap := get(svc, "depends_on").(obj)
+		if get(svc, "depends_on") != nil && !isMap {
+			t.Errorf("service %s: depends_on %v is a list: it waits for the start only, not for health", name, get(svc, "depends_on"))
+		}
+		for dep, v := range deps {
+			if services[dep] == nil || str(v, "condition") != "service_healthy" {
+				t.Errorf("service %s: depends on %s with %v, want condition service_healthy", name, dep, v)
+			}
+		}
+	}
+	// The images built here are distroless: their checks are the binaries'
+	// own healthcheck command, at the path the Dockerfiles copy them to.
+	for svc, bin := range map[string]string{"exporter": "/bin/backup_exporter", "simulator": "/bin/backup_simulator"} {
+		if test := list(services[svc], "healthcheck", "test"); len(test) < 3 || test[1] != bin || test[2] != "healthcheck" {
+			t.Errorf("service %s: healthcheck %v, want %s healthcheck", svc, test, bin)
+		}
+	}
+	for df, bin := range map[string]string{"../Dockerfile": "/bin/backup_exporter", filepath.Join(composeDir, "Dockerfile.simulator"): "/bin/backup_simulator"} {
+		if !strings.Contains(string(mustRead(t, df)), "COPY --from=build /out/"+filepath.Base(bin)+" "+bin) {
+			t.Errorf("%s does not install %s", df, bin)
+		}
+	}
+}
+
+// TestComposePrometheusMajor: the stack runs the Prometheus major whose
+// promtool tests the rules in CI (Debian's prometheus package).
+func TestComposePrometheusMajor(t *testing.T) {
+	c := readYAML(t, filepath.Join(composeDir, "compose.yaml"))
+	image := str(c, "services", "prometheus", "image")
+	m := regexp.MustCompile(`^prom/prometheus:v(\d+)\.\d+\.\d+$`).FindStringSubmatch(image)
+	if m == nil {
+		t.Fatalf("prometheus image %q: want prom/prometheus:vX.Y.Z", image)
+	}
+	promtool := tooltest.Require(t, tooltest.Promtool)[0]
+	out, err := exec.Command(promtool, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool --version: %v\n%s", err, out)
+	}
+	v := regexp.MustCompile(`version (\d+)\.`).FindSubmatch(out)
+	if v == nil {
+		t.Fatalf("promtool --version: %s", out)
+	}
+	if string(v[1]) != m[1] {
+		t.Errorf("compose runs Prometheus %s, the rules are tested with promtool %s.x (%s)", image, v[1], bytes.TrimSpace(out))
+	}
+}
+
+// TestComposeReadsEveryProvider: the stack's exporter configuration has a
+// target of every registered provider, and each of them reads the
+// simulator with the stack's scenario (the simulator reached on loopback
+// instead of as https://simulator:9443).
+func TestComposeReadsEveryProvider(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls the simulator")
+	}
+	sc, err := simulator.LoadScenario("../examples/simulator/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simulator.Start(simulator.Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	yml := strings.ReplaceAll(string(mustRead(t, filepath.Join(composeDir, "backup_exporter.yml"))), "https://simulator:9443", sim.URL())
+	cfg, err := config.Parse([]byte(yml), composeDir+"/backup_exporter.yml", providers.All().Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, tg := range cfg.Targets {
+		if !slices.Contains(types, tg.Type) {
+			types = append(types, tg.Type)
+		}
+	}
+	want := providers.All().Types()
+	slices.Sort(types)
+	slices.Sort(want)
+	if !slices.Equal(types, want) {
+		t.Errorf("the compose configuration has targets of %v, the exporter registers %v", types, want)
+	}
+	e, err := collector.New(cfg, collector.Options{Registry: providers.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, r := range e.Collect(ctx, e.Targets()) {
+		if r.Err != nil || len(r.Resources) == 0 {
+			t.Errorf("target %s (%s): %d resources, error %v", r.Target.Name, r.Target.Type, len(r.Resources), r.Err)
 		}
 	}
 }

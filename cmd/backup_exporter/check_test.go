@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +81,22 @@ targets: [{name: trident, type: trident_protect, credential: in-cluster}]
 	code, out, _ = runCmd("--once", "--config.file", trident)
 	if code == 0 || !strings.Contains(out, "TARGET DOWN") || !strings.Contains(out, "not running in a cluster") {
 		t.Errorf("--once outside a cluster: code %d, want a failure with the reason:\n%s", code, out)
+	}
+}
+
+// TestHealthcheckCommand: `backup_exporter healthcheck` is the image's
+// HEALTHCHECK; it checks /-/healthy of a running exporter.
+func TestHealthcheckCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/-/healthy" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	if code, _, errOut := runCmd("healthcheck", "--url", srv.URL+"/-/healthy"); code != 0 {
+		t.Errorf("healthy exporter: code %d, %s", code, errOut)
+	}
+	if code, _, _ := runCmd("healthcheck", "--url", srv.URL+"/nothing"); code != 1 {
+		t.Errorf("404: code %d, want 1", code)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/buildinfo"
+	"github.com/backup-exporter/backup_exporter/internal/healthcheck"
 	"github.com/backup-exporter/backup_exporter/internal/logging"
 	"github.com/backup-exporter/backup_exporter/internal/once"
 	"github.com/backup-exporter/backup_exporter/internal/server"
@@ -94,6 +95,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		// The image's HEALTHCHECK: distroless has no shell nor curl.
+		return healthcheck.Run(name, args[1:], "http://127.0.0.1:9871/-/healthy", stdout, stderr)
+	}
 	f, err := parseFlags(args, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)

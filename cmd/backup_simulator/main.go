@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"go.uber.org/zap"
 
+	"github.com/backup-exporter/backup_exporter/internal/healthcheck"
 	"github.com/backup-exporter/backup_exporter/internal/logging"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 )
@@ -23,6 +24,10 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		// The compose stack's healthcheck: distroless has no shell nor curl.
+		return healthcheck.Run("backup_simulator", os.Args[2:], "https://127.0.0.1:9443/_sim/stats", os.Stdout, os.Stderr)
+	}
 	app := kingpin.New("backup_simulator", description())
 	listen := app.Flag("listen", "Address to listen on.").Default("127.0.0.1:9443").String()
 	scenarioFile := app.Flag("scenario", "Scenario YAML file (data and faults).").String()
