@@ -36,7 +36,7 @@ func Run(name string, args []string, defaultURL string, stdout, stderr io.Writer
 	client := &http.Client{
 		Timeout: *timeout,
 		Transport: &http.Transport{
-			Proxy:           nil, // loopback: never through a proxy
+			Proxy:           nil,                                        // loopback: never through a proxy
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: *insecure}, //nolint:gosec // asked for, for a self-signed loopback server
 		},
 	}
