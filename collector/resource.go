@@ -50,6 +50,9 @@ type Backup struct {
 	// Degraded marks a finished backup that must not count as healthy
 	// although it completed: failed Astra hooks, CBR children in error.
 	Degraded bool
+	// Reason says, in a few words, why it is degraded ("disk data-01 in
+	// error"), for --once.
+	Reason string
 
 	Start  time.Time
 	End    time.Time
@@ -94,6 +97,10 @@ type Resource struct {
 	RawStatus string
 	// Healthy is backup_healthy.
 	Healthy bool
+	// Reason says, in a few words, why the resource is not healthy when
+	// neither its state nor its error says it (a degraded backup, a
+	// provider's own health signal), for --once; "" when healthy.
+	Reason string
 	// Error overrides Latest.Error for backup_error_info when set.
 	Error *ErrorInfo
 
@@ -191,8 +198,16 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 
 	for _, b := range sorted {
 		if b.Finished() {
-			if !b.Succeeded() || b.Degraded {
+			switch {
+			case !b.Succeeded():
 				r.Healthy = false
+				r.Reason = "the newest finished backup " + backupName(b) + string(b.State)
+			case b.Degraded:
+				r.Healthy = false
+				r.Reason = b.Reason
+				if r.Reason == "" {
+					r.Reason = "the newest finished backup " + backupName(b) + "is degraded"
+				}
 			}
 			break
 		}
@@ -233,6 +248,14 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 		r.NoSuccessListed = !anySuccess
 	}
 	return r
+}
+
+// backupName is "NAME " for messages, or "" for a backup without a name.
+func backupName(b *Backup) string {
+	if b.Name == "" {
+		return ""
+	}
+	return b.Name + " "
 }
 
 // Normalise maps a provider's raw state through table; anything not in the

@@ -390,6 +390,9 @@ func (b *astraBackup) toBackup() collector.Backup {
 	if out.State == collector.StateSucceeded {
 		out.End = collector.ParseTime(b.BackupCreationTimestamp)
 		out.Degraded = hooksFailed
+		if hooksFailed {
+			out.Reason = "an execution hook of " + out.Name + " failed"
+		}
 	}
 	switch {
 	case out.State == collector.StateFailed:

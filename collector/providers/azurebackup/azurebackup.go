@@ -364,8 +364,9 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 	if it.Properties.IsScheduledForDeferredDelete {
 		r.State = collector.StateDeleting
 	}
-	if it.unhealthy() {
+	if why := it.unhealthyReason(); why != "" {
 		r.Healthy = false
+		r.Reason = why
 	}
 	// A failure without error details, or an item in trouble, says why
 	// through the item's health details.
@@ -464,18 +465,23 @@ func (it *protectedItem) matching(jobs []*job) []*job {
 }
 
 // unhealthy reports the item's own signs of trouble (docs/metrics.md).
-func (it *protectedItem) unhealthy() bool {
+func (it *protectedItem) unhealthy() bool { return it.unhealthyReason() != "" }
+
+// unhealthyReason names the item's first sign of trouble, or "".
+func (it *protectedItem) unhealthyReason() string {
 	p := it.Properties
-	if strings.EqualFold(p.ProtectionState, "ProtectionError") || strings.EqualFold(p.ProtectionState, "ProtectionStopped") ||
-		strings.EqualFold(p.HealthStatus, "ActionRequired") {
-		return true
+	if strings.EqualFold(p.ProtectionState, "ProtectionError") || strings.EqualFold(p.ProtectionState, "ProtectionStopped") {
+		return "protection state " + p.ProtectionState
+	}
+	if strings.EqualFold(p.HealthStatus, "ActionRequired") {
+		return "health status " + p.HealthStatus
 	}
 	for _, k := range p.KPIsHealths {
 		if strings.EqualFold(k.ResourceHealthStatus, "TransientUnhealthy") || strings.EqualFold(k.ResourceHealthStatus, "PersistentUnhealthy") {
-			return true
+			return "KPI health " + k.ResourceHealthStatus
 		}
 	}
-	return false
+	return ""
 }
 
 // healthError is the item's first health detail, if any.

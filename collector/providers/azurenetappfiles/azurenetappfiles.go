@@ -382,8 +382,16 @@ func (s *anfBackupStatus) apply(r *collector.Resource) {
 		// "Unknown", and any value the API document does not list.
 		r.State = collector.StateUnknown
 	}
-	if unhealthy || s.RelationshipStatus == "Failed" {
+	switch {
+	case unhealthy:
 		r.Healthy = false
+		r.Reason = "Azure reports the volume's backup unhealthy"
+		if s.UnhealthyReason != "" {
+			r.Reason += ": " + s.UnhealthyReason
+		}
+	case s.RelationshipStatus == "Failed":
+		r.Healthy = false
+		r.Reason = "relationship status Failed"
 	}
 	if unhealthy || s.ErrorMessage != "" {
 		msg := s.ErrorMessage

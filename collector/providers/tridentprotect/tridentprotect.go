@@ -257,6 +257,7 @@ func (b *backup) toBackup() collector.Backup {
 	case len(hookFailures) > 0:
 		// Completed, but a hook failed: not application-consistent.
 		out.Degraded = true
+		out.Reason = "an execution hook of " + out.Name + " failed"
 		out.Error = &collector.ErrorInfo{Code: "hook_failed", Message: strings.Join(hookFailures, "; ")}
 	}
 	return out
