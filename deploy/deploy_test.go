@@ -771,6 +771,77 @@ func TestHelmSharding(t *testing.T) {
 	}
 }
 
+// TestHelmShardingServices: the StatefulSet's serviceName is a headless
+// Service of its pods, which the ServiceMonitor does not scrape a second
+// time.
+func TestHelmShardingServices(t *testing.T) {
+	docs := helmTemplate(t, "--set", "sharding.enabled=true", "--set", "replicas=3", "--set", "serviceMonitor.enabled=true")
+	sts := one(t, docs, "StatefulSet")
+	name := str(sts, "spec", "serviceName")
+	headless := findNamed(docs, "Service", name)
+	if headless == nil {
+		t.Fatalf("the StatefulSet's serviceName %q is not a rendered Service", name)
+	}
+	if str(headless, "spec", "clusterIP") != "None" {
+		t.Errorf("Service %s is not headless (clusterIP %q)", name, str(headless, "spec", "clusterIP"))
+	}
+	if !selects(get(headless, "spec", "selector"), get(sts, "spec", "template", "metadata", "labels")) {
+		t.Errorf("Service %s does not select the StatefulSet's pods", name)
+	}
+	sm := one(t, docs, "ServiceMonitor")
+	var scraped []string
+	for _, svc := range ofKind(docs, "Service") {
+		if selects(get(sm, "spec", "selector", "matchLabels"), get(svc, "metadata", "labels")) {
+			scraped = append(scraped, str(svc, "metadata", "name"))
+		}
+	}
+	if len(scraped) != 1 || scraped[0] == name {
+		t.Errorf("the ServiceMonitor selects the Services %v: want exactly one, not the headless %s (each pod would be scraped twice)", scraped, name)
+	}
+	if len(ofKind(helmTemplate(t), "Service")) != 1 {
+		t.Error("without sharding, a second Service is rendered")
+	}
+}
+
+// helmNotes renders the chart's NOTES.txt, which helm template leaves out
+// (helm install --dry-run would need a cluster): a copy of the chart with
+// the notes as an ordinary template.
+func helmNotes(t *testing.T, args ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "backup-exporter")
+	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	notes := mustRead(t, filepath.Join(chartDir, "templates", "NOTES.txt"))
+	// Templates must render YAML: the notes go in as a named template
+	// and come out as a block scalar.
+	for name, text := range map[string]string{
+		"_notes_test.tpl":  `{{- define "notes.test" -}}` + "\n" + string(notes) + `{{- end -}}`,
+		"notes_test.yaml": "notes: |\n{{ include \"notes.test\" . | indent 2 }}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "templates", name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := helm(t, append([]string{"template", "rel", dir, "--namespace", "monitoring", "--show-only", "templates/notes_test.yaml"}, args...)...)
+	docs := decodeDocs(t, []byte(out))
+	if len(docs) != 1 || str(docs[0], "notes") == "" {
+		t.Fatalf("rendered notes: %s", out)
+	}
+	return str(docs[0], "notes")
+}
+
+// TestHelmNotes: the notes name the workload the chart renders, a
+// Deployment or, with sharding, a StatefulSet.
+func TestHelmNotes(t *testing.T) {
+	if n := helmNotes(t); !strings.Contains(n, "logs deploy/rel-backup-exporter") || strings.Contains(n, "statefulset/") {
+		t.Errorf("notes without sharding:\n%s", n)
+	}
+	if n := helmNotes(t, "--set", "sharding.enabled=true", "--set", "replicas=3"); !strings.Contains(n, "logs statefulset/rel-backup-exporter") || strings.Contains(n, "deploy/") {
+		t.Errorf("notes with sharding:\n%s", n)
+	}
+}
+
 // ---------------------------------------------------------------- systemd
 
 func TestSystemdUnit(t *testing.T) {
