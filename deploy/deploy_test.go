@@ -1168,6 +1168,48 @@ func TestReadmeQuickStart(t *testing.T) {
 	}
 }
 
+// TestRemoteBaseExists: the kustomize remote base of deploy/README.md is
+// a path of this repository, at a ref that exists (main, or a tag).
+func TestRemoteBaseExists(t *testing.T) {
+	doc := string(mustRead(t, "README.md"))
+	refs := regexp.MustCompile(`github\.com/backup-exporter/backup_exporter//([^?\s]+)\?ref=(\S+)`).FindAllStringSubmatch(doc, -1)
+	if len(refs) == 0 {
+		t.Fatal("deploy/README.md has no remote base")
+	}
+	for _, m := range refs {
+		if fi, err := os.Stat(filepath.Join("..", m[1])); err != nil || !fi.IsDir() {
+			t.Errorf("remote base %s: no such directory in the repository", m[1])
+		}
+		if m[2] == "main" {
+			continue
+		}
+		out, err := exec.Command("git", "tag", "--list", m[2]).Output()
+		if err != nil || strings.TrimSpace(string(out)) != m[2] {
+			t.Errorf("remote base %s: ref %s is not main nor a tag of this repository", m[1], m[2])
+		}
+	}
+}
+
+// TestReadmeMixinExampleSelectsTheShippedJob: the README's mixin example
+// overrides the exporter selector; copied as it is, it must select the
+// job the shipped scrape configurations use, or BackupExporterDown fires
+// (absent) for ever.
+func TestReadmeMixinExampleSelectsTheShippedJob(t *testing.T) {
+	readme := string(mustRead(t, "../README.md"))
+	m := regexp.MustCompile(`exporterSelector: 'job="([^"]+)"'`).FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README's mixin example sets no exporterSelector job")
+	}
+	var jobs []string
+	for _, sc := range list(readYAML(t, "prometheus/prometheus.yml"), "scrape_configs") {
+		jobs = append(jobs, str(sc, "job_name"))
+	}
+	values := readYAML(t, filepath.Join(chartDir, "values.yaml"))
+	if !slices.Contains(jobs, m[1]) || str(values, "serviceMonitor", "jobName") != m[1] {
+		t.Errorf("the README's mixin example selects job=%q; prometheus.yml has the jobs %v, the chart's ServiceMonitor %q", m[1], jobs, str(values, "serviceMonitor", "jobName"))
+	}
+}
+
 // TestComposeConfigsCheck runs Prometheus' and Alertmanager's own checks on
 // the compose stack's configurations (promtool and amtool come with the
 // Debian packages prometheus and prometheus-alertmanager, which .ci/run
