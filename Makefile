@@ -92,9 +92,10 @@ fuzz:
 soak:
 	SOAK_DURATION=60s $(GO) test -race -count=1 -v -run '^TestSoak$$' ./internal/server/
 
-# Starts the simulator and the exporter with examples/demo.yml.
+# Starts the simulator and the exporter with examples/demo.yml, on
+# SIM_PORT and EXPORTER_PORT; fails at once when one is taken.
 demo: build
-	./examples/demo.sh
+	SIM_PORT=$(SIM_PORT) EXPORTER_PORT=$(EXPORTER_PORT) BIN=$(BIN) ./examples/demo.sh
 
 clean:
 	rm -rf $(BIN) .demo
