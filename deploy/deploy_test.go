@@ -816,7 +816,7 @@ func helmNotes(t *testing.T, args ...string) string {
 	// Templates must render YAML: the notes go in as a named template
 	// and come out as a block scalar.
 	for name, text := range map[string]string{
-		"_notes_test.tpl":  `{{- define "notes.test" -}}` + "\n" + string(notes) + `{{- end -}}`,
+		"_notes_test.tpl": `{{- define "notes.test" -}}` + "\n" + string(notes) + `{{- end -}}`,
 		"notes_test.yaml": "notes: |\n{{ include \"notes.test\" . | indent 2 }}\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, "templates", name), []byte(text), 0o644); err != nil {
