@@ -26,8 +26,8 @@ func freePort(t *testing.T) int {
 }
 
 // demo runs demo.sh with the binaries of bin and the given ports, for at
-// most d, and returns its exit error and output.
-func demo(t *testing.T, bin string, simPort, exporterPort int, d time.Duration) (error, string, string) {
+// most d, and returns its output and exit error.
+func demo(t *testing.T, bin string, simPort, exporterPort int, d time.Duration) (stdout, stderr string, err error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -40,8 +40,8 @@ func demo(t *testing.T, bin string, simPort, exporterPort int, d time.Duration) 
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	return err, out.String(), errOut.String()
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
 }
 
 // TestDemoRefusesATakenPort: make demo stops at once, naming the port and
@@ -55,7 +55,7 @@ func TestDemoRefusesATakenPort(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	start := time.Now()
 	// No binaries are needed: the ports are checked first.
-	err, out, errOut := demo(t, t.TempDir(), freePort(t), port, 30*time.Second)
+	out, errOut, err := demo(t, t.TempDir(), freePort(t), port, 30*time.Second)
 	if err == nil || time.Since(start) > 10*time.Second {
 		t.Errorf("demo.sh with port %d taken: err %v after %v", port, err, time.Since(start))
 	}
@@ -96,7 +96,7 @@ func TestDemoFailsWhenTheExporterCannotBind(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := sa.(*syscall.SockaddrInet4).Port
-	err, out, errOut := demo(t, bin, freePort(t), port, time.Minute)
+	out, errOut, err := demo(t, bin, freePort(t), port, time.Minute)
 	if err == nil || strings.Contains(out, "serving") {
 		t.Errorf("demo.sh: err %v, stdout:\n%s", err, out)
 	}
