@@ -358,6 +358,44 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	return r
 }
 
+// TargetStatus is what a target's last poll found, as the landing page
+// shows it.
+type TargetStatus struct {
+	Name, Type string
+	// Polled is false until the target's first poll has completed.
+	Polled bool
+	// Err is the last poll's error (the target is down).
+	Err error
+	// Resources counts the served resources: the last poll's, or the last
+	// good poll's while it is served after failures (Stale).
+	Resources int
+	Stale     bool
+	// LastSuccess is when the target was last read successfully.
+	LastSuccess time.Time
+}
+
+// Status returns the state of every target, in configuration order, from
+// the polls already made: it never starts one.
+func (e *Exporter) Status() []TargetStatus {
+	out := make([]TargetStatus, len(e.targets))
+	for i, t := range e.targets {
+		s := e.byName[t.Name]
+		st := TargetStatus{Name: t.Name, Type: t.Type, LastSuccess: s.lastSuccess()}
+		s.mu.Lock()
+		last := s.last
+		s.mu.Unlock()
+		if last != nil {
+			st.Polled, st.Err = true, last.err
+			if served := s.served(last); served != nil {
+				served.prepareFor(t, e.logger)
+				st.Resources, st.Stale = len(served.final), served != last
+			}
+		}
+		out[i] = st
+	}
+	return out
+}
+
 // Collector returns a prometheus.Collector that collects targets under
 // ctx: build one per scrape so that the scrape's deadline reaches every
 // upstream call.

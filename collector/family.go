@@ -4,7 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// identity are the labels of every per-resource series (metrics.md).
+// identity are the labels of every per-resource series (docs/metrics.md).
 var identity = []string{"provider", "target", "resource_id", "resource_name"}
 
 // Family is a per-resource metric family: the identity labels, then its

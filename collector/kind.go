@@ -15,6 +15,13 @@ import (
 // constructor. Each provider package exports one; the registry lists them.
 type Kind struct {
 	config.Kind
+	// Title names what the provider reads, for people: the landing page
+	// and docs/metrics.md ("NetApp Astra Control").
+	Title string
+	// States are the tables the provider normalises raw states with, for
+	// docs/metrics.md (the very maps it uses, so the reference cannot
+	// drift from them).
+	States []StateTable
 	// Families are the provider's own per-resource families, for
 	// documentation and the dashboards' check (the samples are in
 	// Resource.Extra).
@@ -22,6 +29,14 @@ type Kind struct {
 	// New builds the provider of one target, whose Spec is the provider's
 	// own spec type.
 	New func(t *config.Target, env *Env) (Provider, error)
+}
+
+// StateTable is one of a provider's mappings of raw states to normalised
+// states; a raw value it lacks is StateUnknown (Normalise).
+type StateTable struct {
+	// Field is what the raw value is, e.g. "Backup status.state".
+	Field string
+	Table map[string]State
 }
 
 // Registry is the set of provider kinds an exporter knows.
@@ -33,6 +48,15 @@ func (r Registry) Config() []config.Kind {
 	out := make([]config.Kind, len(r))
 	for i, k := range r {
 		out[i] = k.Kind
+	}
+	return out
+}
+
+// Types returns the provider type names, in registry order.
+func (r Registry) Types() []string {
+	out := make([]string, len(r))
+	for i, k := range r {
+		out[i] = k.Type
 	}
 	return out
 }

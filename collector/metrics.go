@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// The shared per-resource families of metrics.md, filled by the rules in
+// The shared per-resource families of docs/metrics.md, filled by the rules in
 // this package for every provider alike.
 var (
 	famHealthy          = NewFamily("backup_healthy", "1 when the resource's backup is healthy, else 0.", prometheus.GaugeValue)
@@ -74,7 +74,7 @@ var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTarge
 
 // Bounds of label values from upstream, in runes (a cut value ends in
 // "…", within the bound): names, states, codes and messages 256, as
-// metrics.md bounds backup_error_info's message; resource IDs 1,024, as
+// docs/metrics.md bounds backup_error_info's message; resource IDs 1,024, as
 // ARM IDs of nested resources run past 400 characters.
 const (
 	labelLimit   = 256

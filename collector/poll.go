@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 // pollResult is one complete reading of a target's upstream API.
@@ -215,6 +217,7 @@ func (s *targetState) startFlight(ctx context.Context) *flight {
 	} else {
 		pctx, cancel = context.WithCancel(base)
 	}
+	pctx = upstream.WithDeadlineName(pctx, "scrape")
 	f := &flight{done: make(chan struct{}), cancel: cancel}
 	f.deadline, _ = ctx.Deadline()
 	s.flight = f
@@ -411,7 +414,7 @@ func (s *targetState) run(ctx context.Context, slots chan struct{}) {
 		case <-ctx.Done():
 			return
 		}
-		pctx, cancel := context.WithTimeout(ctx, s.settings.timeout)
+		pctx, cancel := context.WithTimeout(upstream.WithDeadlineName(ctx, "poll"), s.settings.timeout)
 		r := s.poll(pctx)
 		cancel()
 		<-slots

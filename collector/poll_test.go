@@ -258,3 +258,38 @@ func TestStopEndsBackgroundPolls(t *testing.T) {
 		t.Errorf("a poll cancelled by stop was recorded: %+v", s.last)
 	}
 }
+
+// TestStatus: the landing page's view of a target follows its polls
+// without making one: nothing before the first poll, then the served
+// resources, then the error with the last good resources while stale.
+func TestStatus(t *testing.T) {
+	fail := atomic.Bool{}
+	var polls atomic.Int32
+	s := newState(0, time.Hour, func(context.Context) ([]Resource, error) {
+		polls.Add(1)
+		if fail.Load() {
+			return nil, errors.New("HTTP 401")
+		}
+		return []Resource{{ID: "a", Protected: true}, {ID: "b"}}, nil
+	})
+	e := &Exporter{byName: map[string]*targetState{}}
+	e.add(s)
+	if st := e.Status(); len(st) != 1 || st[0].Polled || st[0].Name != "t" || st[0].Type != "test" {
+		t.Fatalf("before a poll: %+v", st)
+	}
+	if polls.Load() != 0 {
+		t.Fatal("Status polled")
+	}
+	s.answer(context.Background())
+	if st := e.Status()[0]; !st.Polled || st.Err != nil || st.Resources != 2 || st.Stale || st.LastSuccess.IsZero() {
+		t.Errorf("after a good poll: %+v", st)
+	}
+	fail.Store(true)
+	s.answer(context.Background())
+	if st := e.Status()[0]; st.Err == nil || st.Resources != 2 || !st.Stale {
+		t.Errorf("after a failed poll: %+v", st)
+	}
+	if polls.Load() != 2 {
+		t.Errorf("%d polls, want the 2 scrapes' only", polls.Load())
+	}
+}

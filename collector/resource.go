@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// State is a normalised backup state (metrics.md, "Normalised states").
+// State is a normalised backup state (docs/metrics.md, "Normalised states").
 type State string
 
 // The normalised states, in the order they are exposed.
@@ -55,6 +55,9 @@ type Backup struct {
 	// Degraded marks a finished backup that must not count as healthy
 	// although it completed: failed Astra hooks, CBR children in error.
 	Degraded bool
+	// Reason says, in a few words, why it is degraded ("disk data-01 in
+	// error"), for --once.
+	Reason string
 
 	Start  time.Time
 	End    time.Time
@@ -99,6 +102,10 @@ type Resource struct {
 	RawStatus string
 	// Healthy is backup_healthy.
 	Healthy bool
+	// Reason says, in a few words, why the resource is not healthy when
+	// neither its state nor its error says it (a degraded backup, a
+	// provider's own health signal), for --once; "" when healthy.
+	Reason string
 	// Error overrides Latest.Error for backup_error_info when set.
 	Error *ErrorInfo
 
@@ -183,7 +190,7 @@ func Unprotected(id, name string) Resource {
 }
 
 // Summarize turns the backups a provider read for one resource into a
-// Resource, applying the rules of metrics.md ("Which backup is which",
+// Resource, applying the rules of docs/metrics.md ("Which backup is which",
 // "Healthy"). listedAll says whether backups holds every backup of the
 // resource (a list API) rather than a single one the target names; only
 // then are backup_backups counts and a 0 last-success time meaningful.
@@ -209,8 +216,16 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 
 	for _, b := range sorted {
 		if b.Finished() {
-			if !b.Succeeded() || b.Degraded {
+			switch {
+			case !b.Succeeded():
 				r.Healthy = false
+				r.Reason = "the newest finished backup " + backupName(b) + string(b.State)
+			case b.Degraded:
+				r.Healthy = false
+				r.Reason = b.Reason
+				if r.Reason == "" {
+					r.Reason = "the newest finished backup " + backupName(b) + "is degraded"
+				}
 			}
 			break
 		}
@@ -281,6 +296,14 @@ func uniqueBackups(backups []Backup) []Backup {
 		return out
 	}
 	return backups
+}
+
+// backupName is "NAME " for messages, or "" for a backup without a name.
+func backupName(b *Backup) string {
+	if b.Name == "" {
+		return ""
+	}
+	return b.Name + " "
 }
 
 // Normalise maps a provider's raw state through table; anything not in the

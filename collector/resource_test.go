@@ -119,3 +119,28 @@ func TestSummarizeOldestSuccess(t *testing.T) {
 		t.Errorf("no success, yet a recovery window: %v", got)
 	}
 }
+
+// TestSummarizeReason: when the newest finished backup makes a resource
+// unhealthy, the record says why, for --once.
+func TestSummarizeReason(t *testing.T) {
+	now := time.Date(2026, 11, 24, 6, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		backups []Backup
+		want    string
+	}{
+		{"failed, a new one running", []Backup{
+			{Name: "b2", State: StateRunning, Start: now},
+			{Name: "b1", State: StateFailed, Start: now.Add(-time.Hour)},
+		}, "the newest finished backup b1 failed"},
+		{"cancelled", []Backup{{State: StateCancelled, Start: now}}, "the newest finished backup cancelled"},
+		{"degraded, with the provider's reason", []Backup{{Name: "b", State: StateSucceeded, Start: now, Degraded: true, Reason: "part of the backup in error: disk-2"}}, "part of the backup in error: disk-2"},
+		{"degraded", []Backup{{Name: "b", State: StateSucceeded, Start: now, Degraded: true}}, "the newest finished backup b is degraded"},
+		{"healthy", []Backup{{Name: "b", State: StateSucceeded, Start: now}}, ""},
+	} {
+		r := Summarize("id", "name", tc.backups, true)
+		if r.Reason != tc.want || r.Healthy != (tc.want == "") {
+			t.Errorf("%s: healthy %v, reason %q; want %q", tc.name, r.Healthy, r.Reason, tc.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,9 @@ func Load(path string, kinds []Kind) (*Config, error) {
 
 // Parse decodes data strictly (unknown keys are errors), expands ${ENV}
 // references, applies defaults and validates the result. file is used in
-// error messages only; kinds are the target types it may hold.
+// error messages only; kinds are the target types it may hold. Every error
+// found is reported, one per line, sorted by line (a YAML syntax error
+// stops the reading: nothing after it can be trusted).
 func Parse(data []byte, file string, kinds []Kind) (*Config, error) {
 	if file == "" {
 		file = "<config>"
@@ -54,28 +57,89 @@ func Parse(data []byte, file string, kinds []Kind) (*Config, error) {
 	}
 
 	p := &parser{file: file, keys: map[string]int{}, kinds: ks, targets: map[string]*yaml.Node{}, foreign: map[string][]string{},
-		expanded: map[*yaml.Node]bool{}, fromEnv: map[string]bool{}}
+		expanded: map[*yaml.Node]bool{}, fromEnv: map[string]bool{}, unexpanded: map[*yaml.Node]bool{}, bad: map[string]bool{}}
 	if file != "<config>" {
 		p.dir = filepath.Dir(file)
 	}
-	if err := p.expandEnv(root); err != nil {
-		return nil, err
-	}
-	if err := p.checkKeys(root, reflect.TypeFor[Config](), ""); err != nil {
-		return nil, err
-	}
+	p.expandEnv(root)
+	p.add(p.checkKeys(root, reflect.TypeFor[Config](), ""))
 	cfg := &Config{File: file}
-	if err := root.Decode(cfg); err != nil {
+	if err := root.Decode(cfg); err != nil && len(p.errs) == 0 {
+		// The keys were checked one by one: an error here is one they did
+		// not catch. Once they have reported theirs, the partial decode
+		// is enough to check the rest.
 		return nil, fmt.Errorf("%s", locate(file, err))
 	}
-	if err := p.decodeSpecs(cfg); err != nil {
-		return nil, err
-	}
+	p.decodeSpecs(cfg)
 	p.applyDefaults(cfg)
-	if err := p.validate(cfg); err != nil {
+	p.validate(cfg)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// add records err (nil: nothing).
+func (p *parser) add(err error) {
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+}
+
+// err is every recorded error, sorted by line (those without a line
+// last), one per line; the error itself when there is one.
+func (p *parser) err() error {
+	switch len(p.errs) {
+	case 0:
+		return nil
+	case 1:
+		return p.errs[0]
+	}
+	slices.SortStableFunc(p.errs, func(a, b error) int {
+		la, lb := p.lineOf(a), p.lineOf(b)
+		switch {
+		case la == lb:
+			return 0
+		case la == 0:
+			return 1
+		case lb == 0:
+			return -1
+		}
+		return la - lb
+	})
+	return errors.Join(p.errs...)
+}
+
+// lineOf is the line an error message locates ("file:12: ..."), else 0.
+func (p *parser) lineOf(err error) int {
+	rest, ok := strings.CutPrefix(err.Error(), p.file+":")
+	if !ok {
+		return 0
+	}
+	digits, _, _ := strings.Cut(rest, ":")
+	n, _ := strconv.Atoi(digits)
+	return n
+}
+
+// drop empties the value n of the key at path, whose error is recorded,
+// so that decoding the rest of the file does not stop at it, and marks its
+// entry bad.
+func (p *parser) drop(n *yaml.Node, path string) {
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+	p.markBad(path)
+}
+
+// markBad records that the entry holding the key at path (global, a
+// credential, a target, or a top-level list) has a key error: its own
+// validation is skipped, since a key that could not be decoded would only
+// add errors about its zero value.
+func (p *parser) markBad(path string) {
+	if i := strings.IndexByte(path, ']'); i >= 0 {
+		path = path[:i+1]
+	} else if i := strings.IndexByte(path, '.'); i >= 0 {
+		path = path[:i]
+	}
+	p.bad[path] = true
 }
 
 // locate rewrites yaml's "yaml: line N: msg" as "file:N: msg".
@@ -113,6 +177,12 @@ type parser struct {
 	// (people paste secrets into the wrong key).
 	expanded map[*yaml.Node]bool
 	fromEnv  map[string]bool
+	// unexpanded are the scalars whose ${VAR} could not be expanded.
+	unexpanded map[*yaml.Node]bool
+	// errs are the errors found so far; bad the entries (global,
+	// credentials[i], targets[i], ...) with a key error.
+	errs []error
+	bad  map[string]bool
 }
 
 // shown is v as an error message may show it: quoted, unless it came from
@@ -157,11 +227,15 @@ func (p *parser) has(path string) bool {
 // expandEnv replaces ${NAME} in every scalar value with the environment
 // variable's value; "$$" stands for a literal "$". An unset variable is an
 // error rather than an empty secret.
-func (p *parser) expandEnv(n *yaml.Node) error {
+func (p *parser) expandEnv(n *yaml.Node) {
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "$") {
 		v, err := expand(n.Value)
 		if err != nil {
-			return fmt.Errorf("%s:%d: %w", p.file, n.Line, err)
+			p.add(fmt.Errorf("%s:%d: %w", p.file, n.Line, err))
+			p.unexpanded[n] = true
+			// Neither the reference nor a part of it is shown again.
+			n.Value = ""
+			return
 		}
 		if v != strings.ReplaceAll(n.Value, "$$", "$") {
 			p.expanded[n] = true
@@ -169,11 +243,8 @@ func (p *parser) expandEnv(n *yaml.Node) error {
 		n.Value = v
 	}
 	for _, c := range n.Content {
-		if err := p.expandEnv(c); err != nil {
-			return err
-		}
+		p.expandEnv(c)
 	}
-	return nil
 }
 
 func expand(s string) (string, error) {
@@ -222,7 +293,9 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 			return nil
 		}
 		if n.Kind != yaml.MappingNode {
-			return fmt.Errorf("%s:%d: %s must be a mapping", p.file, n.Line, describe(path))
+			err := fmt.Errorf("%s:%d: %s must be a mapping", p.file, n.Line, describe(path))
+			p.drop(n, path)
+			return err
 		}
 		fields := yamlFields(t)
 		isTarget := t == reflect.TypeFor[Target]()
@@ -241,32 +314,36 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 				ft, ok = p.targetKey(path, k.Value, spec)
 			}
 			if !ok {
-				return fmt.Errorf("%s:%d: unknown key %q in %s", p.file, k.Line, k.Value, describe(path))
+				// Not decoded: the entry's other keys are still checked.
+				p.add(fmt.Errorf("%s:%d: unknown key %q in %s", p.file, k.Line, k.Value, describe(path)))
+				continue
 			}
 			p.keys[key] = k.Line
 			if p.expanded[v] {
 				p.fromEnv[key] = true
 			}
-			if err := p.checkKeys(v, ft, key); err != nil {
-				return err
+			if p.unexpanded[v] {
+				p.markBad(key)
 			}
+			p.add(p.checkKeys(v, ft, key))
 		}
 	case t.Kind() == reflect.Slice:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return nil
 		}
 		if n.Kind != yaml.SequenceNode {
-			return fmt.Errorf("%s:%d: %s must be a list", p.file, n.Line, describe(path))
+			err := fmt.Errorf("%s:%d: %s must be a list", p.file, n.Line, describe(path))
+			p.drop(n, path)
+			return err
 		}
 		for i, c := range n.Content {
 			key := path + "[" + strconv.Itoa(i) + "]"
 			p.keys[key] = c.Line
-			if err := p.checkKeys(c, t.Elem(), key); err != nil {
-				return err
-			}
+			p.add(p.checkKeys(c, t.Elem(), key))
 		}
 	default:
 		if err := p.checkNumber(n, t, path); err != nil {
+			p.drop(n, path)
 			return err
 		}
 		// Decode each leaf on its own so that a bad value is reported with
@@ -279,7 +356,9 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 					msg = rest
 				}
 			}
-			return fmt.Errorf("%s:%d: %s: %s", p.file, n.Line, path, msg)
+			err := fmt.Errorf("%s:%d: %s: %s", p.file, n.Line, path, msg)
+			p.drop(n, path)
+			return err
 		}
 	}
 	return nil
@@ -315,21 +394,25 @@ func mappingValue(n *yaml.Node, key string) string {
 
 // decodeSpecs decodes each target's provider keys into its kind's spec.
 // Targets of an unknown type get none; validate reports them.
-func (p *parser) decodeSpecs(c *Config) error {
+func (p *parser) decodeSpecs(c *Config) {
 	for i := range c.Targets {
 		t := &c.Targets[i]
+		path := fmt.Sprintf("targets[%d]", i)
 		kind, ok := p.kinds.byType[t.Type]
-		n := p.targets[fmt.Sprintf("targets[%d]", i)]
+		n := p.targets[path]
 		if !ok || n == nil {
 			continue
 		}
 		spec := kind.NewSpec()
 		if err := n.Decode(spec); err != nil {
-			return fmt.Errorf("%s", locate(p.file, err))
+			if !p.bad[path] {
+				p.add(fmt.Errorf("%s", locate(p.file, err)))
+			}
+			p.markBad(path)
+			continue
 		}
 		t.Spec = spec
 	}
-	return nil
 }
 
 // checkNumber refuses what yaml.v3 would quietly change: a fraction for

@@ -150,6 +150,11 @@ func TestLoadInvalid(t *testing.T) {
 		"aws-bad-role":             `testdata/invalid-aws-bad-role.yml:4: credential "aws": role_arn "arn:aws:iam::12:role/backup-exporter" is not an IAM role ARN (arn:aws:iam::123456789012:role/name)`,
 		"aws-secret-without-key":   `testdata/invalid-aws-secret-without-key.yml:3: credential "aws": secret_access_key(_file) needs access_key_id`,
 		"aws-profile-and-keys":     `testdata/invalid-aws-profile-and-keys.yml:4: credential "aws": give profile or static keys (access_key_id), not both`,
+		// Every error of the file, sorted by line, whatever check found it.
+		"several-errors": `testdata/invalid-several-errors.yml:2: global.scrape_timeout must be greater than 0
+testdata/invalid-several-errors.yml:12: unknown key "app_idd" in targets[0]
+testdata/invalid-several-errors.yml:15: target "b": credential "nope" is not defined under credentials
+testdata/invalid-several-errors.yml:20: target "c": type azure_netapp_files needs a azure: credential; "astra" is not one`,
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yml")
 	if len(files) != len(tests) {

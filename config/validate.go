@@ -15,68 +15,93 @@ import (
 // reUUID is the form of Azure tenant, client and subscription IDs.
 var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-func (p *parser) validate(c *Config) error {
+// validate records every error of the decoded configuration: the global
+// settings, each credential and each target (its first error each), but
+// not of an entry whose keys already failed to decode.
+func (p *parser) validate(c *Config) {
 	g := c.Global
-	if g.ScrapeTimeout <= 0 {
-		return p.errorf("global.scrape_timeout", "global.scrape_timeout must be greater than 0")
-	}
-	if g.CacheTTL < 0 {
-		return p.errorf("global.cache_ttl", "global.cache_ttl must not be negative")
-	}
-	if g.PollTimeout <= 0 {
-		return p.errorf("global.poll_timeout", "global.poll_timeout must be greater than 0")
-	}
-	if g.MaxConcurrency < 1 {
-		return p.errorf("global.max_concurrency", "global.max_concurrency must be at least 1, got %d", g.MaxConcurrency)
-	}
-	if g.MaxPagesPerList < 1 {
-		return p.errorf("global.max_pages_per_list", "global.max_pages_per_list must be at least 1, got %d", g.MaxPagesPerList)
-	}
-	if g.MaxItemsPerPoll < 1 {
-		return p.errorf("global.max_items_per_poll", "global.max_items_per_poll must be at least 1, got %d", g.MaxItemsPerPoll)
-	}
-	if g.BodySizeLimit < 1024 {
-		return p.errorf("global.body_size_limit", "global.body_size_limit must be at least 1KiB, got %s", g.BodySizeLimit)
+	if !p.bad["global"] {
+		if g.ScrapeTimeout <= 0 {
+			p.add(p.errorf("global.scrape_timeout", "global.scrape_timeout must be greater than 0"))
+		}
+		if g.CacheTTL < 0 {
+			p.add(p.errorf("global.cache_ttl", "global.cache_ttl must not be negative"))
+		}
+		if g.PollTimeout <= 0 {
+			p.add(p.errorf("global.poll_timeout", "global.poll_timeout must be greater than 0"))
+		}
+		if g.MaxConcurrency < 1 {
+			p.add(p.errorf("global.max_concurrency", "global.max_concurrency must be at least 1, got %d", g.MaxConcurrency))
+		}
+		if g.MaxPagesPerList < 1 {
+			p.add(p.errorf("global.max_pages_per_list", "global.max_pages_per_list must be at least 1, got %d", g.MaxPagesPerList))
+		}
+		if g.MaxItemsPerPoll < 1 {
+			p.add(p.errorf("global.max_items_per_poll", "global.max_items_per_poll must be at least 1, got %d", g.MaxItemsPerPoll))
+		}
+		if g.BodySizeLimit < 1024 {
+			p.add(p.errorf("global.body_size_limit", "global.body_size_limit must be at least 1KiB, got %s", g.BodySizeLimit))
+		}
 	}
 
 	creds := make(map[string]*Credential, len(c.Credentials))
+	// badCreds have errors of their own: targets naming them are not also
+	// told that their kind is wrong.
+	badCreds := map[string]bool{}
 	for i := range c.Credentials {
 		cr := &c.Credentials[i]
 		path := fmt.Sprintf("credentials[%d]", i)
+		if p.bad[path] {
+			if _, dup := creds[cr.Name]; cr.Name != "" && !dup {
+				creds[cr.Name] = cr
+				badCreds[cr.Name] = true
+			}
+			continue
+		}
 		if cr.Name == "" {
-			return p.errorf(path, "%s: name is required", path)
+			p.add(p.errorf(path, "%s: name is required", path))
+			continue
 		}
 		if _, dup := creds[cr.Name]; dup {
-			return p.errorf(path+".name", "%s: duplicate credential name %q", path, cr.Name)
+			p.add(p.errorf(path+".name", "%s: duplicate credential name %q", path, cr.Name))
+			continue
 		}
 		creds[cr.Name] = cr
 		if err := p.validateCredential(cr, path); err != nil {
-			return err
+			p.add(err)
+			badCreds[cr.Name] = true
 		}
 	}
 
 	if len(c.Targets) == 0 {
-		return p.errorf("targets", "no targets: the file needs at least one entry under targets")
+		if !p.bad["targets"] {
+			p.add(p.errorf("targets", "no targets: the file needs at least one entry under targets"))
+		}
+		return
 	}
 	names := make(map[string]bool, len(c.Targets))
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		path := fmt.Sprintf("targets[%d]", i)
+		if p.bad[path] {
+			names[t.Name] = true
+			continue
+		}
 		if t.Name == "" {
-			return p.errorf(path, "%s: name is required", path)
+			p.add(p.errorf(path, "%s: name is required", path))
+			continue
 		}
 		if err := checkTargetName(t.Name); err != nil {
-			return p.errorf(path+".name", "%s: name %v", path, err)
+			p.add(p.errorf(path+".name", "%s: name %v", path, err))
+			continue
 		}
 		if names[t.Name] {
-			return p.errorf(path+".name", "%s: duplicate target name %q", path, t.Name)
+			p.add(p.errorf(path+".name", "%s: duplicate target name %q", path, t.Name))
+			continue
 		}
 		names[t.Name] = true
-		if err := p.validateTarget(t, path, creds); err != nil {
-			return err
-		}
+		p.add(p.validateTarget(t, path, creds, badCreds))
 	}
-	return nil
 }
 
 func (p *parser) validateCredential(cr *Credential, path string) error {
@@ -329,7 +354,7 @@ func (p *parser) httpsURL(path, what, v string) error {
 	return nil
 }
 
-func (p *parser) validateTarget(t *Target, path string, creds map[string]*Credential) error {
+func (p *parser) validateTarget(t *Target, path string, creds map[string]*Credential, badCreds map[string]bool) error {
 	where := fmt.Sprintf("target %q", t.Name)
 	kind, ok := p.kinds.byType[t.Type]
 	if !ok {
@@ -348,7 +373,7 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	if !ok {
 		return p.errorf(path+".credential", "%s: credential %q is not defined under credentials", where, t.Credential)
 	}
-	if cr.Kind() != kind.Credential {
+	if cr.Kind() != kind.Credential && !badCreds[t.Credential] {
 		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, kind.Credential, t.Credential)
 	}
 	if p.has(path+".expected_retention") && t.ExpectedRetention <= 0 {

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,13 +15,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
+	"github.com/backup-exporter/backup_exporter/internal/tooltest"
 )
 
 // The tests run in the deploy directory; paths below are relative to it.
@@ -39,16 +44,6 @@ const (
 	wantRuleGroup = "backup_exporter.rules"
 	wantAlertGrp  = "backup_exporter.alerts"
 )
-
-// unavailable reports a tool that cannot run: a failure in CI (CI=true),
-// where everything must run, a skip elsewhere.
-func unavailable(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format+" (a failure when CI=true)", args...)
-}
 
 // ---------------------------------------------------------------- YAML helpers
 
@@ -591,7 +586,7 @@ func helm(t *testing.T, args ...string) string {
 		helmPath = strings.TrimSpace(string(out))
 	})
 	if helmErr != nil {
-		unavailable(t, "helm cannot run: %v", helmErr)
+		tooltest.Unavailable(t, "helm", fmt.Sprintf("helm cannot run: %v", helmErr))
 	}
 	home := t.TempDir()
 	cmd := exec.Command(helmPath, args...)
@@ -730,6 +725,19 @@ func TestHelmTridentProtect(t *testing.T) {
 	}
 }
 
+// TestChartNamesEveryProvider: the chart's description names every
+// provider the exporter registers (by its Title, as the landing page
+// does), so that a new provider cannot be left out of it.
+func TestChartNamesEveryProvider(t *testing.T) {
+	chart := readYAML(t, filepath.Join(chartDir, "Chart.yaml"))
+	desc := str(chart, "description")
+	for _, k := range providers.All() {
+		if k.Title == "" || !strings.Contains(desc, k.Title) {
+			t.Errorf("Chart.yaml's description does not name %s (%q): %q", k.Type, k.Title, desc)
+		}
+	}
+}
+
 // TestHelmSharding: with sharding on, a StatefulSet whose pods take their
 // shard from their name and the total from the replica count.
 func TestHelmSharding(t *testing.T) {
@@ -760,6 +768,77 @@ func TestHelmSharding(t *testing.T) {
 	}
 	if defaults := one(t, helmTemplate(t), "Deployment"); strings.Contains(fmt.Sprint(get(defaults, "spec", "template", "spec", "containers")), "total-shards") {
 		t.Error("the default Deployment shards")
+	}
+}
+
+// TestHelmShardingServices: the StatefulSet's serviceName is a headless
+// Service of its pods, which the ServiceMonitor does not scrape a second
+// time.
+func TestHelmShardingServices(t *testing.T) {
+	docs := helmTemplate(t, "--set", "sharding.enabled=true", "--set", "replicas=3", "--set", "serviceMonitor.enabled=true")
+	sts := one(t, docs, "StatefulSet")
+	name := str(sts, "spec", "serviceName")
+	headless := findNamed(docs, "Service", name)
+	if headless == nil {
+		t.Fatalf("the StatefulSet's serviceName %q is not a rendered Service", name)
+	}
+	if str(headless, "spec", "clusterIP") != "None" {
+		t.Errorf("Service %s is not headless (clusterIP %q)", name, str(headless, "spec", "clusterIP"))
+	}
+	if !selects(get(headless, "spec", "selector"), get(sts, "spec", "template", "metadata", "labels")) {
+		t.Errorf("Service %s does not select the StatefulSet's pods", name)
+	}
+	sm := one(t, docs, "ServiceMonitor")
+	var scraped []string
+	for _, svc := range ofKind(docs, "Service") {
+		if selects(get(sm, "spec", "selector", "matchLabels"), get(svc, "metadata", "labels")) {
+			scraped = append(scraped, str(svc, "metadata", "name"))
+		}
+	}
+	if len(scraped) != 1 || scraped[0] == name {
+		t.Errorf("the ServiceMonitor selects the Services %v: want exactly one, not the headless %s (each pod would be scraped twice)", scraped, name)
+	}
+	if len(ofKind(helmTemplate(t), "Service")) != 1 {
+		t.Error("without sharding, a second Service is rendered")
+	}
+}
+
+// helmNotes renders the chart's NOTES.txt, which helm template leaves out
+// (helm install --dry-run would need a cluster): a copy of the chart with
+// the notes as an ordinary template.
+func helmNotes(t *testing.T, args ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "backup-exporter")
+	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	notes := mustRead(t, filepath.Join(chartDir, "templates", "NOTES.txt"))
+	// Templates must render YAML: the notes go in as a named template
+	// and come out as a block scalar.
+	for name, text := range map[string]string{
+		"_notes_test.tpl": `{{- define "notes.test" -}}` + "\n" + string(notes) + `{{- end -}}`,
+		"notes_test.yaml": "notes: |\n{{ include \"notes.test\" . | indent 2 }}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "templates", name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := helm(t, append([]string{"template", "rel", dir, "--namespace", "monitoring", "--show-only", "templates/notes_test.yaml"}, args...)...)
+	docs := decodeDocs(t, []byte(out))
+	if len(docs) != 1 || str(docs[0], "notes") == "" {
+		t.Fatalf("rendered notes: %s", out)
+	}
+	return str(docs[0], "notes")
+}
+
+// TestHelmNotes: the notes name the workload the chart renders, a
+// Deployment or, with sharding, a StatefulSet.
+func TestHelmNotes(t *testing.T) {
+	if n := helmNotes(t); !strings.Contains(n, "logs deploy/rel-backup-exporter") || strings.Contains(n, "statefulset/") {
+		t.Errorf("notes without sharding:\n%s", n)
+	}
+	if n := helmNotes(t, "--set", "sharding.enabled=true", "--set", "replicas=3"); !strings.Contains(n, "logs statefulset/rel-backup-exporter") || strings.Contains(n, "deploy/") {
+		t.Errorf("notes with sharding:\n%s", n)
 	}
 }
 
@@ -964,6 +1043,114 @@ func TestCompose(t *testing.T) {
 	}
 }
 
+// TestComposeHealthchecks: every service of the stack has a healthcheck,
+// and starts once what it depends on is healthy, not merely started.
+func TestComposeHealthchecks(t *testing.T) {
+	c := readYAML(t, filepath.Join(composeDir, "compose.yaml"))
+	services, _ := c["services"].(obj)
+	if len(services) < 5 {
+		t.Fatalf("%d services", len(services))
+	}
+	for name, svc := range services {
+		test := list(svc, "healthcheck", "test")
+		if len(test) < 2 || test[0] != "CMD" {
+			t.Errorf("service %s: healthcheck test %v, want [CMD, ...]", name, test)
+		}
+		deps, isMap := get(svc, "depends_on").(obj)
+		if get(svc, "depends_on") != nil && !isMap {
+			t.Errorf("service %s: depends_on %v is a list: it waits for the start only, not for health", name, get(svc, "depends_on"))
+		}
+		for dep, v := range deps {
+			if services[dep] == nil || str(v, "condition") != "service_healthy" {
+				t.Errorf("service %s: depends on %s with %v, want condition service_healthy", name, dep, v)
+			}
+		}
+	}
+	// The images built here are distroless: their checks are the binaries'
+	// own healthcheck command, at the path the Dockerfiles copy them to.
+	for svc, bin := range map[string]string{"exporter": "/bin/backup_exporter", "simulator": "/bin/backup_simulator"} {
+		if test := list(services[svc], "healthcheck", "test"); len(test) < 3 || test[1] != bin || test[2] != "healthcheck" {
+			t.Errorf("service %s: healthcheck %v, want %s healthcheck", svc, test, bin)
+		}
+	}
+	for df, bin := range map[string]string{"../Dockerfile": "/bin/backup_exporter", filepath.Join(composeDir, "Dockerfile.simulator"): "/bin/backup_simulator"} {
+		if !strings.Contains(string(mustRead(t, df)), "COPY --from=build /out/"+filepath.Base(bin)+" "+bin) {
+			t.Errorf("%s does not install %s", df, bin)
+		}
+	}
+}
+
+// TestComposePrometheusMajor: the stack runs the Prometheus major whose
+// promtool tests the rules in CI (Debian's prometheus package).
+func TestComposePrometheusMajor(t *testing.T) {
+	c := readYAML(t, filepath.Join(composeDir, "compose.yaml"))
+	image := str(c, "services", "prometheus", "image")
+	m := regexp.MustCompile(`^prom/prometheus:v(\d+)\.\d+\.\d+$`).FindStringSubmatch(image)
+	if m == nil {
+		t.Fatalf("prometheus image %q: want prom/prometheus:vX.Y.Z", image)
+	}
+	promtool := tooltest.Require(t, tooltest.Promtool)[0]
+	out, err := exec.Command(promtool, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool --version: %v\n%s", err, out)
+	}
+	v := regexp.MustCompile(`version (\d+)\.`).FindSubmatch(out)
+	if v == nil {
+		t.Fatalf("promtool --version: %s", out)
+	}
+	if string(v[1]) != m[1] {
+		t.Errorf("compose runs Prometheus %s, the rules are tested with promtool %s.x (%s)", image, v[1], bytes.TrimSpace(out))
+	}
+}
+
+// TestComposeReadsEveryProvider: the stack's exporter configuration has a
+// target of every registered provider, and each of them reads the
+// simulator with the stack's scenario (the simulator reached on loopback
+// instead of as https://simulator:9443).
+func TestComposeReadsEveryProvider(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls the simulator")
+	}
+	sc, err := simulator.LoadScenario("../examples/simulator/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simulator.Start(simulator.Options{Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	yml := strings.ReplaceAll(string(mustRead(t, filepath.Join(composeDir, "backup_exporter.yml"))), "https://simulator:9443", sim.URL())
+	cfg, err := config.Parse([]byte(yml), composeDir+"/backup_exporter.yml", providers.All().Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, tg := range cfg.Targets {
+		if !slices.Contains(types, tg.Type) {
+			types = append(types, tg.Type)
+		}
+	}
+	want := providers.All().Types()
+	slices.Sort(types)
+	slices.Sort(want)
+	if !slices.Equal(types, want) {
+		t.Errorf("the compose configuration has targets of %v, the exporter registers %v", types, want)
+	}
+	e, err := collector.New(cfg, collector.Options{Registry: providers.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, r := range e.Collect(ctx, e.Targets()) {
+		if r.Err != nil || len(r.Resources) == 0 {
+			t.Errorf("target %s (%s): %d resources, error %v", r.Target.Name, r.Target.Type, len(r.Resources), r.Err)
+		}
+	}
+}
+
 // ---------------------------------------------------------------- README
 
 func TestReadmeQuickStart(t *testing.T) {
@@ -981,16 +1168,55 @@ func TestReadmeQuickStart(t *testing.T) {
 	}
 }
 
+// TestRemoteBaseExists: the kustomize remote base of deploy/README.md is
+// a path of this repository, at a ref that exists (main, or a tag).
+func TestRemoteBaseExists(t *testing.T) {
+	doc := string(mustRead(t, "README.md"))
+	refs := regexp.MustCompile(`github\.com/backup-exporter/backup_exporter//([^?\s]+)\?ref=(\S+)`).FindAllStringSubmatch(doc, -1)
+	if len(refs) == 0 {
+		t.Fatal("deploy/README.md has no remote base")
+	}
+	for _, m := range refs {
+		if fi, err := os.Stat(filepath.Join("..", m[1])); err != nil || !fi.IsDir() {
+			t.Errorf("remote base %s: no such directory in the repository", m[1])
+		}
+		if m[2] == "main" {
+			continue
+		}
+		out, err := exec.Command("git", "tag", "--list", m[2]).Output()
+		if err != nil || strings.TrimSpace(string(out)) != m[2] {
+			t.Errorf("remote base %s: ref %s is not main nor a tag of this repository", m[1], m[2])
+		}
+	}
+}
+
+// TestReadmeMixinExampleSelectsTheShippedJob: the README's mixin example
+// overrides the exporter selector; copied as it is, it must select the
+// job the shipped scrape configurations use, or BackupExporterDown fires
+// (absent) for ever.
+func TestReadmeMixinExampleSelectsTheShippedJob(t *testing.T) {
+	readme := string(mustRead(t, "../README.md"))
+	m := regexp.MustCompile(`exporterSelector: 'job="([^"]+)"'`).FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README's mixin example sets no exporterSelector job")
+	}
+	var jobs []string
+	for _, sc := range list(readYAML(t, "prometheus/prometheus.yml"), "scrape_configs") {
+		jobs = append(jobs, str(sc, "job_name"))
+	}
+	values := readYAML(t, filepath.Join(chartDir, "values.yaml"))
+	if !slices.Contains(jobs, m[1]) || str(values, "serviceMonitor", "jobName") != m[1] {
+		t.Errorf("the README's mixin example selects job=%q; prometheus.yml has the jobs %v, the chart's ServiceMonitor %q", m[1], jobs, str(values, "serviceMonitor", "jobName"))
+	}
+}
+
 // TestComposeConfigsCheck runs Prometheus' and Alertmanager's own checks on
 // the compose stack's configurations (promtool and amtool come with the
 // Debian packages prometheus and prometheus-alertmanager, which .ci/run
 // installs).
 func TestComposeConfigsCheck(t *testing.T) {
 	t.Run("promtool", func(t *testing.T) {
-		promtool, err := exec.LookPath("promtool")
-		if err != nil {
-			unavailable(t, "promtool not installed (apt-get install prometheus)")
-		}
+		promtool := tooltest.Require(t, tooltest.Promtool)[0]
 		// As mounted in the container: rules.yml beside prometheus.yml.
 		dir := t.TempDir()
 		for src, dst := range map[string]string{
@@ -1007,10 +1233,7 @@ func TestComposeConfigsCheck(t *testing.T) {
 		}
 	})
 	t.Run("amtool", func(t *testing.T) {
-		amtool, err := exec.LookPath("amtool")
-		if err != nil {
-			unavailable(t, "amtool not installed (apt-get install prometheus-alertmanager)")
-		}
+		amtool := tooltest.Require(t, tooltest.Amtool)[0]
 		out, err := exec.Command(amtool, "check-config", filepath.Join(composeDir, "alertmanager.yml")).CombinedOutput()
 		if err != nil {
 			t.Errorf("amtool check-config %s/alertmanager.yml: %v\n%s", composeDir, err, out)

@@ -28,6 +28,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/buildinfo"
+	"github.com/backup-exporter/backup_exporter/internal/healthcheck"
 	"github.com/backup-exporter/backup_exporter/internal/logging"
 	"github.com/backup-exporter/backup_exporter/internal/once"
 	"github.com/backup-exporter/backup_exporter/internal/server"
@@ -73,7 +74,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.HelpFlag.Short('h')
 	f := &flags{}
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
-	app.Flag("config.check", "Validate the configuration file, print what is wrong and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
+	app.Flag("config.check", "Validate the configuration file, print every error in it (sorted by line) and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
 	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
 	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
@@ -94,6 +95,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		// The image's HEALTHCHECK: distroless has no shell nor curl.
+		return healthcheck.Run(name, args[1:], "http://127.0.0.1:9871/-/healthy", stdout, stderr)
+	}
 	f, err := parseFlags(args, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -239,6 +244,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 		TelemetryPath: f.telemetryPath,
 		TimeoutOffset: f.timeoutOffset,
 		Static:        static,
+		Registry:      registry,
 		Reload: func() error {
 			err := live.Reload()
 			if err != nil {

@@ -1,5 +1,6 @@
-// Command backup_simulator serves fake backup-vendor APIs (NetApp Astra
-// Control, ...) over HTTPS for testing and demonstrating backup_exporter.
+// Command backup_simulator serves fake backup-vendor APIs (every API
+// backup_exporter reads: simulator.Serves) over HTTPS for testing and
+// demonstrating backup_exporter.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"go.uber.org/zap"
 
+	"github.com/backup-exporter/backup_exporter/internal/healthcheck"
 	"github.com/backup-exporter/backup_exporter/internal/logging"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 )
@@ -22,7 +24,11 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
-	app := kingpin.New("backup_simulator", "HTTPS simulator of backup-vendor APIs (NetApp Astra Control) for backup_exporter.")
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		// The compose stack's healthcheck: distroless has no shell nor curl.
+		return healthcheck.Run("backup_simulator", os.Args[2:], "https://127.0.0.1:9443/_sim/stats", os.Stdout, os.Stderr)
+	}
+	app := kingpin.New("backup_simulator", description())
 	listen := app.Flag("listen", "Address to listen on.").Default("127.0.0.1:9443").String()
 	scenarioFile := app.Flag("scenario", "Scenario YAML file (data and faults).").String()
 	certFile := app.Flag("tls.cert-file", "PEM certificate to serve; default a generated self-signed one.").String()
@@ -200,4 +206,14 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// description is the --help text: every API the simulator plays and the
+// target types that read it.
+func description() string {
+	parts := make([]string, len(simulator.Serves))
+	for i, s := range simulator.Serves {
+		parts[i] = s.API + " (" + strings.Join(s.Types, ", ") + ")"
+	}
+	return "HTTPS simulator, for backup_exporter, of the backup-vendor APIs it reads: " + strings.Join(parts, "; ") + "."
 }

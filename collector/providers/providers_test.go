@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,4 +256,28 @@ func countRequests(sim *simulator.Server, path string) int {
 		}
 	}
 	return n
+}
+
+// TestEveryKindDescribesItself: the landing page and docs/metrics.md name
+// each provider by its Title and list its state tables; a provider added
+// without them would be missing there.
+func TestEveryKindDescribesItself(t *testing.T) {
+	for _, k := range providers.All() {
+		if k.Title == "" {
+			t.Errorf("%s: no Title", k.Type)
+		}
+		if len(k.States) == 0 {
+			t.Errorf("%s: no state table", k.Type)
+		}
+		for _, st := range k.States {
+			if st.Field == "" || len(st.Table) == 0 {
+				t.Errorf("%s: empty state table %+v", k.Type, st)
+			}
+			for raw, s := range st.Table {
+				if !slices.Contains(collector.States, s) {
+					t.Errorf("%s: %s %q maps to %q, not a normalised state", k.Type, st.Field, raw, s)
+				}
+			}
+		}
+	}
 }

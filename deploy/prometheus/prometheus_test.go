@@ -6,23 +6,21 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/backup-exporter/backup_exporter/internal/tooltest"
 )
 
 // promtool returns the path of promtool. Without it the test is skipped,
 // except in CI (CI=true), where a missing tool is a failure, never a
-// silent skip. Install it with `apt-get install -y prometheus`.
+// silent skip; make test's last line names the skips. Install it with
+// `apt-get install -y prometheus`.
 func promtool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool not found: in CI a missing tool is a failure, never a silent skip (apt-get install -y prometheus)")
-		}
-		t.Skip("promtool not found (apt-get install -y prometheus); skipped outside CI")
-	}
-	return path
+	return tooltest.Require(t, tooltest.Promtool)[0]
 }
 
 func run(t *testing.T, args ...string) {
@@ -142,5 +140,34 @@ func read(t *testing.T, file string, v any) {
 	}
 	if err := yaml.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", file, err)
+	}
+}
+
+// TestScrapeIntervalsWithinLookback: the example scrapes every job at
+// most every 2m, as the README advises: with no sample for 5m (the
+// lookback) a series goes stale, so one failed scrape of a longer interval
+// blanks the backup series and makes the alerts flap.
+func TestScrapeIntervalsWithinLookback(t *testing.T) {
+	var cfg struct {
+		Global struct {
+			ScrapeInterval model.Duration `yaml:"scrape_interval"`
+		} `yaml:"global"`
+		ScrapeConfigs []struct {
+			JobName        string         `yaml:"job_name"`
+			ScrapeInterval model.Duration `yaml:"scrape_interval"`
+		} `yaml:"scrape_configs"`
+	}
+	read(t, "prometheus.yml", &cfg)
+	if len(cfg.ScrapeConfigs) == 0 {
+		t.Fatal("no scrape_configs")
+	}
+	for _, s := range cfg.ScrapeConfigs {
+		interval := s.ScrapeInterval
+		if interval == 0 {
+			interval = cfg.Global.ScrapeInterval
+		}
+		if interval == 0 || time.Duration(interval) > 2*time.Minute {
+			t.Errorf("job %s: scrape_interval %v, want at most 2m", s.JobName, interval)
+		}
 	}
 }

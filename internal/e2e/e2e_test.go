@@ -20,29 +20,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
+	"github.com/backup-exporter/backup_exporter/internal/tooltest"
 )
-
-// The Debian packages' binaries; .ci/run installs them.
-const (
-	prometheusBin   = "prometheus"
-	promtoolBin     = "promtool"
-	alertmanagerBin = "prometheus-alertmanager"
-)
-
-// tool finds a binary, skipping the test when it is missing, except in CI
-// (CI=true), where a missing tool is a failure, never a silent skip.
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found: .ci/run installs it (apt-get install prometheus prometheus-alertmanager)", name)
-	}
-	t.Skipf("%s not found (apt-get install prometheus prometheus-alertmanager); CI runs this test", name)
-	return ""
-}
 
 // repoRoot is the module root, two levels up from this package.
 func repoRoot(t *testing.T) string {
@@ -279,9 +258,9 @@ func TestE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
-	prometheus := tool(t, prometheusBin)
-	promtool := tool(t, promtoolBin)
-	alertmanager := tool(t, alertmanagerBin)
+	// .ci/run installs them (Debian's prometheus and prometheus-alertmanager).
+	tools := tooltest.Require(t, tooltest.Prometheus, tooltest.Promtool, tooltest.Alertmanager)
+	prometheus, promtool, alertmanager := tools[0], tools[1], tools[2]
 	root := repoRoot(t)
 	dir := t.TempDir()
 
@@ -363,7 +342,7 @@ scrape_configs:
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
-		// AWS Backup lists no unprotected resources (metrics.md), so
+		// AWS Backup lists no unprotected resources (docs/metrics.md), so
 		// BackupUnprotected has nothing to fire on for aws_backup.
 		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy"}
 		amURL := "http://" + amAddr

@@ -16,12 +16,12 @@ func TestFormatsAndLevels(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger.Debug("hidden")
-	logger.Warn("collecting target failed", zap.String("target", "a b"))
+	logger.Warn("polling target failed", zap.String("target", "a b"))
 	var line map[string]any
 	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &line); err != nil {
 		t.Fatalf("not one JSON line: %q: %v", buf.String(), err)
 	}
-	if line["level"] != "warn" || line["msg"] != "collecting target failed" || line["target"] != "a b" || line["ts"] == nil {
+	if line["level"] != "warn" || line["msg"] != "polling target failed" || line["target"] != "a b" || line["ts"] == nil {
 		t.Errorf("line = %v", line)
 	}
 

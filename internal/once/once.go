@@ -169,7 +169,12 @@ func reason(r *collector.Resource, now time.Time) string {
 		case collector.StateFailed, collector.StateCancelled:
 			parts = append(parts, "the latest backup "+string(st))
 		default:
-			parts = append(parts, "unhealthy")
+			// The provider's or the rules' own words, when they have some.
+			why := r.Reason
+			if why == "" {
+				why = "unhealthy"
+			}
+			parts = append(parts, why)
 		}
 	}
 	switch {

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
 	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/collector"
@@ -31,7 +29,10 @@ type Options struct {
 	Static prometheus.Gatherer
 	// Reload reloads the configuration; nil disables /-/reload.
 	Reload func() error
-	Logger *zap.Logger
+	// Registry are the providers this build knows, listed on the landing
+	// page.
+	Registry collector.Registry
+	Logger   *zap.Logger
 }
 
 // Server holds the running Exporter and serves it.
@@ -59,32 +60,13 @@ func New(opts Options) (*Server, error) {
 		opts.Static = prometheus.NewRegistry()
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
-	landing, err := web.NewLandingPage(web.LandingConfig{
-		Name:        "Backup Exporter",
-		Description: "Prometheus exporter for backup health across Azure NetApp Files, Azure PostgreSQL LTR, Huawei Cloud CBR and NetApp Astra Control",
-		Version:     version.Info(),
-		Links: []web.LandingLinks{
-			{Address: opts.TelemetryPath, Text: "Metrics", Description: "Every target; /probe?target=NAME serves one"},
-			{Address: "/-/healthy", Text: "Health", Description: "Liveness"},
-			{Address: "/-/ready", Text: "Readiness", Description: "Ready once a configuration is loaded"},
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("landing page: %w", err)
-	}
 	s.mux.HandleFunc(opts.TelemetryPath, s.serveMetrics)
 	s.mux.HandleFunc("/probe", s.serveProbe)
 	s.mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	s.mux.HandleFunc("/-/ready", s.serveReady)
 	s.mux.HandleFunc("/-/reload", s.serveReload)
 	if opts.TelemetryPath != "/" {
-		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/" {
-				http.NotFound(w, r)
-				return
-			}
-			landing.ServeHTTP(w, r)
-		})
+		s.mux.HandleFunc("/", s.serveLanding)
 	}
 	return s, nil
 }

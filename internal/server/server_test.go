@@ -3,10 +3,12 @@ package server
 import (
 	"compress/gzip"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +69,7 @@ targets:
 		t.Fatal(err)
 	}
 	reloads := 0
-	s, err := New(Options{Static: static, TimeoutOffset: 500 * time.Millisecond, Reload: func() error {
+	s, err := New(Options{Static: static, TimeoutOffset: 500 * time.Millisecond, Registry: providers.All(), Reload: func() error {
 		reloads++
 		if reloads > 1 {
 			return fmt.Errorf("bad.yml:3: unknown key \"x\"")
@@ -276,5 +278,65 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(header); got != want {
 			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
 		}
+	}
+}
+
+var href = regexp.MustCompile(`href="([^"]*)"`)
+
+// TestLandingPage: the landing page names every registered provider by its
+// type, lists the configured targets with their state and a /probe link
+// each, and links nothing that is not served.
+func TestLandingPage(t *testing.T) {
+	s, _ := newTestServer(t)
+	code, body := get(t, s, "GET", "/")
+	if code != 200 {
+		t.Fatalf("GET / = %d", code)
+	}
+	for _, k := range providers.All() {
+		if !strings.Contains(body, "<code>"+k.Type+"</code>: "+html.EscapeString(k.Title)) {
+			t.Errorf("provider %s (%s) is not listed", k.Type, k.Title)
+		}
+	}
+	for _, name := range []string{"one", "two", "all"} {
+		if !strings.Contains(body, `href="probe?target=`+name+`"`) || !strings.Contains(body, "<td>"+name+"</td>") {
+			t.Errorf("target %s is not listed with its /probe link", name)
+		}
+	}
+	if strings.Contains(body, "debug/pprof") {
+		t.Error("the page links pprof, which is not served")
+	}
+	if !strings.Contains(body, "not polled yet") {
+		t.Error("a target never polled is not shown as such")
+	}
+	// After a scrape the targets are up, with their resources.
+	get(t, s, "GET", "/metrics")
+	_, body = get(t, s, "GET", "/")
+	if !regexp.MustCompile(`<td>all</td><td><code>astra</code></td><td>up</td><td>2</td>`).MatchString(body) {
+		t.Errorf("target all is not shown up with its 2 resources:\n%s", body)
+	}
+	// No dead link: every link of the page is served.
+	links := href.FindAllStringSubmatch(body, -1)
+	if len(links) < 6 {
+		t.Fatalf("only %d links: %v", len(links), links)
+	}
+	for _, m := range links {
+		u := html.UnescapeString(m[1])
+		if strings.HasPrefix(u, "http") {
+			continue
+		}
+		if !strings.HasPrefix(u, "/") {
+			u = "/" + u
+		}
+		if code, _ := get(t, s, "GET", u); code != 200 {
+			t.Errorf("link %s: %d", u, code)
+		}
+	}
+	// A target whose poll fails is shown down, with the error.
+	down, sim := newServer(t, 1, "cache_ttl: 0, scrape_timeout: 5s")
+	_ = sim.Close()
+	get(t, down, "GET", "/probe?target=one")
+	_, body = get(t, down, "GET", "/")
+	if !regexp.MustCompile(`<td>one</td><td><code>astra</code></td><td>DOWN: [^<]+</td><td>-</td>`).MatchString(body) {
+		t.Errorf("target one is not shown down with its error:\n%s", body)
 	}
 }

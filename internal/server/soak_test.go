@@ -171,6 +171,14 @@ targets:
 	hs.Close()
 	s.Exporter().Stop()
 	client.CloseIdleConnections()
+	// The exporter's connections to the simulator (TLS, HTTP/2: a read
+	// and a write loop each, on both ends) close asynchronously after
+	// Stop; closing the simulator ends them on its side too, and the
+	// check below waits for them to be gone instead of taking a count
+	// while they are still closing.
+	if err := sim.Close(); err != nil {
+		t.Errorf("closing the simulator: %v", err)
+	}
 
 	t.Logf("%d scrapes in %v, slowest %v", scrapes, d, slowest)
 	if len(failures) > 0 {
@@ -181,7 +189,8 @@ targets:
 	if slowest > timeout+slack {
 		t.Errorf("slowest scrape %v, over its %v timeout (+%v for a loaded machine)", slowest, timeout, slack)
 	}
-	goroutines, heap := settle()
+	goroutines := waitGoroutines(baseGoroutines+5, 30*time.Second)
+	heap := heapInUse()
 	if goroutines > baseGoroutines+5 {
 		t.Errorf("goroutines %d after the soak, %d before", goroutines, baseGoroutines)
 		buf := make([]byte, 1<<20)
@@ -205,8 +214,27 @@ func settle() (int, uint64) {
 			n = m
 		}
 	}
+	return runtime.NumGoroutine(), heapInUse()
+}
+
+// waitGoroutines waits until at most limit goroutines run, or for d, and
+// returns how many run. A count that is merely stable for a moment is not
+// enough: on a loaded machine connections still closing can hold a count
+// for longer than one sampling interval. A leak never gets under the
+// limit and fails the check after d.
+func waitGoroutines(limit int, d time.Duration) int {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if n := runtime.NumGoroutine(); n <= limit {
+			return n
+		}
+	}
+	return runtime.NumGoroutine()
+}
+
+// heapInUse is the heap in use after a GC.
+func heapInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	return runtime.NumGoroutine(), ms.HeapAlloc
+	return ms.HeapAlloc
 }

@@ -123,7 +123,7 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 func TestClientRetryAfterBeyondDeadline(t *testing.T) {
 	c, _ := newTestClient(t, 0)
 	srv, calls := sequence(t, "120", 429, 200)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(WithDeadlineName(context.Background(), "scrape"), 2*time.Second)
 	defer cancel()
 	start := time.Now()
 	_, err := c.Do(ctx, Request{URL: srv.URL})
@@ -136,6 +136,26 @@ func TestClientRetryAfterBeyondDeadline(t *testing.T) {
 	}
 	if time.Since(start) > time.Second || calls.Load() != 1 {
 		t.Errorf("waited %v and sent %d requests; want an immediate answer after 1", time.Since(start), calls.Load())
+	}
+}
+
+// TestRetryGiveUpNamesTheDeadline: the error says which deadline a
+// retry would not fit, the poll's or the scrape's, or just "the deadline"
+// when the caller did not say.
+func TestRetryGiveUpNamesTheDeadline(t *testing.T) {
+	for name, want := range map[string]string{"": "would not fit the deadline", "poll": "would not fit the poll deadline", "scrape": "would not fit the scrape deadline"} {
+		c, _ := newTestClient(t, 0)
+		srv, _ := sequence(t, "120", 429, 200)
+		ctx := context.Background()
+		if name != "" {
+			ctx = WithDeadlineName(ctx, name)
+		}
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := c.Do(ctx, Request{URL: srv.URL})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("deadline name %q: err = %v, want %q", name, err, want)
+		}
 	}
 }
 

@@ -118,9 +118,9 @@ func (l *retryLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if !fitsDeadline(ctx, wait) {
 			if err != nil {
-				return nil, fmt.Errorf("%w (a retry after %s would not fit the scrape deadline)", err, wait.Round(time.Millisecond))
+				return nil, fmt.Errorf("%w (%s)", err, gaveUp(ctx, wait))
 			}
-			resp.Header.Set(gaveUpHeader, wait.Round(time.Millisecond).String())
+			resp.Header.Set(gaveUpHeader, gaveUp(ctx, wait))
 			return resp, nil
 		}
 		if resp != nil {
@@ -209,8 +209,26 @@ const gaveUpHeader = "X-Backup-Exporter-Retry-Gave-Up"
 // GaveUp says why a retryable answer was returned as it is: the wait it
 // asked for would not fit the deadline. It returns "" otherwise.
 func GaveUp(resp *http.Response) string {
-	if wait := resp.Header.Get(gaveUpHeader); wait != "" {
-		return "a retry after " + wait + " would not fit the scrape deadline"
+	return resp.Header.Get(gaveUpHeader)
+}
+
+// gaveUp says that a retry after wait would not fit ctx's deadline,
+// naming that deadline when the caller did (WithDeadlineName).
+func gaveUp(ctx context.Context, wait time.Duration) string {
+	deadline := "the deadline"
+	if name, ok := ctx.Value(deadlineNameKey{}).(string); ok {
+		deadline = "the " + name + " deadline"
 	}
-	return ""
+	return "a retry after " + wait.Round(time.Millisecond).String() + " would not fit " + deadline
+}
+
+type deadlineNameKey struct{}
+
+// WithDeadlineName names the deadline of ctx for the errors of upstream
+// calls made under it: "scrape" for a poll a scrape waits for (cache_ttl
+// 0), "poll" for a background poll (poll_timeout), so that an error says
+// "a retry after 2m would not fit the poll deadline" and points at the
+// setting to change.
+func WithDeadlineName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, deadlineNameKey{}, name)
 }

@@ -174,7 +174,7 @@ local u = import '../lib/utils.libsonnet';
             ||| % cfg,
             annotations+: {
               summary: 'backup_exporter is throttled{{ if $labels.provider }} by {{ $labels.provider }}{{ else }} by Azure Resource Manager{{ end }}',
-              description: '{{ if $labels.subscription_id }}Azure Resource Manager reports only {{ $value }} read requests left for subscription {{ $labels.subscription_id }}{{ else }}backup_exporter retries throttled {{ $labels.provider }} requests ({{ $value | humanize }}/s){{ end }}: collections get slow and may time out. Raise cache_ttl or lower the scrape frequency.',
+              description: '{{ if $labels.subscription_id }}Azure Resource Manager reports only {{ $value }} read requests left for subscription {{ $labels.subscription_id }}{{ else }}backup_exporter retries throttled {{ $labels.provider }} requests ({{ $value | humanize }}/s){{ end }}: polls get slow and may run out of poll_timeout. Raise cache_ttl (each target is polled once per cache_ttl, however often it is scraped).',
             },
           },
 

@@ -67,6 +67,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAstra,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "NetApp Astra Control",
+	States: []collector.StateTable{
+		{Field: "App backup `state`", Table: astraStates},
+	},
 	New: newProvider,
 }
 
@@ -425,6 +429,9 @@ func (b *astraBackup) toBackup() collector.Backup {
 	if out.State == collector.StateSucceeded {
 		out.End = collector.ParseTime(b.BackupCreationTimestamp)
 		out.Degraded = hooksFailed
+		if hooksFailed {
+			out.Reason = "an execution hook of " + out.Name + " failed"
+		}
 	}
 	switch {
 	case out.State == collector.StateFailed:

@@ -24,7 +24,7 @@ import (
 // Type is the target type and provider label.
 const Type = "aws_backup"
 
-// Job window bounds (metrics.md: expected_interval × 2, at least 2 days;
+// Job window bounds (docs/metrics.md: expected_interval × 2, at least 2 days;
 // ListBackupJobs covers the last 30 days).
 const (
 	minJobWindow = 48 * time.Hour
@@ -77,6 +77,11 @@ var Kind = collector.Kind{
 		Type:       Type,
 		Credential: config.CredentialAWS,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "AWS Backup",
+	States: []collector.StateTable{
+		{Field: "Backup job `State`", Table: jobStates},
+		{Field: "Recovery point `Status` (counts, when recovery points are read)", Table: recoveryPointStates},
 	},
 	New: newProvider,
 }

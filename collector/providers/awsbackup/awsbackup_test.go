@@ -47,7 +47,7 @@ func routes() map[string]string {
 	}
 }
 
-// TestAWSBackupGolden: every job state of metrics.md's aws_backup table
+// TestAWSBackupGolden: every job state of docs/metrics.md's aws_backup table
 // (COMPLETED, FAILED with MessageCategory, RUNNING with PercentDone,
 // PARTIAL, ABORTED, EXPIRED, CREATED, PENDING, ABORTING), recovery points
 // for resources without a completed job (COMPLETED, AVAILABLE with

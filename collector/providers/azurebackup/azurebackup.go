@@ -26,7 +26,7 @@ const Type = "azure_backup"
 // (Microsoft.RecoveryServices, bms.json) and of the vaults API.
 const DefaultAPIVersion = "2025-08-01"
 
-// minJobWindow is the least span of Backup jobs read (metrics.md: a window
+// minJobWindow is the least span of Backup jobs read (docs/metrics.md: a window
 // of expected_interval × 2, at least 2 days).
 const minJobWindow = 48 * time.Hour
 
@@ -87,6 +87,11 @@ var Kind = collector.Kind{
 		Type:       Type,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "Azure Backup",
+	States: []collector.StateTable{
+		{Field: "Backup job `status`", Table: jobStates},
+		{Field: "Protected item `lastBackupStatus` (no job in the window)", Table: lastBackupStates},
 	},
 	New: newProvider,
 }
@@ -350,8 +355,9 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 	if it.Properties.IsScheduledForDeferredDelete {
 		r.State = collector.StateDeleting
 	}
-	if it.unhealthy() {
+	if why := it.unhealthyReason(); why != "" {
 		r.Healthy = false
+		r.Reason = why
 	}
 	r.Error = errorInfo(r.CurrentError(), it, rec.jobs, r.CurrentState() == collector.StateFailed || it.unhealthy())
 	return r, nil
@@ -446,7 +452,7 @@ type protectedItem struct {
 	} `json:"properties"`
 }
 
-// resourceID is the protected resource (metrics.md): the item's
+// resourceID is the protected resource (docs/metrics.md): the item's
 // sourceResourceId (a VM); a file share's own ID under its storage account
 // (the share's source; the ID must not change when a second share of the
 // account is protected); the item itself for workload items (a database
@@ -495,19 +501,24 @@ func (it *protectedItem) matching(jobs []*job) []*job {
 	return out
 }
 
-// unhealthy reports the item's own signs of trouble (metrics.md).
-func (it *protectedItem) unhealthy() bool {
+// unhealthy reports the item's own signs of trouble (docs/metrics.md).
+func (it *protectedItem) unhealthy() bool { return it.unhealthyReason() != "" }
+
+// unhealthyReason names the item's first sign of trouble, or "".
+func (it *protectedItem) unhealthyReason() string {
 	p := it.Properties
-	if strings.EqualFold(p.ProtectionState, "ProtectionError") || strings.EqualFold(p.ProtectionState, "ProtectionStopped") ||
-		strings.EqualFold(p.HealthStatus, "ActionRequired") {
-		return true
+	if strings.EqualFold(p.ProtectionState, "ProtectionError") || strings.EqualFold(p.ProtectionState, "ProtectionStopped") {
+		return "protection state " + p.ProtectionState
+	}
+	if strings.EqualFold(p.HealthStatus, "ActionRequired") {
+		return "health status " + p.HealthStatus
 	}
 	for _, k := range p.KPIsHealths {
 		if strings.EqualFold(k.ResourceHealthStatus, "TransientUnhealthy") || strings.EqualFold(k.ResourceHealthStatus, "PersistentUnhealthy") {
-			return true
+			return "KPI health " + k.ResourceHealthStatus
 		}
 	}
-	return false
+	return ""
 }
 
 // healthError is the item's first health detail, if any.

@@ -34,7 +34,7 @@ func vaultRoutes(v string) map[string]string {
 
 const target = `name: ab, type: azure_backup, subscription_id: ffffffff-ffff-ffff-ffff-ffffffffffff, resource_group: rg-backup`
 
-// TestAzureBackupGolden: every state of metrics.md's azure_backup mapping
+// TestAzureBackupGolden: every state of docs/metrics.md's azure_backup mapping
 // (jobs Completed, CompletedWithWarnings, InProgress with progress,
 // Cancelling, Failed with error details, Cancelled; no job in the window
 // with lastBackupStatus Healthy, IRPending and Failed; deferred delete;

@@ -74,7 +74,7 @@ var (
 	relationshipStatuses = []string{"Idle", "Transferring", "Failed", "Unknown"}
 )
 
-// ANF's own families (metrics.md).
+// ANF's own families (docs/metrics.md).
 var (
 	famLastTransferSize   = collector.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue).NonNegative()
 	famTransferBytesTotal = collector.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue).NonNegative()
@@ -88,6 +88,10 @@ var Kind = collector.Kind{
 		Type:       Type,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "Azure NetApp Files",
+	States: []collector.StateTable{
+		{Field: "Backup vault backup `provisioningState` (counts and times)", Table: vaultBackupStates},
 	},
 	Families: []*collector.Family{famLastTransferSize, famTransferBytesTotal, famMirrorState, famRelationshipStatus},
 	New:      newProvider,
@@ -359,7 +363,7 @@ type anfBackupStatus struct {
 }
 
 // apply overlays the live status on the record built from vault backups
-// (metrics.md: ANF state normalisation, health and error rules).
+// (docs/metrics.md: ANF state normalisation, health and error rules).
 func (s *anfBackupStatus) apply(r *collector.Resource) {
 	unhealthy := s.Healthy != nil && !*s.Healthy
 	switch {
@@ -377,8 +381,16 @@ func (s *anfBackupStatus) apply(r *collector.Resource) {
 		// "Unknown", and any value the API document does not list.
 		r.State = collector.StateUnknown
 	}
-	if unhealthy || s.RelationshipStatus == "Failed" {
+	switch {
+	case unhealthy:
 		r.Healthy = false
+		r.Reason = "Azure reports the volume's backup unhealthy"
+		if s.UnhealthyReason != "" {
+			r.Reason += ": " + s.UnhealthyReason
+		}
+	case s.RelationshipStatus == "Failed":
+		r.Healthy = false
+		r.Reason = "relationship status Failed"
 	}
 	if unhealthy || s.ErrorMessage != "" {
 		msg := s.ErrorMessage

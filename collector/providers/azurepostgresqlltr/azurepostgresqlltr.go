@@ -59,6 +59,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "Azure PostgreSQL flexible server LTR",
+	States: []collector.StateTable{
+		{Field: "LTR backup operation `status`", Table: states},
+	},
 	New: newProvider,
 }
 

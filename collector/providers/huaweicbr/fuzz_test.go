@@ -27,7 +27,7 @@ func FuzzHuaweiBackupList(f *testing.F) {
 		converted := make([]collector.Backup, len(page.Backups))
 		for i := range page.Backups {
 			group[i] = &page.Backups[i]
-			converted[i] = page.Backups[i].toBackup(map[string]bool{})
+			converted[i] = page.Backups[i].toBackup(map[string][]string{})
 		}
 		if len(group) > 0 {
 			_ = huaweiResourceName(group)

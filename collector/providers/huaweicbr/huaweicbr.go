@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,10 @@ var Kind = collector.Kind{
 		Type:       Type,
 		Credential: config.CredentialHuawei,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "Huawei Cloud CBR",
+	States: []collector.StateTable{
+		{Field: "Backup `status`", Table: huaweiCBRStates},
 	},
 	New: newProvider,
 }
@@ -194,13 +199,13 @@ func (p *provider) listed(ctx context.Context) ([]collector.Resource, error) {
 	// Children are parts of their parent's backup. The list normally
 	// nests them; should it also list one on its own, it still only
 	// counts against its parent.
-	childErrors := map[string]bool{}
+	childErrors := map[string][]string{}
 	var top []*huaweiBackup
 	for i := range backups {
 		b := &backups[i]
 		if b.ParentID != nil && *b.ParentID != "" {
 			if b.Status == "error" {
-				childErrors[*b.ParentID] = true
+				childErrors[*b.ParentID] = append(childErrors[*b.ParentID], b.childName())
 			}
 			continue
 		}
@@ -391,9 +396,17 @@ func huaweiResourceName(group []*huaweiBackup) string {
 	return name
 }
 
-// toBackup converts b; childErrors holds the IDs of parents whose
-// children were listed separately in error.
-func (b *huaweiBackup) toBackup(childErrors map[string]bool) collector.Backup {
+// childName names a child backup in messages: its disk, else its ID.
+func (b *huaweiBackup) childName() string {
+	if b.ResourceName != "" {
+		return b.ResourceName
+	}
+	return b.ID
+}
+
+// toBackup converts b; childErrors holds, by parent ID, the children
+// listed separately in error.
+func (b *huaweiBackup) toBackup(childErrors map[string][]string) collector.Backup {
 	out := collector.Backup{
 		ID:        b.ID,
 		Name:      b.Name,
@@ -401,7 +414,10 @@ func (b *huaweiBackup) toBackup(childErrors map[string]bool) collector.Backup {
 		State:     collector.Normalise(huaweiCBRStates, b.Status),
 		Start:     collector.ParseTime(huaweiStr(b.CreatedAt)),
 		Expiry:    collector.ParseTime(huaweiStr(b.ExpiredAt)),
-		Degraded:  childErrors[b.ID] && b.ID != "",
+	}
+	var failed []string
+	if b.ID != "" {
+		failed = append(failed, childErrors[b.ID]...)
 	}
 	if out.Name == "" {
 		out.Name = b.ID
@@ -409,9 +425,14 @@ func (b *huaweiBackup) toBackup(childErrors map[string]bool) collector.Backup {
 	// A backup being restored from is complete.
 	out.Complete = out.State == collector.StateRestoring
 	for i := range b.Children {
-		if b.Children[i].Status == "error" {
-			out.Degraded = true
+		if b.Children[i].Status == "error" && !slices.Contains(failed, b.Children[i].childName()) {
+			failed = append(failed, b.Children[i].childName())
 		}
+	}
+	if len(failed) > 0 {
+		// A part of the backup (a disk of a server backup) failed.
+		out.Degraded = true
+		out.Reason = "part of the backup in error: " + strings.Join(failed, ", ")
 	}
 	// protected_at is when the backup was taken; updated_at stands in for
 	// a finished backup without it, but on a running one it is only the

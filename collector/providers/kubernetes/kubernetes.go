@@ -40,6 +40,9 @@ type Client struct {
 	base   string // https://host:port, no trailing slash
 	client *upstream.Client
 	desc   string // what the errors say the credential is
+	// err, when set, is why the API server cannot be reached at all (the
+	// in-cluster credential outside a cluster): every read fails with it.
+	err error
 }
 
 // cluster is what reaching an API server takes.
@@ -59,6 +62,12 @@ type cluster struct {
 func NewClient(env *collector.Env, provider string) (*Client, error) {
 	v, err := env.Shared("kubernetes:"+provider, func() (any, error) {
 		c, err := resolve(env.Credential, inClusterEnv{dir: serviceAccountDir, host: os.Getenv("KUBERNETES_SERVICE_HOST"), port: os.Getenv("KUBERNETES_SERVICE_PORT")})
+		if errors.Is(err, errNotInCluster) {
+			// Where the exporter runs is not the file's fault: a
+			// configuration check passes, and the target fails at run
+			// time, saying why.
+			return &Client{desc: "in-cluster service account", err: err}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -107,6 +116,9 @@ func connect(pool *upstream.Pool, provider string, c *cluster) (*Client, error) 
 	return &Client{base: strings.TrimRight(c.server, "/"), client: derived.Client(provider, auth), desc: c.desc}, nil
 }
 
+// errNotInCluster is the in-cluster credential's error outside a cluster.
+var errNotInCluster = errors.New("kubernetes: not running in a cluster (KUBERNETES_SERVICE_HOST and _PORT are unset): give kubeconfig, or server and bearer_token, in the credential")
+
 // inClusterEnv is where the in-cluster configuration comes from.
 type inClusterEnv struct{ dir, host, port string }
 
@@ -121,7 +133,7 @@ func resolve(cred *config.Credential, in inClusterEnv) (*cluster, error) {
 			token: func() (string, error) { return config.ResolveSecret(secret, file) }}, nil
 	}
 	if in.host == "" || in.port == "" {
-		return nil, errors.New("kubernetes: not running in a cluster (KUBERNETES_SERVICE_HOST and _PORT are unset): give kubeconfig, or server and bearer_token, in the credential")
+		return nil, errNotInCluster
 	}
 	ca, err := os.ReadFile(filepath.Join(in.dir, "ca.crt"))
 	if err != nil {
@@ -309,6 +321,9 @@ func decodeStatus(_ int, body []byte) string {
 // read (410 Gone) restarts the list from the start, once; the items are
 // returned only when a whole list was read.
 func (c *Client) List(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
+	if c.err != nil {
+		return nil, fmt.Errorf("list %s: %w", path, c.err)
+	}
 	for attempt := 1; ; attempt++ {
 		items, err := c.list(ctx, path, limit)
 		var httpErr *upstream.HTTPError

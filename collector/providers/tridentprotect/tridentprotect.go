@@ -60,6 +60,10 @@ var Kind = collector.Kind{
 		Credential: config.CredentialKubernetes,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
+	Title: "NetApp Trident protect",
+	States: []collector.StateTable{
+		{Field: "Backup `status.state`", Table: states},
+	},
 	New: newProvider,
 }
 
@@ -215,7 +219,7 @@ func list[T any, PT interface {
 	return out, nil
 }
 
-// resource is one Application's record (metrics.md, trident_protect).
+// resource is one Application's record (docs/metrics.md, trident_protect).
 func resource(id, name string, backups []*backup, schedules []*schedule) collector.Resource {
 	converted := make([]collector.Backup, 0, len(backups))
 	for _, b := range backups {
@@ -258,6 +262,7 @@ func (b *backup) toBackup() collector.Backup {
 	case len(hookFailures) > 0:
 		// Completed, but a hook failed: not application-consistent.
 		out.Degraded = true
+		out.Reason = "an execution hook of " + out.Name + " failed"
 		out.Error = &collector.ErrorInfo{Code: "hook_failed", Message: strings.Join(hookFailures, "; ")}
 	}
 	return out

@@ -47,7 +47,7 @@ targets:
 `, s.URL, token, s.CAFile, target)
 }
 
-// TestTridentProtectGolden: every Backup state of metrics.md's table
+// TestTridentProtectGolden: every Backup state of docs/metrics.md's table
 // (Pending, Blocked, Running, Completed, Failed, Error, Removed, and a
 // deletionTimestamp), hooks failed on a completed backup, paging across 3
 // pages, intervals derived from Hourly, Daily, Weekly, Monthly and RRULE
