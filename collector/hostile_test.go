@@ -207,8 +207,8 @@ func TestPanicInAWorkerIsThatResourcesError(t *testing.T) {
 	items := []string{"ok", "boom", "fine"}
 	rs := MapResources(ctx, 2, items, func(s string) (string, string) { return s, s }, func(_ context.Context, s string) (Resource, error) {
 		if s == "boom" {
-			var m map[string]int
-			m["x"] = 1 // a nil-map write: a real runtime panic
+			var none []int
+			_ = none[len(s)] // an index out of range: a runtime panic
 		}
 		return Resource{ID: s, Protected: true}, nil
 	})
