@@ -36,6 +36,30 @@ import (
 
 const name = "backup_exporter"
 
+// Exit codes (README: Exit codes). A usage error has a code of its own, so
+// that a script running --once never reads a mistyped flag as a finding.
+const (
+	// exitOK: served and stopped cleanly, the configuration is valid, or
+	// --once found every resource fine.
+	exitOK = once.ExitOK
+	// exitFailed: the configuration could not be loaded (or is invalid,
+	// for --config.check), --once could not read a target or does not
+	// know the --target, or the server failed.
+	exitFailed = once.ExitTargetFailed
+	// exitAttention: --once read every target and a resource needs
+	// attention.
+	exitAttention = once.ExitNeedsAttention
+	// exitUsage: an unknown flag, a bad flag value or flags that do not go
+	// together (sysexits.h EX_USAGE).
+	exitUsage = 64
+)
+
+// help is the --help text above the flags.
+var help = fmt.Sprintf(`Prometheus exporter for backup health across clouds.
+
+Exit codes: %d fine (served and stopped, configuration valid, or --once found every resource fine); %d the configuration could not be loaded or is invalid, --once could not read a target, or the server failed; %d --once read every target and a resource needs attention; %d usage error (unknown flag, bad flag value, flags that do not go together).`,
+	exitOK, exitFailed, exitAttention, exitUsage)
+
 func main() {
 	// Before anything reads the version: go install builds carry no
 	// -ldflags, only the module build information.
@@ -48,6 +72,7 @@ type flags struct {
 	configCheck   bool
 	once          bool
 	onceFormat    string
+	onceFormatSet bool
 	target        string
 	telemetryPath string
 	timeoutOffset time.Duration
@@ -65,7 +90,7 @@ type flags struct {
 }
 
 func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
-	app := kingpin.New(name, "Prometheus exporter for backup health across clouds.")
+	app := kingpin.New(name, help)
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
 	app.Terminate(nil)
@@ -75,7 +100,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration file, print what is wrong and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
 	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
-	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
+	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).IsSetByUser(&f.onceFormatSet).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.timeout-offset", "Taken off Prometheus' X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time.").Default("500ms").DurationVar(&f.timeoutOffset)
@@ -96,25 +121,21 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 func run(args []string, stdout, stderr io.Writer) int {
 	f, err := parseFlags(args, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 2
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", name, err)
+		return exitUsage
 	}
 	if f == nil || isHelpOrVersion(args) {
-		return 0
+		return exitOK
 	}
-	shard, err := f.shardOf()
+	shard, err := f.check()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 2
-	}
-	if f.target != "" && !f.once {
-		fmt.Fprintf(stderr, "%s: --target needs --once (Prometheus selects one target with /probe?target=NAME)\n", name)
-		return 2
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", name, err)
+		return exitUsage
 	}
 	logger, err := logging.New(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 2
+		return exitUsage
 	}
 	defer func() { _ = logger.Sync() }()
 
@@ -125,6 +146,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runOnce(f, shard, logger, stdout, stderr)
 	}
 	return serve(f, shard, logger)
+}
+
+// check refuses flags that do not go together or values kingpin cannot
+// check itself, and returns the shard the flags ask for.
+func (f *flags) check() (collector.Shard, error) {
+	switch {
+	case f.target != "" && !f.once:
+		return collector.Shard{}, errors.New("--target needs --once (Prometheus selects one target with /probe?target=NAME)")
+	case f.onceFormatSet && !f.once:
+		return collector.Shard{}, errors.New("--once.format needs --once")
+	case f.once && f.configCheck:
+		return collector.Shard{}, errors.New("give --config.check or --once, not both")
+	}
+	if err := server.CheckTelemetryPath(f.telemetryPath); err != nil {
+		return collector.Shard{}, err
+	}
+	return f.shardOf()
 }
 
 // shardOf is the shard the flags ask for: --shard, else the ordinal of
@@ -162,10 +200,10 @@ func checkConfig(path string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitFailed
 	}
 	fmt.Fprintf(stdout, "%s: configuration OK: %d credentials, %d targets\n", path, len(cfg.Credentials), len(cfg.Targets))
-	return 0
+	return exitOK
 }
 
 func userAgent() string { return name + "/" + version.Version }
@@ -174,12 +212,12 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 	cfg, err := config.Load(f.configFile, providers.All().Config())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitFailed
 	}
 	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent(), Shard: shard})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitFailed
 	}
 	defer e.Stop()
 	targets := e.Targets()
@@ -187,7 +225,7 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 		t := e.Target(f.target)
 		if t == nil {
 			fmt.Fprintf(stderr, "unknown target %q\n", f.target)
-			return 1
+			return exitFailed
 		}
 		targets = []*collector.Target{t}
 	}
@@ -211,7 +249,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	if path := *f.web.WebConfigFile; path != "" {
 		if err := web.Validate(path); err != nil {
 			logger.Error("invalid --web.config.file", zap.String("file", path), zap.Error(err))
-			return 1
+			return exitFailed
 		}
 	}
 	static := prometheus.NewRegistry()
@@ -250,7 +288,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	})
 	if err != nil {
 		logger.Error("building the HTTP server failed", zap.Error(err))
-		return 1
+		return exitFailed
 	}
 	live = config.NewLive(f.configFile, registry.Config(), func(cfg *config.Config) error {
 		prev := srv.Exporter()
@@ -267,7 +305,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	}, static)
 	if err := live.Reload(); err != nil {
 		logger.Error("loading the configuration failed", zap.String("file", f.configFile), zap.Error(err))
-		return 1
+		return exitFailed
 	}
 
 	logger.Info("starting "+name, zap.String("version", version.Info()), zap.String("build_context", version.BuildContext()))
@@ -300,9 +338,9 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 		case err := <-served:
 			if !errors.Is(err, http.ErrServerClosed) {
 				logger.Error("HTTP server failed", zap.Error(err))
-				return 1
+				return exitFailed
 			}
-			return 0
+			return exitOK
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				select {
@@ -335,12 +373,12 @@ func shutdown(httpServer *http.Server, cancelRequests context.CancelFunc, srv *s
 	case err := <-done:
 		if err != nil {
 			logger.Error("graceful shutdown failed", zap.Error(err))
-			return 1
+			return exitFailed
 		}
-		return 0
+		return exitOK
 	case sig := <-signals:
 		logger.Warn("second signal: exiting at once", zap.String("signal", sig.String()))
-		return 1
+		return exitFailed
 	}
 }
 

@@ -5,7 +5,8 @@
 // The exit code says what a script needs to know: 0 every target was read
 // and every resource is fine; 1 a target could not be read; 2 every target
 // was read but a resource needs attention (unhealthy, never backed up,
-// overdue, without backup, or not readable itself).
+// overdue, without backup, or not readable itself). The command adds 64
+// for a usage error, which must never read as a finding.
 package once
 
 import (

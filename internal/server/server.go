@@ -46,11 +46,8 @@ func New(opts Options) (*Server, error) {
 	if opts.TelemetryPath == "" {
 		opts.TelemetryPath = "/metrics"
 	}
-	switch p := opts.TelemetryPath; {
-	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " ?#{}"):
-		return nil, fmt.Errorf("--web.telemetry-path %q: want a path such as /metrics", p)
-	case p == "/probe" || strings.HasPrefix(p, "/-/"):
-		return nil, fmt.Errorf("--web.telemetry-path %q: taken by another endpoint", p)
+	if err := CheckTelemetryPath(opts.TelemetryPath); err != nil {
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
@@ -87,6 +84,18 @@ func New(opts Options) (*Server, error) {
 		})
 	}
 	return s, nil
+}
+
+// CheckTelemetryPath refuses a --web.telemetry-path that is not a path or
+// is taken by another endpoint.
+func CheckTelemetryPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " ?#{}"):
+		return fmt.Errorf("--web.telemetry-path %q: want a path such as /metrics", p)
+	case p == "/probe" || strings.HasPrefix(p, "/-/"):
+		return fmt.Errorf("--web.telemetry-path %q: taken by another endpoint", p)
+	}
+	return nil
 }
 
 // Swap makes e the Exporter served from now on.
