@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 	"go.uber.org/zap"
-	"golang.org/x/net/netutil"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
@@ -110,7 +109,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("total-shards", "How many replicas share the estate; each keeps the resources whose stable hash falls in its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("pod", "The StatefulSet pod name, whose ordinal is the --shard when --shard is not given.").Envar("POD_NAME").StringVar(&f.pod)
 	app.Flag("pod-namespace", "The pod's namespace (kube-state-metrics' flag): logged with the shard; the shard itself comes from --pod's ordinal, no Kubernetes API is asked.").Envar("POD_NAMESPACE").StringVar(&f.podNamespace)
-	app.Flag("web.max-connections", "Maximum number of simultaneous connections per listen address (0: no limit).").Default("512").IntVar(&f.maxConnections)
+	app.Flag("web.max-connections", "Maximum number of simultaneous connections per listen address, plus 4 that answer /-/healthy and /-/ready only; at the limit a new connection takes the slot of an idle or stuck one (0: no limit).").Default("512").IntVar(&f.maxConnections)
 	f.web = kingpinflag.AddFlags(app, ":9871")
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
@@ -382,10 +381,6 @@ func shutdown(httpServer *http.Server, cancelRequests context.CancelFunc, srv *s
 	}
 }
 
-// listenAndServe serves on the --web.listen-address TCP addresses, each
-// accepting at most maxConnections connections at a time (as Prometheus'
-// --web.max-connections). Systemd socket activation and vsock addresses
-// are served by exporter-toolkit as they are, without the limit.
 // newHTTPServer is the exporter's HTTP server; every request's context
 // derives from root.
 func newHTTPServer(h http.Handler, root context.Context, logger *zap.Logger) *http.Server {
@@ -397,19 +392,29 @@ func newHTTPServer(h http.Handler, root context.Context, logger *zap.Logger) *ht
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return root },
-		ErrorLog:          zap.NewStdLog(logger.With(zap.String("component", "http"))),
+		// The connection limit (server.LimitListener) needs to know which
+		// connections are idle and which requests came on its reserve.
+		ConnState:   server.ConnState,
+		ConnContext: server.ConnContext,
+		ErrorLog:    zap.NewStdLog(logger.With(zap.String("component", "http"))),
 	}
 }
 
-func listenAndServe(server *http.Server, flags *web.FlagConfig, maxConnections int, logger *zap.Logger) error {
+// listenAndServe serves on the --web.listen-address TCP addresses, each
+// accepting at most maxConnections connections at a time (as Prometheus'
+// --web.max-connections) plus a few reserved for the health endpoints;
+// at the limit, a connection that holds its slot without use gives it to
+// a new one (server.LimitListener). Systemd socket activation and vsock
+// addresses are served by exporter-toolkit as they are, without the limit.
+func listenAndServe(srv *http.Server, flags *web.FlagConfig, maxConnections int, logger *zap.Logger) error {
 	slogger := logging.Slog(logger)
 	if (flags.WebSystemdSocket != nil && *flags.WebSystemdSocket) || maxConnections <= 0 {
-		return web.ListenAndServe(server, flags, slogger)
+		return web.ListenAndServe(srv, flags, slogger)
 	}
 	var listeners []net.Listener
 	for _, address := range *flags.WebListenAddresses {
 		if strings.HasPrefix(address, "vsock://") {
-			return web.ListenAndServe(server, flags, slogger)
+			return web.ListenAndServe(srv, flags, slogger)
 		}
 	}
 	for _, address := range *flags.WebListenAddresses {
@@ -420,7 +425,7 @@ func listenAndServe(server *http.Server, flags *web.FlagConfig, maxConnections i
 			}
 			return err
 		}
-		listeners = append(listeners, netutil.LimitListener(l, maxConnections))
+		listeners = append(listeners, server.LimitListener(l, maxConnections))
 	}
-	return web.ServeMultiple(listeners, server, flags, slogger)
+	return web.ServeMultiple(listeners, srv, flags, slogger)
 }
