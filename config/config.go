@@ -4,6 +4,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -113,6 +114,9 @@ type parser struct {
 	// (people paste secrets into the wrong key).
 	expanded map[*yaml.Node]bool
 	fromEnv  map[string]bool
+	// files bounds the reading of the files the validation checks (see
+	// validate).
+	files context.Context
 }
 
 // shown is v as an error message may show it: quoted, unless it came from
