@@ -4,6 +4,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -183,6 +184,9 @@ type parser struct {
 	// credentials[i], targets[i], ...) with a key error.
 	errs []error
 	bad  map[string]bool
+	// files bounds the reading of the files the validation checks (see
+	// validate).
+	files context.Context
 }
 
 // shown is v as an error message may show it: quoted, unless it came from

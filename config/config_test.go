@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -144,6 +145,7 @@ func TestLoadInvalid(t *testing.T) {
 		"bad-ca-file":              `testdata/invalid-bad-ca-file.yml:5: credential "astra": tls_config.ca_file testdata/astra-token holds no PEM certificate`,
 		"duplicate-key":            `testdata/invalid-duplicate-key.yml:5: mapping key "api_token" already defined at line 4`,
 		"empty-secret-file":        `testdata/invalid-empty-secret-file.yml:4: credential "astra": api_token_file testdata/empty-token is empty`,
+		"device-secret-file":       `testdata/invalid-device-secret-file.yml:5: credential "huawei": secret_key_file: /dev/zero is not a regular file but a character device`,
 		"empty-credential":         `testdata/invalid-empty-credential.yml:3: credential "astra": astra: is empty; see the configuration reference for its keys`,
 		"unterminated-env":         `testdata/invalid-unterminated-env.yml:4: unterminated ${ (the value is not shown: it may be a secret)`,
 		"syntax":                   `testdata/invalid-syntax.yml:1: did not find expected '-' indicator`,
@@ -196,7 +198,7 @@ func TestResolveSecretRereadsFile(t *testing.T) {
 		if err := os.WriteFile(f, []byte(v), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ResolveSecret("", f)
+		got, err := ResolveSecret(context.Background(), "", f)
 		if err != nil || got != strings.TrimSpace(v) {
 			t.Errorf("ResolveSecret = %q, %v; want %q", got, err, strings.TrimSpace(v))
 		}
@@ -204,7 +206,7 @@ func TestResolveSecretRereadsFile(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ResolveSecret("", f); err == nil {
+	if _, err := ResolveSecret(context.Background(), "", f); err == nil {
 		t.Error("empty secret file accepted")
 	}
 }

@@ -1,11 +1,11 @@
 package config
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"os"
 	"reflect"
 )
 
@@ -59,18 +59,23 @@ func writeValue(h hash.Hash, v reflect.Value) {
 // kubeconfig), so
 // that rotating such a file and reloading rebuilds it. Files re-read on
 // every request are not included.
+// A file that cannot be read (ReadFile: not a regular file, too large, no
+// answer within FileReadTimeout) counts as empty: building the credential
+// then reports why.
 func (c *Credential) Fingerprint() string {
+	ctx, cancel := context.WithTimeout(context.Background(), FileReadTimeout)
+	defer cancel()
 	var files []string
 	if a := c.Azure; a != nil {
 		for _, f := range []string{a.ClientSecretFile, a.CertificateFile} {
 			if f != "" {
-				b, _ := os.ReadFile(f)
+				b, _ := ReadFile(ctx, f)
 				files = append(files, string(b))
 			}
 		}
 	}
 	if k := c.Kubernetes; k != nil && k.Kubeconfig != "" {
-		b, _ := os.ReadFile(k.Kubeconfig)
+		b, _ := ReadFile(ctx, k.Kubeconfig)
 		files = append(files, string(b))
 	}
 	return Fingerprint(c, files)

@@ -1,8 +1,8 @@
 package config
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -39,11 +39,13 @@ func (s Secret) MarshalJSON() ([]byte, error) {
 
 // ResolveSecret returns inline, or the content of file read now (so that a
 // rotated file is picked up without a reload), without trailing newline.
-func ResolveSecret(inline Secret, file string) (string, error) {
+// The file is read as ReadFile does, within ctx: an authorizer passes its
+// request's context, so a hung file fails the request, never the process.
+func ResolveSecret(ctx context.Context, inline Secret, file string) (string, error) {
 	if file == "" {
 		return string(inline), nil
 	}
-	b, err := os.ReadFile(file)
+	b, err := ReadFile(ctx, file)
 	if err != nil {
 		return "", fmt.Errorf("read secret file: %w", err)
 	}

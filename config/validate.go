@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -19,6 +20,11 @@ var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // settings, each credential and each target (its first error each), but
 // not of an entry whose keys already failed to decode.
 func (p *parser) validate(c *Config) {
+	// One deadline for every file the validation reads: a hung mount
+	// fails the load within FileReadTimeout, whatever the number of files.
+	ctx, cancel := context.WithTimeout(context.Background(), FileReadTimeout)
+	defer cancel()
+	p.files = ctx
 	g := c.Global
 	if !p.bad["global"] {
 		if g.ScrapeTimeout <= 0 {
@@ -130,7 +136,7 @@ func (p *parser) validateCredential(cr *Credential, path string) error {
 		return p.errorf(path, "credential %q: exactly one of azure, huawei, astra, aws or kubernetes must be set", cr.Name)
 	}
 	if f := cr.TLSConfig.CAFile; f != "" {
-		pem, err := os.ReadFile(f)
+		pem, err := ReadFile(p.files, f)
 		if err != nil {
 			return p.errorf(path+".tls_config.ca_file", "credential %q: tls_config.ca_file: %v", cr.Name, unwrapPath(err))
 		}
@@ -247,10 +253,11 @@ func (p *parser) secretSource(cred, path, key string, inline Secret, file string
 	return nil
 }
 
-// readable checks that a credential file can be read and is not empty,
-// so that --config.check catches what would fail every scrape.
+// readable checks that a credential file can be read (a regular file of at
+// most 1 MiB, read in time: ReadFile) and is not empty, so that
+// --config.check catches what would fail every scrape.
 func (p *parser) readable(path, cred, key, file string) error {
-	b, err := os.ReadFile(file)
+	b, err := ReadFile(p.files, file)
 	if err != nil {
 		return p.errorf(path, "credential %q: %s: %v", cred, key, unwrapPath(err))
 	}

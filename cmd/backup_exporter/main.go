@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 	"go.uber.org/zap"
-	"golang.org/x/net/netutil"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
@@ -37,6 +36,30 @@ import (
 
 const name = "backup_exporter"
 
+// Exit codes (README: Exit codes). A usage error has a code of its own, so
+// that a script running --once never reads a mistyped flag as a finding.
+const (
+	// exitOK: served and stopped cleanly, the configuration is valid, or
+	// --once found every resource fine.
+	exitOK = once.ExitOK
+	// exitFailed: the configuration could not be loaded (or is invalid,
+	// for --config.check), --once could not read a target or does not
+	// know the --target, or the server failed.
+	exitFailed = once.ExitTargetFailed
+	// exitAttention: --once read every target and a resource needs
+	// attention.
+	exitAttention = once.ExitNeedsAttention
+	// exitUsage: an unknown flag, a bad flag value or flags that do not go
+	// together (sysexits.h EX_USAGE).
+	exitUsage = 64
+)
+
+// help is the --help text above the flags.
+var help = fmt.Sprintf(`Prometheus exporter for backup health across clouds.
+
+Exit codes: %d fine (served and stopped, configuration valid, or --once found every resource fine); %d the configuration could not be loaded or is invalid, --once could not read a target, or the server failed; %d --once read every target and a resource needs attention; %d usage error (unknown flag, bad flag value, flags that do not go together).`,
+	exitOK, exitFailed, exitAttention, exitUsage)
+
 func main() {
 	// Before anything reads the version: go install builds carry no
 	// -ldflags, only the module build information.
@@ -49,6 +72,7 @@ type flags struct {
 	configCheck   bool
 	once          bool
 	onceFormat    string
+	onceFormatSet bool
 	target        string
 	telemetryPath string
 	timeoutOffset time.Duration
@@ -66,7 +90,7 @@ type flags struct {
 }
 
 func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
-	app := kingpin.New(name, "Prometheus exporter for backup health across clouds.")
+	app := kingpin.New(name, help)
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
 	app.Terminate(nil)
@@ -76,7 +100,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration file, print every error in it (sorted by line) and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
 	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
-	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
+	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).IsSetByUser(&f.onceFormatSet).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.timeout-offset", "Taken off Prometheus' X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time.").Default("500ms").DurationVar(&f.timeoutOffset)
@@ -86,7 +110,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("total-shards", "How many replicas share the estate; each keeps the resources whose stable hash falls in its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("pod", "The StatefulSet pod name, whose ordinal is the --shard when --shard is not given.").Envar("POD_NAME").StringVar(&f.pod)
 	app.Flag("pod-namespace", "The pod's namespace (kube-state-metrics' flag): logged with the shard; the shard itself comes from --pod's ordinal, no Kubernetes API is asked.").Envar("POD_NAMESPACE").StringVar(&f.podNamespace)
-	app.Flag("web.max-connections", "Maximum number of simultaneous connections per listen address (0: no limit).").Default("512").IntVar(&f.maxConnections)
+	app.Flag("web.max-connections", "Maximum number of simultaneous connections per listen address, plus 4 that answer /-/healthy and /-/ready only; at the limit a new connection takes the slot of an idle or stuck one (0: no limit).").Default("512").IntVar(&f.maxConnections)
 	f.web = kingpinflag.AddFlags(app, ":9871")
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
@@ -101,25 +125,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	f, err := parseFlags(args, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 2
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", name, err)
+		return exitUsage
 	}
 	if f == nil || isHelpOrVersion(args) {
-		return 0
+		return exitOK
 	}
-	shard, err := f.shardOf()
+	shard, err := f.check()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 2
-	}
-	if f.target != "" && !f.once {
-		fmt.Fprintf(stderr, "%s: --target needs --once (Prometheus selects one target with /probe?target=NAME)\n", name)
-		return 2
+		fmt.Fprintf(stderr, "%s: %v (see --help)\n", name, err)
+		return exitUsage
 	}
 	logger, err := logging.New(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 2
+		return exitUsage
 	}
 	defer func() { _ = logger.Sync() }()
 
@@ -130,6 +150,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runOnce(f, shard, logger, stdout, stderr)
 	}
 	return serve(f, shard, logger)
+}
+
+// check refuses flags that do not go together or values kingpin cannot
+// check itself, and returns the shard the flags ask for.
+func (f *flags) check() (collector.Shard, error) {
+	switch {
+	case f.target != "" && !f.once:
+		return collector.Shard{}, errors.New("--target needs --once (Prometheus selects one target with /probe?target=NAME)")
+	case f.onceFormatSet && !f.once:
+		return collector.Shard{}, errors.New("--once.format needs --once")
+	case f.once && f.configCheck:
+		return collector.Shard{}, errors.New("give --config.check or --once, not both")
+	}
+	if err := server.CheckTelemetryPath(f.telemetryPath); err != nil {
+		return collector.Shard{}, err
+	}
+	return f.shardOf()
 }
 
 // shardOf is the shard the flags ask for: --shard, else the ordinal of
@@ -167,10 +204,10 @@ func checkConfig(path string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitFailed
 	}
 	fmt.Fprintf(stdout, "%s: configuration OK: %d credentials, %d targets\n", path, len(cfg.Credentials), len(cfg.Targets))
-	return 0
+	return exitOK
 }
 
 func userAgent() string { return name + "/" + version.Version }
@@ -179,12 +216,12 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 	cfg, err := config.Load(f.configFile, providers.All().Config())
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitFailed
 	}
 	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent(), Shard: shard})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitFailed
 	}
 	defer e.Stop()
 	targets := e.Targets()
@@ -192,7 +229,7 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 		t := e.Target(f.target)
 		if t == nil {
 			fmt.Fprintf(stderr, "unknown target %q\n", f.target)
-			return 1
+			return exitFailed
 		}
 		targets = []*collector.Target{t}
 	}
@@ -216,7 +253,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	if path := *f.web.WebConfigFile; path != "" {
 		if err := web.Validate(path); err != nil {
 			logger.Error("invalid --web.config.file", zap.String("file", path), zap.Error(err))
-			return 1
+			return exitFailed
 		}
 	}
 	static := prometheus.NewRegistry()
@@ -256,7 +293,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	})
 	if err != nil {
 		logger.Error("building the HTTP server failed", zap.Error(err))
-		return 1
+		return exitFailed
 	}
 	live = config.NewLive(f.configFile, registry.Config(), func(cfg *config.Config) error {
 		prev := srv.Exporter()
@@ -273,7 +310,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 	}, static)
 	if err := live.Reload(); err != nil {
 		logger.Error("loading the configuration failed", zap.String("file", f.configFile), zap.Error(err))
-		return 1
+		return exitFailed
 	}
 
 	logger.Info("starting "+name, zap.String("version", version.Info()), zap.String("build_context", version.BuildContext()))
@@ -306,9 +343,9 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 		case err := <-served:
 			if !errors.Is(err, http.ErrServerClosed) {
 				logger.Error("HTTP server failed", zap.Error(err))
-				return 1
+				return exitFailed
 			}
-			return 0
+			return exitOK
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				select {
@@ -341,19 +378,15 @@ func shutdown(httpServer *http.Server, cancelRequests context.CancelFunc, srv *s
 	case err := <-done:
 		if err != nil {
 			logger.Error("graceful shutdown failed", zap.Error(err))
-			return 1
+			return exitFailed
 		}
-		return 0
+		return exitOK
 	case sig := <-signals:
 		logger.Warn("second signal: exiting at once", zap.String("signal", sig.String()))
-		return 1
+		return exitFailed
 	}
 }
 
-// listenAndServe serves on the --web.listen-address TCP addresses, each
-// accepting at most maxConnections connections at a time (as Prometheus'
-// --web.max-connections). Systemd socket activation and vsock addresses
-// are served by exporter-toolkit as they are, without the limit.
 // newHTTPServer is the exporter's HTTP server; every request's context
 // derives from root.
 func newHTTPServer(h http.Handler, root context.Context, logger *zap.Logger) *http.Server {
@@ -365,19 +398,29 @@ func newHTTPServer(h http.Handler, root context.Context, logger *zap.Logger) *ht
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return root },
-		ErrorLog:          zap.NewStdLog(logger.With(zap.String("component", "http"))),
+		// The connection limit (server.LimitListener) needs to know which
+		// connections are idle and which requests came on its reserve.
+		ConnState:   server.ConnState,
+		ConnContext: server.ConnContext,
+		ErrorLog:    zap.NewStdLog(logger.With(zap.String("component", "http"))),
 	}
 }
 
-func listenAndServe(server *http.Server, flags *web.FlagConfig, maxConnections int, logger *zap.Logger) error {
+// listenAndServe serves on the --web.listen-address TCP addresses, each
+// accepting at most maxConnections connections at a time (as Prometheus'
+// --web.max-connections) plus a few reserved for the health endpoints;
+// at the limit, a connection that holds its slot without use gives it to
+// a new one (server.LimitListener). Systemd socket activation and vsock
+// addresses are served by exporter-toolkit as they are, without the limit.
+func listenAndServe(srv *http.Server, flags *web.FlagConfig, maxConnections int, logger *zap.Logger) error {
 	slogger := logging.Slog(logger)
 	if (flags.WebSystemdSocket != nil && *flags.WebSystemdSocket) || maxConnections <= 0 {
-		return web.ListenAndServe(server, flags, slogger)
+		return web.ListenAndServe(srv, flags, slogger)
 	}
 	var listeners []net.Listener
 	for _, address := range *flags.WebListenAddresses {
 		if strings.HasPrefix(address, "vsock://") {
-			return web.ListenAndServe(server, flags, slogger)
+			return web.ListenAndServe(srv, flags, slogger)
 		}
 	}
 	for _, address := range *flags.WebListenAddresses {
@@ -388,7 +431,7 @@ func listenAndServe(server *http.Server, flags *web.FlagConfig, maxConnections i
 			}
 			return err
 		}
-		listeners = append(listeners, netutil.LimitListener(l, maxConnections))
+		listeners = append(listeners, server.LimitListener(l, maxConnections))
 	}
-	return web.ServeMultiple(listeners, server, flags, slogger)
+	return web.ServeMultiple(listeners, srv, flags, slogger)
 }

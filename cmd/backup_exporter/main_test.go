@@ -115,11 +115,13 @@ func TestHelpAndVersion(t *testing.T) {
 	if code, out, _ := runCmd("--help"); code != 0 || !strings.Contains(out, "--config.file") {
 		t.Errorf("--help: code %d", code)
 	}
-	if code, _, errOut := runCmd("--target", "x"); code != 2 || !strings.Contains(errOut, "--target needs --once") {
+	// Usage errors exit 64, not 2 (which --once gives for a finding):
+	// TestExitCodeTable has every code.
+	if code, _, errOut := runCmd("--target", "x"); code != 64 || !strings.Contains(errOut, "--target needs --once") {
 		t.Errorf("--target without --once: code %d, %q", code, errOut)
 	}
-	if code, _, _ := runCmd("--no-such-flag"); code != 2 {
-		t.Errorf("bad flag: code %d, want 2", code)
+	if code, _, _ := runCmd("--no-such-flag"); code != 64 {
+		t.Errorf("bad flag: code %d, want 64", code)
 	}
 }
 
@@ -393,5 +395,78 @@ func TestOnceJSONAndExitCodes(t *testing.T) {
 	}
 	if strings.Contains(out, "\x1b[") {
 		t.Errorf("colours written to a pipe:\n%q", out)
+	}
+}
+
+// TestExitCodeTable runs the command for each row of the README's exit
+// code table. A usage error used to exit 2, the code of "a resource needs
+// attention" in --once, so a script could read a mistyped flag as a
+// finding; it now exits 64 (EX_USAGE), and --help says so.
+func TestExitCodeTable(t *testing.T) {
+	good, sim := setup(t, "a0000000-0000-4000-8000-000000000002")
+	dir := filepath.Dir(good)
+	down := filepath.Join(dir, "down.yml")
+	writeConfig(t, down, sim.URL(), "a0000000-0000-4000-8000-000000000099")
+	bad := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(bad, []byte("targets:\n  - name: x\n    colour: blue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.yml")
+	listen := "--web.listen-address=" + freeAddr(t)
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+		// stderr must say this (usage errors say what is wrong).
+		stderr string
+	}{
+		{"help", []string{"--help"}, 0, ""},
+		{"version", []string{"--version"}, 0, ""},
+		{"config check: valid", []string{"--config.check", "--config.file", good}, 0, ""},
+		{"config check: invalid", []string{"--config.check", "--config.file", bad}, 1, `unknown key "colour"`},
+		{"config check: missing file", []string{"--config.check", "--config.file", missing}, 1, "no such file"},
+		{"once: every resource fine", []string{"--once", "--config.file", good}, 0, ""},
+		{"once: a target down", []string{"--once", "--config.file", down}, 1, ""},
+		{"once: the configuration cannot be loaded", []string{"--once", "--config.file", missing}, 1, "no such file"},
+		{"once: invalid configuration", []string{"--once", "--config.file", bad}, 1, `unknown key "colour"`},
+		{"once: unknown target", []string{"--once", "--target", "nope", "--config.file", good}, 1, `unknown target "nope"`},
+		{"serve: the configuration cannot be loaded", []string{"--config.file", missing, listen}, 1, "loading the configuration failed"},
+		{"usage: unknown flag", []string{"--no-such-flag"}, 64, "unknown long flag"},
+		{"usage: bad --once.format", []string{"--once", "--once.format=yaml", "--config.file", good}, 64, "must be one of text,json"},
+		{"usage: bad --log.level", []string{"--once", "--log.level=loud", "--config.file", good}, 64, "must be one of debug,info,warn,error"},
+		{"usage: --target without --once", []string{"--target", "first", "--config.file", good}, 64, "--target needs --once"},
+		// Serving: with a missing file, so that a regression fails
+		// rather than serves.
+		{"usage: --once.format without --once", []string{"--once.format=json", "--config.file", missing, listen}, 64, "--once.format needs --once"},
+		{"usage: --once with --config.check", []string{"--once", "--config.check", "--config.file", good}, 64, "not both"},
+		{"usage: --total-shards=0", []string{"--once", "--total-shards=0", "--config.file", good}, 64, "--total-shards must be at least 1"},
+		{"usage: --shard out of range", []string{"--once", "--shard=2", "--total-shards=2", "--config.file", good}, 64, "--shard"},
+		{"usage: bad --web.telemetry-path", []string{"--web.telemetry-path=metrics", "--config.file", missing, listen}, 64, "--web.telemetry-path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(tc.args...)
+			if code != tc.want || !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("exit %d, want %d; stderr %q, want it to say %q\n%s", code, tc.want, errOut, tc.stderr, out)
+			}
+		})
+	}
+
+	// A finding: every target read, the newest backup of the second app
+	// failed.
+	if err := sim.AddFault(simulator.Fault{API: simulator.AstraAPI, Path: "a0000000-0000-4000-8000-000000000002/appBackups$", Body: simulator.BodyRaw,
+		Raw: `{"items":[{"type":"application/astra-appBackup","id":"b1","name":"daily","state":"failed","stateUnready":["Volume snapshot timed out"],"metadata":{"creationTimestamp":"2026-11-24T01:00:00Z"}}],"metadata":{}}`}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd("--once", "--config.file", good); code != 2 {
+		t.Errorf("once: a resource needs attention: exit %d, want 2\n%s", code, out)
+	}
+
+	// --help documents the codes.
+	_, out, _ := runCmd("--help")
+	for _, want := range []string{"Exit codes: 0 fine", "1 the configuration could not be loaded", "2 --once read every target and a resource needs attention", "64 usage error"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("--help does not say %q:\n%s", want, out)
+		}
 	}
 }

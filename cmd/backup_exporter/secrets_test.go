@@ -147,3 +147,83 @@ targets:
 		}
 	}
 }
+
+// TestHungTokenFileDoesNotHoldShutdown runs the binary with background
+// polls and an Astra api_token_file that becomes a FIFO without a writer
+// after the start (a token on a hung mount; at load a FIFO is refused).
+// Before, the token read blocked the background poll in open(2) for ever,
+// and SIGTERM never exited: stopping the polls waited for it. Now the read
+// refuses a file that is not regular at once (and one that hangs is
+// abandoned at the request's deadline): the target goes down, the log says
+// why, and the process exits within a second or two of SIGTERM.
+func TestHungTokenFileDoesNotHoldShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	path, sim := setup(t, "a0000000-0000-4000-8000-000000000002")
+	// Background polls every second or so.
+	yml, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bytes.Replace(yml, []byte("cache_ttl: 0"), []byte("cache_ttl: 1s"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "backup_exporter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	waitReady(t, "http://"+addr+"/-/ready")
+	eventually(t, func() bool { return sim.Stats().Total > 0 }) // polled with the good token
+
+	tokenFile := filepath.Join(filepath.Dir(path), "token")
+	if err := os.Remove(tokenFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(tokenFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	down := `backup_exporter_target_up{provider="astra",target="first"} 0`
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(body, down); time.Sleep(100 * time.Millisecond) {
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+	}
+	if !strings.Contains(body, down) {
+		t.Errorf("the target is not down 10s after its token file became a FIFO:\n%.3000s", body)
+	}
+
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v", err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("exited %v after SIGTERM, want a second or two", d)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM:\n%s", logs.String())
+	}
+	if want := tokenFile + " is not a regular file but a named pipe (FIFO)"; !strings.Contains(logs.String(), want) {
+		t.Errorf("the log does not say %q:\n%s", want, logs.String())
+	}
+}

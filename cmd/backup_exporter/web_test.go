@@ -20,12 +20,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/netutil"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/providers"
+	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/server"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and its key, and returns
@@ -225,4 +234,127 @@ func TestIdleAndSlowConnectionsAreClosed(t *testing.T) {
 	}
 	resp.Body.Close()
 	client.CloseIdleConnections()
+}
+
+// TestSlowReadersCannotHoldTheServer fills --web.max-connections with
+// clients that ask for /metrics (about 10 MB, more than the socket buffers
+// hold) or /-/ready and then read one byte a second or nothing at all, as
+// the issue's reproduction did. Before, their answers had no write
+// deadline and their idle connections kept their slots: a normal scrape
+// and /-/healthy timed out for as long as they stayed. Now a connection
+// whose write has not returned for a second, or that idles, gives its slot
+// to a new client, a probe can use the reserved connections, and every
+// answer has a write deadline.
+func TestSlowReadersCannotHoldTheServer(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs last
+	dir := t.TempDir()
+	sc := &simulator.Scenario{Astra: simulator.GenerateAstra("acc", 3000, 1, time.Now())}
+	sc.Astra.Token = token
+	sim, err := simulator.Start(simulator.Options{Scenario: sc, CAFile: filepath.Join(dir, "ca.pem")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	path := filepath.Join(dir, "backup_exporter.yml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(`global: {cache_ttl: 1h, scrape_timeout: 60s}
+credentials: [{name: astra, astra: {api_token: %q}, tls_config: {ca_file: ca.pem}}]
+targets: [{name: all, type: astra, credential: astra, endpoint: %q, account_id: acc}]
+`, token, sim.URL())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, providers.All().Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := collector.New(cfg, collector.Options{Registry: providers.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	srv, err := server.New(server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Swap(e)
+	httpServer := newHTTPServer(srv, context.Background(), zap.NewNop())
+	addr, noSocket, noWebConfig := freeAddr(t), false, ""
+	flags := &web.FlagConfig{WebListenAddresses: &[]string{addr}, WebSystemdSocket: &noSocket, WebConfigFile: &noWebConfig}
+	const limit = 4
+	served := make(chan error, 1)
+	go func() { served <- listenAndServe(httpServer, flags, limit, zap.NewNop()) }()
+	defer func() { _ = httpServer.Close(); <-served }()
+
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	get := func(path string) (int, []byte, time.Duration, error) {
+		start := time.Now()
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			return 0, nil, time.Since(start), err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, time.Since(start), err
+	}
+	// The first scrape polls and fills the cache: the slow readers'
+	// answers are written at once.
+	eventually(t, func() bool { code, _, _, err := get("/-/ready"); return err == nil && code == 200 })
+	if code, body, _, err := get("/metrics"); err != nil || code != 200 || len(body) < 5<<20 {
+		t.Fatalf("first scrape: %d, %d bytes, %v: want more than 5 MB, more than loopback's socket buffers", code, len(body), err)
+	}
+
+	var readers sync.WaitGroup
+	var slow []net.Conn
+	defer func() {
+		for _, c := range slow {
+			c.Close()
+		}
+		readers.Wait()
+	}()
+	for i := range limit {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow = append(slow, c)
+		_ = c.(*net.TCPConn).SetReadBuffer(4096)
+		path := "/metrics"
+		if i == limit-1 {
+			path = "/-/ready" // answered at once, then idle
+		}
+		if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
+			t.Fatal(err)
+		}
+		// The first byte of the answer: the connection has its slot.
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+			t.Fatalf("slow reader %d got no answer: %v", i, err)
+		}
+		_ = c.SetReadDeadline(time.Time{})
+		if i%2 == 0 {
+			readers.Add(1)
+			go func() { // one byte a second, until closed
+				defer readers.Done()
+				for {
+					if _, err := c.Read(make([]byte, 1)); err != nil {
+						return
+					}
+					time.Sleep(time.Second)
+				}
+			}()
+		}
+	}
+
+	code, body, took, err := get("/-/healthy")
+	if err != nil || code != 200 || string(body) != "Healthy\n" || took > 5*time.Second {
+		t.Errorf("/-/healthy with the limit full of slow readers: %d %q %v after %v, want 200 within 5s", code, body, err, took)
+	}
+	code, body, took, err = get("/metrics")
+	if err != nil || code != 200 || !bytes.Contains(body, []byte(`backup_exporter_target_up{provider="astra",target="all"} 1`)) || took > 20*time.Second {
+		t.Errorf("a scrape with the limit full of slow readers: %d, %d bytes, %v after %v, want 200 within 20s", code, len(body), err, took)
+	}
+	code, _, took, err = get("/-/healthy")
+	if err != nil || code != 200 || took > 5*time.Second {
+		t.Errorf("/-/healthy again: %d %v after %v, want 200 within 5s", code, err, took)
+	}
 }

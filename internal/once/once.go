@@ -5,7 +5,8 @@
 // The exit code says what a script needs to know: 0 every target was read
 // and every resource is fine; 1 a target could not be read; 2 every target
 // was read but a resource needs attention (unhealthy, never backed up,
-// overdue, without backup, or not readable itself).
+// overdue, without backup, or not readable itself). The command adds 64
+// for a usage error, which must never read as a finding.
 package once
 
 import (
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -56,9 +58,10 @@ func Report(results []collector.Result, w io.Writer, opts Options) int {
 	rep := build(results, opts.Now)
 	var err error
 	if opts.Format == FormatJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
+		var b []byte
+		if b, err = json.MarshalIndent(rep, "", "  "); err == nil {
+			_, err = w.Write(escapeJSONControls(append(b, '\n')))
+		}
 	} else {
 		err = rep.table(w, opts.Color)
 	}
@@ -140,8 +143,15 @@ func resourceOf(r *collector.Resource, now time.Time) resourceReport {
 	switch {
 	case !r.LastSuccess.IsZero():
 		out.LastSuccess = r.LastSuccess.UTC().Format(time.RFC3339)
-		out.LastSuccessAgeSeconds = now.Sub(r.LastSuccess).Round(time.Second).Seconds()
-		out.age = Age(now.Sub(r.LastSuccess))
+		// A success in the future (a skewed clock, a wrong year upstream)
+		// is not stale: age 0. time.Sub saturates, so a year 9999 or 0001
+		// gives a long age, never an overflow.
+		age := max(now.Sub(r.LastSuccess), 0)
+		out.LastSuccessAgeSeconds = age.Round(time.Second).Seconds()
+		out.age = Age(age)
+		if r.LastSuccess.After(now) {
+			out.age = "in the future"
+		}
 	case r.NoSuccessListed:
 		out.NeverSucceeded, out.age = true, "never"
 	}
@@ -180,10 +190,16 @@ func reason(r *collector.Resource, now time.Time) string {
 	switch {
 	case r.NoSuccessListed && r.LastSuccess.IsZero():
 		parts = append(parts, "never succeeded")
-	case !r.LastSuccess.IsZero() && r.ExpectedInterval > 0 && now.Sub(r.LastSuccess) > r.ExpectedInterval*3/2:
+	case !r.LastSuccess.IsZero() && r.ExpectedInterval > 0 && overdue(now.Sub(r.LastSuccess), r.ExpectedInterval):
 		parts = append(parts, fmt.Sprintf("overdue: a good backup is due every %s", Age(r.ExpectedInterval)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// overdue reports age > 1.5 × interval (interval > 0) without the
+// overflow of interval*3 for a huge interval.
+func overdue(age, interval time.Duration) bool {
+	return age > interval && age-interval > interval/2
 }
 
 func prefixed(s string) string {
@@ -204,9 +220,14 @@ func mirrorBroken(r *collector.Resource) bool {
 }
 
 // Age writes d as people read backup ages: the two largest of days,
-// hours, minutes and seconds ("1d2h", "3h5m", "45m", "30s").
+// hours, minutes and seconds ("1d2h", "3h5m", "45m", "30s"); a negative d
+// is "in ..." (the most negative Duration, which has no opposite, reads
+// as the largest one).
 func Age(d time.Duration) string {
 	if d < 0 {
+		if d == math.MinInt64 {
+			return "in " + Age(math.MaxInt64)
+		}
 		return "in " + Age(-d)
 	}
 	d = d.Round(time.Second)
@@ -273,8 +294,9 @@ func (rep *report) table(w io.Writer, color bool) error {
 	}
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
-		for i, c := range row {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c.text))
+		for i := range row {
+			row[i].text = escapeCell(row[i].text)
+			widths[i] = max(widths[i], utf8.RuneCountInString(row[i].text))
 		}
 	}
 	var b strings.Builder

@@ -2,12 +2,17 @@ package once
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -109,6 +114,136 @@ func TestExitCodes(t *testing.T) {
 	} {
 		if got := Report(tc.results, &bytes.Buffer{}, Options{Now: now, Format: FormatJSON}); got != tc.want {
 			t.Errorf("%s: exit %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestFutureAndAncientTimes: a last success in year 9999 (an upstream's
+// bad clock or a hostile answer) made --once overflow its stack (Age of
+// the most negative Duration called itself for ever) and exit 2. A future
+// time is not stale: age 0, "in the future", exit 0. Ancient times and a
+// huge expected interval saturate instead of overflowing.
+func TestFutureAndAncientTimes(t *testing.T) {
+	day := 24 * time.Hour
+	target := &collector.Target{Name: "t", Type: "astra"}
+	for _, tc := range []struct {
+		name     string
+		res      collector.Resource
+		age      string // the table's LAST SUCCESS AGE
+		ageSecs  float64
+		wantCode int
+	}{
+		{"year 9999", collector.Resource{LastSuccess: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), ExpectedInterval: day},
+			"in the future", 0, ExitOK},
+		{"a minute ahead", collector.Resource{LastSuccess: now.Add(time.Minute), ExpectedInterval: day},
+			"in the future", 0, ExitOK},
+		{"year 2", collector.Resource{LastSuccess: time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC), ExpectedInterval: day},
+			"106751d23h", math.MaxInt64 / 1e9, ExitNeedsAttention},
+		{"interval of 250 years", collector.Resource{LastSuccess: now.Add(-time.Hour), ExpectedInterval: 250 * 365 * day},
+			"1h", 3600, ExitOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := tc.res
+			res.ID, res.Name, res.Protected, res.Healthy, res.State = "id", "app", true, true, collector.StateSucceeded
+			results := []collector.Result{{Target: target, Resources: []collector.Resource{res}}}
+			var table, js bytes.Buffer
+			if code := Report(results, &table, Options{Now: now}); code != tc.wantCode {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.wantCode, table.String())
+			}
+			if code := Report(results, &js, Options{Now: now, Format: FormatJSON}); code != tc.wantCode {
+				t.Errorf("json: exit %d, want %d", code, tc.wantCode)
+			}
+			lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[1], "  "+tc.age) {
+				t.Errorf("want the age %q:\n%s", tc.age, table.String())
+			}
+			var rep struct {
+				Targets []struct {
+					Resources []struct {
+						LastSuccess string  `json:"last_success"`
+						AgeSeconds  float64 `json:"last_success_age_seconds"`
+					} `json:"resources"`
+				} `json:"targets"`
+			}
+			if err := json.Unmarshal(js.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Targets[0].Resources[0]
+			if r.LastSuccess != tc.res.LastSuccess.UTC().Format(time.RFC3339) || math.Abs(r.AgeSeconds-tc.ageSecs) > 1 {
+				t.Errorf("json: last_success %q, age %v s; want %v s", r.LastSuccess, r.AgeSeconds, tc.ageSecs)
+			}
+		})
+	}
+	if got, want := Age(math.MinInt64), "in 106751d23h"; got != want {
+		t.Errorf("Age(MinInt64) = %q, want %q", got, want)
+	}
+}
+
+// hostile holds names, IDs, reasons and a target error with terminal
+// control sequences, C1 controls, DEL, a bidi override and invalid UTF-8.
+func hostile() []collector.Result {
+	return []collector.Result{
+		{Target: &collector.Target{Name: "t", Type: "astra"}, Resources: []collector.Resource{
+			{ID: "id\x00\n", Name: "evil\x1b[2K\rgood\x07", Protected: true, Healthy: false, State: collector.StateFailed, LastSuccess: now.Add(-time.Hour),
+				Latest: &collector.Backup{State: collector.StateFailed, Error: &collector.ErrorInfo{Code: "failed", Message: "csi \u009b31m del \x7f bidi \u202etxt.exe\x1b]0;pwned\x07"}}},
+			{ID: "id2", Name: "two\nlines\xff\xfe", Protected: true, Healthy: true, State: collector.StateSucceeded, LastSuccess: now.Add(-time.Hour)},
+		}},
+		{Target: &collector.Target{Name: "down", Type: "huawei_cbr"}, Err: errors.New("HTTP 500: \x1b[31mred\x1b[0m\x00 \u0085next")},
+	}
+}
+
+// TestControlCharactersEscaped: upstream strings with ESC, CR, BEL, NUL,
+// newline, DEL, C1 controls and invalid UTF-8 reached the terminal raw
+// (an escape sequence could erase the row of a failing resource, as in
+// kubectl's CVE-2021-25743). Every table cell is escaped, one row per
+// line; the JSON carries no raw control byte and decodes to the values.
+func TestControlCharactersEscaped(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"hostile.golden", Options{Now: now}},
+		{"hostile-terminal.golden", Options{Now: now, Color: true}},
+		{"hostile.json.golden", Options{Now: now, Format: FormatJSON}},
+	} {
+		var b bytes.Buffer
+		if code := Report(hostile(), &b, tc.opts); code != ExitTargetFailed {
+			t.Errorf("%s: exit %d, want %d", tc.name, code, ExitTargetFailed)
+		}
+		golden(t, tc.name, b.Bytes())
+		out := b.String()
+		if !utf8.ValidString(out) {
+			t.Errorf("%s: invalid UTF-8 in the output: %q", tc.name, out)
+		}
+		// Colours are the table's own SGR sequences; nothing else is a
+		// control character (C0, DEL, C1) or otherwise not graphic.
+		plain := strings.NewReplacer(red, "", yellow, "", green, "", reset, "").Replace(out)
+		for i, r := range plain {
+			if r != '\n' && !unicode.IsGraphic(r) {
+				t.Errorf("%s: raw control character %U at byte %d: %q", tc.name, r, i, out)
+				break
+			}
+		}
+		if tc.opts.Format == FormatJSON {
+			var rep report
+			if err := json.Unmarshal(b.Bytes(), &rep); err != nil {
+				t.Fatalf("json: %v", err)
+			}
+			if got, want := rep.Targets[0].Resources[0].Name, "evil\x1b[2K\rgood\x07"; got != want {
+				t.Errorf("json name %q, want %q", got, want)
+			}
+			if got, want := rep.Targets[0].Resources[1].Name, "two\nlines\ufffd\ufffd"; got != want {
+				t.Errorf("json name %q, want %q", got, want)
+			}
+			continue
+		}
+		if lines := strings.Count(out, "\n"); lines != 4 {
+			t.Errorf("%s: %d lines for a header and 3 rows:\n%s", tc.name, lines, out)
+		}
+		for _, want := range []string{`evil\x1b[2K\rgood\x07`, `two\nlines\xff\xfe`, `csi \u009b31m del \x7f bidi \u202etxt.exe\x1b]0;pwned\x07`, `HTTP 500: \x1b[31mred\x1b[0m\x00 next`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %s:\n%s", tc.name, want, out)
+			}
 		}
 	}
 }

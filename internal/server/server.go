@@ -47,11 +47,8 @@ func New(opts Options) (*Server, error) {
 	if opts.TelemetryPath == "" {
 		opts.TelemetryPath = "/metrics"
 	}
-	switch p := opts.TelemetryPath; {
-	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " ?#{}"):
-		return nil, fmt.Errorf("--web.telemetry-path %q: want a path such as /metrics", p)
-	case p == "/probe" || strings.HasPrefix(p, "/-/"):
-		return nil, fmt.Errorf("--web.telemetry-path %q: taken by another endpoint", p)
+	if err := CheckTelemetryPath(opts.TelemetryPath); err != nil {
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
@@ -71,14 +68,51 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// CheckTelemetryPath refuses a --web.telemetry-path that is not a path or
+// is taken by another endpoint.
+func CheckTelemetryPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " ?#{}"):
+		return fmt.Errorf("--web.telemetry-path %q: want a path such as /metrics", p)
+	case p == "/probe" || strings.HasPrefix(p, "/-/"):
+		return fmt.Errorf("--web.telemetry-path %q: taken by another endpoint", p)
+	}
+	return nil
+}
+
 // Swap makes e the Exporter served from now on.
 func (s *Server) Swap(e *collector.Exporter) { s.exporter.Store(e) }
 
 // Exporter returns the Exporter being served (nil before the first Swap).
 func (s *Server) Exporter() *collector.Exporter { return s.exporter.Load() }
 
+// answerWriteTimeout bounds the writing of the answers other than a
+// scrape's (a few hundred bytes), so that a client that does not read
+// cannot hold a handler.
+const answerWriteTimeout = 10 * time.Second
+
+// writeMargin is how long after its deadline a scrape's answer may still be
+// written: Prometheus has given up by then (the deadline is its timeout
+// less --web.timeout-offset).
+const writeMargin = time.Second
+
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !reserveGate(w, r) {
+		return
+	}
+	// Every answer has a write deadline (a scrape's is set from its own).
+	setWriteDeadline(w, time.Now().Add(answerWriteTimeout))
+	s.mux.ServeHTTP(w, r)
+}
+
+// setWriteDeadline bounds the writing of w's answer: a client that reads
+// slowly or not at all has its connection closed then, rather than holding
+// a handler and a connection slot. (A writer without deadlines, as
+// httptest's recorder, is left as it is.)
+func setWriteDeadline(w http.ResponseWriter, t time.Time) {
+	_ = http.NewResponseController(w).SetWriteDeadline(t)
+}
 
 // readOnly answers 405 to anything but GET and HEAD: a scrape reads, and
 // a POST must not start upstream polls.
@@ -130,6 +164,9 @@ func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveTargets(w http.ResponseWriter, r *http.Request, e *collector.Exporter, targets []*collector.Target, withStatic bool) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.scrapeTimeout(r, e.ScrapeTimeout()))
 	defer cancel()
+	if deadline, ok := ctx.Deadline(); ok {
+		setWriteDeadline(w, deadline.Add(writeMargin))
+	}
 	var static prometheus.Gatherer
 	if withStatic {
 		// Gathered after the targets: the static counters (upstream
@@ -205,7 +242,10 @@ func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "reload is not available", http.StatusNotFound)
 		return
 	}
-	if err := s.opts.Reload(); err != nil {
+	err := s.opts.Reload()
+	// The reload may have taken a while: the answer gets its own time.
+	setWriteDeadline(w, time.Now().Add(answerWriteTimeout))
+	if err != nil {
 		http.Error(w, "reload failed, keeping the running configuration: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

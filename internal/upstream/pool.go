@@ -1,13 +1,13 @@
 package upstream
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/backup-exporter/backup_exporter/config"
@@ -155,7 +155,9 @@ func (p *Pool) Metrics() *Metrics { return p.metrics }
 func newTLSConfig(c config.TLSConfig) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // the user asked for it
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
+		ctx, cancel := context.WithTimeout(context.Background(), config.FileReadTimeout)
+		defer cancel()
+		pem, err := config.ReadFile(ctx, c.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("read tls_config.ca_file: %w", err)
 		}

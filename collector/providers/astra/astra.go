@@ -120,7 +120,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 	// The token is re-read on every attempt, so a rotated
 	// api_token_file is picked up without a reload.
 	bearer := func(r *http.Request) error {
-		token, err := config.ResolveSecret(cred.APIToken, cred.APITokenFile)
+		token, err := config.ResolveSecret(r.Context(), cred.APIToken, cred.APITokenFile)
 		if err != nil {
 			return err
 		}

@@ -91,8 +91,8 @@ func newAWSCredential(env *collector.Env, region string) (*awsCredential, error)
 // staticKeys is the credential's access key; a secret_access_key_file is
 // read on every request, so a rotated key is used without a reload.
 func staticKeys(a *config.AWS) aws.CredentialsProvider {
-	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		secret, err := config.ResolveSecret(a.SecretAccessKey, a.SecretAccessKeyFile)
+	return aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		secret, err := config.ResolveSecret(ctx, a.SecretAccessKey, a.SecretAccessKeyFile)
 		if err != nil {
 			return aws.Credentials{}, fmt.Errorf("secret_access_key_file: %w", err)
 		}

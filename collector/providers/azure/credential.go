@@ -1,8 +1,8 @@
 package azure
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -48,10 +48,14 @@ func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.Toke
 		secrets []string
 		err     error
 	)
+	// The files are read now, when the credential is built (at a load or
+	// reload), within FileReadTimeout.
+	ctx, cancel := context.WithTimeout(context.Background(), config.FileReadTimeout)
+	defer cancel()
 	switch a.Auth {
 	case config.AzureAuthClientSecret:
 		var secret string
-		secret, err = config.ResolveSecret(a.ClientSecret, a.ClientSecretFile)
+		secret, err = config.ResolveSecret(ctx, a.ClientSecret, a.ClientSecretFile)
 		if err != nil {
 			return nil, nil, fmt.Errorf("client secret: %w", err)
 		}
@@ -60,7 +64,7 @@ func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.Toke
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: custom})
 	case config.AzureAuthClientCertificate:
 		var data []byte
-		data, err = os.ReadFile(a.CertificateFile)
+		data, err = config.ReadFile(ctx, a.CertificateFile)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read certificate_file: %w", err)
 		}

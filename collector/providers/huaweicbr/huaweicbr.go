@@ -129,7 +129,7 @@ func authorizer(cred *config.Huawei, project string) upstream.Authorizer {
 		return func(r *http.Request) error {
 			// Read per attempt: a rotated secret_key_file is picked up and
 			// the signature carries a fresh date on every retry.
-			sk, err := config.ResolveSecret(cred.SecretKey, cred.SecretKeyFile)
+			sk, err := config.ResolveSecret(r.Context(), cred.SecretKey, cred.SecretKeyFile)
 			if err != nil {
 				return fmt.Errorf("huawei secret key: %w", err)
 			}
@@ -139,7 +139,7 @@ func authorizer(cred *config.Huawei, project string) upstream.Authorizer {
 		}
 	}
 	return func(r *http.Request) error {
-		token, err := config.ResolveSecret(cred.AuthToken, cred.AuthTokenFile)
+		token, err := config.ResolveSecret(r.Context(), cred.AuthToken, cred.AuthTokenFile)
 		if err != nil {
 			return fmt.Errorf("huawei auth token: %w", err)
 		}

@@ -52,8 +52,10 @@ type cluster struct {
 	insecure bool
 	sni      string
 	cert     *tls.Certificate
-	token    func() (string, error)
-	desc     string
+	// token returns the bearer token, within the request's ctx (a token
+	// file is re-read on every request).
+	token func(ctx context.Context) (string, error)
+	desc  string
 }
 
 // NewClient returns the API client of the target's kubernetes credential
@@ -106,7 +108,7 @@ func connect(pool *upstream.Pool, provider string, c *cluster) (*Client, error) 
 		if c.token == nil {
 			return nil
 		}
-		tok, err := c.token()
+		tok, err := c.token(r.Context())
 		if err != nil {
 			return err
 		}
@@ -122,20 +124,25 @@ var errNotInCluster = errors.New("kubernetes: not running in a cluster (KUBERNET
 // inClusterEnv is where the in-cluster configuration comes from.
 type inClusterEnv struct{ dir, host, port string }
 
+// resolve reads what reaching the API server takes; its files (a
+// kubeconfig, the certificates it names, the in-cluster CA) within
+// config.FileReadTimeout.
 func resolve(cred *config.Credential, in inClusterEnv) (*cluster, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), config.FileReadTimeout)
+	defer cancel()
 	k := cred.Kubernetes
 	switch {
 	case k.Kubeconfig != "":
-		return fromKubeconfig(k.Kubeconfig, k.Context)
+		return fromKubeconfig(ctx, k.Kubeconfig, k.Context)
 	case k.Server != "":
 		secret, file := k.BearerToken, k.BearerTokenFile
 		return &cluster{server: k.Server, desc: "server " + upstream.RedactURL(k.Server),
-			token: func() (string, error) { return config.ResolveSecret(secret, file) }}, nil
+			token: func(ctx context.Context) (string, error) { return config.ResolveSecret(ctx, secret, file) }}, nil
 	}
 	if in.host == "" || in.port == "" {
 		return nil, errNotInCluster
 	}
-	ca, err := os.ReadFile(filepath.Join(in.dir, "ca.crt"))
+	ca, err := config.ReadFile(ctx, filepath.Join(in.dir, "ca.crt"))
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes in-cluster: %w", err)
 	}
@@ -145,7 +152,7 @@ func resolve(cred *config.Credential, in inClusterEnv) (*cluster, error) {
 		caPEM:  ca,
 		desc:   "in-cluster service account",
 		// Re-read on every request: the kubelet rotates bound tokens.
-		token: func() (string, error) { return config.ResolveSecret("", tokenFile) },
+		token: func(ctx context.Context) (string, error) { return config.ResolveSecret(ctx, "", tokenFile) },
 	}, nil
 }
 
@@ -190,8 +197,8 @@ type kubeconfig struct {
 // users are supported; exec plugins and auth providers are not (they run
 // programs or need client-go's provider machinery): use a service
 // account token for the exporter.
-func fromKubeconfig(path, context string) (*cluster, error) {
-	raw, err := os.ReadFile(path)
+func fromKubeconfig(ctx context.Context, path, contextName string) (*cluster, error) {
+	raw, err := config.ReadFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
@@ -199,10 +206,10 @@ func fromKubeconfig(path, context string) (*cluster, error) {
 	if err := yaml.Unmarshal(raw, &kc); err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
 	}
-	if context == "" {
-		context = kc.CurrentContext
+	if contextName == "" {
+		contextName = kc.CurrentContext
 	}
-	if context == "" {
+	if contextName == "" {
 		return nil, fmt.Errorf("kubeconfig %s: no context given and no current-context", path)
 	}
 	dir := filepath.Dir(path)
@@ -212,11 +219,11 @@ func fromKubeconfig(path, context string) (*cluster, error) {
 		}
 		return filepath.Join(dir, p)
 	}
-	desc := fmt.Sprintf("kubeconfig %s, context %q", path, context)
+	desc := fmt.Sprintf("kubeconfig %s, context %q", path, contextName)
 	var clusterName, userName string
 	found := false
 	for _, c := range kc.Contexts {
-		if c.Name == context {
+		if c.Name == contextName {
 			clusterName, userName, found = c.Context.Cluster, c.Context.User, true
 		}
 	}
@@ -235,7 +242,7 @@ func fromKubeconfig(path, context string) (*cluster, error) {
 			return nil, fmt.Errorf("%s: cluster %q: server must be an https URL", desc, clusterName)
 		}
 		out.server, out.insecure, out.sni = cl.Server, cl.InsecureSkipTLSVerify, cl.TLSServerName
-		if out.caPEM, err = dataOrFile(cl.CertificateAuthorityData, rel(cl.CertificateAuthority)); err != nil {
+		if out.caPEM, err = dataOrFile(ctx, cl.CertificateAuthorityData, rel(cl.CertificateAuthority)); err != nil {
 			return nil, fmt.Errorf("%s: cluster %q: certificate-authority: %w", desc, clusterName, err)
 		}
 	}
@@ -255,13 +262,13 @@ func fromKubeconfig(path, context string) (*cluster, error) {
 		}
 		if us.Token != "" || us.TokenFile != "" {
 			token, file := config.Secret(us.Token), rel(us.TokenFile)
-			out.token = func() (string, error) { return config.ResolveSecret(token, file) }
+			out.token = func(ctx context.Context) (string, error) { return config.ResolveSecret(ctx, token, file) }
 		}
-		certPEM, err := dataOrFile(us.ClientCertificateData, rel(us.ClientCertificate))
+		certPEM, err := dataOrFile(ctx, us.ClientCertificateData, rel(us.ClientCertificate))
 		if err != nil {
 			return nil, fmt.Errorf("%s: user %q: client-certificate: %w", desc, userName, err)
 		}
-		keyPEM, err := dataOrFile(us.ClientKeyData, rel(us.ClientKey))
+		keyPEM, err := dataOrFile(ctx, us.ClientKeyData, rel(us.ClientKey))
 		if err != nil {
 			return nil, fmt.Errorf("%s: user %q: client-key: %w", desc, userName, err)
 		}
@@ -277,7 +284,7 @@ func fromKubeconfig(path, context string) (*cluster, error) {
 	return nil, fmt.Errorf("%s: no user %q", desc, userName)
 }
 
-func dataOrFile(data, file string) ([]byte, error) {
+func dataOrFile(ctx context.Context, data, file string) ([]byte, error) {
 	if data != "" {
 		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(data))
 		if err != nil {
@@ -288,7 +295,7 @@ func dataOrFile(data, file string) ([]byte, error) {
 	if file == "" {
 		return nil, nil
 	}
-	return os.ReadFile(file)
+	return config.ReadFile(ctx, file)
 }
 
 // listMeta is a list's metadata.
