@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
@@ -26,19 +27,16 @@ type MetricInfo struct {
 // check that dashboards and rules use only metrics that exist. It is read
 // off the descriptors of the very constructors the exporter registers, so
 // it cannot drift from what is served.
-func Catalog(r Registry) []MetricInfo {
+func Catalog(r toolkit.Registry) []MetricInfo {
 	var out []MetricInfo
-	families := sharedFamilies()
-	for _, k := range r {
-		families = append(families, k.Families...)
-	}
+	families := families(r)
 	seen := map[string]bool{}
 	for _, f := range families {
 		if seen[f.Name] {
 			continue
 		}
 		seen[f.Name] = true
-		out = append(out, MetricInfo{Name: f.Name, Help: f.Help, Type: typeName(f.Type), Labels: append(append([]string(nil), identity...), f.Labels...)})
+		out = append(out, MetricInfo{Name: f.Name, Help: f.Help, Type: typeName(f.Type), Labels: f.LabelNames()})
 	}
 	for _, tf := range targetFamilies {
 		out = append(out, describeDesc(tf.desc, "gauge"))

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 var metricName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -39,28 +41,29 @@ func TestCatalog(t *testing.T) {
 // TestEmitUsesCatalogFamilies checks that every series a resource can
 // have belongs to a family of the catalog.
 func TestEmitUsesCatalogFamilies(t *testing.T) {
-	extra := NewFamily("backup_test_extra", "A provider's own family.", prometheus.GaugeValue, "state")
+	extra := toolkit.NewFamily("backup_test_extra", "A provider's own family.", prometheus.GaugeValue, "state")
 	catalog := map[string]bool{}
-	for _, m := range Catalog(Registry{{Families: []*Family{extra}}}) {
+	for _, m := range Catalog(toolkit.Registry{{Families: []*toolkit.Family{extra}}}) {
 		catalog[m.Name] = true
 	}
 	now := time.Now()
-	r := Resource{
+	r := toolkit.Resource{
 		ID: "id", Name: "name", Protected: true, Healthy: true, LastSuccess: now, LastFailure: now,
-		Counts: map[State]int{StateSucceeded: 1},
-		Latest: &Backup{Name: "b", RawStatus: "x", State: StateSucceeded, Start: now, End: now, Expiry: now,
-			Progress: Float(1), Transferred: Float(1), Size: Float(1), Error: &ErrorInfo{Code: "c", Message: "m"}},
+		Counts: map[toolkit.State]int{toolkit.StateSucceeded: 1},
+		Latest: &toolkit.Backup{Name: "b", RawStatus: "x", State: toolkit.StateSucceeded, Start: now, End: now, Expiry: now,
+			Progress: toolkit.Float(1), Transferred: toolkit.Float(1), Size: toolkit.Float(1), Error: &toolkit.ErrorInfo{Code: "c", Message: "m"}},
 		Extra:            extra.StateSet([]string{"a", "b"}, "a"),
 		ExpectedInterval: time.Hour,
 	}
 	seen := map[string]bool{}
-	emitResource(metricSink(func(m prometheus.Metric) {
-		name := describeDesc(m.Desc(), "").Name
-		seen[name] = true
-		if !catalog[name] {
-			t.Errorf("%s is emitted but not in the catalog", name)
+	reg := toolkit.Registry{{Families: []*toolkit.Family{extra}}}
+	rd := newRenderer(reg)
+	for f := range rd.resources(&Target{Name: "t", Type: "p"}, []toolkit.Resource{r}, []string{r.ID}) {
+		seen[f.Name] = true
+		if !catalog[f.Name] {
+			t.Errorf("%s is emitted but not in the catalog", f.Name)
 		}
-	}), "p", "t", &r)
+	}
 	if len(seen) < 15 {
 		t.Errorf("only %d families emitted for a resource with every field: %v", len(seen), seen)
 	}

@@ -6,24 +6,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
-
-// Provider fetches the backup state of one configured target.
-type Provider interface {
-	// Collect returns the protected resources of the target. It honours ctx
-	// and returns a wrapped error when the target could not be read.
-	Collect(ctx context.Context) ([]Resource, error)
-}
 
 // Target is a configured target with its provider.
 type Target struct {
@@ -35,7 +27,7 @@ type Target struct {
 	ExpectedIntervalSet bool
 	// ExpectedRetention is the target's expected_retention (0: none).
 	ExpectedRetention time.Duration
-	Provider          Provider
+	Provider          toolkit.Provider
 
 	// shard keeps the resources this replica owns.
 	shard Shard
@@ -45,7 +37,7 @@ type Target struct {
 type Options struct {
 	// Registry is the set of provider kinds; every target's type must be
 	// one of them.
-	Registry     Registry
+	Registry     toolkit.Registry
 	Logger       *zap.Logger
 	APIMetrics   *upstream.Metrics
 	CacheMetrics *CacheMetrics
@@ -75,9 +67,10 @@ type Exporter struct {
 	logger        *zap.Logger
 	cacheMetrics  *CacheMetrics
 	credentials   map[string]*credentialEnv
-	// families are the per-resource families in exposition order: the
-	// shared ones, then the providers' own.
-	families []*Family
+	// render is how the exporter renders resources: its families (the
+	// shared ones, then the providers' own, in exposition order) and
+	// their layouts.
+	render *renderer
 	// slots bounds background polls; kept across reloads.
 	slots chan struct{}
 
@@ -92,7 +85,7 @@ type Exporter struct {
 type credentialEnv struct {
 	fingerprint string
 	pool        *upstream.Pool
-	shared      *credentialState
+	shared      *toolkit.Shared
 }
 
 // New builds the Exporter of cfg: one upstream pool per credential, one
@@ -119,14 +112,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		cacheMetrics:  opts.CacheMetrics,
 		credentials:   make(map[string]*credentialEnv, len(cfg.Credentials)),
 		slots:         make(chan struct{}, backgroundPolls),
-		families:      sharedFamilies(),
-	}
-	for _, k := range opts.Registry {
-		for _, f := range k.Families {
-			if !slices.Contains(e.families, f) {
-				e.families = append(e.families, f)
-			}
-		}
+		render:        newRenderer(opts.Registry),
 	}
 	prev := opts.Previous
 	if prev != nil {
@@ -134,7 +120,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 	}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
-		kind, ok := opts.Registry.lookup(t.Type)
+		kind, ok := opts.Registry.Lookup(t.Type)
 		if !ok {
 			return nil, fmt.Errorf("target %q: provider type %q is not supported", t.Name, t.Type)
 		}
@@ -148,19 +134,20 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		}
 		s := settings
 		s.timeout = time.Duration(t.PollTimeout)
-		s.limits = Limits{MaxPagesPerList: t.MaxPagesPerList, MaxItemsPerPoll: t.MaxItemsPerPoll}
+		s.limits = toolkit.Limits{MaxPagesPerList: t.MaxPagesPerList, MaxItemsPerPoll: t.MaxItemsPerPoll}
 		fp := config.Fingerprint(t, ce.fingerprint, s.ttl, s.timeout, s.staleness, opts.Shard)
 		if old := prev.state(t.Name); old != nil && old.fingerprint == fp {
 			e.add(old)
 			continue
 		}
-		env := &Env{Credential: cred, Pool: ce.pool, Logger: logger.With(zap.String("target", t.Name)), shared: ce.shared, shard: opts.Shard, target: t.Name}
+		shard, name := opts.Shard, t.Name
+		env := toolkit.NewEnv(cred, ce.pool, logger.With(zap.String("target", t.Name)), ce.shared, func(id string) bool { return shard.Owns(name, id) })
 		p, err := kind.New(t, env)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard}
-		state := newTargetState(target, fp, s, logger)
+		state := newTargetState(target, fp, s, e.render, logger)
 		state.countPanic = func() { opts.CacheMetrics.panicked(t.Type, t.Name) }
 		e.add(state)
 	}
@@ -191,7 +178,7 @@ func (e *Exporter) credential(cred *config.Credential, g config.Global, opts Opt
 	if err != nil {
 		return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
 	}
-	ce := &credentialEnv{fingerprint: fp, pool: pool, shared: &credentialState{values: map[string]any{}}}
+	ce := &credentialEnv{fingerprint: fp, pool: pool, shared: toolkit.NewShared()}
 	e.credentials[cred.Name] = ce
 	return ce, nil
 }
@@ -287,7 +274,7 @@ type Result struct {
 	// Resources are the served resources: the last poll's, or after a
 	// failed poll the last good one's while it is within max_staleness
 	// (Stale is then true). Read, never modify: they are shared.
-	Resources []Resource
+	Resources []toolkit.Resource
 	// Err is the last poll's error (or why the scrape could not wait for
 	// it): backup_exporter_target_up is 0.
 	Err   error
@@ -310,7 +297,7 @@ type Result struct {
 	// and rendered its exposition.
 	served   bool
 	poll     *pollResult
-	rendered map[*Family]*block
+	rendered map[*toolkit.Family]*block
 }
 
 // Collect collects targets concurrently under ctx and returns their
@@ -353,7 +340,7 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	if res.err == nil {
 		r.ResourceErrors = res.resourceErrors
 	}
-	served.prepareFor(t, e.logger)
+	served.prepareFor(t, e.render, e.logger)
 	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
 	return r
 }
@@ -387,7 +374,7 @@ func (e *Exporter) Status() []TargetStatus {
 		if last != nil {
 			st.Polled, st.Err = true, last.err
 			if served := s.served(last); served != nil {
-				served.prepareFor(t, e.logger)
+				served.prepareFor(t, e.render, e.logger)
 				st.Resources, st.Stale = len(served.final), served != last
 			}
 		}
@@ -396,60 +383,8 @@ func (e *Exporter) Status() []TargetStatus {
 	return out
 }
 
-// Collector returns a prometheus.Collector that collects targets under
-// ctx: build one per scrape so that the scrape's deadline reaches every
-// upstream call.
-func (e *Exporter) Collector(ctx context.Context, targets []*Target) prometheus.Collector {
-	return &scrape{e: e, ctx: ctx, targets: targets}
-}
-
-type scrape struct {
-	e       *Exporter
-	ctx     context.Context
-	targets []*Target
-}
-
-// Describe sends nothing: the set of series depends on what upstream
-// returns, so this is an unchecked collector.
-func (s *scrape) Describe(chan<- *prometheus.Desc) {}
-
-// Collect collects every target and sends its metrics.
-func (s *scrape) Collect(ch chan<- prometheus.Metric) {
-	for _, r := range s.e.Collect(s.ctx, s.targets) {
-		s.e.emit(ch, r)
-	}
-}
-
-func (e *Exporter) emit(ch chan<- prometheus.Metric, r Result) {
-	labels := []string{r.Target.Type, r.Target.Name}
-	for _, tf := range targetFamilies {
-		if v, ok := tf.value(&r); ok {
-			ch <- prometheus.MustNewConstMetric(tf.desc, prometheus.GaugeValue, v, labels...)
-		}
-	}
-	if r.poll == nil {
-		return
-	}
-	r.poll.metricsOnce.Do(func() { r.poll.metrics = e.resourceMetrics(r.Target, r.poll.final) })
-	for _, m := range r.poll.metrics {
-		ch <- m
-	}
-}
-
-// resourceMetrics builds the metrics of a target's resources. They are
-// immutable, so one poll's are built once and shared by every scrape that
-// the cache answers with it.
-func (e *Exporter) resourceMetrics(t *Target, rs []Resource) []prometheus.Metric {
-	var out []prometheus.Metric
-	send := metricSink(func(m prometheus.Metric) { out = append(out, m) })
-	for i := range rs {
-		emitResource(send, t.Type, t.Name, &rs[i])
-	}
-	return out
-}
-
 // owned keeps the resources of t that this replica's shard owns.
-func owned(t *Target, rs []Resource) []Resource {
+func owned(t *Target, rs []toolkit.Resource) []toolkit.Resource {
 	if !t.shard.Enabled() {
 		return rs
 	}
@@ -464,16 +399,24 @@ func owned(t *Target, rs []Resource) []Resource {
 
 // dedupe keeps the first record of each exposed resource_id (sorted by
 // it for a stable exposition), since a duplicate series would fail the
-// whole scrape; dropped is told of each record left out.
-func dedupe(rs []Resource, dropped func(*Resource)) []Resource {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].labelID() < rs[j].labelID() })
-	out := rs[:0]
+// whole scrape, and returns the records with their resource_id label
+// values; dropped is told of each record left out.
+func dedupe(rs []toolkit.Resource, dropped func(r *toolkit.Resource, id string)) ([]toolkit.Resource, []string) {
+	ids := make([]string, len(rs))
+	order := make([]int, len(rs))
 	for i := range rs {
-		if i > 0 && rs[i].labelID() == rs[i-1].labelID() {
-			dropped(&rs[i])
+		ids[i], order[i] = idLabel(rs[i].ID), i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ids[order[a]] < ids[order[b]] })
+	out := make([]toolkit.Resource, 0, len(rs))
+	outIDs := make([]string, 0, len(rs))
+	for n, i := range order {
+		if n > 0 && ids[i] == ids[order[n-1]] {
+			dropped(&rs[i], ids[i])
 			continue
 		}
 		out = append(out, rs[i])
+		outIDs = append(outIDs, ids[i])
 	}
-	return out
+	return out, outIDs
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // FuzzRenderedExposition: whatever strings upstream sends as names,
@@ -14,10 +16,10 @@ func FuzzRenderedExposition(f *testing.F) {
 	f.Add("vol-001", "daily-1", "Idle", "E1", "failed: timeout")
 	f.Add("a\"b\\c\nd", "\xff\xfe", "", "", "ünïcode")
 	f.Fuzz(func(t *testing.T, name, backup, status, code, message string) {
-		rs := []Resource{{ID: "id-" + name, Name: name, Protected: true, Healthy: true, RawStatus: status,
-			Latest: &Backup{Name: backup, RawStatus: status, State: StateUnknown, Error: &ErrorInfo{Code: code, Message: message}},
-			Extra:  famTestCounter.Value(Float(1))}}
-		e := testExporter(t, testKind(func() []Resource { return rs }), "cache_ttl: 0", "t")
+		rs := []toolkit.Resource{{ID: "id-" + name, Name: name, Protected: true, Healthy: true, RawStatus: status,
+			Latest: &toolkit.Backup{Name: backup, RawStatus: status, State: toolkit.StateUnknown, Error: &toolkit.ErrorInfo{Code: code, Message: message}},
+			Extra:  famTestCounter.Value(toolkit.Float(1))}}
+		e := testExporter(t, testKind(func() []toolkit.Resource { return rs }), "cache_ttl: 0", "t")
 		var out bytes.Buffer
 		if err := e.WriteExposition(context.Background(), e.Targets(), nil, &out, false, nil); err != nil {
 			t.Fatal(err)
@@ -36,13 +38,13 @@ func FuzzHostileExposition(f *testing.F) {
 	f.Add("\xff", "\xfe", "", math.NaN(), math.Inf(-1), math.Copysign(0, -1), 1e308)
 	f.Add("same", "same", "ünïcode", 0.5, 0.0, 1.0, 42.0)
 	f.Fuzz(func(t *testing.T, id1, id2, name string, progress, size, transferred, extra float64) {
-		rs := func() []Resource {
-			mk := func(id string) Resource {
-				return Resource{ID: id, Name: name, Protected: true, Healthy: true,
-					Latest: &Backup{Name: name, RawStatus: name, State: StateRunning, Progress: Float(progress), Size: Float(size), Transferred: Float(transferred)},
-					Extra:  famTestCounter.Value(Float(extra))}
+		rs := func() []toolkit.Resource {
+			mk := func(id string) toolkit.Resource {
+				return toolkit.Resource{ID: id, Name: name, Protected: true, Healthy: true,
+					Latest: &toolkit.Backup{Name: name, RawStatus: name, State: toolkit.StateRunning, Progress: toolkit.Float(progress), Size: toolkit.Float(size), Transferred: toolkit.Float(transferred)},
+					Extra:  famTestCounter.Value(toolkit.Float(extra))}
 			}
-			return []Resource{mk(id1), mk(id2)}
+			return []toolkit.Resource{mk(id1), mk(id2)}
 		}
 		_, mfs := exposition(t, rs)
 		for _, m := range mfs["backup_progress_ratio"].GetMetric() {

@@ -3,18 +3,22 @@ package collector
 import (
 	"bytes"
 	"context"
-	"errors"
 	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
+	"github.com/backup-exporter/backup_exporter/config"
 )
 
 // Issue 18: upstream answers are untrusted input. These tests feed the
@@ -22,7 +26,7 @@ import (
 // return, and check that the exposition stays valid and truthful.
 
 // exposition renders resources as the server serves them and parses it.
-func exposition(t *testing.T, rs func() []Resource) (string, map[string]*dto.MetricFamily) {
+func exposition(t *testing.T, rs func() []toolkit.Resource) (string, map[string]*dto.MetricFamily) {
 	t.Helper()
 	e := testExporter(t, testKind(rs), "cache_ttl: 0", "t")
 	var out bytes.Buffer
@@ -72,8 +76,8 @@ func resourceIDs(mfs map[string]*dto.MetricFamily) []string {
 // resource hid the other, and the scrape had duplicate series).
 func TestLongIDsThatDifferPastTheCutStayTwoResources(t *testing.T) {
 	long := strings.Repeat("/subscriptions/x/resourceGroups/rg", 40) // 1,400 bytes
-	_, mfs := exposition(t, func() []Resource {
-		return []Resource{
+	_, mfs := exposition(t, func() []toolkit.Resource {
+		return []toolkit.Resource{
 			{ID: long + "/a", Name: "a", Protected: true, Healthy: true},
 			{ID: long + "/b", Name: "b", Protected: true, Healthy: true},
 			{ID: "short", Name: "short", Protected: true, Healthy: true},
@@ -99,8 +103,8 @@ func TestLongIDsThatDifferPastTheCutStayTwoResources(t *testing.T) {
 // TestInvalidUTF8IDsStayApart: two IDs whose invalid bytes differ would
 // both become U+FFFD; their hashes keep them apart.
 func TestInvalidUTF8IDsStayApart(t *testing.T) {
-	_, mfs := exposition(t, func() []Resource {
-		return []Resource{
+	_, mfs := exposition(t, func() []toolkit.Resource {
+		return []toolkit.Resource{
 			{ID: "vol-\xff", Name: "a", Protected: true, Healthy: true},
 			{ID: "vol-\xfe", Name: "b", Protected: true, Healthy: true},
 		}
@@ -113,8 +117,8 @@ func TestInvalidUTF8IDsStayApart(t *testing.T) {
 // TestSameExposedIDIsOneResource: records with the same ID (a provider
 // that lists one twice) give one resource, and the drop is logged.
 func TestSameExposedIDIsOneResource(t *testing.T) {
-	_, mfs := exposition(t, func() []Resource {
-		return []Resource{
+	_, mfs := exposition(t, func() []toolkit.Resource {
+		return []toolkit.Resource{
 			{ID: "r", Name: "first", Protected: true, Healthy: true},
 			{ID: "r", Name: "second", Protected: true, Healthy: false},
 		}
@@ -124,26 +128,10 @@ func TestSameExposedIDIsOneResource(t *testing.T) {
 	}
 }
 
-// TestBackupListedTwiceCountsOnce (finding 5): a backup listed twice was
-// counted twice in backup_backups.
-func TestBackupListedTwiceCountsOnce(t *testing.T) {
-	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	b := Backup{ID: "b1", Name: "b1", State: StateSucceeded, Start: at, End: at}
-	r := Summarize("r", "r", []Backup{b, {ID: "b2", State: StateFailed, Start: at.Add(-time.Hour)}, b}, true)
-	if r.Counts[StateSucceeded] != 1 || r.Counts[StateFailed] != 1 {
-		t.Errorf("counts %v, want one succeeded and one failed", r.Counts)
-	}
-	// Backups without an ID are not merged.
-	r = Summarize("r", "r", []Backup{{State: StateSucceeded, Start: at}, {State: StateSucceeded, Start: at}}, true)
-	if r.Counts[StateSucceeded] != 2 {
-		t.Errorf("counts %v, want two succeeded", r.Counts)
-	}
-}
-
 // TestValuesOutsideTheirDomainGiveNoSample (finding 6): progress 250 % or
 // -40 % or NaN, sizes of -5 or +Inf were exposed as they came.
 func TestValuesOutsideTheirDomainGiveNoSample(t *testing.T) {
-	nonNegative := NewFamily("backup_test_size_bytes", "A provider's own byte count.", 1).NonNegative()
+	nonNegative := toolkit.NewFamily("backup_test_size_bytes", "A provider's own byte count.", 1).NonNegative()
 	cases := []struct {
 		name        string
 		progress    float64
@@ -158,12 +146,12 @@ func TestValuesOutsideTheirDomainGiveNoSample(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			core, logs := observer.New(zapcore.DebugLevel)
-			rs := []Resource{{ID: "r", Name: "r", Protected: true, Healthy: true,
-				Latest: &Backup{Name: "b", State: StateRunning, Progress: Float(c.progress), Transferred: Float(c.transferred), Size: Float(c.size)},
-				Extra:  append(nonNegative.Value(Float(c.extra)), famTestCounter.Value(Float(7))...)}}
+			rs := []toolkit.Resource{{ID: "r", Name: "r", Protected: true, Healthy: true,
+				Latest: &toolkit.Backup{Name: "b", State: toolkit.StateRunning, Progress: toolkit.Float(c.progress), Transferred: toolkit.Float(c.transferred), Size: toolkit.Float(c.size)},
+				Extra:  append(nonNegative.Value(toolkit.Float(c.extra)), famTestCounter.Value(toolkit.Float(7))...)}}
 			res := &pollResult{resources: rs}
-			res.prepareFor(&Target{Name: "t", Type: "test"}, zap.New(core))
-			for _, f := range []*Family{famProgress, famTransferred, famSize, nonNegative} {
+			res.prepareFor(&Target{Name: "t", Type: "test"}, newRenderer(toolkit.Registry{{Families: []*toolkit.Family{nonNegative, famTestCounter}}}), zap.New(core))
+			for _, f := range []*toolkit.Family{family("backup_progress_ratio"), family("backup_transferred_bytes"), family("backup_size_bytes"), nonNegative} {
 				if text := renderedText(res, f); text != "" {
 					t.Errorf("%s has a sample: %s", f.Name, text)
 				}
@@ -177,14 +165,24 @@ func TestValuesOutsideTheirDomainGiveNoSample(t *testing.T) {
 		})
 	}
 	// Zero and one are ratios; zero is a byte count.
-	res := &pollResult{resources: []Resource{{ID: "r", Protected: true, Latest: &Backup{Progress: Float(1), Size: Float(0)}}}}
-	res.prepareFor(&Target{Name: "t", Type: "test"}, zap.NewNop())
-	if renderedText(res, famProgress) == "" || renderedText(res, famSize) == "" {
+	res := &pollResult{resources: []toolkit.Resource{{ID: "r", Protected: true, Latest: &toolkit.Backup{Progress: toolkit.Float(1), Size: toolkit.Float(0)}}}}
+	res.prepareFor(&Target{Name: "t", Type: "test"}, newRenderer(nil), zap.NewNop())
+	if renderedText(res, family("backup_progress_ratio")) == "" || renderedText(res, family("backup_size_bytes")) == "" {
 		t.Error("progress 1 or size 0 dropped")
 	}
 }
 
-func renderedText(r *pollResult, f *Family) string {
+// family is the shared family called name.
+func family(name string) *toolkit.Family {
+	for _, f := range toolkit.Families() {
+		if f.Name == name {
+			return f
+		}
+	}
+	panic("no family " + name)
+}
+
+func renderedText(r *pollResult, f *toolkit.Family) string {
 	b := r.rendered[f]
 	if b == nil {
 		return ""
@@ -194,99 +192,15 @@ func renderedText(r *pollResult, f *Family) string {
 	return out.String()
 }
 
-// TestPanicInAWorkerIsThatResourcesError (finding 2): a panic in a
-// goroutine a provider starts (MapResources, Group) used to kill the
-// process; now it is that resource's (or call's) error, logged with its
-// stack and counted.
-func TestPanicInAWorkerIsThatResourcesError(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	var count atomic.Int32
-	core, logs := observer.New(zapcore.DebugLevel)
-	ctx := withScope(context.Background(), Limits{}, panicLogger(zap.New(core), func() { count.Add(1) }))
-
-	items := []string{"ok", "boom", "fine"}
-	rs := MapResources(ctx, 2, items, func(s string) (string, string) { return s, s }, func(_ context.Context, s string) (Resource, error) {
-		if s == "boom" {
-			var none []int
-			_ = none[len(s)] // an index out of range: a runtime panic
-		}
-		return Resource{ID: s, Protected: true}, nil
-	})
-	if rs[0].Err != nil || rs[2].Err != nil {
-		t.Errorf("the other resources failed: %v, %v", rs[0].Err, rs[2].Err)
-	}
-	var pe *PanicError
-	if !errors.As(rs[1].Err, &pe) || rs[1].ID != "boom" {
-		t.Errorf("the panicking resource: %+v", rs[1])
-	}
-
-	_, err := MapConcurrent(ctx, 2, items, func(_ context.Context, s string) (int, error) {
-		if s == "boom" {
-			panic("in MapConcurrent")
-		}
-		return 1, nil
-	})
-	if !errors.As(err, &pe) {
-		t.Errorf("MapConcurrent: %v", err)
-	}
-	g := NewGroup(ctx, 0)
-	g.Go(func(context.Context) error { panic("in a Group") })
-	if err := g.Wait(); !errors.As(err, &pe) {
-		t.Errorf("Group: %v", err)
-	}
-	if n := count.Load(); n != 3 {
-		t.Errorf("%d panics counted, want 3", n)
-	}
-	if entries := logs.FilterMessage("recovered a panic in a poll").All(); len(entries) != 3 ||
-		!strings.Contains(entries[0].ContextMap()["stack"].(string), "hostile_test.go") {
-		t.Errorf("no debug line with the stack: %v", entries)
-	}
-}
-
-// TestPagerBounds (findings 3 and 4): a list whose pages never end stops
-// at max_pages_per_list, a poll's lists at max_items_per_poll together,
-// and a continuation handed out twice at once.
-func TestPagerBounds(t *testing.T) {
-	ctx := withScope(context.Background(), Limits{MaxPagesPerList: 5, MaxItemsPerPoll: 100}, nil)
-	p := NewPager(ctx, "list things")
-	var err error
-	n := 0
-	for err == nil && n < 1000 {
-		n++
-		err = p.Page(1, "token-"+string(rune('a'+n)))
-	}
-	if n != 5 || err == nil || !strings.Contains(err.Error(), "list things: still more after 5 pages (max_pages_per_list)") {
-		t.Errorf("stopped after %d pages: %v", n, err)
-	}
-
-	q := NewPager(ctx, "other list")
-	if err := q.Page(96, "x"); err == nil || !strings.Contains(err.Error(), "more than 100 items in one poll (max_items_per_poll)") {
-		t.Errorf("items of the poll together: %v", err)
-	}
-
-	r := NewPager(withScope(context.Background(), Limits{MaxPagesPerList: 100, MaxItemsPerPoll: 100}, nil), "repeating list")
-	if err := r.Page(1, "same"); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Page(1, "same"); err == nil || !strings.Contains(err.Error(), "page 2 hands out a continuation it handed out before") {
-		t.Errorf("repeat: %v", err)
-	}
-	// The last page of a list ends it, whatever the bounds.
-	last := NewPager(withScope(context.Background(), Limits{MaxPagesPerList: 1, MaxItemsPerPoll: 100}, nil), "short list")
-	if err := last.Page(3, ""); err != nil {
-		t.Errorf("a one-page list: %v", err)
-	}
-}
-
 // TestShortScrapeDoesNotShortenASharedPoll (finding 11): with cache_ttl
 // 0, a scrape with a long deadline that joined a poll started by a 0.6 s
 // scrape inherited its deadline and saw the target down.
 func TestShortScrapeDoesNotShortenASharedPoll(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	s := newState(0, 0, func(ctx context.Context) ([]Resource, error) {
+	s := newState(0, 0, func(ctx context.Context) ([]toolkit.Resource, error) {
 		select {
 		case <-time.After(time.Second):
-			return []Resource{{ID: "r", Protected: true}}, nil
+			return []toolkit.Resource{{ID: "r", Protected: true}}, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -310,10 +224,10 @@ func TestShortScrapeDoesNotShortenASharedPoll(t *testing.T) {
 	}
 	// A scrape with a shorter deadline joins a longer poll.
 	var polls atomic.Int32
-	s = newState(0, 0, func(ctx context.Context) ([]Resource, error) {
+	s = newState(0, 0, func(ctx context.Context) ([]toolkit.Resource, error) {
 		polls.Add(1)
 		time.Sleep(200 * time.Millisecond)
-		return []Resource{{ID: "r"}}, nil
+		return []toolkit.Resource{{ID: "r"}}, nil
 	})
 	longDone := make(chan error, 1)
 	go func() {
@@ -331,5 +245,51 @@ func TestShortScrapeDoesNotShortenASharedPoll(t *testing.T) {
 	}
 	if n := polls.Load(); n != 1 {
 		t.Errorf("%d polls, want 1 shared", n)
+	}
+}
+
+// TestPanicIsLoggedWithItsStackAndCounted: a panic in a worker of a poll
+// marks its resource down, is logged at debug with its stack, and counted
+// in backup_exporter_panics_total{provider,target}.
+func TestPanicIsLoggedWithItsStackAndCounted(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	core, logs := observer.New(zapcore.DebugLevel)
+	reg := prometheus.NewRegistry()
+	kind := testKind(nil)
+	kind.New = func(*config.Target, *toolkit.Env) (toolkit.Provider, error) {
+		return pollFunc(func(ctx context.Context) ([]toolkit.Resource, error) {
+			return toolkit.MapResources(ctx, 2, []string{"ok", "boom"}, func(s string) (string, string) { return s, s },
+				func(_ context.Context, s string) (toolkit.Resource, error) {
+					if s == "boom" {
+						panic("in a worker")
+					}
+					return toolkit.Resource{ID: s, Protected: true}, nil
+				}), nil
+		}), nil
+	}
+	cfg, err := config.Parse([]byte("global: {cache_ttl: 0}\ncredentials: [{name: c, astra: {api_token: x}}]\ntargets: [{name: t, type: test, credential: c}]\n"), "test.yml", toolkit.Registry{kind}.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg, Options{Registry: toolkit.Registry{kind}, Logger: zap.New(core), CacheMetrics: NewCacheMetrics(reg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err != nil || res.ResourceErrors != 1 {
+		t.Errorf("target err %v, %d resource errors; want up with one resource down", res.Err, res.ResourceErrors)
+	}
+	if entries := logs.FilterMessage("recovered a panic in a poll").All(); len(entries) != 1 ||
+		!strings.Contains(entries[0].ContextMap()["stack"].(string), "hostile_test.go") {
+		t.Errorf("no debug line with the stack: %v", entries)
+	}
+	want := `
+# HELP backup_exporter_panics_total Panics recovered in polls of a target (a bug: the target or resource is reported down, the stack is in the debug log).
+# TYPE backup_exporter_panics_total counter
+backup_exporter_panics_total{provider="test",target="t"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "backup_exporter_panics_total"); err != nil {
+		t.Error(err)
 	}
 }

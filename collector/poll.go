@@ -8,15 +8,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // pollResult is one complete reading of a target's upstream API.
 type pollResult struct {
-	resources []Resource
+	resources []toolkit.Resource
 	err       error
 	duration  time.Duration
 	// at is when the poll finished.
@@ -30,19 +31,17 @@ type pollResult struct {
 	// answers.
 	prepare sync.Once
 	// final are the resources as exposed: deduplicated, with the
-	// target's expected interval.
-	final []Resource
+	// target's expected interval; ids their resource_id label values.
+	final []toolkit.Resource
+	ids   []string
 	// rendered is their exposition, per family.
-	rendered map[*Family]*block
-	// metrics are their const metrics, built only for Exporter.Collector
-	// (tests, tools); the server writes rendered.
-	metricsOnce sync.Once
-	metrics     []prometheus.Metric
+	rendered map[*toolkit.Family]*block
 }
 
 // prepareFor builds the poll's resources as t exposes them, and their
-// exposition, once; logger says (at debug) what was left out and why.
-func (r *pollResult) prepareFor(t *Target, logger *zap.Logger) {
+// exposition with rd, once; logger says (at debug) what was left out and
+// why.
+func (r *pollResult) prepareFor(t *Target, rd *renderer, logger *zap.Logger) {
 	r.prepare.Do(func() {
 		for i := range r.resources {
 			// A provider may derive a resource's interval (from its backup
@@ -52,19 +51,18 @@ func (r *pollResult) prepareFor(t *Target, logger *zap.Logger) {
 				res.ExpectedInterval = t.ExpectedInterval
 			}
 			res.ExpectedRetention = t.ExpectedRetention
-			res.label = idLabel(res.ID)
-			dropOutOfDomain(res, func(field string, v float64) {
+			toolkit.DropOutOfDomain(res, func(field string, v float64) {
 				logger.Debug("dropped a value outside its domain: no sample", zap.String("target", t.Name),
-					zap.String("resource_id", res.label), zap.String("field", field), zap.Float64("value", v))
+					zap.String("resource_id", idLabel(res.ID)), zap.String("field", field), zap.Float64("value", v))
 			})
 		}
-		// In place: the poll keeps one copy of its records.
-		r.final = dedupe(owned(t, r.resources), func(dup *Resource) {
+		r.final, r.ids = dedupe(owned(t, r.resources), func(_ *toolkit.Resource, id string) {
 			logger.Debug("dropped a second record of a resource: its exposed resource_id is taken", zap.String("target", t.Name),
-				zap.String("resource_id", dup.label))
+				zap.String("resource_id", id))
 		})
+		// The poll keeps one copy of its records.
 		r.resources = r.final
-		r.rendered = renderResources(t, r.final)
+		r.rendered = rd.resources(t, r.final, r.ids)
 	})
 }
 
@@ -79,7 +77,7 @@ type pollSettings struct {
 	// failures.
 	staleness time.Duration
 	// limits bound what one poll reads.
-	limits Limits
+	limits toolkit.Limits
 }
 
 // targetState is what the exporter keeps of one target across scrapes,
@@ -93,6 +91,8 @@ type targetState struct {
 	now         func() time.Time
 	// countPanic counts a panic recovered in a poll of the target.
 	countPanic func()
+	// render renders the target's polls.
+	render *renderer
 
 	mu   sync.Mutex
 	last *pollResult // the last completed poll
@@ -111,11 +111,12 @@ type targetState struct {
 	done   chan struct{}
 }
 
-func newTargetState(t *Target, fingerprint string, s pollSettings, logger *zap.Logger) *targetState {
+func newTargetState(t *Target, fingerprint string, s pollSettings, rd *renderer, logger *zap.Logger) *targetState {
 	return &targetState{
 		target:      t,
 		fingerprint: fingerprint,
 		settings:    s,
+		render:      rd,
 		logger:      logger,
 		now:         time.Now,
 		firstDone:   make(chan struct{}),
@@ -239,7 +240,7 @@ func (s *targetState) startFlight(ctx context.Context) *flight {
 // poll reads the target once under ctx, within the target's limits.
 func (s *targetState) poll(ctx context.Context) *pollResult {
 	start := s.now()
-	ctx = withScope(ctx, s.settings.limits, panicLogger(s.logger.With(zap.String("target", s.target.Name)), s.countPanic))
+	ctx = toolkit.WithPoll(ctx, s.settings.limits, panicLogger(s.logger.With(zap.String("target", s.target.Name)), s.countPanic))
 	resources, err := safePoll(ctx, s.target.Provider.Collect)
 	if err == nil {
 		err = everyResourceFailed(resources)
@@ -249,7 +250,7 @@ func (s *targetState) poll(ctx context.Context) *pollResult {
 
 // everyResourceFailed is the target's error when it found resources and
 // could read none of them.
-func everyResourceFailed(rs []Resource) error {
+func everyResourceFailed(rs []toolkit.Resource) error {
 	for _, r := range rs {
 		if r.Err == nil {
 			return nil
@@ -264,9 +265,9 @@ func everyResourceFailed(rs []Resource) error {
 // keepGood replaces the records of r's resources that could not be read
 // with their last good ones from good, while those are younger than
 // max_staleness, and drops the others; it counts them.
-func (s *targetState) keepGood(r, good *pollResult) (failed []Resource) {
+func (s *targetState) keepGood(r, good *pollResult) (failed []toolkit.Resource) {
 	r.goodAt = make(map[string]time.Time, len(r.resources))
-	var prev map[string]*Resource
+	var prev map[string]*toolkit.Resource
 	kept := r.resources[:0]
 	for _, res := range r.resources {
 		if res.Err == nil {
@@ -279,7 +280,7 @@ func (s *targetState) keepGood(r, good *pollResult) (failed []Resource) {
 			continue
 		}
 		if prev == nil {
-			prev = make(map[string]*Resource, len(good.resources))
+			prev = make(map[string]*toolkit.Resource, len(good.resources))
 			for i := range good.resources {
 				prev[good.resources[i].ID] = &good.resources[i]
 			}
@@ -302,14 +303,14 @@ func (s *targetState) record(r *pollResult) {
 	if r.err != nil {
 		msg = r.err.Error()
 	}
-	var failed []Resource
+	var failed []toolkit.Resource
 	if r.err == nil {
 		s.mu.Lock()
 		good := s.good
 		s.mu.Unlock()
 		failed = s.keepGood(r, good)
 		// Rendered now, off the scrapes' path.
-		r.prepareFor(s.target, s.logger)
+		r.prepareFor(s.target, s.render, s.logger)
 	}
 	s.logResourceErrors(failed)
 	s.mu.Lock()
@@ -337,7 +338,7 @@ func (s *targetState) record(r *pollResult) {
 
 // logResourceErrors logs the resources that could not be read when that
 // set changes, naming at most 5, and once when they all recover.
-func (s *targetState) logResourceErrors(failed []Resource) {
+func (s *targetState) logResourceErrors(failed []toolkit.Resource) {
 	ids := make([]string, len(failed))
 	for i, r := range failed {
 		ids[i] = r.ID
@@ -457,7 +458,18 @@ func waitError(ctx context.Context) error {
 // safePoll turns a panic of a provider into that target's error, so that
 // one provider's bug cannot take the process and every other target down
 // (the goroutines a provider starts recover through the same scope).
-func safePoll(ctx context.Context, poll func(context.Context) ([]Resource, error)) (rs []Resource, err error) {
-	defer recoverTo(ctx, &err)
+func safePoll(ctx context.Context, poll func(context.Context) ([]toolkit.Resource, error)) (rs []toolkit.Resource, err error) {
+	defer toolkit.Recover(ctx, &err)
 	return poll(ctx)
+}
+
+// panicLogger returns the handler of panics recovered in a target's
+// polls: a debug line with the stack, and the counter.
+func panicLogger(logger *zap.Logger, count func()) func(any, []byte) {
+	return func(v any, stack []byte) {
+		logger.Debug("recovered a panic in a poll", zap.Any("panic", v), zap.ByteString("stack", stack))
+		if count != nil {
+			count()
+		}
+	}
 }

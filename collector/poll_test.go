@@ -10,27 +10,29 @@ import (
 
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // pollFunc is a Provider made of a function, for the poll mechanics
 // (the providers' own tests read real APIs).
-type pollFunc func(context.Context) ([]Resource, error)
+type pollFunc func(context.Context) ([]toolkit.Resource, error)
 
-func (f pollFunc) Collect(ctx context.Context) ([]Resource, error) { return f(ctx) }
+func (f pollFunc) Collect(ctx context.Context) ([]toolkit.Resource, error) { return f(ctx) }
 
 func newState(ttl, staleness time.Duration, poll pollFunc) *targetState {
 	t := &Target{Name: "t", Type: "test", Provider: poll}
-	return newTargetState(t, "", pollSettings{ttl: ttl, timeout: time.Minute, staleness: staleness}, zap.NewNop())
+	return newTargetState(t, "", pollSettings{ttl: ttl, timeout: time.Minute, staleness: staleness}, newRenderer(nil), zap.NewNop())
 }
 
 // blockingPoll polls until released or cancelled, counting polls and
 // reporting cancellation on cancelled.
 func blockingPoll(release <-chan struct{}, polls *atomic.Int32, cancelled chan<- error) pollFunc {
-	return func(ctx context.Context) ([]Resource, error) {
+	return func(ctx context.Context) ([]toolkit.Resource, error) {
 		polls.Add(1)
 		select {
 		case <-release:
-			return []Resource{{ID: "r"}}, nil
+			return []toolkit.Resource{{ID: "r"}}, nil
 		case <-ctx.Done():
 			cancelled <- ctx.Err()
 			return nil, ctx.Err()
@@ -113,11 +115,11 @@ func TestSyncPollSurvivesOneOfTwoScrapes(t *testing.T) {
 func TestSyncPollAfterFailure(t *testing.T) {
 	var fail atomic.Bool
 	fail.Store(true)
-	s := newState(0, 0, func(context.Context) ([]Resource, error) {
+	s := newState(0, 0, func(context.Context) ([]toolkit.Resource, error) {
 		if fail.Load() {
 			return nil, errors.New("upstream down")
 		}
-		return []Resource{{ID: "r"}}, nil
+		return []toolkit.Resource{{ID: "r"}}, nil
 	})
 	if r, _ := s.answer(context.Background()); r.err == nil {
 		t.Fatal("no error")
@@ -132,7 +134,7 @@ func TestSyncPollAfterFailure(t *testing.T) {
 }
 
 func TestProviderPanicIsTheTargetsError(t *testing.T) {
-	s := newState(0, 0, func(context.Context) ([]Resource, error) { panic("boom") })
+	s := newState(0, 0, func(context.Context) ([]toolkit.Resource, error) { panic("boom") })
 	r, _ := s.answer(context.Background())
 	if r.err == nil || !strings.Contains(r.err.Error(), "provider panicked: boom") {
 		t.Errorf("err = %v", r.err)
@@ -145,9 +147,9 @@ func TestBackgroundScrapeNeverWaitsOnceWarm(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var polls atomic.Int32
 	hang := make(chan struct{})
-	s := newState(50*time.Millisecond, 0, func(ctx context.Context) ([]Resource, error) {
+	s := newState(50*time.Millisecond, 0, func(ctx context.Context) ([]toolkit.Resource, error) {
 		if polls.Add(1) == 1 {
-			return []Resource{{ID: "r"}}, nil
+			return []toolkit.Resource{{ID: "r"}}, nil
 		}
 		select {
 		case <-hang:
@@ -180,11 +182,11 @@ func TestBackgroundScrapeNeverWaitsOnceWarm(t *testing.T) {
 func TestBackgroundPollOutlivesShortScrape(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var polls atomic.Int32
-	s := newState(time.Hour, 0, func(ctx context.Context) ([]Resource, error) {
+	s := newState(time.Hour, 0, func(ctx context.Context) ([]toolkit.Resource, error) {
 		polls.Add(1)
 		select {
 		case <-time.After(300 * time.Millisecond):
-			return []Resource{{ID: "r"}}, nil
+			return []toolkit.Resource{{ID: "r"}}, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -208,11 +210,11 @@ func TestBackgroundPollOutlivesShortScrape(t *testing.T) {
 func TestStaleSeriesServedThenDropped(t *testing.T) {
 	var fail atomic.Bool
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	s := newState(0, 10*time.Minute, func(context.Context) ([]Resource, error) {
+	s := newState(0, 10*time.Minute, func(context.Context) ([]toolkit.Resource, error) {
 		if fail.Load() {
 			return nil, errors.New("upstream down")
 		}
-		return []Resource{{ID: "r"}}, nil
+		return []toolkit.Resource{{ID: "r"}}, nil
 	})
 	s.now = func() time.Time { return now }
 	r, _ := s.answer(context.Background())
@@ -265,12 +267,12 @@ func TestStopEndsBackgroundPolls(t *testing.T) {
 func TestStatus(t *testing.T) {
 	fail := atomic.Bool{}
 	var polls atomic.Int32
-	s := newState(0, time.Hour, func(context.Context) ([]Resource, error) {
+	s := newState(0, time.Hour, func(context.Context) ([]toolkit.Resource, error) {
 		polls.Add(1)
 		if fail.Load() {
 			return nil, errors.New("HTTP 401")
 		}
-		return []Resource{{ID: "a", Protected: true}, {ID: "b"}}, nil
+		return []toolkit.Resource{{ID: "a", Protected: true}, {ID: "b"}}, nil
 	})
 	e := &Exporter{byName: map[string]*targetState{}}
 	e.add(s)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // The exposition is rendered as kube-state-metrics' metrics store does:
@@ -93,18 +95,48 @@ func familyHeader(name, help string, typ prometheus.ValueType) []byte {
 	return []byte("# HELP " + name + " " + help + "\n# TYPE " + name + " " + t + "\n")
 }
 
-// textSink renders series as exposition lines, per family.
-type textSink map[*Family]*chunks
+// layout is how a family's series are written: its HELP and TYPE lines,
+// every label name, and their indices in name order. Built once per
+// family for the exporter's life.
+type layout struct {
+	header *block
+	names  []string
+	order  []int
+}
 
-func (s textSink) add(f *Family, v float64, labels []string) {
-	c := s[f]
-	if c == nil {
-		c = &chunks{}
-		c.cur.Grow(chunkSize + 4<<10)
-		s[f] = c
+func newLayout(f *toolkit.Family) *layout {
+	names := f.LabelNames()
+	return &layout{header: newBlock(familyHeader(f.Name, f.Help, f.Type)), names: names, order: sortedOrder(names)}
+}
+
+// renderer is what rendering needs of an exporter: its families in
+// exposition order (the shared ones, then the providers' own) and their
+// layouts.
+type renderer struct {
+	families []*toolkit.Family
+	layouts  map[*toolkit.Family]*layout
+}
+
+// families are the per-resource families of the providers of reg, in
+// exposition order: the shared ones, then the providers' own.
+func families(reg toolkit.Registry) []*toolkit.Family {
+	out := toolkit.Families()
+	for _, t := range reg {
+		for _, f := range t.Families {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
 	}
-	writeSample(&c.cur, f.Name, f.labelNames, f.labelOrder, labels, v)
-	c.flush(false)
+	return out
+}
+
+func newRenderer(reg toolkit.Registry) *renderer {
+	r := &renderer{families: families(reg), layouts: map[*toolkit.Family]*layout{}}
+	for _, f := range r.families {
+		r.layouts[f] = newLayout(f)
+	}
+	return r
 }
 
 // writeSample writes one sample line, its labels sorted by name (order
@@ -179,16 +211,45 @@ func sortedOrder(names []string) []int {
 	return order
 }
 
-// renderResources renders the series of a target's resources, per family.
-func renderResources(t *Target, rs []Resource) map[*Family]*block {
-	s := textSink{}
+// renderResources renders the series of a target's resources, per
+// family: the one exposition path. ids are the resources' resource_id
+// label values. Label values from upstream are made valid and bounded
+// here (labelValue).
+func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) map[*toolkit.Family]*block {
+	out := make(map[*toolkit.Family]*block, len(rd.families))
+	identity := len(toolkit.Identity)
+	values := make([]string, identity, identity+4)
+	values[0], values[1] = t.Type, t.Name
+	names := make([]string, len(rs))
 	for i := range rs {
-		emitResource(s, t.Type, t.Name, &rs[i])
+		names[i] = labelValue(rs[i].Name, labelLimit)
 	}
-	out := make(map[*Family]*block, len(s))
-	for f, c := range s {
+	for _, f := range rd.families {
+		l := rd.layouts[f]
+		var c chunks
+		emit := func(v float64, own ...string) {
+			vals := values[:identity]
+			for _, o := range own {
+				vals = append(vals, labelValue(o, labelLimit))
+			}
+			if c.cur.Cap() == 0 {
+				c.cur.Grow(chunkSize + 4<<10)
+			}
+			writeSample(&c.cur, f.Name, l.names, l.order, vals, v)
+			c.flush(false)
+		}
+		for i := range rs {
+			r := &rs[i]
+			if !r.Protected && !f.Unprotected {
+				continue
+			}
+			values[2], values[3] = ids[i], names[i]
+			f.Emit(r, emit)
+		}
 		c.flush(true)
-		out[f] = &block{text: c.done}
+		if len(c.done) > 0 {
+			out[f] = &block{text: c.done}
+		}
 	}
 	return out
 }
@@ -211,7 +272,7 @@ var targetLabelNames = []string{"provider", "target"}
 func (e *Exporter) WriteExposition(ctx context.Context, targets []*Target, static prometheus.Gatherer, w io.Writer, gz bool, onError func(error)) error {
 	results := e.Collect(ctx, targets)
 	out := &expositionWriter{w: w, gz: gz}
-	for _, f := range e.families {
+	for _, f := range e.render.families {
 		first := true
 		for i := range results {
 			b := results[i].rendered[f]
@@ -219,7 +280,7 @@ func (e *Exporter) WriteExposition(ctx context.Context, targets []*Target, stati
 				continue
 			}
 			if first {
-				out.block(f.header)
+				out.block(e.render.layouts[f].header)
 				first = false
 			}
 			out.block(b)

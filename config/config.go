@@ -23,7 +23,7 @@ import (
 // Load reads and parses the configuration file at path, whose targets may
 // be of the given kinds. Errors name the file, the line and the key at
 // fault.
-func Load(path string, kinds []Kind) (*Config, error) {
+func Load(path string, kinds []TargetType) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
@@ -36,7 +36,7 @@ func Load(path string, kinds []Kind) (*Config, error) {
 // error messages only; kinds are the target types it may hold. Every error
 // found is reported, one per line, sorted by line (a YAML syntax error
 // stops the reading: nothing after it can be trusted).
-func Parse(data []byte, file string, kinds []Kind) (*Config, error) {
+func Parse(data []byte, file string, kinds []TargetType) (*Config, error) {
 	if file == "" {
 		file = "<config>"
 	}

@@ -94,13 +94,13 @@ func TestGoodUsesEveryKey(t *testing.T) {
 		}
 	}
 	for _, kind := range kinds {
-		if !used["target.type"] || !used[kind.Type+".type"] {
-			t.Errorf("good.yml has no target of type %s", kind.Type)
+		if !used["target.type"] || !used[kind.Name+".type"] {
+			t.Errorf("good.yml has no target of type %s", kind.Name)
 			continue
 		}
 		for _, k := range yamlKeys(reflect.TypeOf(kind.NewSpec())) {
-			if !used[kind.Type+"."+k] {
-				t.Errorf("good.yml has no %s target with its key %q", kind.Type, k)
+			if !used[kind.Name+"."+k] {
+				t.Errorf("good.yml has no %s target with its key %q", kind.Name, k)
 			}
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // demand, and kept as it is when a reload fails.
 type Live struct {
 	path  string
-	kinds []Kind
+	kinds []TargetType
 	apply func(*Config) error
 
 	mu  sync.RWMutex // serialises reloads and guards cfg
@@ -26,7 +26,7 @@ type Live struct {
 // the given kinds. apply is called with every
 // newly validated configuration; when it fails, the reload fails and the
 // previous configuration stays. The reload gauges are registered on reg.
-func NewLive(path string, kinds []Kind, apply func(*Config) error, reg prometheus.Registerer) *Live {
+func NewLive(path string, kinds []TargetType, apply func(*Config) error, reg prometheus.Registerer) *Live {
 	l := &Live{
 		path:  path,
 		kinds: kinds,

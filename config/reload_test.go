@@ -19,7 +19,7 @@ type testSpec struct {
 
 func (s *testSpec) Validate(v *Validator) error { return v.Required("account_id", s.AccountID) }
 
-var testKinds = []Kind{{Type: "astra", Credential: CredentialAstra, NewSpec: func() TargetSpec { return &testSpec{} }}}
+var testKinds = []TargetType{{Name: "astra", Credential: CredentialAstra, NewSpec: func() TargetSpec { return &testSpec{} }}}
 
 const reloadGood = `
 credentials: [{name: a, astra: {api_token: t}}]

@@ -733,7 +733,7 @@ func TestChartNamesEveryProvider(t *testing.T) {
 	desc := str(chart, "description")
 	for _, k := range providers.All() {
 		if k.Title == "" || !strings.Contains(desc, k.Title) {
-			t.Errorf("Chart.yaml's description does not name %s (%q): %q", k.Type, k.Title, desc)
+			t.Errorf("Chart.yaml's description does not name %s (%q): %q", k.Name, k.Title, desc)
 		}
 	}
 }

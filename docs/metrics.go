@@ -9,6 +9,7 @@ import (
 	"text/template"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 //go:embed metrics.md.tmpl
@@ -55,7 +56,7 @@ type family struct {
 }
 
 type stateRow struct {
-	State collector.State
+	State toolkit.State
 	Raw   []string
 }
 
@@ -73,18 +74,18 @@ type reference struct {
 	Providers []provider
 	Resource  []family
 	Self      []family
-	States    []collector.State
+	States    []toolkit.State
 }
 
 // MetricsReference renders docs/metrics.md for the providers of r.
-func MetricsReference(r collector.Registry) ([]byte, error) {
-	ref := reference{States: collector.States}
+func MetricsReference(r toolkit.Registry) ([]byte, error) {
+	ref := reference{States: toolkit.States}
 	own := map[string]string{} // provider-declared family -> its provider
 	for _, k := range r {
-		p := provider{Type: k.Type, Title: k.Title}
+		p := provider{Type: k.Name, Title: k.Title}
 		for _, st := range k.States {
 			t := stateTable{Field: st.Field}
-			for _, s := range collector.States {
+			for _, s := range toolkit.States {
 				var raw []string
 				for v, n := range st.Table {
 					if n == s {
@@ -100,7 +101,7 @@ func MetricsReference(r collector.Registry) ([]byte, error) {
 		}
 		ref.Providers = append(ref.Providers, p)
 		for _, f := range k.Families {
-			own[f.Name] = k.Type
+			own[f.Name] = k.Name
 		}
 	}
 	for _, m := range collector.Catalog(r) {

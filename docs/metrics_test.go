@@ -46,8 +46,8 @@ func TestMetricsReferenceListsEveryFamily(t *testing.T) {
 	}
 	for _, k := range providers.All() {
 		for raw, s := range k.States[0].Table {
-			if !regexp.MustCompile("\\| `" + k.Type + "` \\| [^\n]*" + string(s) + " ← [^\n;]*`" + regexp.QuoteMeta(raw) + "`").MatchString(doc) {
-				t.Errorf("%s: no row mapping %q to %s", k.Type, raw, s)
+			if !regexp.MustCompile("\\| `" + k.Name + "` \\| [^\n]*" + string(s) + " ← [^\n;]*`" + regexp.QuoteMeta(raw) + "`").MatchString(doc) {
+				t.Errorf("%s: no row mapping %q to %s", k.Name, raw, s)
 			}
 		}
 	}

@@ -3,7 +3,6 @@
 package providers
 
 import (
-	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
 	"github.com/backup-exporter/backup_exporter/collector/providers/awsbackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
@@ -11,17 +10,18 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/tridentprotect"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // All returns every provider kind, in the order error messages list them.
-func All() collector.Registry {
-	return collector.Registry{
-		azurenetappfiles.Kind,
-		azurepostgresqlltr.Kind,
-		azurebackup.Kind,
-		huaweicbr.Kind,
-		astra.Kind,
-		awsbackup.Kind,
-		tridentprotect.Kind,
+func All() toolkit.Registry {
+	return toolkit.Registry{
+		azurenetappfiles.Type,
+		azurepostgresqlltr.Type,
+		azurebackup.Type,
+		huaweicbr.Type,
+		astra.Type,
+		awsbackup.Type,
+		tridentprotect.Type,
 	}
 }

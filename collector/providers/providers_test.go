@@ -13,6 +13,7 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
@@ -264,18 +265,18 @@ func countRequests(sim *simulator.Server, path string) int {
 func TestEveryKindDescribesItself(t *testing.T) {
 	for _, k := range providers.All() {
 		if k.Title == "" {
-			t.Errorf("%s: no Title", k.Type)
+			t.Errorf("%s: no Title", k.Name)
 		}
 		if len(k.States) == 0 {
-			t.Errorf("%s: no state table", k.Type)
+			t.Errorf("%s: no state table", k.Name)
 		}
 		for _, st := range k.States {
 			if st.Field == "" || len(st.Table) == 0 {
-				t.Errorf("%s: empty state table %+v", k.Type, st)
+				t.Errorf("%s: empty state table %+v", k.Name, st)
 			}
 			for raw, s := range st.Table {
-				if !slices.Contains(collector.States, s) {
-					t.Errorf("%s: %s %q maps to %q, not a normalised state", k.Type, st.Field, raw, s)
+				if !slices.Contains(toolkit.States, s) {
+					t.Errorf("%s: %s %q maps to %q, not a normalised state", k.Name, st.Field, raw, s)
 				}
 			}
 		}

@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // Exit codes of --once.
@@ -127,7 +128,7 @@ func build(results []collector.Result, now time.Time) report {
 	return rep
 }
 
-func resourceOf(r *collector.Resource, now time.Time) resourceReport {
+func resourceOf(r *toolkit.Resource, now time.Time) resourceReport {
 	out := resourceReport{ID: r.ID, Name: r.Name, Protected: r.Protected, age: "-"}
 	if r.Err != nil {
 		out.Reason = "not read: " + r.Err.Error()
@@ -160,9 +161,9 @@ func resourceOf(r *collector.Resource, now time.Time) resourceReport {
 }
 
 // reason says why a read resource needs attention, or "".
-func reason(r *collector.Resource, now time.Time) string {
+func reason(r *toolkit.Resource, now time.Time) string {
 	var parts []string
-	if e := r.CurrentError(); e != nil && (!r.Healthy || r.CurrentState() == collector.StateFailed) {
+	if e := r.CurrentError(); e != nil && (!r.Healthy || r.CurrentState() == toolkit.StateFailed) {
 		msg := e.Message
 		if e.Code == "hook_failed" {
 			msg = "hooks failed" + prefixed(e.Message)
@@ -176,7 +177,7 @@ func reason(r *collector.Resource, now time.Time) string {
 	}
 	if len(parts) == 0 && !r.Healthy {
 		switch st := r.CurrentState(); st {
-		case collector.StateFailed, collector.StateCancelled:
+		case toolkit.StateFailed, toolkit.StateCancelled:
 			parts = append(parts, "the latest backup "+string(st))
 		default:
 			// The provider's or the rules' own words, when they have some.
@@ -210,7 +211,7 @@ func prefixed(s string) string {
 }
 
 // mirrorBroken reports ANF's mirror state Broken.
-func mirrorBroken(r *collector.Resource) bool {
+func mirrorBroken(r *toolkit.Resource) bool {
 	for _, s := range r.Extra {
 		if s.Family != nil && s.Family.Name == "backup_mirror_state" && s.Value == 1 && slices.Contains(s.Labels, "Broken") {
 			return true

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -43,23 +44,23 @@ var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 // results has one row of each kind the report tells apart.
 func results() []collector.Result {
-	mirror := collector.NewFamily("backup_mirror_state", "Mirror state.", prometheus.GaugeValue, "state")
+	mirror := toolkit.NewFamily("backup_mirror_state", "Mirror state.", prometheus.GaugeValue, "state")
 	day := 24 * time.Hour
-	ok := collector.Resource{ID: "/vols/ok", Name: "vol-ok", Protected: true, Healthy: true, State: collector.StateSucceeded, LastSuccess: now.Add(-26 * time.Hour), ExpectedInterval: 7 * day}
+	ok := toolkit.Resource{ID: "/vols/ok", Name: "vol-ok", Protected: true, Healthy: true, State: toolkit.StateSucceeded, LastSuccess: now.Add(-26 * time.Hour), ExpectedInterval: 7 * day}
 	return []collector.Result{
-		{Target: &collector.Target{Name: "anf", Type: "azure_netapp_files"}, Resources: []collector.Resource{
+		{Target: &collector.Target{Name: "anf", Type: "azure_netapp_files"}, Resources: []toolkit.Resource{
 			ok,
-			{ID: "/vols/broken", Name: "vol-broken", Protected: true, Healthy: true, State: collector.StateSucceeded, LastSuccess: now.Add(-2 * time.Hour), ExpectedInterval: day,
+			{ID: "/vols/broken", Name: "vol-broken", Protected: true, Healthy: true, State: toolkit.StateSucceeded, LastSuccess: now.Add(-2 * time.Hour), ExpectedInterval: day,
 				Extra: mirror.StateSet([]string{"Uninitialized", "Mirrored", "Broken"}, "Broken")},
 			{ID: "/vols/none", Name: "vol-none"},
 			{ID: "/vols/err", Name: "vol-err", Err: errors.New("get latest backup status: HTTP 500")},
 		}},
-		{Target: &collector.Target{Name: "astra", Type: "astra"}, Resources: []collector.Resource{
-			{ID: "app-1", Name: "shop", Protected: true, Latest: &collector.Backup{Name: "b1", State: collector.StateFailed, Error: &collector.ErrorInfo{Code: "failed", Message: "Volume snapshot timed out"}},
+		{Target: &collector.Target{Name: "astra", Type: "astra"}, Resources: []toolkit.Resource{
+			{ID: "app-1", Name: "shop", Protected: true, Latest: &toolkit.Backup{Name: "b1", State: toolkit.StateFailed, Error: &toolkit.ErrorInfo{Code: "failed", Message: "Volume snapshot timed out"}},
 				LastSuccess: now.Add(-50 * time.Hour), ExpectedInterval: day},
-			{ID: "app-2", Name: "ledger", Protected: true, Latest: &collector.Backup{Name: "b2", State: collector.StateSucceeded, Error: &collector.ErrorInfo{Code: "hook_failed", Message: "pre-snapshot hook exited 1"}},
+			{ID: "app-2", Name: "ledger", Protected: true, Latest: &toolkit.Backup{Name: "b2", State: toolkit.StateSucceeded, Error: &toolkit.ErrorInfo{Code: "hook_failed", Message: "pre-snapshot hook exited 1"}},
 				LastSuccess: now.Add(-3 * time.Hour), ExpectedInterval: day},
-			{ID: "app-3", Name: "new-app", Protected: true, Healthy: true, Latest: &collector.Backup{State: collector.StateRunning}, NoSuccessListed: true, ExpectedInterval: day},
+			{ID: "app-3", Name: "new-app", Protected: true, Healthy: true, Latest: &toolkit.Backup{State: toolkit.StateRunning}, NoSuccessListed: true, ExpectedInterval: day},
 		}},
 		{Target: &collector.Target{Name: "cbr", Type: "huawei_cbr"}, Err: errors.New("list CBR backups: HTTP 401 Unauthorized:\n token expired")},
 	}
@@ -128,24 +129,24 @@ func TestFutureAndAncientTimes(t *testing.T) {
 	target := &collector.Target{Name: "t", Type: "astra"}
 	for _, tc := range []struct {
 		name     string
-		res      collector.Resource
+		res      toolkit.Resource
 		age      string // the table's LAST SUCCESS AGE
 		ageSecs  float64
 		wantCode int
 	}{
-		{"year 9999", collector.Resource{LastSuccess: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), ExpectedInterval: day},
+		{"year 9999", toolkit.Resource{LastSuccess: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), ExpectedInterval: day},
 			"in the future", 0, ExitOK},
-		{"a minute ahead", collector.Resource{LastSuccess: now.Add(time.Minute), ExpectedInterval: day},
+		{"a minute ahead", toolkit.Resource{LastSuccess: now.Add(time.Minute), ExpectedInterval: day},
 			"in the future", 0, ExitOK},
-		{"year 2", collector.Resource{LastSuccess: time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC), ExpectedInterval: day},
+		{"year 2", toolkit.Resource{LastSuccess: time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC), ExpectedInterval: day},
 			"106751d23h", math.MaxInt64 / 1e9, ExitNeedsAttention},
-		{"interval of 250 years", collector.Resource{LastSuccess: now.Add(-time.Hour), ExpectedInterval: 250 * 365 * day},
+		{"interval of 250 years", toolkit.Resource{LastSuccess: now.Add(-time.Hour), ExpectedInterval: 250 * 365 * day},
 			"1h", 3600, ExitOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := tc.res
-			res.ID, res.Name, res.Protected, res.Healthy, res.State = "id", "app", true, true, collector.StateSucceeded
-			results := []collector.Result{{Target: target, Resources: []collector.Resource{res}}}
+			res.ID, res.Name, res.Protected, res.Healthy, res.State = "id", "app", true, true, toolkit.StateSucceeded
+			results := []collector.Result{{Target: target, Resources: []toolkit.Resource{res}}}
 			var table, js bytes.Buffer
 			if code := Report(results, &table, Options{Now: now}); code != tc.wantCode {
 				t.Errorf("exit %d, want %d:\n%s", code, tc.wantCode, table.String())
@@ -183,10 +184,10 @@ func TestFutureAndAncientTimes(t *testing.T) {
 // control sequences, C1 controls, DEL, a bidi override and invalid UTF-8.
 func hostile() []collector.Result {
 	return []collector.Result{
-		{Target: &collector.Target{Name: "t", Type: "astra"}, Resources: []collector.Resource{
-			{ID: "id\x00\n", Name: "evil\x1b[2K\rgood\x07", Protected: true, Healthy: false, State: collector.StateFailed, LastSuccess: now.Add(-time.Hour),
-				Latest: &collector.Backup{State: collector.StateFailed, Error: &collector.ErrorInfo{Code: "failed", Message: "csi \u009b31m del \x7f bidi \u202etxt.exe\x1b]0;pwned\x07"}}},
-			{ID: "id2", Name: "two\nlines\xff\xfe", Protected: true, Healthy: true, State: collector.StateSucceeded, LastSuccess: now.Add(-time.Hour)},
+		{Target: &collector.Target{Name: "t", Type: "astra"}, Resources: []toolkit.Resource{
+			{ID: "id\x00\n", Name: "evil\x1b[2K\rgood\x07", Protected: true, Healthy: false, State: toolkit.StateFailed, LastSuccess: now.Add(-time.Hour),
+				Latest: &toolkit.Backup{State: toolkit.StateFailed, Error: &toolkit.ErrorInfo{Code: "failed", Message: "csi \u009b31m del \x7f bidi \u202etxt.exe\x1b]0;pwned\x07"}}},
+			{ID: "id2", Name: "two\nlines\xff\xfe", Protected: true, Healthy: true, State: toolkit.StateSucceeded, LastSuccess: now.Add(-time.Hour)},
 		}},
 		{Target: &collector.Target{Name: "down", Type: "huawei_cbr"}, Err: errors.New("HTTP 500: \x1b[31mred\x1b[0m\x00 \u0085next")},
 	}

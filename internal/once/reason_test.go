@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // TestReasonSaysWhyUnhealthy: a resource unhealthy for a reason its state
@@ -13,15 +14,15 @@ import (
 // volume Azure calls unhealthy) has that reason in REASON, not a bare
 // "unhealthy".
 func TestReasonSaysWhyUnhealthy(t *testing.T) {
-	cbr := collector.Summarize("srv-1", "ecs-app-02", []collector.Backup{{
-		Name: "autobk_1c3e", State: collector.StateSucceeded, Start: now.Add(-3 * 3600e9), End: now.Add(-2 * 3600e9),
+	cbr := toolkit.Summarize("srv-1", "ecs-app-02", []toolkit.Backup{{
+		Name: "autobk_1c3e", State: toolkit.StateSucceeded, Start: now.Add(-3 * 3600e9), End: now.Add(-2 * 3600e9),
 		Degraded: true, Reason: "part of the backup in error: ecs-app-02-data",
 	}}, true)
-	anf := collector.Resource{ID: "/vols/v", Name: "vol", Protected: true, State: collector.StateRunning, LastSuccess: now.Add(-3600e9),
+	anf := toolkit.Resource{ID: "/vols/v", Name: "vol", Protected: true, State: toolkit.StateRunning, LastSuccess: now.Add(-3600e9),
 		Reason: "Azure reports the volume's backup unhealthy: snapshot policy deleted"}
-	bare := collector.Resource{ID: "x", Name: "bare", Protected: true, State: collector.StateSucceeded, LastSuccess: now.Add(-3600e9)}
+	bare := toolkit.Resource{ID: "x", Name: "bare", Protected: true, State: toolkit.StateSucceeded, LastSuccess: now.Add(-3600e9)}
 	var out bytes.Buffer
-	code := Report([]collector.Result{{Target: &collector.Target{Name: "t", Type: "test"}, Resources: []collector.Resource{cbr, anf, bare}}}, &out, Options{Format: FormatJSON, Now: now})
+	code := Report([]collector.Result{{Target: &collector.Target{Name: "t", Type: "test"}, Resources: []toolkit.Resource{cbr, anf, bare}}}, &out, Options{Format: FormatJSON, Now: now})
 	if code != ExitNeedsAttention {
 		t.Errorf("exit code %d", code)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -15,16 +16,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files instead of comparing with them")
 
 // Parse parses yml with the kinds of reg.
-func Parse(t testing.TB, yml string, reg collector.Registry) *config.Config {
+func Parse(t testing.TB, yml string, reg toolkit.Registry) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yml), "test.yml", reg.Config())
 	if err != nil {
@@ -35,7 +38,7 @@ func Parse(t testing.TB, yml string, reg collector.Registry) *config.Config {
 
 // NewExporter builds an Exporter from yml through config.Parse, as main
 // does, with the provider kinds of reg.
-func NewExporter(t testing.TB, yml string, reg collector.Registry, opts collector.Options) *collector.Exporter {
+func NewExporter(t testing.TB, yml string, reg toolkit.Registry, opts collector.Options) *collector.Exporter {
 	t.Helper()
 	opts.Registry = reg
 	e, err := collector.New(Parse(t, yml, reg), opts)
@@ -49,7 +52,7 @@ func NewExporter(t testing.TB, yml string, reg collector.Registry, opts collecto
 // BackupMetricNames are the per-resource families of reg's providers, which
 // golden files compare (the exporter's own metrics carry durations that
 // vary from run to run).
-func BackupMetricNames(reg collector.Registry) []string {
+func BackupMetricNames(reg toolkit.Registry) []string {
 	var names []string
 	for _, m := range collector.Catalog(reg) {
 		if strings.HasPrefix(m.Name, "backup_") && !strings.HasPrefix(m.Name, "backup_exporter_") {
@@ -62,7 +65,7 @@ func BackupMetricNames(reg collector.Registry) []string {
 // Golden collects every target of e once and compares its backup metrics
 // with testdata/golden, or rewrites the file with -update (review the diff
 // by hand). It also lints the exposition.
-func Golden(t *testing.T, e *collector.Exporter, reg collector.Registry, golden string) {
+func Golden(t *testing.T, e *collector.Exporter, reg toolkit.Registry, golden string) {
 	t.Helper()
 	path := filepath.Join("testdata", golden)
 	names := BackupMetricNames(reg)
@@ -76,11 +79,11 @@ func Golden(t *testing.T, e *collector.Exporter, reg collector.Registry, golden 
 		t.Fatal(err)
 	}
 	defer f.Close()
-	c := e.Collector(context.Background(), e.Targets())
-	if err := testutil.CollectAndCompare(c, f, names...); err != nil {
+	g := Gatherer(e)
+	if err := testutil.GatherAndCompare(g, f, names...); err != nil {
 		t.Error(err)
 	}
-	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+	if problems, err := testutil.GatherAndLint(g); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
 	// A golden is of targets that could be read: a down target would
@@ -99,13 +102,62 @@ func Golden(t *testing.T, e *collector.Exporter, reg collector.Registry, golden 
 	}
 }
 
-// Gather collects every target of e once, as a scrape does, through a
-// pedantic registry.
+// Gatherer gathers e as /metrics serves it: every target's exposition
+// as Exporter.WriteExposition writes it (without the process-wide
+// metrics), parsed back. A series that appears twice, or a line that does
+// not parse, is an error, as a pedantic registry's.
+func Gatherer(e *collector.Exporter) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		var buf bytes.Buffer
+		if err := e.WriteExposition(context.Background(), e.Targets(), nil, &buf, false, nil); err != nil {
+			return nil, err
+		}
+		return ParseExposition(buf.Bytes())
+	})
+}
+
+// ParseExposition parses text exposition into families sorted by name,
+// failing on a series that appears twice.
+func ParseExposition(text []byte) ([]*dto.MetricFamily, error) {
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	byName, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*dto.MetricFamily, 0, len(byName))
+	for _, mf := range byName {
+		seen := map[string]bool{}
+		for _, m := range mf.Metric {
+			key := m.String()
+			if m.Counter != nil || m.Gauge != nil {
+				key = fmt.Sprint(m.Label)
+			}
+			if seen[key] {
+				return nil, fmt.Errorf("%s has the series %v twice", mf.GetName(), m.Label)
+			}
+			seen[key] = true
+		}
+		// In the order a registry gathers them: by label values (the
+		// labels of a series are sorted by name).
+		sort.SliceStable(mf.Metric, func(i, j int) bool {
+			a, b := mf.Metric[i].Label, mf.Metric[j].Label
+			for k := range min(len(a), len(b)) {
+				if a[k].GetValue() != b[k].GetValue() {
+					return a[k].GetValue() < b[k].GetValue()
+				}
+			}
+			return len(a) < len(b)
+		})
+		out = append(out, mf)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+	return out, nil
+}
+
+// Gather collects every target of e once, as a scrape does.
 func Gather(t testing.TB, e *collector.Exporter) []*dto.MetricFamily {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	mfs, err := reg.Gather()
+	mfs, err := Gatherer(e).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +283,5 @@ func GatherOnce(b testing.TB, e *collector.Exporter) {
 // metric in the series whose labels include labels (resource_name, say).
 func ResourceValue(t testing.TB, e *collector.Exporter, metric string, labels map[string]string) (float64, bool) {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.Collector(context.Background(), e.Targets()))
-	return Value(t, reg, metric, labels)
+	return Value(t, Gatherer(e), metric, labels)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // landingBody is the landing page's own part: the providers this build
@@ -20,7 +20,7 @@ var landingBody = template.Must(template.New("landing").Parse(`
 <h3>Providers</h3>
 <p>Target types this build reads:</p>
 <ul>{{range .Providers}}
-<li><code>{{.Type}}</code>: {{.Title}}</li>{{end}}
+<li><code>{{.Name}}</code>: {{.Title}}</li>{{end}}
 </ul>
 <h3>Targets</h3>
 {{if .Loaded}}{{if .Targets}}<table>
@@ -46,7 +46,7 @@ func (s *Server) serveLanding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := struct {
-		Providers []collector.Kind
+		Providers []toolkit.Type
 		Loaded    bool
 		Targets   []landingTarget
 	}{Providers: s.opts.Registry}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // Options configures a Server.
@@ -31,7 +32,7 @@ type Options struct {
 	Reload func() error
 	// Registry are the providers this build knows, listed on the landing
 	// page.
-	Registry collector.Registry
+	Registry toolkit.Registry
 	Logger   *zap.Logger
 }
 

@@ -293,8 +293,8 @@ func TestLandingPage(t *testing.T) {
 		t.Fatalf("GET / = %d", code)
 	}
 	for _, k := range providers.All() {
-		if !strings.Contains(body, "<code>"+k.Type+"</code>: "+html.EscapeString(k.Title)) {
-			t.Errorf("provider %s (%s) is not listed", k.Type, k.Title)
+		if !strings.Contains(body, "<code>"+k.Name+"</code>: "+html.EscapeString(k.Title)) {
+			t.Errorf("provider %s (%s) is not listed", k.Name, k.Title)
 		}
 	}
 	for _, name := range []string{"one", "two", "all"} {

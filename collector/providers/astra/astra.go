@@ -18,13 +18,13 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// Type is the target type and provider label.
-const Type = "astra"
+// Name is the target type and provider label.
+const Name = "astra"
 
 // reID is the pattern of Astra account, app and backup IDs.
 var reID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9\-]{0,127}$`)
@@ -60,15 +60,15 @@ func (s *Spec) Validate(v *config.Validator) error {
 	)
 }
 
-// Kind is the astra provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the astra provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialAstra,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "NetApp Astra Control",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "App backup `state`", Table: astraStates},
 	},
 	New: newProvider,
@@ -113,7 +113,7 @@ type provider struct {
 	fallback sync.Once // the switch to v1 is logged once
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	cred := env.Credential.Astra
 	env.WarnPlainHTTP(s.Endpoint)
@@ -128,7 +128,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 		return nil
 	}
 	return &provider{
-		client:      env.Client(Type, bearer),
+		client:      env.Client(Name, bearer),
 		concurrency: env.Pool.MaxConcurrency(),
 		owns:        env.Owns,
 		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
@@ -169,14 +169,14 @@ func (p *provider) withAppsFallback(call func(apps string) error) error {
 }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	switch {
 	case p.backup != "":
 		r, err := p.single(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return []collector.Resource{r}, nil
+		return []toolkit.Resource{r}, nil
 	case p.app != "":
 		app, err := p.readApp(ctx)
 		if err != nil {
@@ -186,7 +186,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []collector.Resource{r}, nil
+		return []toolkit.Resource{r}, nil
 	default:
 		return p.discover(ctx)
 	}
@@ -210,24 +210,24 @@ func (p *provider) readApp(ctx context.Context) (astraApp, error) {
 
 // single reads the one backup the target names, of its app (backup_id
 // needs app_id: an appBackup names no app).
-func (p *provider) single(ctx context.Context) (collector.Resource, error) {
+func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 	path := "/k8s/v1/apps/" + url.PathEscape(p.app) + "/appBackups/" + url.PathEscape(p.backup)
 	app, err := p.readApp(ctx)
 	if err != nil {
-		return collector.Resource{}, err
+		return toolkit.Resource{}, err
 	}
 	var b astraBackup
 	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
-		return collector.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
+		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
 	if err := b.validate(); err != nil {
-		return collector.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
+		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
-	return collector.Summarize(app.ID, app.label(), []collector.Backup{b.toBackup()}, false), nil
+	return toolkit.Summarize(app.ID, app.label(), []toolkit.Backup{b.toBackup()}, false), nil
 }
 
 // discover lists the account's apps, then each app's backups.
-func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) discover(ctx context.Context) ([]toolkit.Resource, error) {
 	var apps []astraApp
 	err := p.withAppsFallback(func(path string) error {
 		apps = nil
@@ -238,7 +238,7 @@ func (p *provider) discover(ctx context.Context) ([]collector.Resource, error) {
 	}
 
 	apps = slices.DeleteFunc(apps, func(a astraApp) bool { return !p.owns(a.ID) })
-	return collector.MapResources(ctx, p.concurrency, apps, func(a astraApp) (string, string) { return a.ID, a.label() }, p.appResource), nil
+	return toolkit.MapResources(ctx, p.concurrency, apps, func(a astraApp) (string, string) { return a.ID, a.label() }, p.appResource), nil
 }
 
 // listApps lists the account's apps at path into apps.
@@ -248,7 +248,7 @@ func (p *provider) listApps(ctx context.Context, path string, apps *[]astraApp) 
 		if err := decodeAstraItem(raw, astraAppFields, &a); err != nil {
 			return err
 		}
-		if err := collector.Require("id", a.ID); err != nil {
+		if err := toolkit.Require("id", a.ID); err != nil {
 			return err
 		}
 		*apps = append(*apps, a)
@@ -257,8 +257,8 @@ func (p *provider) listApps(ctx context.Context, path string, apps *[]astraApp) 
 }
 
 // appResource lists every backup of one app.
-func (p *provider) appResource(ctx context.Context, app astraApp) (collector.Resource, error) {
-	var backups []collector.Backup
+func (p *provider) appResource(ctx context.Context, app astraApp) (toolkit.Resource, error) {
+	var backups []toolkit.Backup
 	err := p.list(ctx, "/k8s/v1/apps/"+url.PathEscape(app.ID)+"/appBackups", astraBackupFields, func(raw json.RawMessage) error {
 		var b astraBackup
 		if err := decodeAstraItem(raw, astraBackupFields, &b); err != nil {
@@ -271,16 +271,16 @@ func (p *provider) appResource(ctx context.Context, app astraApp) (collector.Res
 		return nil
 	})
 	if err != nil {
-		return collector.Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
+		return toolkit.Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
 	}
-	return collector.Summarize(app.ID, app.label(), backups, true), nil
+	return toolkit.Summarize(app.ID, app.label(), backups, true), nil
 }
 
 // list walks every page of an Astra collection (limit and
 // metadata.continue), calling item for each element of `items`.
 func (p *provider) list(ctx context.Context, path string, include []string, item func(json.RawMessage) error) error {
 	cont := ""
-	pages := collector.NewPager(ctx, "list "+path)
+	pages := toolkit.NewPager(ctx, "list "+path)
 	for page := 1; ; page++ {
 		q := url.Values{}
 		q.Set("include", strings.Join(include, ","))
@@ -377,7 +377,7 @@ func (a astraApp) label() string {
 
 // validate checks the fields an appBackup must have (the API document
 // marks id and state required).
-func (b *astraBackup) validate() error { return collector.Require("id", b.ID, "state", b.State) }
+func (b *astraBackup) validate() error { return toolkit.Require("id", b.ID, "state", b.State) }
 
 type astraBackup struct {
 	ID               string   `json:"id"`
@@ -399,23 +399,23 @@ type astraBackup struct {
 	} `json:"metadata"`
 }
 
-var astraStates = map[string]collector.State{
-	"pending":     collector.StatePending,
-	"discovering": collector.StatePending,
-	"running":     collector.StateRunning,
-	"completed":   collector.StateSucceeded,
-	"failed":      collector.StateFailed,
-	"removed":     collector.StateRemoved,
-	"unknown":     collector.StateUnknown,
+var astraStates = map[string]toolkit.State{
+	"pending":     toolkit.StatePending,
+	"discovering": toolkit.StatePending,
+	"running":     toolkit.StateRunning,
+	"completed":   toolkit.StateSucceeded,
+	"failed":      toolkit.StateFailed,
+	"removed":     toolkit.StateRemoved,
+	"unknown":     toolkit.StateUnknown,
 }
 
-func (b *astraBackup) toBackup() collector.Backup {
-	out := collector.Backup{
+func (b *astraBackup) toBackup() toolkit.Backup {
+	out := toolkit.Backup{
 		ID:          b.ID,
 		Name:        b.Name,
 		RawStatus:   b.State,
-		State:       collector.Normalise(astraStates, b.State),
-		Start:       collector.ParseTime(b.Metadata.CreationTimestamp),
+		State:       toolkit.Normalise(astraStates, b.State),
+		Start:       toolkit.ParseTime(b.Metadata.CreationTimestamp),
 		Size:        b.TotalBytes.v,
 		Transferred: b.BytesDone.v,
 	}
@@ -423,21 +423,21 @@ func (b *astraBackup) toBackup() collector.Backup {
 		out.Name = b.ID
 	}
 	if p := b.PercentDone.v; p != nil {
-		out.Progress = collector.Float(*p / 100)
+		out.Progress = toolkit.Float(*p / 100)
 	}
 	hooksFailed := b.HookState == "failed"
-	if out.State == collector.StateSucceeded {
-		out.End = collector.ParseTime(b.BackupCreationTimestamp)
+	if out.State == toolkit.StateSucceeded {
+		out.End = toolkit.ParseTime(b.BackupCreationTimestamp)
 		out.Degraded = hooksFailed
 		if hooksFailed {
 			out.Reason = "an execution hook of " + out.Name + " failed"
 		}
 	}
 	switch {
-	case out.State == collector.StateFailed:
-		out.Error = &collector.ErrorInfo{Code: "failed", Message: b.errorMessage()}
-	case out.State == collector.StateSucceeded && hooksFailed:
-		out.Error = &collector.ErrorInfo{Code: "hook_failed", Message: b.errorMessage()}
+	case out.State == toolkit.StateFailed:
+		out.Error = &toolkit.ErrorInfo{Code: "failed", Message: b.errorMessage()}
+	case out.State == toolkit.StateSucceeded && hooksFailed:
+		out.Error = &toolkit.ErrorInfo{Code: "hook_failed", Message: b.errorMessage()}
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
@@ -26,7 +27,7 @@ const (
 )
 
 // kinds is this provider alone.
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 // astraServer serves fixture files (routes as providertest.Files) to
 // requests with the Bearer token, answering as Astra does otherwise. The
@@ -290,7 +291,7 @@ backup_healthy{` + astraLabels + `} 0
 # TYPE backup_last_success_timestamp_seconds gauge
 backup_last_success_timestamp_seconds{` + astraLabels + `} 1.7954838e+09
 `
-	err := testutil.CollectAndCompare(e.Collector(context.Background(), e.Targets()), strings.NewReader(want),
+	err := testutil.GatherAndCompare(providertest.Gatherer(e), strings.NewReader(want),
 		"backup_error_info", "backup_healthy", "backup_last_success_timestamp_seconds")
 	if err != nil {
 		t.Error(err)
@@ -326,7 +327,7 @@ backup_healthy{provider="astra",resource_id="app-1",resource_name="wordpress",ta
 backup_protected{provider="astra",resource_id="app-1",resource_name="wordpress",target="astra-test"} 1
 backup_protected{provider="astra",resource_id="app-2",resource_name="mysql",target="astra-test"} 0
 `
-	err := testutil.CollectAndCompare(e.Collector(context.Background(), e.Targets()), strings.NewReader(want),
+	err := testutil.GatherAndCompare(providertest.Gatherer(e), strings.NewReader(want),
 		"backup_exporter_target_resources", "backup_healthy", "backup_protected")
 	if err != nil {
 		t.Error(err)

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -19,13 +19,13 @@ func FuzzAstraBackupList(f *testing.F) {
 		if json.Unmarshal(body, &page) != nil {
 			return
 		}
-		var backups []collector.Backup
+		var backups []toolkit.Backup
 		for _, raw := range page.Items {
 			var b astraBackup
 			if decodeAstraItem(raw, astraBackupFields, &b) == nil {
 				backups = append(backups, b.toBackup())
 			}
 		}
-		collector.Summarize("app", "app", backups, true)
+		toolkit.Summarize("app", "app", backups, true)
 	})
 }

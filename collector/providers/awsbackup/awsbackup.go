@@ -16,13 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// Type is the target type and provider label.
-const Type = "aws_backup"
+// Name is the target type and provider label.
+const Name = "aws_backup"
 
 // Job window bounds (docs/metrics.md: expected_interval × 2, at least 2 days;
 // ListBackupJobs covers the last 30 days).
@@ -71,15 +71,15 @@ func (s *Spec) Validate(v *config.Validator) error {
 	)
 }
 
-// Kind is the aws_backup provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the aws_backup provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialAWS,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "AWS Backup",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "Backup job `State`", Table: jobStates},
 		{Field: "Recovery point `Status` (counts, when recovery points are read)", Table: recoveryPointStates},
 	},
@@ -87,27 +87,27 @@ var Kind = collector.Kind{
 }
 
 // jobStates maps a backup job's State.
-var jobStates = map[string]collector.State{
-	"CREATED":   collector.StatePending,
-	"PENDING":   collector.StatePending,
-	"RUNNING":   collector.StateRunning,
-	"ABORTING":  collector.StateRunning,
-	"COMPLETED": collector.StateSucceeded,
-	"FAILED":    collector.StateFailed,
-	"EXPIRED":   collector.StateFailed,
-	"PARTIAL":   collector.StateFailed,
-	"ABORTED":   collector.StateCancelled,
+var jobStates = map[string]toolkit.State{
+	"CREATED":   toolkit.StatePending,
+	"PENDING":   toolkit.StatePending,
+	"RUNNING":   toolkit.StateRunning,
+	"ABORTING":  toolkit.StateRunning,
+	"COMPLETED": toolkit.StateSucceeded,
+	"FAILED":    toolkit.StateFailed,
+	"EXPIRED":   toolkit.StateFailed,
+	"PARTIAL":   toolkit.StateFailed,
+	"ABORTED":   toolkit.StateCancelled,
 }
 
 // recoveryPointStates maps a recovery point's Status.
-var recoveryPointStates = map[string]collector.State{
-	"COMPLETED": collector.StateSucceeded,
-	"AVAILABLE": collector.StateSucceeded,
-	"CREATING":  collector.StateRunning,
-	"DELETING":  collector.StateDeleting,
-	"EXPIRED":   collector.StateRemoved,
-	"PARTIAL":   collector.StateFailed,
-	"STOPPED":   collector.StateUnknown,
+var recoveryPointStates = map[string]toolkit.State{
+	"COMPLETED": toolkit.StateSucceeded,
+	"AVAILABLE": toolkit.StateSucceeded,
+	"CREATING":  toolkit.StateRunning,
+	"DELETING":  toolkit.StateDeleting,
+	"EXPIRED":   toolkit.StateRemoved,
+	"PARTIAL":   toolkit.StateFailed,
+	"STOPPED":   toolkit.StateUnknown,
 }
 
 // api is the part of the AWS Backup client the provider uses.
@@ -128,7 +128,7 @@ type provider struct {
 	secrets      []string
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	cfg, secrets, err := awsConfig(env, s.Region)
 	if err != nil {
@@ -160,7 +160,7 @@ type resource struct {
 }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	byARN := map[string]*resource{}
 	var order []string
 	add := func(arn, name string) *resource {
@@ -178,7 +178,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 
 	protected := backup.NewListProtectedResourcesPaginator(p.client, &backup.ListProtectedResourcesInput{MaxResults: aws.Int32(pageSize)},
 		func(o *backup.ListProtectedResourcesPaginatorOptions) { o.StopOnDuplicateToken = true })
-	pages := collector.NewPager(ctx, "ListProtectedResources")
+	pages := toolkit.NewPager(ctx, "ListProtectedResources")
 	for protected.HasMorePages() {
 		page, err := protected.NextPage(ctx)
 		if err != nil {
@@ -189,7 +189,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		}
 		for _, pr := range page.Results {
 			arn := aws.ToString(pr.ResourceArn)
-			if err := collector.Require("ResourceArn", arn); err != nil {
+			if err := toolkit.Require("ResourceArn", arn); err != nil {
 				return nil, fmt.Errorf("ListProtectedResources: %w", err)
 			}
 			vault := vaultName(aws.ToString(pr.LastBackupVaultArn))
@@ -215,7 +215,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 	// CloudFormation stack's table, say) are parts of their parent.
 	children, parents := map[string]bool{}, map[string]bool{}
 	jobs := backup.NewListBackupJobsPaginator(p.client, in, func(o *backup.ListBackupJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	jobPages := collector.NewPager(ctx, "ListBackupJobs")
+	jobPages := toolkit.NewPager(ctx, "ListBackupJobs")
 	for jobs.HasMorePages() {
 		page, err := jobs.NextPage(ctx)
 		if err != nil {
@@ -232,7 +232,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 				continue
 			}
 			parents[arn] = true
-			if err := collector.Require("ResourceArn", arn, "State", string(j.State)); err != nil {
+			if err := toolkit.Require("ResourceArn", arn, "State", string(j.State)); err != nil {
 				return nil, fmt.Errorf("ListBackupJobs: %w", err)
 			}
 			// The filters were sent; they are applied here too, so that a
@@ -255,7 +255,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 			resources = append(resources, byARN[arn])
 		}
 	}
-	return collector.MapResources(ctx, p.concurrency, resources, (*resource).identity, p.resource), nil
+	return toolkit.MapResources(ctx, p.concurrency, resources, (*resource).identity, p.resource), nil
 }
 
 func (p *provider) wanted(typ string) bool {
@@ -272,16 +272,16 @@ func (r *resource) identity() (string, string) {
 // resource builds one record: from its jobs when one completed in the
 // window, else also from its recovery points (the last success may be
 // older than the window, or never).
-func (p *provider) resource(ctx context.Context, r *resource) (collector.Resource, error) {
+func (p *provider) resource(ctx context.Context, r *resource) (toolkit.Resource, error) {
 	id, name := r.identity()
-	backups := make([]collector.Backup, len(r.jobs))
+	backups := make([]toolkit.Backup, len(r.jobs))
 	completed := false
 	for i := range r.jobs {
 		backups[i] = jobBackup(&r.jobs[i])
 		completed = completed || backups[i].Succeeded()
 	}
 	if completed {
-		r := collector.Summarize(id, name, backups, true)
+		r := toolkit.Summarize(id, name, backups, true)
 		// The jobs are a window's, not every recovery point kept.
 		r.OldestSuccess = time.Time{}
 		return r, nil
@@ -291,22 +291,22 @@ func (p *provider) resource(ctx context.Context, r *resource) (collector.Resourc
 	if vault == "" && len(r.jobs) > 0 {
 		vault = aws.ToString(newestJob(r.jobs).BackupVaultName)
 	}
-	var points []collector.Backup
+	var points []toolkit.Backup
 	if vault != "" {
 		var err error
 		if points, err = p.recoveryPoints(ctx, vault, r.arn); err != nil {
-			return collector.Resource{}, err
+			return toolkit.Resource{}, err
 		}
 	}
-	var out collector.Resource
+	var out toolkit.Resource
 	if len(backups) > 0 {
-		out = collector.Summarize(id, name, backups, true)
-		fromPoints := collector.Summarize(id, name, points, true)
+		out = toolkit.Summarize(id, name, backups, true)
+		fromPoints := toolkit.Summarize(id, name, points, true)
 		out.LastSuccess, out.NoSuccessListed = fromPoints.LastSuccess, fromPoints.LastSuccess.IsZero()
 		// The vault's recovery points of the resource are all it keeps.
 		out.OldestSuccess = fromPoints.OldestSuccess
 	} else {
-		out = collector.Summarize(id, name, points, true)
+		out = toolkit.Summarize(id, name, points, true)
 	}
 	if vault == "" && !r.lastBackup.IsZero() {
 		// No vault to look in: the protected resource's own last backup.
@@ -319,14 +319,14 @@ func (p *provider) resource(ctx context.Context, r *resource) (collector.Resourc
 }
 
 // recoveryPoints lists the resource's top-level recovery points in vault.
-func (p *provider) recoveryPoints(ctx context.Context, vault, arn string) ([]collector.Backup, error) {
-	var out []collector.Backup
+func (p *provider) recoveryPoints(ctx context.Context, vault, arn string) ([]toolkit.Backup, error) {
+	var out []toolkit.Backup
 	points := backup.NewListRecoveryPointsByBackupVaultPaginator(p.client, &backup.ListRecoveryPointsByBackupVaultInput{
 		BackupVaultName: aws.String(vault),
 		ByResourceArn:   aws.String(arn),
 		MaxResults:      aws.Int32(pageSize),
 	}, func(o *backup.ListRecoveryPointsByBackupVaultPaginatorOptions) { o.StopOnDuplicateToken = true })
-	pages := collector.NewPager(ctx, "ListRecoveryPointsByBackupVault "+vault)
+	pages := toolkit.NewPager(ctx, "ListRecoveryPointsByBackupVault "+vault)
 	for points.HasMorePages() {
 		page, err := points.NextPage(ctx)
 		if err != nil {
@@ -340,7 +340,7 @@ func (p *provider) recoveryPoints(ctx context.Context, vault, arn string) ([]col
 			if aws.ToString(rp.ParentRecoveryPointArn) != "" {
 				continue
 			}
-			if err := collector.Require("Status", string(rp.Status)); err != nil {
+			if err := toolkit.Require("Status", string(rp.Status)); err != nil {
 				return nil, fmt.Errorf("ListRecoveryPointsByBackupVault %s: %w", vault, err)
 			}
 			out = append(out, pointBackup(rp))
@@ -359,45 +359,45 @@ func newestJob(jobs []types.BackupJob) *types.BackupJob {
 	return newest
 }
 
-func jobBackup(j *types.BackupJob) collector.Backup {
+func jobBackup(j *types.BackupJob) toolkit.Backup {
 	state := string(j.State)
-	b := collector.Backup{
+	b := toolkit.Backup{
 		ID:        aws.ToString(j.BackupJobId),
 		Name:      aws.ToString(j.BackupJobId),
 		RawStatus: state,
-		State:     collector.Normalise(jobStates, state),
+		State:     toolkit.Normalise(jobStates, state),
 		Start:     aws.ToTime(j.CreationDate),
 		End:       aws.ToTime(j.CompletionDate),
 	}
 	if pd := aws.ToString(j.PercentDone); pd != "" {
 		if v, err := strconv.ParseFloat(pd, 64); err == nil {
-			b.Progress = collector.Float(v / 100)
+			b.Progress = toolkit.Float(v / 100)
 		}
 	}
 	if j.BytesTransferred != nil {
-		b.Transferred = collector.Float(float64(*j.BytesTransferred))
+		b.Transferred = toolkit.Float(float64(*j.BytesTransferred))
 	}
 	if j.BackupSizeInBytes != nil {
-		b.Size = collector.Float(float64(*j.BackupSizeInBytes))
+		b.Size = toolkit.Float(float64(*j.BackupSizeInBytes))
 	}
 	if state != "COMPLETED" && (aws.ToString(j.MessageCategory) != "" || aws.ToString(j.StatusMessage) != "") {
-		b.Error = &collector.ErrorInfo{Code: aws.ToString(j.MessageCategory), Message: aws.ToString(j.StatusMessage)}
+		b.Error = &toolkit.ErrorInfo{Code: aws.ToString(j.MessageCategory), Message: aws.ToString(j.StatusMessage)}
 	}
 	return b
 }
 
-func pointBackup(rp *types.RecoveryPointByBackupVault) collector.Backup {
+func pointBackup(rp *types.RecoveryPointByBackupVault) toolkit.Backup {
 	status := string(rp.Status)
-	b := collector.Backup{
+	b := toolkit.Backup{
 		ID:        aws.ToString(rp.RecoveryPointArn),
 		Name:      aws.ToString(rp.RecoveryPointArn),
 		RawStatus: status,
-		State:     collector.Normalise(recoveryPointStates, status),
+		State:     toolkit.Normalise(recoveryPointStates, status),
 		Start:     aws.ToTime(rp.CreationDate),
 		End:       aws.ToTime(rp.CompletionDate),
 	}
 	if rp.BackupSizeInBytes != nil {
-		b.Size = collector.Float(float64(*rp.BackupSizeInBytes))
+		b.Size = toolkit.Float(float64(*rp.BackupSizeInBytes))
 	}
 	if rp.CalculatedLifecycle != nil {
 		b.Expiry = aws.ToTime(rp.CalculatedLifecycle.DeleteAt)

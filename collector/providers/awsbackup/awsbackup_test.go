@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 func arn(kind, name string) string {
 	return map[string]string{

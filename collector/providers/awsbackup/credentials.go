@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
@@ -36,7 +36,7 @@ type awsCredential struct {
 // awsConfig returns the SDK configuration of the target's credential in
 // region. AWS Backup and STS AssumeRole calls go through the exporter's
 // transport: request slots, body limit, retries and request metrics.
-func awsConfig(env *collector.Env, region string) (aws.Config, []string, error) {
+func awsConfig(env *toolkit.Env, region string) (aws.Config, []string, error) {
 	v, err := env.Shared("aws:"+region, func() (any, error) {
 		return newAWSCredential(env, region)
 	})
@@ -47,7 +47,7 @@ func awsConfig(env *collector.Env, region string) (aws.Config, []string, error) 
 	return c.cfg, c.secrets, nil
 }
 
-func newAWSCredential(env *collector.Env, region string) (*awsCredential, error) {
+func newAWSCredential(env *toolkit.Env, region string) (*awsCredential, error) {
 	a := env.Credential.AWS
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(region)}
 	var secrets []string
@@ -70,7 +70,7 @@ func newAWSCredential(env *collector.Env, region string) (*awsCredential, error)
 	// chain's own providers (web identity, EKS Pod Identity, IMDS), built
 	// above, keep the SDK's client: AWS_CA_BUNDLE and the SDK's retries
 	// apply to them, and their credentials are cached.
-	cfg.HTTPClient = nonEmpty{env.Pool.HTTPClient(Type, nil)}
+	cfg.HTTPClient = nonEmpty{env.Pool.HTTPClient(Name, nil)}
 	cfg.Retryer = noRetries
 	if a.RoleARN != "" {
 		client := sts.NewFromConfig(cfg, func(o *sts.Options) {

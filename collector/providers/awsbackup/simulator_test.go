@@ -70,7 +70,7 @@ func TestAWSSimulatorThrottled(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	e := providertest.NewExporter(t, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", false, "name: aws"), kinds, collector.Options{APIMetrics: upstream.NewMetrics(reg)})
-	providertest.AssertThrottledOnceThenServed(t, e, reg, Type)
+	providertest.AssertThrottledOnceThenServed(t, e, reg, Name)
 }
 
 // TestAWSSimulatorWrongSecret: the simulator's verifier refuses a

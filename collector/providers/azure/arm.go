@@ -22,7 +22,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/prometheus/common/version"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
@@ -61,7 +61,7 @@ type token struct {
 // NewClient returns the ARM client of provider for the target's Azure
 // credential; subscriptions are the target's configured subscription
 // IDs, whose remaining read quota it records.
-func NewClient(env *collector.Env, provider string, subscriptions ...string) (*Client, error) {
+func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Client, error) {
 	a := env.Credential.Azure
 	v, err := env.Shared("azure-token", func() (any, error) {
 		cloudCfg, endpoint := azureCloud(a)
@@ -155,7 +155,7 @@ func (c *Client) ListQuery(ctx context.Context, path, apiVersion string, query u
 		// take + literally.
 		first += "&" + strings.ReplaceAll(query.Encode(), "+", "%20")
 	}
-	pages := collector.NewPager(ctx, "GET "+path)
+	pages := toolkit.NewPager(ctx, "GET "+path)
 	pager := runtime.NewPager(runtime.PagingHandler[armPage]{
 		More: func(p armPage) bool { return p.NextLink != "" },
 		Fetcher: func(ctx context.Context, prev *armPage) (armPage, error) {

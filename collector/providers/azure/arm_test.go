@@ -15,13 +15,14 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 // kinds is an ARM provider to read through.
-var kinds = collector.Registry{azurenetappfiles.Kind}
+var kinds = toolkit.Registry{azurenetappfiles.Type}
 
 func newTestExporter(t testing.TB, yml string, opts collector.Options) *collector.Exporter {
 	t.Helper()

@@ -13,13 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
-// Type is the target type and provider label.
-const Type = "azure_backup"
+// Name is the target type and provider label.
+const Name = "azure_backup"
 
 // DefaultAPIVersion is the api-version used when the target sets none:
 // the newest stable version of the Recovery Services backup API
@@ -81,15 +81,15 @@ func (s *Spec) Validate(v *config.Validator) error {
 	)
 }
 
-// Kind is the azure_backup provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the azure_backup provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Azure Backup",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "Backup job `status`", Table: jobStates},
 		{Field: "Protected item `lastBackupStatus` (no job in the window)", Table: lastBackupStates},
 	},
@@ -97,23 +97,23 @@ var Kind = collector.Kind{
 }
 
 // jobStates maps a Backup job's status (JobStatus).
-var jobStates = map[string]collector.State{
-	"InProgress":            collector.StateRunning,
-	"Cancelling":            collector.StateRunning,
-	"Completed":             collector.StateSucceeded,
-	"CompletedWithWarnings": collector.StateSucceeded,
-	"Failed":                collector.StateFailed,
-	"Cancelled":             collector.StateCancelled,
+var jobStates = map[string]toolkit.State{
+	"InProgress":            toolkit.StateRunning,
+	"Cancelling":            toolkit.StateRunning,
+	"Completed":             toolkit.StateSucceeded,
+	"CompletedWithWarnings": toolkit.StateSucceeded,
+	"Failed":                toolkit.StateFailed,
+	"Cancelled":             toolkit.StateCancelled,
 }
 
 // lastBackupStates maps a protected item's lastBackupStatus, used when no
 // job of the item is in the window.
-var lastBackupStates = map[string]collector.State{
-	"Completed": collector.StateSucceeded,
-	"Healthy":   collector.StateSucceeded,
-	"Failed":    collector.StateFailed,
-	"Unhealthy": collector.StateFailed,
-	"IRPending": collector.StatePending,
+var lastBackupStates = map[string]toolkit.State{
+	"Completed": toolkit.StateSucceeded,
+	"Healthy":   toolkit.StateSucceeded,
+	"Failed":    toolkit.StateFailed,
+	"Unhealthy": toolkit.StateFailed,
+	"IRPending": toolkit.StatePending,
 }
 
 type provider struct {
@@ -128,9 +128,9 @@ type provider struct {
 	now         func() time.Time
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Type, s.SubscriptionID)
+	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	vaults := []string{p.vault}
 	if p.vault == "" {
 		vaults = nil
@@ -159,7 +159,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return err
 			}
-			if err := collector.Require("name", v.Name); err != nil {
+			if err := toolkit.Require("name", v.Name); err != nil {
 				return err
 			}
 			vaults = append(vaults, azure.LastSegment(v.Name))
@@ -169,11 +169,11 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 			return nil, fmt.Errorf("list Recovery Services vaults: %w", err)
 		}
 	}
-	perVault, err := collector.MapConcurrent(ctx, p.concurrency, vaults, p.vaultResources)
+	perVault, err := toolkit.MapConcurrent(ctx, p.concurrency, vaults, p.vaultResources)
 	if err != nil {
 		return nil, err
 	}
-	var out []collector.Resource
+	var out []toolkit.Resource
 	for _, rs := range perVault {
 		out = append(out, rs...)
 	}
@@ -183,21 +183,21 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 // vaultResources reads one vault's protected items, Backup jobs and
 // protectable VMs (three independent lists, read at once), then the
 // details of the jobs in progress.
-func (p *provider) vaultResources(ctx context.Context, vault string) ([]collector.Resource, error) {
+func (p *provider) vaultResources(ctx context.Context, vault string) ([]toolkit.Resource, error) {
 	path := p.base + "/" + url.PathEscape(vault)
 	var (
 		items       []protectedItem
 		jobs        []job
 		protectable []protectableItem
 	)
-	g := collector.NewGroup(ctx, 0)
+	g := toolkit.NewGroup(ctx, 0)
 	g.Go(func(gctx context.Context) error {
 		err := p.arm.List(gctx, path+"/backupProtectedItems", p.apiVersion, func(raw json.RawMessage) error {
 			var it protectedItem
 			if err := json.Unmarshal(raw, &it); err != nil {
 				return err
 			}
-			if err := collector.Require("id", it.ID); err != nil {
+			if err := toolkit.Require("id", it.ID); err != nil {
 				return err
 			}
 			if p.wanted(it.Properties.WorkloadType) {
@@ -219,7 +219,7 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 			if err := json.Unmarshal(raw, &j); err != nil {
 				return err
 			}
-			if err := collector.Require("name", j.Name, "properties.status", j.Properties.Status); err != nil {
+			if err := toolkit.Require("name", j.Name, "properties.status", j.Properties.Status); err != nil {
 				return err
 			}
 			if j.Properties.Operation == "" || strings.EqualFold(j.Properties.Operation, "Backup") {
@@ -254,7 +254,7 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 	}
 
 	records, seen := matchRecords(items, jobs, p.owns)
-	out := collector.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (collector.Resource, error) {
+	out := toolkit.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (toolkit.Resource, error) {
 		return p.resource(ctx, path, r)
 	})
 	for _, it := range protectable {
@@ -263,7 +263,7 @@ func (p *provider) vaultResources(ctx context.Context, vault string) ([]collecto
 			continue
 		}
 		seen[strings.ToLower(id)] = true
-		out = append(out, collector.Unprotected(id, it.label()))
+		out = append(out, toolkit.Unprotected(id, it.label()))
 	}
 	return out, nil
 }
@@ -308,39 +308,39 @@ func (r record) identity() (string, string) { return r.id, r.item.label() }
 
 // resource turns a record into a Resource, reading the details of its
 // latest job when it is in progress (for its progress).
-func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (collector.Resource, error) {
+func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (toolkit.Resource, error) {
 	it := rec.item
 	id, name := rec.identity()
-	backups := make([]collector.Backup, 0, len(rec.jobs))
+	backups := make([]toolkit.Backup, 0, len(rec.jobs))
 	for _, j := range rec.jobs {
 		backups = append(backups, j.toBackup())
 	}
-	var r collector.Resource
+	var r toolkit.Resource
 	if len(backups) > 0 {
-		r = collector.Summarize(id, name, backups, true)
-		if r.Latest.State == collector.StateRunning {
+		r = toolkit.Summarize(id, name, backups, true)
+		if r.Latest.State == toolkit.StateRunning {
 			latest := newestJob(rec.jobs)
 			var detail job
 			if err := p.arm.Get(ctx, vaultPath+"/backupJobs/"+url.PathEscape(azure.LastSegment(latest.Name)), p.apiVersion, &detail); err != nil {
-				return collector.Resource{}, fmt.Errorf("get Backup job %q of %q: %w", latest.Name, name, err)
+				return toolkit.Resource{}, fmt.Errorf("get Backup job %q of %q: %w", latest.Name, name, err)
 			}
 			if pc := detail.Properties.ExtendedInfo.ProgressPercentage; pc != nil {
-				r.Latest.Progress = collector.Float(*pc / 100)
+				r.Latest.Progress = toolkit.Float(*pc / 100)
 			}
 		}
 	} else {
 		// No job in the window: the item's own last backup status, started
 		// at lastBackupTime.
-		var only []collector.Backup
+		var only []toolkit.Backup
 		if st := it.Properties.LastBackupStatus; st != "" {
-			only = []collector.Backup{{
+			only = []toolkit.Backup{{
 				RawStatus: st,
-				State:     collector.Normalise(lastBackupStates, st),
-				Start:     collector.ParseTime(it.Properties.LastBackupTime),
+				State:     toolkit.Normalise(lastBackupStates, st),
+				Start:     toolkit.ParseTime(it.Properties.LastBackupTime),
 			}}
 		}
-		r = collector.Summarize(id, name, only, false)
-		r.Counts = map[collector.State]int{}
+		r = toolkit.Summarize(id, name, only, false)
+		r.Counts = map[toolkit.State]int{}
 	}
 	// The last success is the newest succeeded job's end, else what the
 	// item says; an item with neither was never backed up.
@@ -353,13 +353,13 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 	r.OldestSuccess = time.Time{}
 	r.Protected = true
 	if it.Properties.IsScheduledForDeferredDelete {
-		r.State = collector.StateDeleting
+		r.State = toolkit.StateDeleting
 	}
 	if why := it.unhealthyReason(); why != "" {
 		r.Healthy = false
 		r.Reason = why
 	}
-	r.Error = errorInfo(r.CurrentError(), it, rec.jobs, r.CurrentState() == collector.StateFailed || it.unhealthy())
+	r.Error = errorInfo(r.CurrentError(), it, rec.jobs, r.CurrentState() == toolkit.StateFailed || it.unhealthy())
 	return r, nil
 }
 
@@ -369,7 +369,7 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 // (field by field); a failure without error details, or an item in
 // trouble, says why through its health details alone. A message still
 // empty falls back to the job entry's errorTitle.
-func errorInfo(fromJob *collector.ErrorInfo, it *protectedItem, jobs []*job, trouble bool) *collector.ErrorInfo {
+func errorInfo(fromJob *toolkit.ErrorInfo, it *protectedItem, jobs []*job, trouble bool) *toolkit.ErrorInfo {
 	health := it.healthError()
 	if fromJob == nil {
 		if trouble {
@@ -399,9 +399,9 @@ func errorInfo(fromJob *collector.ErrorInfo, it *protectedItem, jobs []*job, tro
 // lastRecoveryPoint and, when lastBackupStatus says it succeeded,
 // lastBackupTime.
 func (it *protectedItem) lastSuccess() time.Time {
-	last := collector.ParseTime(it.Properties.LastRecoveryPoint)
-	if collector.Normalise(lastBackupStates, it.Properties.LastBackupStatus) == collector.StateSucceeded {
-		if t := collector.ParseTime(it.Properties.LastBackupTime); t.After(last) {
+	last := toolkit.ParseTime(it.Properties.LastRecoveryPoint)
+	if toolkit.Normalise(lastBackupStates, it.Properties.LastBackupStatus) == toolkit.StateSucceeded {
+		if t := toolkit.ParseTime(it.Properties.LastBackupTime); t.After(last) {
 			last = t
 		}
 	}
@@ -412,7 +412,7 @@ func (it *protectedItem) lastSuccess() time.Time {
 func newestJob(jobs []*job) *job {
 	newest := jobs[0]
 	for _, j := range jobs[1:] {
-		if collector.ParseTime(j.Properties.StartTime).After(collector.ParseTime(newest.Properties.StartTime)) {
+		if toolkit.ParseTime(j.Properties.StartTime).After(toolkit.ParseTime(newest.Properties.StartTime)) {
 			newest = j
 		}
 	}
@@ -522,7 +522,7 @@ func (it *protectedItem) unhealthyReason() string {
 }
 
 // healthError is the item's first health detail, if any.
-func (it *protectedItem) healthError() *collector.ErrorInfo {
+func (it *protectedItem) healthError() *toolkit.ErrorInfo {
 	for _, d := range it.Properties.HealthDetails {
 		msg := d.Message
 		if msg == "" {
@@ -533,7 +533,7 @@ func (it *protectedItem) healthError() *collector.ErrorInfo {
 			code = ""
 		}
 		if msg != "" || code != "" {
-			return &collector.ErrorInfo{Code: code, Message: msg}
+			return &toolkit.ErrorInfo{Code: code, Message: msg}
 		}
 	}
 	return nil
@@ -591,20 +591,20 @@ type job struct {
 	} `json:"properties"`
 }
 
-func (j *job) toBackup() collector.Backup {
+func (j *job) toBackup() toolkit.Backup {
 	p := j.Properties
-	b := collector.Backup{
+	b := toolkit.Backup{
 		ID:        strings.ToLower(j.ID),
 		Name:      azure.LastSegment(j.Name),
 		RawStatus: p.Status,
-		State:     collector.Normalise(jobStates, p.Status),
-		Start:     collector.ParseTime(p.StartTime),
+		State:     toolkit.Normalise(jobStates, p.Status),
+		Start:     toolkit.ParseTime(p.StartTime),
 	}
-	if b.State != collector.StateRunning {
-		b.End = collector.ParseTime(p.EndTime)
+	if b.State != toolkit.StateRunning {
+		b.End = toolkit.ParseTime(p.EndTime)
 	}
 	if pc := p.ExtendedInfo.ProgressPercentage; pc != nil {
-		b.Progress = collector.Float(*pc / 100)
+		b.Progress = toolkit.Float(*pc / 100)
 	}
 	if len(p.ErrorDetails) > 0 {
 		d := p.ErrorDetails[0]
@@ -615,7 +615,7 @@ func (j *job) toBackup() collector.Backup {
 		// The message may come from the item's health details or the
 		// entry's title (errorInfo): a code or a title alone is an error.
 		if code != "" || d.ErrorString != "" || d.ErrorTitle != "" {
-			b.Error = &collector.ErrorInfo{Code: code, Message: d.ErrorString}
+			b.Error = &toolkit.ErrorInfo{Code: code, Message: d.ErrorString}
 		}
 	}
 	return b

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 const vaults = "/subscriptions/ffffffff-ffff-ffff-ffff-ffffffffffff/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults"
 

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -29,7 +29,7 @@ func FuzzAzureBackupItems(f *testing.F) {
 			// Running jobs would read their details: leave them out.
 			var finished []*job
 			for _, j := range rec.jobs {
-				if jobStates[j.Properties.Status] != collector.StateRunning {
+				if jobStates[j.Properties.Status] != toolkit.StateRunning {
 					finished = append(finished, j)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -88,7 +89,7 @@ func TestAzureBackupOfficialJobDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := j.toBackup()
-	if b.State != collector.StateRunning || b.RawStatus != "InProgress" || b.Start.IsZero() || !b.End.IsZero() || b.Progress != nil || b.Error != nil {
+	if b.State != toolkit.StateRunning || b.RawStatus != "InProgress" || b.Start.IsZero() || !b.End.IsZero() || b.Progress != nil || b.Error != nil {
 		t.Errorf("job details decode to %+v", b)
 	}
 	if j.Properties.EntityFriendlyName != "testvm" || j.Properties.BackupManagementType != "AzureIaasVM" || j.Properties.Operation != "Backup" {

@@ -70,7 +70,7 @@ func TestAzureSimulatorBackupThrottled(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	e := providertest.NewExporter(t, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0", "name: ab, type: azure_backup, vault: rsv-01"), kinds,
 		collector.Options{APIMetrics: upstream.NewMetrics(reg)})
-	providertest.AssertThrottledOnceThenServed(t, e, reg, Type)
+	providertest.AssertThrottledOnceThenServed(t, e, reg, Name)
 }
 
 func TestAzureSimulatorBackupWrongSecret(t *testing.T) {

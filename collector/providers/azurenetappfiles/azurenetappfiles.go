@@ -18,14 +18,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
-	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// Type is the target type and provider label.
-const Type = "azure_netapp_files"
+// Name is the target type and provider label.
+const Name = "azure_netapp_files"
 
 // DefaultAPIVersion is the api-version used when the target sets none.
 const DefaultAPIVersion = "2025-03-01"
@@ -76,34 +76,34 @@ var (
 
 // ANF's own families (docs/metrics.md).
 var (
-	famLastTransferSize   = collector.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue).NonNegative()
-	famTransferBytesTotal = collector.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue).NonNegative()
-	famMirrorState        = collector.NewFamily("backup_mirror_state", "Azure NetApp Files mirror state (state set).", prometheus.GaugeValue, "state")
-	famRelationshipStatus = collector.NewFamily("backup_relationship_status", "Azure NetApp Files relationship status (state set).", prometheus.GaugeValue, "status")
+	famLastTransferSize   = toolkit.NewFamily("backup_last_transfer_size_bytes", "Size of the last transfer (Azure NetApp Files).", prometheus.GaugeValue).NonNegative()
+	famTransferBytesTotal = toolkit.NewFamily("backup_transfer_bytes_total", "Total bytes transferred (Azure NetApp Files).", prometheus.CounterValue).NonNegative()
+	famMirrorState        = toolkit.NewFamily("backup_mirror_state", "Azure NetApp Files mirror state (state set).", prometheus.GaugeValue, "state")
+	famRelationshipStatus = toolkit.NewFamily("backup_relationship_status", "Azure NetApp Files relationship status (state set).", prometheus.GaugeValue, "status")
 )
 
-// Kind is the azure_netapp_files provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the azure_netapp_files provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Azure NetApp Files",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "Backup vault backup `provisioningState` (counts and times)", Table: vaultBackupStates},
 	},
-	Families: []*collector.Family{famLastTransferSize, famTransferBytesTotal, famMirrorState, famRelationshipStatus},
+	Families: []*toolkit.Family{famLastTransferSize, famTransferBytesTotal, famMirrorState, famRelationshipStatus},
 	New:      newProvider,
 }
 
 // vaultBackupStates maps a vault backup's provisioningState.
-var vaultBackupStates = map[string]collector.State{
-	"Succeeded": collector.StateSucceeded,
-	"Failed":    collector.StateFailed,
-	"Creating":  collector.StateRunning,
-	"Updating":  collector.StateRunning,
-	"Deleting":  collector.StateDeleting,
+var vaultBackupStates = map[string]toolkit.State{
+	"Succeeded": toolkit.StateSucceeded,
+	"Failed":    toolkit.StateFailed,
+	"Creating":  toolkit.StateRunning,
+	"Updating":  toolkit.StateRunning,
+	"Deleting":  toolkit.StateDeleting,
 }
 
 type provider struct {
@@ -123,9 +123,9 @@ type provider struct {
 	vaultWarning sync.Once // the vaults cannot be read: said once
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Type, s.SubscriptionID)
+	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -151,15 +151,15 @@ type anfVolume struct {
 }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	// The volumes and the vaults' backups are independent lists: read
 	// them at the same time.
 	var (
 		volumes []anfVolume
-		backups map[string][]collector.Backup
+		backups map[string][]toolkit.Backup
 		err     error
 	)
-	g := collector.NewGroup(ctx, 0)
+	g := toolkit.NewGroup(ctx, 0)
 	g.Go(func(gctx context.Context) (verr error) {
 		volumes, verr = p.volumes(gctx)
 		return verr
@@ -186,8 +186,8 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		return nil, err
 	}
 	volumes = slices.DeleteFunc(volumes, func(v anfVolume) bool { return !p.owns(v.id) })
-	return collector.MapResources(ctx, p.concurrency, volumes, func(v anfVolume) (string, string) { return v.id, v.name },
-		func(ctx context.Context, v anfVolume) (collector.Resource, error) {
+	return toolkit.MapResources(ctx, p.concurrency, volumes, func(v anfVolume) (string, string) { return v.id, v.name },
+		func(ctx context.Context, v anfVolume) (toolkit.Resource, error) {
 			return p.resource(ctx, v, backups[volumeKey(v.id)], listed)
 		}), nil
 }
@@ -220,7 +220,7 @@ func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
 			return nil, fmt.Errorf("list capacity pools: %w", err)
 		}
 	}
-	perPool, err := collector.MapConcurrent(ctx, p.concurrency, pools, func(ctx context.Context, pool string) ([]anfVolume, error) {
+	perPool, err := toolkit.MapConcurrent(ctx, p.concurrency, pools, func(ctx context.Context, pool string) ([]anfVolume, error) {
 		var volumes []anfVolume
 		err := p.arm.List(ctx, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, func(raw json.RawMessage) error {
 			var v struct {
@@ -273,7 +273,7 @@ func backupConfigured(raw json.RawMessage) bool {
 // vaultBackups lists the backups of the target's vault, or of every vault
 // of the account (one list call per vault), keyed by volumeKey of their
 // volume.
-func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Backup, error) {
+func (p *provider) vaultBackups(ctx context.Context) (map[string][]toolkit.Backup, error) {
 	vaults := []string{p.vault}
 	if p.vault == "" {
 		vaults = nil
@@ -291,7 +291,7 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Bac
 			return nil, fmt.Errorf("list backup vaults: %w", err)
 		}
 	}
-	perVault, err := collector.MapConcurrent(ctx, p.concurrency, vaults, func(ctx context.Context, vault string) ([]anfVaultBackup, error) {
+	perVault, err := toolkit.MapConcurrent(ctx, p.concurrency, vaults, func(ctx context.Context, vault string) ([]anfVaultBackup, error) {
 		var backups []anfVaultBackup
 		err := p.arm.List(ctx, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, func(raw json.RawMessage) error {
 			var b anfVaultBackup
@@ -309,7 +309,7 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Bac
 	if err != nil {
 		return nil, err
 	}
-	byVolume := map[string][]collector.Backup{}
+	byVolume := map[string][]toolkit.Backup{}
 	for _, backups := range perVault {
 		for i := range backups {
 			key := volumeKey(backups[i].Properties.VolumeResourceID)
@@ -321,15 +321,15 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]collector.Bac
 
 // resource reads a volume's latestBackupStatus and combines it with its
 // vault backups.
-func (p *provider) resource(ctx context.Context, v anfVolume, backups []collector.Backup, listed bool) (collector.Resource, error) {
+func (p *provider) resource(ctx context.Context, v anfVolume, backups []toolkit.Backup, listed bool) (toolkit.Resource, error) {
 	if !v.configured && len(backups) == 0 {
-		return collector.Unprotected(v.id, v.name), nil
+		return toolkit.Unprotected(v.id, v.name), nil
 	}
-	r := collector.Summarize(v.id, v.name, backups, listed)
+	r := toolkit.Summarize(v.id, v.name, backups, listed)
 	if len(backups) == 0 && listed {
 		// Backup is configured but no backup exists yet: a never-backed-up
 		// volume, which freshness alerts must catch.
-		r = collector.Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[collector.State]int{}}
+		r = toolkit.Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[toolkit.State]int{}}
 	}
 	if !v.configured {
 		// Backups remain in a vault but backup is no longer configured:
@@ -342,10 +342,10 @@ func (p *provider) resource(ctx context.Context, v anfVolume, backups []collecto
 	var st anfBackupStatus
 	path := p.base + "/capacityPools/" + url.PathEscape(v.pool) + "/volumes/" + url.PathEscape(v.name) + "/latestBackupStatus/current"
 	if err := p.arm.Get(ctx, path, p.apiVersion, &st); err != nil {
-		return collector.Resource{}, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
+		return toolkit.Resource{}, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
 	}
 	if st.Healthy == nil && st.RelationshipStatus == "" && st.MirrorState == "" {
-		return collector.Resource{}, fmt.Errorf("get latest backup status of volume %q: the answer has none of healthy, relationshipStatus, mirrorState", v.name)
+		return toolkit.Resource{}, fmt.Errorf("get latest backup status of volume %q: the answer has none of healthy, relationshipStatus, mirrorState", v.name)
 	}
 	st.apply(&r)
 	return r, nil
@@ -364,22 +364,22 @@ type anfBackupStatus struct {
 
 // apply overlays the live status on the record built from vault backups
 // (docs/metrics.md: ANF state normalisation, health and error rules).
-func (s *anfBackupStatus) apply(r *collector.Resource) {
+func (s *anfBackupStatus) apply(r *toolkit.Resource) {
 	unhealthy := s.Healthy != nil && !*s.Healthy
 	switch {
 	case unhealthy:
-		r.State = collector.StateFailed
+		r.State = toolkit.StateFailed
 	case s.RelationshipStatus == "Transferring":
-		r.State = collector.StateRunning
+		r.State = toolkit.StateRunning
 	case s.MirrorState == "Uninitialized":
-		r.State = collector.StatePending
+		r.State = toolkit.StatePending
 	case s.RelationshipStatus == "Failed":
-		r.State = collector.StateFailed
+		r.State = toolkit.StateFailed
 	case s.RelationshipStatus == "Idle", s.RelationshipStatus == "":
-		r.State = collector.StateSucceeded
+		r.State = toolkit.StateSucceeded
 	default:
 		// "Unknown", and any value the API document does not list.
-		r.State = collector.StateUnknown
+		r.State = toolkit.StateUnknown
 	}
 	switch {
 	case unhealthy:
@@ -397,7 +397,7 @@ func (s *anfBackupStatus) apply(r *collector.Resource) {
 		if msg == "" {
 			msg = s.UnhealthyReason
 		}
-		r.Error = &collector.ErrorInfo{Code: "unhealthy", Message: msg}
+		r.Error = &toolkit.ErrorInfo{Code: "unhealthy", Message: msg}
 	}
 	r.Extra = append(r.Extra, famMirrorState.StateSet(mirrorStates, s.MirrorState)...)
 	r.Extra = append(r.Extra, famRelationshipStatus.StateSet(relationshipStatuses, s.RelationshipStatus)...)
@@ -406,7 +406,7 @@ func (s *anfBackupStatus) apply(r *collector.Resource) {
 	// The latest backup is the newest vault backup (or none yet: backup_info
 	// then has an empty backup name); its status in backup_info and its
 	// transferred bytes are the live ones.
-	latest := collector.Backup{}
+	latest := toolkit.Backup{}
 	if r.Latest != nil {
 		latest = *r.Latest
 	}
@@ -428,18 +428,18 @@ type anfVaultBackup struct {
 	} `json:"properties"`
 }
 
-func (b *anfVaultBackup) toBackup() collector.Backup {
+func (b *anfVaultBackup) toBackup() toolkit.Backup {
 	p := b.Properties
-	out := collector.Backup{
+	out := toolkit.Backup{
 		ID:        strings.ToLower(b.ID),
 		Name:      azure.LastSegment(b.Name),
 		RawStatus: p.ProvisioningState,
-		State:     collector.Normalise(vaultBackupStates, p.ProvisioningState),
-		Start:     collector.ParseTime(p.CreationDate),
+		State:     toolkit.Normalise(vaultBackupStates, p.ProvisioningState),
+		Start:     toolkit.ParseTime(p.CreationDate),
 		Size:      p.Size,
 	}
-	if out.State == collector.StateSucceeded || out.State == collector.StateFailed {
-		out.End = collector.ParseTime(p.CompletionDate)
+	if out.State == toolkit.StateSucceeded || out.State == toolkit.StateFailed {
+		out.End = toolkit.ParseTime(p.CompletionDate)
 	}
 	return out
 }

@@ -8,13 +8,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 // kinds is this provider alone.
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 func newTestExporter(t testing.TB, yml string, opts collector.Options) *collector.Exporter {
 	t.Helper()
@@ -68,21 +69,21 @@ func TestBackupConfigured(t *testing.T) {
 
 func TestANFStatusNormalisation(t *testing.T) {
 	yes, no := true, false
-	vault := []collector.Backup{{Name: "daily-1", RawStatus: "Succeeded", State: collector.StateSucceeded}}
+	vault := []toolkit.Backup{{Name: "daily-1", RawStatus: "Succeeded", State: toolkit.StateSucceeded}}
 	for _, tc := range []struct {
 		status  anfBackupStatus
-		state   collector.State
+		state   toolkit.State
 		healthy bool
 	}{
-		{anfBackupStatus{Healthy: &no, RelationshipStatus: "Transferring", MirrorState: "Broken"}, collector.StateFailed, false},
-		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Transferring", MirrorState: "Uninitialized"}, collector.StateRunning, true},
-		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Idle", MirrorState: "Uninitialized"}, collector.StatePending, true},
-		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Failed", MirrorState: "Mirrored"}, collector.StateFailed, false},
-		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Unknown", MirrorState: "Mirrored"}, collector.StateUnknown, true},
-		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Idle", MirrorState: "Mirrored"}, collector.StateSucceeded, true},
-		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Resyncing", MirrorState: "Mirrored"}, collector.StateUnknown, true},
+		{anfBackupStatus{Healthy: &no, RelationshipStatus: "Transferring", MirrorState: "Broken"}, toolkit.StateFailed, false},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Transferring", MirrorState: "Uninitialized"}, toolkit.StateRunning, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Idle", MirrorState: "Uninitialized"}, toolkit.StatePending, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Failed", MirrorState: "Mirrored"}, toolkit.StateFailed, false},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Unknown", MirrorState: "Mirrored"}, toolkit.StateUnknown, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Idle", MirrorState: "Mirrored"}, toolkit.StateSucceeded, true},
+		{anfBackupStatus{Healthy: &yes, RelationshipStatus: "Resyncing", MirrorState: "Mirrored"}, toolkit.StateUnknown, true},
 	} {
-		r := collector.Summarize("id", "vol", append([]collector.Backup(nil), vault...), true)
+		r := toolkit.Summarize("id", "vol", append([]toolkit.Backup(nil), vault...), true)
 		tc.status.apply(&r)
 		if r.CurrentState() != tc.state || r.Healthy != tc.healthy {
 			t.Errorf("%+v: state %s healthy %v, want %s %v", tc.status, r.CurrentState(), r.Healthy, tc.state, tc.healthy)

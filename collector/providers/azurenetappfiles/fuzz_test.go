@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
 // FuzzANFStatus decodes a latestBackupStatus answer and a vault backup
@@ -23,7 +23,7 @@ func FuzzANFStatus(f *testing.F) {
 		var page struct {
 			Value []anfVaultBackup `json:"value"`
 		}
-		var backups []collector.Backup
+		var backups []toolkit.Backup
 		if json.Unmarshal(vaultPage, &page) == nil {
 			for i := range page.Value {
 				backups = append(backups, page.Value[i].toBackup())
@@ -33,7 +33,7 @@ func FuzzANFStatus(f *testing.F) {
 		if json.Unmarshal(status, &st) != nil {
 			return
 		}
-		r := collector.Summarize("id", "vol", backups, true)
+		r := toolkit.Summarize("id", "vol", backups, true)
 		st.apply(&r)
 		_ = backupConfigured(status)
 	})

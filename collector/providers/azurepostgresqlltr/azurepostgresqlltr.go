@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
-// Type is the target type and provider label.
-const Type = "azure_postgresql_ltr"
+// Name is the target type and provider label.
+const Name = "azure_postgresql_ltr"
 
 // DefaultAPIVersion is the api-version used when the target sets none.
 const DefaultAPIVersion = "2025-08-01"
@@ -52,26 +52,26 @@ func (s *Spec) Validate(v *config.Validator) error {
 	)
 }
 
-// Kind is the azure_postgresql_ltr provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the azure_postgresql_ltr provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialAzure,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Azure PostgreSQL flexible server LTR",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "LTR backup operation `status`", Table: states},
 	},
 	New: newProvider,
 }
 
 // states maps an LTR operation's status (ExecutionStatus).
-var states = map[string]collector.State{
-	"Running":   collector.StateRunning,
-	"Succeeded": collector.StateSucceeded,
-	"Failed":    collector.StateFailed,
-	"Cancelled": collector.StateCancelled,
+var states = map[string]toolkit.State{
+	"Running":   toolkit.StateRunning,
+	"Succeeded": toolkit.StateSucceeded,
+	"Failed":    toolkit.StateFailed,
+	"Cancelled": toolkit.StateCancelled,
 }
 
 type provider struct {
@@ -87,9 +87,9 @@ type provider struct {
 	apiVersion string
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Type, s.SubscriptionID)
+	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -107,14 +107,14 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 type pgServer struct{ id, name string }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if p.server != "" {
 		s := pgServer{id: p.base + "/" + p.server, name: p.server}
 		r, err := p.serverResource(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		return []collector.Resource{r}, nil
+		return []toolkit.Resource{r}, nil
 	}
 	var servers []pgServer
 	err := p.arm.List(ctx, p.base, p.apiVersion, func(raw json.RawMessage) error {
@@ -132,24 +132,24 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		return nil, fmt.Errorf("list flexible servers: %w", err)
 	}
 	servers = slices.DeleteFunc(servers, func(s pgServer) bool { return !p.owns(s.id) })
-	return collector.MapResources(ctx, p.concurrency, servers, func(s pgServer) (string, string) { return s.id, s.name }, p.serverResource), nil
+	return toolkit.MapResources(ctx, p.concurrency, servers, func(s pgServer) (string, string) { return s.id, s.name }, p.serverResource), nil
 }
 
 // serverResource reads the target's one LTR operation, or lists every LTR
 // operation of the server.
-func (p *provider) serverResource(ctx context.Context, s pgServer) (collector.Resource, error) {
+func (p *provider) serverResource(ctx context.Context, s pgServer) (toolkit.Resource, error) {
 	ops := "/" + url.PathEscape(s.name) + "/ltrBackupOperations"
 	if p.backup != "" {
 		var op pgLTROperation
 		if err := p.arm.Get(ctx, p.base+ops+"/"+url.PathEscape(p.backup), p.apiVersion, &op); err != nil {
-			return collector.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
+			return toolkit.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
 		}
 		if err := op.validate(); err != nil {
-			return collector.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
+			return toolkit.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
 		}
-		return collector.Summarize(s.id, s.name, []collector.Backup{op.toBackup()}, false), nil
+		return toolkit.Summarize(s.id, s.name, []toolkit.Backup{op.toBackup()}, false), nil
 	}
-	var backups []collector.Backup
+	var backups []toolkit.Backup
 	err := p.arm.List(ctx, p.base+ops, p.apiVersion, func(raw json.RawMessage) error {
 		var op pgLTROperation
 		if err := json.Unmarshal(raw, &op); err != nil {
@@ -162,14 +162,14 @@ func (p *provider) serverResource(ctx context.Context, s pgServer) (collector.Re
 		return nil
 	})
 	if err != nil {
-		return collector.Resource{}, fmt.Errorf("list LTR operations of server %q: %w", s.name, err)
+		return toolkit.Resource{}, fmt.Errorf("list LTR operations of server %q: %w", s.name, err)
 	}
-	return collector.Summarize(s.id, s.name, backups, true), nil
+	return toolkit.Summarize(s.id, s.name, backups, true), nil
 }
 
 // validate checks that an LTR operation names itself and its status.
 func (op *pgLTROperation) validate() error {
-	return collector.Require("name", op.Name, "properties.status", op.Properties.Status)
+	return toolkit.Require("name", op.Name, "properties.status", op.Properties.Status)
 }
 
 type pgLTROperation struct {
@@ -187,16 +187,16 @@ type pgLTROperation struct {
 	} `json:"properties"`
 }
 
-func (op *pgLTROperation) toBackup() collector.Backup {
+func (op *pgLTROperation) toBackup() toolkit.Backup {
 	p := op.Properties
-	b := collector.Backup{
+	b := toolkit.Backup{
 		// The operation's name: its id, in the official examples, is
 		// the server's, the same for every operation.
 		ID:          strings.ToLower(op.Name),
 		Name:        p.BackupName,
 		RawStatus:   p.Status,
-		State:       collector.Normalise(states, p.Status),
-		Start:       collector.ParseTime(p.StartTime),
+		State:       toolkit.Normalise(states, p.Status),
+		Start:       toolkit.ParseTime(p.StartTime),
 		Size:        p.DatasourceSizeInBytes,
 		Transferred: p.DataTransferredInBytes,
 	}
@@ -204,14 +204,14 @@ func (op *pgLTROperation) toBackup() collector.Backup {
 		b.Name = azure.LastSegment(op.Name)
 	}
 	if p.PercentComplete != nil {
-		b.Progress = collector.Float(*p.PercentComplete / 100)
+		b.Progress = toolkit.Float(*p.PercentComplete / 100)
 	}
 	if b.Finished() {
 		// endTime of a running operation is a forecast, not an end.
-		b.End = collector.ParseTime(p.EndTime)
+		b.End = toolkit.ParseTime(p.EndTime)
 	}
 	if p.ErrorCode != "" || p.ErrorMessage != "" {
-		b.Error = &collector.ErrorInfo{Code: p.ErrorCode, Message: p.ErrorMessage}
+		b.Error = &toolkit.ErrorInfo{Code: p.ErrorCode, Message: p.ErrorMessage}
 	}
 	return b
 }

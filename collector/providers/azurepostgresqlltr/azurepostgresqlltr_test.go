@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 // kinds is this provider alone.
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 func newTestExporter(t testing.TB, yml string, opts collector.Options) *collector.Exporter {
 	t.Helper()

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -24,10 +24,10 @@ func FuzzPGOperations(f *testing.F) {
 		if json.Unmarshal(body, &op) == nil {
 			ops = append(ops, op)
 		}
-		var backups []collector.Backup
+		var backups []toolkit.Backup
 		for i := range ops {
 			backups = append(backups, ops[i].toBackup())
 		}
-		collector.Summarize("id", "server", backups, true)
+		toolkit.Summarize("id", "server", backups, true)
 	})
 }

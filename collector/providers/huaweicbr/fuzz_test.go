@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -24,7 +24,7 @@ func FuzzHuaweiBackupList(f *testing.F) {
 			page.Backups = append(page.Backups, *page.Backup)
 		}
 		group := make([]*huaweiBackup, len(page.Backups))
-		converted := make([]collector.Backup, len(page.Backups))
+		converted := make([]toolkit.Backup, len(page.Backups))
 		for i := range page.Backups {
 			group[i] = &page.Backups[i]
 			converted[i] = page.Backups[i].toBackup(map[string][]string{})
@@ -32,6 +32,6 @@ func FuzzHuaweiBackupList(f *testing.F) {
 		if len(group) > 0 {
 			_ = huaweiResourceName(group)
 		}
-		collector.Summarize("r", "r", converted, true)
+		toolkit.Summarize("r", "r", converted, true)
 	})
 }

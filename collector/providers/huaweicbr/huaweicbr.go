@@ -15,13 +15,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// Type is the target type and provider label.
-const Type = "huawei_cbr"
+// Name is the target type and provider label.
+const Name = "huawei_cbr"
 
 // Path-parameter patterns.
 var (
@@ -70,15 +70,15 @@ func (s *Spec) Validate(v *config.Validator) error {
 	)
 }
 
-// Kind is the huawei_cbr provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the huawei_cbr provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialHuawei,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Huawei Cloud CBR",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "Backup `status`", Table: huaweiCBRStates},
 	},
 	New: newProvider,
@@ -108,7 +108,7 @@ type provider struct {
 	resource string
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)
 	p := &provider{
@@ -118,7 +118,7 @@ func newProvider(t *config.Target, env *collector.Env) (collector.Provider, erro
 		vault:    s.VaultID,
 		resource: s.ResourceID,
 	}
-	p.client = env.Client(Type, authorizer(env.Credential.Huawei, s.ProjectID))
+	p.client = env.Client(Name, authorizer(env.Credential.Huawei, s.ProjectID))
 	return p, nil
 }
 
@@ -149,39 +149,39 @@ func authorizer(cred *config.Huawei, project string) upstream.Authorizer {
 }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if p.backup != "" {
 		r, err := p.single(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return []collector.Resource{r}, nil
+		return []toolkit.Resource{r}, nil
 	}
 	return p.listed(ctx)
 }
 
 // single reads the one backup the target names.
-func (p *provider) single(ctx context.Context) (collector.Resource, error) {
+func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 	var body struct {
 		Backup *huaweiBackup `json:"backup"`
 	}
 	u := p.base + "/backups/" + url.PathEscape(p.backup)
 	if _, err := p.client.GetJSON(ctx, p.request(u), &body); err != nil {
-		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
+		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
 	}
 	if body.Backup == nil {
-		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
+		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
 	}
 	b := body.Backup
 	if err := b.validate(); err != nil {
-		return collector.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
+		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
 	}
-	return collector.Summarize(b.resourceKey(), b.resourceLabel(), []collector.Backup{b.toBackup(nil)}, false), nil
+	return toolkit.Summarize(b.resourceKey(), b.resourceLabel(), []toolkit.Backup{b.toBackup(nil)}, false), nil
 }
 
 // listed lists the project's backups (within the target's filters) and
 // groups them by protected resource.
-func (p *provider) listed(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) listed(ctx context.Context) ([]toolkit.Resource, error) {
 	var (
 		backups []huaweiBackup
 		err     error
@@ -225,16 +225,16 @@ func (p *provider) listed(ctx context.Context) ([]collector.Resource, error) {
 	}
 	if len(order) == 0 && p.resource != "" {
 		// The target names a resource that has no backup: a coverage gap.
-		return []collector.Resource{collector.Summarize(p.resource, p.resource, nil, true)}, nil
+		return []toolkit.Resource{toolkit.Summarize(p.resource, p.resource, nil, true)}, nil
 	}
-	resources := make([]collector.Resource, 0, len(order))
+	resources := make([]toolkit.Resource, 0, len(order))
 	for _, key := range order {
 		group := byResource[key]
-		converted := make([]collector.Backup, len(group))
+		converted := make([]toolkit.Backup, len(group))
 		for i, b := range group {
 			converted[i] = b.toBackup(childErrors)
 		}
-		resources = append(resources, collector.Summarize(key, huaweiResourceName(group), converted, true))
+		resources = append(resources, toolkit.Summarize(key, huaweiResourceName(group), converted, true))
 	}
 	return resources, nil
 }
@@ -246,7 +246,7 @@ func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
 		all   []huaweiBackup
 		count = -1
 	)
-	pages := collector.NewPager(ctx, "list CBR backups")
+	pages := toolkit.NewPager(ctx, "list CBR backups")
 	for page := 1; ; page++ {
 		q := url.Values{}
 		q.Set("limit", strconv.Itoa(huaweiCBRPageSize))
@@ -329,7 +329,7 @@ func decodeHuaweiError(_ int, body []byte) string {
 // to nil.
 // validate checks the fields a backup must have to be placed and judged.
 func (b *huaweiBackup) validate() error {
-	return collector.Require("id", b.ID, "status", b.Status)
+	return toolkit.Require("id", b.ID, "status", b.Status)
 }
 
 type huaweiBackup struct {
@@ -350,15 +350,15 @@ type huaweiBackup struct {
 	Children []huaweiBackup `json:"children"`
 }
 
-var huaweiCBRStates = map[string]collector.State{
-	"available":       collector.StateSucceeded,
-	"protecting":      collector.StateRunning,
-	"error":           collector.StateFailed,
-	"deleting":        collector.StateDeleting,
-	"waiting_delete":  collector.StateDeleting,
-	"restoring":       collector.StateRestoring,
-	"waiting_restore": collector.StateRestoring,
-	"waiting_protect": collector.StatePending,
+var huaweiCBRStates = map[string]toolkit.State{
+	"available":       toolkit.StateSucceeded,
+	"protecting":      toolkit.StateRunning,
+	"error":           toolkit.StateFailed,
+	"deleting":        toolkit.StateDeleting,
+	"waiting_delete":  toolkit.StateDeleting,
+	"restoring":       toolkit.StateRestoring,
+	"waiting_restore": toolkit.StateRestoring,
+	"waiting_protect": toolkit.StatePending,
 }
 
 // resourceKey is the resource_id; a backup without one is its own
@@ -386,7 +386,7 @@ func huaweiResourceName(group []*huaweiBackup) string {
 		if b.ResourceName == "" {
 			continue
 		}
-		if t := collector.ParseTime(huaweiStr(b.CreatedAt)); name == "" || t.After(newest) {
+		if t := toolkit.ParseTime(huaweiStr(b.CreatedAt)); name == "" || t.After(newest) {
 			name, newest = b.ResourceName, t
 		}
 	}
@@ -406,14 +406,14 @@ func (b *huaweiBackup) childName() string {
 
 // toBackup converts b; childErrors holds, by parent ID, the children
 // listed separately in error.
-func (b *huaweiBackup) toBackup(childErrors map[string][]string) collector.Backup {
-	out := collector.Backup{
+func (b *huaweiBackup) toBackup(childErrors map[string][]string) toolkit.Backup {
+	out := toolkit.Backup{
 		ID:        b.ID,
 		Name:      b.Name,
 		RawStatus: b.Status,
-		State:     collector.Normalise(huaweiCBRStates, b.Status),
-		Start:     collector.ParseTime(huaweiStr(b.CreatedAt)),
-		Expiry:    collector.ParseTime(huaweiStr(b.ExpiredAt)),
+		State:     toolkit.Normalise(huaweiCBRStates, b.Status),
+		Start:     toolkit.ParseTime(huaweiStr(b.CreatedAt)),
+		Expiry:    toolkit.ParseTime(huaweiStr(b.ExpiredAt)),
 	}
 	var failed []string
 	if b.ID != "" {
@@ -423,7 +423,7 @@ func (b *huaweiBackup) toBackup(childErrors map[string][]string) collector.Backu
 		out.Name = b.ID
 	}
 	// A backup being restored from is complete.
-	out.Complete = out.State == collector.StateRestoring
+	out.Complete = out.State == toolkit.StateRestoring
 	for i := range b.Children {
 		if b.Children[i].Status == "error" && !slices.Contains(failed, b.Children[i].childName()) {
 			failed = append(failed, b.Children[i].childName())
@@ -439,20 +439,20 @@ func (b *huaweiBackup) toBackup(childErrors map[string][]string) collector.Backu
 	// last progress update. A successful backup whose API gives neither
 	// (Huawei's own ShowBackup example: both null) ended at the latest at
 	// its start: created_at (metrics.md, "Which backup is which").
-	if out.State != collector.StateRunning && out.State != collector.StatePending {
-		out.End = collector.ParseTime(huaweiStr(b.ProtectedAt))
-		if out.End.IsZero() && (out.Succeeded() || out.State == collector.StateFailed) {
-			out.End = collector.ParseTime(huaweiStr(b.UpdatedAt))
+	if out.State != toolkit.StateRunning && out.State != toolkit.StatePending {
+		out.End = toolkit.ParseTime(huaweiStr(b.ProtectedAt))
+		if out.End.IsZero() && (out.Succeeded() || out.State == toolkit.StateFailed) {
+			out.End = toolkit.ParseTime(huaweiStr(b.UpdatedAt))
 		}
 		if out.End.IsZero() && out.Succeeded() {
 			out.End = out.Start
 		}
 	}
 	if b.ResourceSize != nil {
-		out.Size = collector.Float(*b.ResourceSize * (1 << 30))
+		out.Size = toolkit.Float(*b.ResourceSize * (1 << 30))
 	}
 	if b.ExtendInfo != nil && b.ExtendInfo.Progress != nil {
-		out.Progress = collector.Float(*b.ExtendInfo.Progress / 100)
+		out.Progress = toolkit.Float(*b.ExtendInfo.Progress / 100)
 	}
 	return out
 }

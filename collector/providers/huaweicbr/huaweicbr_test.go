@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
@@ -31,7 +32,7 @@ const (
 )
 
 // kinds is this provider alone.
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 func newTestExporter(t testing.TB, yml string, opts collector.Options) *collector.Exporter {
 	t.Helper()
@@ -137,8 +138,8 @@ const (
 )
 
 func cbrUnix(s string) string {
-	t := collector.ParseTime(s)
-	return strconv.FormatFloat(collector.UnixSeconds(t), 'g', -1, 64)
+	t := toolkit.ParseTime(s)
+	return strconv.FormatFloat(toolkit.UnixSeconds(t), 'g', -1, 64)
 }
 
 func TestHuaweiCBREachState(t *testing.T) {
@@ -395,7 +396,7 @@ func TestHuaweiCBRListGuards(t *testing.T) {
 		if res.Err != nil {
 			t.Fatal(res.Err)
 		}
-		if len(res.Resources) != 3 || res.Resources[0].Counts[collector.StateSucceeded] != 50 {
+		if len(res.Resources) != 3 || res.Resources[0].Counts[toolkit.StateSucceeded] != 50 {
 			t.Errorf("resources = %+v", res.Resources)
 		}
 		if n := len(srv.Requests()); n != 4 {
@@ -602,7 +603,7 @@ func TestHuaweiSimulatorTokenMode(t *testing.T) {
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	if len(res.Resources) != 1 || res.Resources[0].ID != generatedResourceID(2) || res.Resources[0].Counts[collector.StateSucceeded]+res.Resources[0].Counts[collector.StateFailed] != 5 {
+	if len(res.Resources) != 1 || res.Resources[0].ID != generatedResourceID(2) || res.Resources[0].Counts[toolkit.StateSucceeded]+res.Resources[0].Counts[toolkit.StateFailed] != 5 {
 		t.Errorf("resources = %+v", res.Resources)
 	}
 	// A rotated token file is read again on the next request.

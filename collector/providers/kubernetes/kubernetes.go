@@ -25,7 +25,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
@@ -61,7 +61,7 @@ type cluster struct {
 // NewClient returns the API client of the target's kubernetes credential
 // for provider (the label of its request metrics). Targets of one
 // credential share its connections.
-func NewClient(env *collector.Env, provider string) (*Client, error) {
+func NewClient(env *toolkit.Env, provider string) (*Client, error) {
 	v, err := env.Shared("kubernetes:"+provider, func() (any, error) {
 		c, err := resolve(env.Credential, inClusterEnv{dir: serviceAccountDir, host: os.Getenv("KUBERNETES_SERVICE_HOST"), port: os.Getenv("KUBERNETES_SERVICE_PORT")})
 		if errors.Is(err, errNotInCluster) {
@@ -344,7 +344,7 @@ func (c *Client) List(ctx context.Context, path string, limit int) ([]json.RawMe
 func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
 	var items []json.RawMessage
 	cont := ""
-	pages := collector.NewPager(ctx, "list "+path)
+	pages := toolkit.NewPager(ctx, "list "+path)
 	for page := 1; ; page++ {
 		q := url.Values{"limit": {fmt.Sprint(limit)}}
 		if cont != "" {

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
@@ -80,7 +81,7 @@ func TestTridentProtectOfficialBackupDecodes(t *testing.T) {
 	}
 	got := b.toBackup()
 	if b.Spec.ApplicationRef != "my-application" || b.Metadata.Namespace != "my-app-namespace" || got.Name != "my-cr-name" ||
-		got.State != collector.StateUnknown || !got.End.IsZero() || got.Error != nil {
+		got.State != toolkit.StateUnknown || !got.End.IsZero() || got.Error != nil {
 		t.Errorf("backup sample decodes to %+v / %+v", b, got)
 	}
 }

@@ -14,13 +14,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
-// Type is the target type and provider label.
-const Type = "trident_protect"
+// Name is the target type and provider label.
+const Name = "trident_protect"
 
 // apiPrefix is the API group and version of Trident protect's resources.
 const apiPrefix = "/apis/protect.trident.netapp.io/v1"
@@ -53,29 +53,29 @@ func (s *Spec) Validate(v *config.Validator) error {
 	return nil
 }
 
-// Kind is the trident_protect provider.
-var Kind = collector.Kind{
-	Kind: config.Kind{
-		Type:       Type,
+// Type is the trident_protect provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
 		Credential: config.CredentialKubernetes,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "NetApp Trident protect",
-	States: []collector.StateTable{
+	States: []toolkit.StateTable{
 		{Field: "Backup `status.state`", Table: states},
 	},
 	New: newProvider,
 }
 
 // states maps a Backup's status.state.
-var states = map[string]collector.State{
-	"Pending":   collector.StatePending,
-	"Blocked":   collector.StatePending,
-	"Running":   collector.StateRunning,
-	"Completed": collector.StateSucceeded,
-	"Failed":    collector.StateFailed,
-	"Error":     collector.StateFailed,
-	"Removed":   collector.StateRemoved,
+var states = map[string]toolkit.State{
+	"Pending":   toolkit.StatePending,
+	"Blocked":   toolkit.StatePending,
+	"Running":   toolkit.StateRunning,
+	"Completed": toolkit.StateSucceeded,
+	"Failed":    toolkit.StateFailed,
+	"Error":     toolkit.StateFailed,
+	"Removed":   toolkit.StateRemoved,
 }
 
 // granularities are the intervals of a Schedule's granularity.
@@ -92,8 +92,8 @@ type provider struct {
 	owns       func(id string) bool
 }
 
-func newProvider(t *config.Target, env *collector.Env) (collector.Provider, error) {
-	k8s, err := kubernetes.NewClient(env, Type)
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
+	k8s, err := kubernetes.NewClient(env, Name)
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +134,13 @@ type schedule struct {
 }
 
 // Collect implements Provider.
-func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	var (
 		apps      []application
 		backups   []backup
 		schedules []schedule
 	)
-	g := collector.NewGroup(ctx, 0)
+	g := toolkit.NewGroup(ctx, 0)
 	g.Go(func(gctx context.Context) (err error) {
 		apps, err = list[application](gctx, p, "applications")
 		return err
@@ -167,7 +167,7 @@ func (p *provider) Collect(ctx context.Context) ([]collector.Resource, error) {
 		schedulesOf[k] = append(schedulesOf[k], s)
 	}
 	sort.SliceStable(apps, func(i, j int) bool { return appID(&apps[i]) < appID(&apps[j]) })
-	out := make([]collector.Resource, 0, len(apps))
+	out := make([]toolkit.Resource, 0, len(apps))
 	for i := range apps {
 		a := &apps[i]
 		id := appID(a)
@@ -210,7 +210,7 @@ func list[T any, PT interface {
 				return nil, fmt.Errorf("%s item %d: decode: %w", resource, len(out), err)
 			}
 			m := PT(&v).meta().Metadata
-			if err := collector.Require("metadata.name", m.Name, "metadata.namespace", m.Namespace); err != nil {
+			if err := toolkit.Require("metadata.name", m.Name, "metadata.namespace", m.Namespace); err != nil {
 				return nil, fmt.Errorf("%s item %d: %w", resource, len(out), err)
 			}
 			out = append(out, v)
@@ -220,50 +220,50 @@ func list[T any, PT interface {
 }
 
 // resource is one Application's record (docs/metrics.md, trident_protect).
-func resource(id, name string, backups []*backup, schedules []*schedule) collector.Resource {
-	converted := make([]collector.Backup, 0, len(backups))
+func resource(id, name string, backups []*backup, schedules []*schedule) toolkit.Resource {
+	converted := make([]toolkit.Backup, 0, len(backups))
 	for _, b := range backups {
 		converted = append(converted, b.toBackup())
 	}
 	interval, scheduled := backupInterval(schedules)
-	r := collector.Summarize(id, name, converted, true)
+	r := toolkit.Summarize(id, name, converted, true)
 	if len(converted) == 0 && scheduled {
 		// A backup schedule but no backup yet: protected, never backed up.
 		r.Protected, r.NoSuccessListed = true, true
-		r.Counts = map[collector.State]int{}
+		r.Counts = map[toolkit.State]int{}
 	}
 	r.ExpectedInterval = interval
 	return r
 }
 
-func (b *backup) toBackup() collector.Backup {
+func (b *backup) toBackup() toolkit.Backup {
 	state := stringField(b.Status, "state")
-	out := collector.Backup{
+	out := toolkit.Backup{
 		ID:        b.Metadata.Namespace + "/" + b.Metadata.Name,
 		Name:      b.Metadata.Name,
 		RawStatus: state,
-		State:     collector.Normalise(states, state),
-		Start:     collector.ParseTime(b.Metadata.CreationTimestamp),
+		State:     toolkit.Normalise(states, state),
+		Start:     toolkit.ParseTime(b.Metadata.CreationTimestamp),
 	}
 	if b.Metadata.DeletionTimestamp != nil && *b.Metadata.DeletionTimestamp != "" {
-		out.State = collector.StateDeleting
+		out.State = toolkit.StateDeleting
 	}
 	if out.Finished() {
-		out.End = collector.ParseTime(stringField(b.Status, "completionTimestamp"))
+		out.End = toolkit.ParseTime(stringField(b.Status, "completionTimestamp"))
 	}
 	hookFailures := hookFailures(b.Status)
 	switch {
-	case out.State == collector.StateFailed:
+	case out.State == toolkit.StateFailed:
 		msg := stringField(b.Status, "error")
 		if msg == "" {
 			msg = strings.Join(hookFailures, "; ")
 		}
-		out.Error = &collector.ErrorInfo{Code: "failed", Message: msg}
+		out.Error = &toolkit.ErrorInfo{Code: "failed", Message: msg}
 	case len(hookFailures) > 0:
 		// Completed, but a hook failed: not application-consistent.
 		out.Degraded = true
 		out.Reason = "an execution hook of " + out.Name + " failed"
-		out.Error = &collector.ErrorInfo{Code: "hook_failed", Message: strings.Join(hookFailures, "; ")}
+		out.Error = &toolkit.ErrorInfo{Code: "hook_failed", Message: strings.Join(hookFailures, "; ")}
 	}
 	return out
 }

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
-var kinds = collector.Registry{Kind}
+var kinds = toolkit.Registry{Type}
 
 const token = "fixture-k8s-token"
 

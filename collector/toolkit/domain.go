@@ -1,4 +1,4 @@
-package collector
+package toolkit
 
 import "math"
 
@@ -7,10 +7,11 @@ import "math"
 // are. dropOutOfDomain removes them before a poll is rendered, as for a
 // value the API did not give (no sample), and says which field it was.
 
-// dropOutOfDomain clears the values of r outside their domain: ratios
+// DropOutOfDomain clears the values of r outside their domain: ratios
 // outside [0, 1], byte counts that are negative, and any value that is not
-// finite; dropped is told of each, by field name.
-func dropOutOfDomain(r *Resource, dropped func(field string, v float64)) {
+// finite; dropped is told of each, by field name. The orchestrator runs it
+// on every record before rendering.
+func DropOutOfDomain(r *Resource, dropped func(field string, v float64)) {
 	if b := r.Latest; b != nil {
 		check := func(field string, p **float64, ok func(float64) bool) {
 			if *p != nil && !ok(**p) {

@@ -1,6 +1,7 @@
-package collector
+package toolkit
 
 import (
+	"context"
 	"strings"
 	"sync"
 
@@ -10,11 +11,19 @@ import (
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
-// Kind is one provider: its configuration (type, credential kind, spec),
-// the metric families of its own besides the shared ones, and its
-// constructor. Each provider package exports one; the registry lists them.
-type Kind struct {
-	config.Kind
+// Provider fetches the backup state of one configured target.
+type Provider interface {
+	// Collect returns the protected resources of the target. It honours ctx
+	// and returns a wrapped error when the target could not be read.
+	Collect(ctx context.Context) ([]Resource, error)
+}
+
+// Type is one provider type: its configuration (type name, credential
+// type, spec), what people call it, its state tables and own families
+// (for the reference and the dashboards' check), and its constructor.
+// Each provider package exports one; the registry lists them.
+type Type struct {
+	config.TargetType
 	// Title names what the provider reads, for people: the landing page
 	// and docs/metrics.md ("NetApp Astra Control").
 	Title string
@@ -39,15 +48,15 @@ type StateTable struct {
 	Table map[string]State
 }
 
-// Registry is the set of provider kinds an exporter knows.
-type Registry []Kind
+// Registry is the set of provider types an exporter knows.
+type Registry []Type
 
-// Config returns the kinds as the configuration knows them, for
+// Config returns the target types as the configuration knows them, for
 // config.Load.
-func (r Registry) Config() []config.Kind {
-	out := make([]config.Kind, len(r))
-	for i, k := range r {
-		out[i] = k.Kind
+func (r Registry) Config() []config.TargetType {
+	out := make([]config.TargetType, len(r))
+	for i, t := range r {
+		out[i] = t.TargetType
 	}
 	return out
 }
@@ -55,19 +64,20 @@ func (r Registry) Config() []config.Kind {
 // Types returns the provider type names, in registry order.
 func (r Registry) Types() []string {
 	out := make([]string, len(r))
-	for i, k := range r {
-		out[i] = k.Type
+	for i, t := range r {
+		out[i] = t.Name
 	}
 	return out
 }
 
-func (r Registry) lookup(typ string) (Kind, bool) {
-	for _, k := range r {
-		if k.Type == typ {
-			return k, true
+// Lookup returns the provider type called name.
+func (r Registry) Lookup(name string) (Type, bool) {
+	for _, t := range r {
+		if t.Name == name {
+			return t, true
 		}
 	}
-	return Kind{}, false
+	return Type{}, false
 }
 
 // Env is what a provider is built from besides its target: the target's
@@ -80,22 +90,37 @@ type Env struct {
 	Pool   *upstream.Pool
 	Logger *zap.Logger
 
-	shared *credentialState
-	shard  Shard
-	target string
+	shared *Shared
+	owns   func(id string) bool
+}
+
+// NewEnv returns the environment of one target: its credential, pool and
+// logger, what the targets of its credential share, and owns, which says
+// whether this replica's shard owns a resource of the target (nil: all).
+func NewEnv(cred *config.Credential, pool *upstream.Pool, logger *zap.Logger, shared *Shared, owns func(id string) bool) *Env {
+	if owns == nil {
+		owns = func(string) bool { return true }
+	}
+	if shared == nil {
+		shared = NewShared()
+	}
+	return &Env{Credential: cred, Pool: pool, Logger: logger, shared: shared, owns: owns}
 }
 
 // Owns reports whether this replica's shard owns the resource id of the
 // target: a provider skips the per-resource calls of resources it does
 // not own (the orchestrator drops their records anyway).
-func (e *Env) Owns(id string) bool { return e.shard.Owns(e.target, id) }
+func (e *Env) Owns(id string) bool { return e.owns(id) }
 
-// credentialState is what targets of one credential share beyond the
-// pool (e.g. an Azure token credential and its token cache).
-type credentialState struct {
+// Shared is what the targets of one credential share beyond the pool
+// (e.g. an Azure token credential and its token cache).
+type Shared struct {
 	mu     sync.Mutex
 	values map[string]any
 }
+
+// NewShared returns an empty Shared, one per credential.
+func NewShared() *Shared { return &Shared{values: map[string]any{}} }
 
 // Shared returns the value stored under key for the target's credential,
 // building it on first use, so that the targets of one credential share

@@ -1,4 +1,4 @@
-package collector
+package toolkit
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func MapResources[T any](ctx context.Context, limit int, items []T, identity fun
 					out[i] = Resource{ID: id, Name: name, Err: err}
 				}
 			}()
-			defer recoverTo(ctx, &err)
+			defer Recover(ctx, &err)
 			out[i], err = fn(ctx, item)
 			return err
 		})
@@ -76,7 +76,7 @@ func NewGroup(ctx context.Context, limit int) *Group {
 // Go runs fn in a goroutine of the group.
 func (g *Group) Go(fn func(ctx context.Context) error) {
 	g.g.Go(func() (err error) {
-		defer recoverTo(g.ctx, &err)
+		defer Recover(g.ctx, &err)
 		return fn(g.ctx)
 	})
 }

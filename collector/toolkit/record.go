@@ -1,4 +1,11 @@
-package collector
+// Package toolkit is what a provider is written with: the resource
+// records a provider returns (Resource, Backup and the rules of
+// docs/metrics.md that fill them: Summarize, Normalise), the families of
+// the exposition, the helpers every poll runs its calls through (Pager,
+// Group, MapConcurrent, MapResources) and the provider type a package
+// registers (Type, Env). The orchestrator (package collector) polls,
+// caches and renders; a provider imports this package, not that one.
+package toolkit
 
 import (
 	"fmt"
@@ -137,18 +144,6 @@ type Resource struct {
 	// expected_interval when it sets one, else what the provider derived
 	// (0: the default), filled in by the orchestrator.
 	ExpectedInterval time.Duration
-
-	// label is the resource_id label value (idLabel of ID), set by the
-	// orchestrator; "" until then.
-	label string
-}
-
-// labelID is the resource_id label value of the resource.
-func (r *Resource) labelID() string {
-	if r.label == "" && r.ID != "" {
-		return idLabel(r.ID)
-	}
-	return r.label
 }
 
 // CurrentState is the normalised state exposed in backup_state.

@@ -1,12 +1,10 @@
-package collector
+package toolkit
 
 import (
 	"context"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
-
-	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/config"
 )
@@ -34,8 +32,10 @@ type pollScope struct {
 
 type scopeKey struct{}
 
-// withScope returns ctx carrying a new poll scope.
-func withScope(ctx context.Context, limits Limits, recovered func(any, []byte)) context.Context {
+// WithPoll returns ctx carrying a new poll of the given limits, for the
+// helpers that run inside it; recovered is told of every panic they
+// recover (nil: none). The orchestrator starts every poll with it.
+func WithPoll(ctx context.Context, limits Limits, recovered func(v any, stack []byte)) context.Context {
 	return context.WithValue(ctx, scopeKey{}, &pollScope{limits: limits, recovered: recovered})
 }
 
@@ -104,10 +104,11 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("provider panicked: %v (a bug: please report it)", e.Value)
 }
 
-// recoverTo turns a panic in the calling goroutine into *err and tells the
-// poll's scope (debug log with the stack, the panic counter). Deferred
-// first thing in every goroutine a poll starts.
-func recoverTo(ctx context.Context, err *error) {
+// Recover turns a panic in the calling goroutine into *err (a
+// *PanicError) and tells the poll (debug log with the stack, the panic
+// counter). Deferred first thing in every goroutine a poll starts; the
+// helpers of this package do it for theirs.
+func Recover(ctx context.Context, err *error) {
 	v := recover()
 	if v == nil {
 		return
@@ -117,15 +118,4 @@ func recoverTo(ctx context.Context, err *error) {
 		s.recovered(v, stack)
 	}
 	*err = &PanicError{Value: v}
-}
-
-// panicLogger returns the scope's handler of recovered panics for a
-// target: a debug line with the stack, and the counter.
-func panicLogger(logger *zap.Logger, count func()) func(any, []byte) {
-	return func(v any, stack []byte) {
-		logger.Debug("recovered a panic in a poll", zap.Any("panic", v), zap.ByteString("stack", stack))
-		if count != nil {
-			count()
-		}
-	}
 }

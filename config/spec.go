@@ -7,14 +7,14 @@ import (
 	"strings"
 )
 
-// Kind is a target type as the configuration knows it: its name, the
-// credential kind it needs and its own keys. The set of kinds is passed to
-// Load and Parse (by main, from the provider registry), so this package
-// knows nothing of collection.
-type Kind struct {
-	// Type is the `type` of the target and its `provider` label.
-	Type string
-	// Credential is the kind of credential the type needs
+// TargetType is a target type as the configuration knows it: its name,
+// the credential type it needs and its own keys. The set of target types
+// is passed to Load and Parse (by main, from the provider registry), so
+// this package knows nothing of collection.
+type TargetType struct {
+	// Name is the `type` of the target and its `provider` label.
+	Name string
+	// Credential is the type of credential the target type needs
 	// (CredentialAzure, ...).
 	Credential string
 	// NewSpec returns a pointer to an empty spec struct whose yaml tags
@@ -100,22 +100,22 @@ func First(errs ...error) error {
 
 // kinds indexes the kinds given to Parse.
 type kinds struct {
-	byType map[string]Kind
+	byType map[string]TargetType
 	order  []string
 	// keys maps each provider key to the types that accept it.
 	keys map[string][]string
 }
 
-func newKinds(list []Kind) (*kinds, error) {
-	k := &kinds{byType: map[string]Kind{}, keys: map[string][]string{}}
+func newKinds(list []TargetType) (*kinds, error) {
+	k := &kinds{byType: map[string]TargetType{}, keys: map[string][]string{}}
 	for _, kind := range list {
-		if _, dup := k.byType[kind.Type]; dup {
-			return nil, fmt.Errorf("target type %q registered twice", kind.Type)
+		if _, dup := k.byType[kind.Name]; dup {
+			return nil, fmt.Errorf("target type %q registered twice", kind.Name)
 		}
-		k.byType[kind.Type] = kind
-		k.order = append(k.order, kind.Type)
+		k.byType[kind.Name] = kind
+		k.order = append(k.order, kind.Name)
 		for key := range yamlFields(reflect.TypeOf(kind.NewSpec())) {
-			k.keys[key] = append(k.keys[key], kind.Type)
+			k.keys[key] = append(k.keys[key], kind.Name)
 		}
 	}
 	return k, nil
