@@ -1,0 +1,625 @@
+package simulator
+
+// A Kubernetes API server subset: read-only (get and list) custom
+// resources, with bearer-token service accounts, RBAC-like refusals,
+// limit/continue paging and expiring continue tokens.
+//
+// Sources, and where each shape comes from:
+//
+//   - Kubernetes "API Concepts", section "Retrieving large results sets in
+//     chunks" (kubernetes.io/docs/reference/using-api/api-concepts/):
+//     `limit` and `continue` query parameters, metadata.continue,
+//     metadata.resourceVersion constant across the chunks of one list,
+//     metadata.remainingItemCount (left out on the last chunk), tokens
+//     expiring "after a short amount of time (by default 5 minutes)" with a
+//     410 Gone; collections are kind <Kind>List.
+//   - kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/storage/etcd3/
+//     errors.go: the 410 texts (k8sContinueExpired, k8sInconsistentContinue,
+//     k8sListExpired) and that the 410 carries metadata.continue with a
+//     token that continues the list inconsistently at the latest version;
+//     etcd3/store.go: tokens are base64url JSON {"v","rv","start"}, items
+//     are ordered by storage key (namespace/name), "invalid continue token"
+//     and "specifying resource version is not allowed when using continue"
+//     are 400s.
+//   - kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/api/errors/
+//     errors.go: the Status objects (kind Status, apiVersion v1, status
+//     Failure, reason, details, code) of NewUnauthorized, NewForbidden,
+//     NewNotFound, NewResourceExpired, NewTooManyRequests, NewInternalError,
+//     NewBadRequest; apiserver endpoints/handlers/responsewriters/errors.go
+//     forbiddenMessage: `User %q cannot %s resource %q in API group %q in
+//     the namespace %q` / `... at the cluster scope`, and `User %q cannot %s
+//     path %q` for non-resource paths; the authentication filter answers a
+//     bad token with NewUnauthorized("Unauthorized").
+//
+// Not confirmed by any public document:
+//   - The 429 body: the API server's max-in-flight and priority-and-fairness
+//     filters answer 429 with a text/plain body; a Status of reason
+//     TooManyRequests (as NewTooManyRequests builds) is served instead.
+//
+// Chosen behaviour (not a Kubernetes or Trident document):
+//   - Continue tokens: base64url JSON {"v":"meta.k8s.io/v1","rv","start","t"}
+//     where t is when the list began. A token expires (410 Gone, reason
+//     Expired, with metadata.continue to resume inconsistently) when
+//     continue_ttl (default 5m, as the API Concepts page says; negative:
+//     never) has passed since t, or when any object changed since the list
+//     began (the simulator keeps no old versions; a real API server would
+//     serve the old snapshot until etcd compacts it), or when
+//     ExpireContinueTokens / ExpireNextContinue say so.
+//   - A missing token is 401 unless anonymous_auth is set, then it is the
+//     user system:anonymous, which may only GET /version (as the default
+//     system:public-info-viewer binding allows).
+//   - Unknown resources of the group are 404 Status "the server could not
+//     find the requested resource" for a service account granted "*",
+//     else 403 (authorization runs before routing, as in the API server).
+//   - watch, labelSelector and fieldSelector: watch is refused with 400;
+//     the selectors are ignored.
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// KubernetesAPI is the API name used in faults and stats.
+const KubernetesAPI = "kubernetes"
+
+// Demo identity and defaults.
+const (
+	// KubernetesDemoToken is the bearer token of the demo service account
+	// KubernetesDemoServiceAccount (namespace KubernetesDemoNamespace),
+	// which may get and list applications, backups and schedules in every
+	// namespace (not appvaults). It is the only account when a scenario
+	// names none.
+	KubernetesDemoToken          = "demo-k8s-backup-exporter-token"
+	KubernetesDemoNamespace      = "trident-protect"
+	KubernetesDemoServiceAccount = "backup-exporter"
+
+	// KubernetesDefaultVersion is the gitVersion /version answers.
+	KubernetesDefaultVersion = "v1.31.4"
+	// KubernetesDefaultContinueTTL is how long a continue token lives when
+	// the scenario sets no continue_ttl.
+	KubernetesDefaultContinueTTL = 5 * time.Minute
+)
+
+const (
+	k8sDefaultTime  = "2026-11-01T00:00:00Z"
+	k8sAnonymous    = "system:anonymous"
+	k8sFirstVersion = 1000
+)
+
+// KubernetesScenario is the `kubernetes:` section of a scenario: one
+// cluster, whose API server is the simulator (its URL and CA; see
+// Server.KubernetesKubeconfig).
+type KubernetesScenario struct {
+	// Version is the gitVersion of /version; default
+	// KubernetesDefaultVersion.
+	Version string `yaml:"version"`
+	// ContinueTTL is how long a continue token stays valid after its list
+	// began; 0 is KubernetesDefaultContinueTTL, negative never expires by
+	// time.
+	ContinueTTL Duration `yaml:"continue_ttl"`
+	// AnonymousAuth makes a request without a token the user
+	// system:anonymous (403 on the resources) instead of a 401.
+	AnonymousAuth bool `yaml:"anonymous_auth"`
+	// ServiceAccounts with their tokens; none means the demo account.
+	ServiceAccounts []KubernetesServiceAccount `yaml:"service_accounts"`
+	Namespaces      []KubernetesNamespace      `yaml:"namespaces"`
+}
+
+// KubernetesServiceAccount is a token and what it may read, as a
+// ClusterRole bound cluster-wide (Namespaces empty) or in some namespaces.
+type KubernetesServiceAccount struct {
+	Namespace string `yaml:"namespace"`
+	Name      string `yaml:"name"`
+	Token     string `yaml:"token"`
+	// Resources it may read: applications, backups, schedules, appvaults,
+	// or "*"; default applications, backups and schedules.
+	Resources []string `yaml:"resources"`
+	// Verbs it may use: get, list, watch or "*"; default get and list.
+	Verbs []string `yaml:"verbs"`
+	// Namespaces it is bound in; empty means cluster-wide (it may then list
+	// across all namespaces).
+	Namespaces []string `yaml:"namespaces"`
+}
+
+// KubernetesNamespace is one namespace and its Trident protect objects.
+type KubernetesNamespace struct {
+	Name         string               `yaml:"name"`
+	Applications []TridentApplication `yaml:"applications"`
+	Backups      []TridentBackup      `yaml:"backups"`
+	Schedules    []TridentSchedule    `yaml:"schedules"`
+	AppVaults    []TridentAppVault    `yaml:"app_vaults"`
+}
+
+// KubernetesMeta is an object's metadata. Times are RFC 3339 and served
+// at second precision.
+type KubernetesMeta struct {
+	Name string `yaml:"name"`
+	// UID; default derived from the kind, namespace and name.
+	UID string `yaml:"uid"`
+	// CreationTimestamp; default 2026-11-01T00:00:00Z.
+	CreationTimestamp string `yaml:"creation_timestamp"`
+	// DeletionTimestamp marks an object being deleted (its finalizers not
+	// yet removed); deletionGracePeriodSeconds 0 is then served too.
+	DeletionTimestamp string            `yaml:"deletion_timestamp"`
+	Labels            map[string]string `yaml:"labels"`
+	Annotations       map[string]string `yaml:"annotations"`
+	Finalizers        []string          `yaml:"finalizers"`
+	OwnerReferences   []KubernetesOwner `yaml:"owner_references"`
+	// Generation; default 1.
+	Generation int64 `yaml:"generation"`
+
+	rv int64 // resourceVersion, assigned by the server
+}
+
+// KubernetesOwner is an ownerReferences entry.
+type KubernetesOwner struct {
+	APIVersion         string `yaml:"api_version"`
+	Kind               string `yaml:"kind"`
+	Name               string `yaml:"name"`
+	UID                string `yaml:"uid"`
+	Controller         *bool  `yaml:"controller"`
+	BlockOwnerDeletion *bool  `yaml:"block_owner_deletion"`
+}
+
+// KubernetesCondition is a metav1.Condition of a status.
+type KubernetesCondition struct {
+	Type               string `yaml:"type"`
+	Status             string `yaml:"status"`
+	Reason             string `yaml:"reason"`
+	Message            string `yaml:"message"`
+	LastTransitionTime string `yaml:"last_transition_time"`
+	ObservedGeneration int64  `yaml:"observed_generation"`
+}
+
+// k8sState is the Kubernetes data of a Server, under s.mu.
+type k8sState struct {
+	sc  *KubernetesScenario // owned
+	ttl time.Duration       // <0: never
+	// rv is the cluster's resource version; every change increments it.
+	rv int64
+	// expiredThrough: continue tokens of lists at or below it are expired.
+	expiredThrough int64
+	// expireNext continue requests are answered 410 whatever their token.
+	expireNext int
+	index      map[string][]k8sEntry // resource → sorted by key
+}
+
+// registerKubernetes registers the Kubernetes API routes, serving sc
+// (copied).
+func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
+	if err := s.SetKubernetesScenario(sc); err != nil {
+		return err
+	}
+	s.registerAPI(KubernetesAPI, k8sFaultError)
+	const gv = "/apis/" + TridentProtectGroup + "/" + TridentProtectVersion
+	s.handle(KubernetesAPI, "GET /version", s.k8sAuth(s.k8sVersion))
+	s.handle(KubernetesAPI, "GET /api", s.k8sAuth(s.k8sDiscoveryAPI))
+	s.handle(KubernetesAPI, "GET /apis", s.k8sAuth(s.k8sDiscoveryGroups))
+	s.handle(KubernetesAPI, "GET /apis/"+TridentProtectGroup, s.k8sAuth(s.k8sDiscoveryGroup))
+	s.handle(KubernetesAPI, "GET "+gv, s.k8sAuth(s.k8sDiscoveryResources))
+	s.handle(KubernetesAPI, "GET "+gv+"/{resource}", s.k8sAuth(s.k8sCollection))
+	s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}", s.k8sAuth(s.k8sCollection))
+	s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}/{name}", s.k8sAuth(s.k8sGet))
+	notFound := s.k8sAuth(func(w http.ResponseWriter, r *http.Request, _ *KubernetesServiceAccount, _ string) {
+		k8sNotFoundPath(w)
+	})
+	s.handle(KubernetesAPI, "/apis/", notFound)
+	s.handle(KubernetesAPI, "/api/", notFound)
+
+	s.mux.HandleFunc("POST /_sim/kubernetes/expire-continue", func(w http.ResponseWriter, r *http.Request) {
+		if v := r.URL.Query().Get("next"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				http.Error(w, "next: want a non-negative integer", http.StatusBadRequest)
+				return
+			}
+			s.ExpireNextContinue(n)
+		} else {
+			s.ExpireContinueTokens()
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	s.mux.HandleFunc("GET /_sim/kubernetes/kubeconfig", func(w http.ResponseWriter, r *http.Request) {
+		tok := r.URL.Query().Get("token")
+		if tok == "" {
+			tok = KubernetesDemoToken
+		}
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(s.KubernetesKubeconfig(tok))
+	})
+	return nil
+}
+
+// DefaultKubernetesServiceAccount is the demo account: token
+// KubernetesDemoToken, cluster-wide get and list of applications, backups
+// and schedules.
+func DefaultKubernetesServiceAccount() KubernetesServiceAccount {
+	return KubernetesServiceAccount{
+		Namespace: KubernetesDemoNamespace,
+		Name:      KubernetesDemoServiceAccount,
+		Token:     KubernetesDemoToken,
+		Resources: []string{TridentApplications, TridentBackups, TridentSchedules},
+		Verbs:     []string{"get", "list"},
+	}
+}
+
+// SetKubernetesScenario replaces the Kubernetes data (nil: no namespaces,
+// the demo account). It checks the scenario as the API server would check
+// the objects against their CRDs. Every continue token issued before is
+// expired.
+func (s *Server) SetKubernetesScenario(sc *KubernetesScenario) error {
+	c := &KubernetesScenario{}
+	if sc != nil {
+		c = sc.clone()
+	}
+	if len(c.ServiceAccounts) == 0 {
+		c.ServiceAccounts = []KubernetesServiceAccount{DefaultKubernetesServiceAccount()}
+	}
+	if err := c.normalize(); err != nil {
+		return fmt.Errorf("kubernetes: %w", err)
+	}
+	ttl := time.Duration(c.ContinueTTL)
+	if ttl == 0 {
+		ttl = KubernetesDefaultContinueTTL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &k8sState{sc: c, ttl: ttl, rv: k8sFirstVersion}
+	if old := s.k8s; old != nil && old.rv >= st.rv {
+		st.rv = old.rv + 1
+		st.expiredThrough = old.rv
+	}
+	for _, res := range k8sResources {
+		c.each(res, func(m *KubernetesMeta) {
+			st.rv++
+			m.rv = st.rv
+		})
+	}
+	st.reindex()
+	s.k8s = st
+	return nil
+}
+
+func (sc *KubernetesScenario) clone() *KubernetesScenario {
+	c := *sc
+	c.ServiceAccounts = nil
+	for _, a := range sc.ServiceAccounts {
+		a.Resources = slices.Clone(a.Resources)
+		a.Verbs = slices.Clone(a.Verbs)
+		a.Namespaces = slices.Clone(a.Namespaces)
+		c.ServiceAccounts = append(c.ServiceAccounts, a)
+	}
+	c.Namespaces = nil
+	for _, ns := range sc.Namespaces {
+		c.Namespaces = append(c.Namespaces, ns.clone())
+	}
+	return &c
+}
+
+func (ns KubernetesNamespace) clone() KubernetesNamespace {
+	c := KubernetesNamespace{Name: ns.Name}
+	for _, a := range ns.Applications {
+		a.KubernetesMeta = a.KubernetesMeta.clone()
+		a.IncludedNamespaces = slices.Clone(a.IncludedNamespaces)
+		a.IncludedClusterScopedResources = slices.Clone(a.IncludedClusterScopedResources)
+		a.ProtectionStateDetails = slices.Clone(a.ProtectionStateDetails)
+		a.Conditions = slices.Clone(a.Conditions)
+		c.Applications = append(c.Applications, a)
+	}
+	for _, b := range ns.Backups {
+		c.Backups = append(c.Backups, b.clone())
+	}
+	for _, sch := range ns.Schedules {
+		sch.KubernetesMeta = sch.KubernetesMeta.clone()
+		if sch.LastBackup != nil {
+			sch.LastBackup = ptr(*sch.LastBackup)
+		}
+		if sch.LastSnapshot != nil {
+			sch.LastSnapshot = ptr(*sch.LastSnapshot)
+		}
+		c.Schedules = append(c.Schedules, sch)
+	}
+	for _, v := range ns.AppVaults {
+		v.KubernetesMeta = v.KubernetesMeta.clone()
+		c.AppVaults = append(c.AppVaults, v)
+	}
+	return c
+}
+
+func (m KubernetesMeta) clone() KubernetesMeta {
+	m.Labels = cloneMap(m.Labels)
+	m.Annotations = cloneMap(m.Annotations)
+	m.Finalizers = slices.Clone(m.Finalizers)
+	m.OwnerReferences = slices.Clone(m.OwnerReferences)
+	return m
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// each calls fn with the metadata of every object of a resource.
+func (sc *KubernetesScenario) each(resource string, fn func(*KubernetesMeta)) {
+	for n := range sc.Namespaces {
+		sc.Namespaces[n].each(resource, fn)
+	}
+}
+
+var (
+	k8sLabelRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	k8sSubdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	k8sRetentionRE = regexp.MustCompile(`^(0|([1-9][0-9]*))$`)
+)
+
+func oneOf(field, v string, allowed ...string) error {
+	if v == "" || slices.Contains(allowed, v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q: want one of %s", field, v, strings.Join(allowed, ", "))
+}
+
+// normalize checks the scenario and fills the defaults that are stored
+// (UIDs, times, spec defaults).
+func (sc *KubernetesScenario) normalize() error {
+	tokens := map[string]bool{}
+	for i := range sc.ServiceAccounts {
+		a := &sc.ServiceAccounts[i]
+		if a.Token == "" || a.Name == "" || a.Namespace == "" {
+			return fmt.Errorf("service_accounts[%d]: namespace, name and token are required", i)
+		}
+		if tokens[a.Token] {
+			return fmt.Errorf("service_accounts[%d]: token used twice", i)
+		}
+		tokens[a.Token] = true
+		if a.Resources == nil {
+			a.Resources = []string{TridentApplications, TridentBackups, TridentSchedules}
+		}
+		for _, r := range a.Resources {
+			if r != "*" && !k8sServed(r) {
+				return fmt.Errorf("service_accounts[%d]: resource %q: want applications, backups, schedules, appvaults or *", i, r)
+			}
+		}
+		if a.Verbs == nil {
+			a.Verbs = []string{"get", "list"}
+		}
+		for _, v := range a.Verbs {
+			if err := oneOf(fmt.Sprintf("service_accounts[%d]: verb", i), v, "get", "list", "watch", "*"); err != nil {
+				return err
+			}
+		}
+	}
+	seenNS := map[string]bool{}
+	for n := range sc.Namespaces {
+		ns := &sc.Namespaces[n]
+		if len(ns.Name) > 63 || !k8sLabelRE.MatchString(ns.Name) {
+			return fmt.Errorf("namespaces[%d]: name %q is not a DNS-1123 label", n, ns.Name)
+		}
+		if seenNS[ns.Name] {
+			return fmt.Errorf("namespaces[%d]: namespace %q twice", n, ns.Name)
+		}
+		seenNS[ns.Name] = true
+		for _, res := range k8sResources {
+			seen := map[string]bool{}
+			var err error
+			ns.each(res, func(m *KubernetesMeta) {
+				if err != nil {
+					return
+				}
+				where := fmt.Sprintf("namespace %s: %s %q", ns.Name, res, m.Name)
+				switch {
+				case len(m.Name) > 253 || !k8sSubdomainRE.MatchString(m.Name):
+					err = fmt.Errorf("%s: name is not a DNS-1123 subdomain", where)
+				case seen[m.Name]:
+					err = fmt.Errorf("%s: name used twice", where)
+				}
+				seen[m.Name] = true
+				if m.UID == "" {
+					m.UID = k8sUID(res + "/" + ns.Name + "/" + m.Name)
+				}
+				if m.CreationTimestamp == "" {
+					m.CreationTimestamp = k8sDefaultTime
+				}
+				if m.Generation == 0 {
+					m.Generation = 1
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for i := range ns.Applications {
+			a := &ns.Applications[i]
+			if len(a.IncludedNamespaces) == 0 {
+				a.IncludedNamespaces = []TridentNamespaceSelector{{Namespace: ns.Name}}
+			}
+		}
+		for i := range ns.Backups {
+			b := &ns.Backups[i]
+			where := fmt.Sprintf("namespace %s: backup %q", ns.Name, b.Name)
+			if b.ApplicationRef == "" {
+				return fmt.Errorf("%s: application_ref is required", where)
+			}
+			if err := errors.Join(
+				oneOf(where+": data_mover", b.DataMover, "Restic", "Kopia", "CBS"),
+				oneOf(where+": reclaim_policy", b.ReclaimPolicy, "Retain", "Delete"),
+			); err != nil {
+				return err
+			}
+			for _, h := range b.HookRuns {
+				if err := errors.Join(
+					oneOf(where+": hook_runs: stage", h.Stage, "Pre", "Post"),
+					oneOf(where+": hook_runs: action", h.Action, "Snapshot", "Backup"),
+				); err != nil {
+					return err
+				}
+				if h.Stage == "" || h.Action == "" {
+					return fmt.Errorf("%s: hook_runs: stage and action are required", where)
+				}
+			}
+		}
+		for i := range ns.Schedules {
+			sch := &ns.Schedules[i]
+			where := fmt.Sprintf("namespace %s: schedule %q", ns.Name, sch.Name)
+			if sch.ApplicationRef == "" || sch.Granularity == "" {
+				return fmt.Errorf("%s: application_ref and granularity are required", where)
+			}
+			if sch.BackupRetention == "" {
+				sch.BackupRetention = "0"
+			}
+			if sch.SnapshotRetention == "" {
+				sch.SnapshotRetention = "0"
+			}
+			if !k8sRetentionRE.MatchString(sch.BackupRetention) || !k8sRetentionRE.MatchString(sch.SnapshotRetention) {
+				return fmt.Errorf("%s: backup_retention and snapshot_retention must match %s", where, k8sRetentionRE)
+			}
+			if err := errors.Join(
+				oneOf(where+": granularity", sch.Granularity, "Hourly", "Daily", "Weekly", "Monthly", "Custom"),
+				oneOf(where+": data_mover", sch.DataMover, "Kopia", "Restic", "CBS"),
+				oneOf(where+": backup_reclaim_policy", sch.BackupReclaimPolicy, "Retain", "Delete"),
+				oneOf(where+": snapshot_reclaim_policy", sch.SnapshotReclaimPolicy, "Retain", "Delete"),
+				oneOf(where+": immediate_run_status", sch.ImmediateRunStatus, "NotRequested", "InProgress", "Completed", "Failed"),
+			); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// each calls fn with the metadata of every object of a resource.
+func (ns *KubernetesNamespace) each(resource string, fn func(*KubernetesMeta)) {
+	switch resource {
+	case TridentApplications:
+		for i := range ns.Applications {
+			fn(&ns.Applications[i].KubernetesMeta)
+		}
+	case TridentBackups:
+		for i := range ns.Backups {
+			fn(&ns.Backups[i].KubernetesMeta)
+		}
+	case TridentSchedules:
+		for i := range ns.Schedules {
+			fn(&ns.Schedules[i].KubernetesMeta)
+		}
+	case TridentAppVaults:
+		for i := range ns.AppVaults {
+			fn(&ns.AppVaults[i].KubernetesMeta)
+		}
+	}
+}
+
+func k8sServed(resource string) bool { _, ok := k8sKinds[resource]; return ok }
+
+// k8sUID derives a stable UUID-looking string from a seed.
+func k8sUID(seed string) string {
+	h := sha256.Sum256([]byte("k8s:" + seed))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
+// changed records a change: the resource version moves on and every
+// continue token issued so far expires.
+func (st *k8sState) changed() int64 {
+	st.expiredThrough = st.rv
+	st.rv++
+	return st.rv
+}
+
+// ExpireContinueTokens makes every continue token issued so far answer
+// 410 Gone (as if etcd had compacted past their lists); a new list works.
+// The cluster's resource version moves on by one.
+func (s *Server) ExpireContinueTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.k8s.changed()
+}
+
+// ExpireNextContinue makes the next n requests that carry a continue
+// token answer 410 Gone whatever the token, so that a test can expire a
+// list in the middle of one scrape.
+func (s *Server) ExpireNextContinue(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.k8s.expireNext = n
+}
+
+// KubernetesResourceVersion is the cluster's current resource version.
+func (s *Server) KubernetesResourceVersion() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strconv.FormatInt(s.k8s.rv, 10)
+}
+
+// UpdateKubernetesNamespace calls fn with the named namespace (created
+// when missing) under the server's lock, then re-checks the data and
+// gives every object a new resource version; continue tokens issued
+// before expire.
+func (s *Server) UpdateKubernetesNamespace(name string, fn func(*KubernetesNamespace)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.k8s.sc.clone()
+	var ns *KubernetesNamespace
+	for i := range c.Namespaces {
+		if c.Namespaces[i].Name == name {
+			ns = &c.Namespaces[i]
+		}
+	}
+	if ns == nil {
+		c.Namespaces = append(c.Namespaces, KubernetesNamespace{Name: name})
+		ns = &c.Namespaces[len(c.Namespaces)-1]
+	}
+	fn(ns)
+	if err := c.normalize(); err != nil {
+		return fmt.Errorf("kubernetes: %w", err)
+	}
+	st := s.k8s
+	st.sc = c
+	rv := st.changed()
+	for _, res := range k8sResources {
+		ns.each(res, func(m *KubernetesMeta) { m.rv = rv })
+	}
+	st.reindex()
+	return nil
+}
+
+// KubernetesKubeconfig is a kubeconfig for the simulator's cluster with
+// a bearer token: its URL, its CA, the token.
+func (s *Server) KubernetesKubeconfig(token string) []byte {
+	ca := base64.StdEncoding.EncodeToString(s.caPEM)
+	return []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+  - name: backup-simulator
+    cluster:
+      server: %s
+      certificate-authority-data: %s
+users:
+  - name: backup-exporter
+    user:
+      token: %s
+contexts:
+  - name: backup-simulator
+    context:
+      cluster: backup-simulator
+      user: backup-exporter
+current-context: backup-simulator
+`, s.url, ca, strconv.Quote(token)))
+}
