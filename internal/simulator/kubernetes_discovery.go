@@ -29,35 +29,47 @@ func (s *Server) k8sDiscoveryAPI(w http.ResponseWriter, r *http.Request, sa *Kub
 	})(w, r, sa, user)
 }
 
-func k8sGroupJSON() map[string]any {
-	gv := map[string]string{"groupVersion": TridentProtectAPIVersion, "version": TridentProtectVersion}
-	return map[string]any{"name": TridentProtectGroup, "versions": []any{gv}, "preferredVersion": gv}
+// k8sGroupJSON is the APIGroup of a group: its versions in the order
+// the sets are registered, the first preferred.
+func k8sGroupJSON(group string) map[string]any {
+	var versions []any
+	for _, set := range k8sCRDSets {
+		if set.group == group {
+			versions = append(versions, map[string]string{"groupVersion": set.apiVersion(), "version": set.version})
+		}
+	}
+	return map[string]any{"name": group, "versions": versions, "preferredVersion": versions[0]}
 }
 
 func (s *Server) k8sDiscoveryGroups(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
 	nonResource(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"kind": "APIGroupList", "apiVersion": "v1", "groups": []any{k8sGroupJSON()}})
+		groups := []any{}
+		for i, set := range k8sCRDSets {
+			if i == 0 || k8sCRDSets[i-1].group != set.group {
+				groups = append(groups, k8sGroupJSON(set.group))
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 	})(w, r, sa, user)
 }
 
-func (s *Server) k8sDiscoveryGroup(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
-	nonResource(func(w http.ResponseWriter, r *http.Request) {
-		g := k8sGroupJSON()
+func (s *Server) k8sDiscoveryGroup(group string) k8sHandler {
+	return nonResource(func(w http.ResponseWriter, r *http.Request) {
+		g := k8sGroupJSON(group)
 		g["kind"], g["apiVersion"] = "APIGroup", "v1"
 		writeJSON(w, http.StatusOK, g)
-	})(w, r, sa, user)
+	})
 }
 
-func (s *Server) k8sDiscoveryResources(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
-	nonResource(func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) k8sDiscoveryResources(set *k8sCRDSet) k8sHandler {
+	return nonResource(func(w http.ResponseWriter, r *http.Request) {
 		verbs := []string{"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"}
 		var res []any
-		for _, name := range k8sResources {
-			kind := k8sKinds[name]
+		for _, rt := range set.resources {
 			res = append(res,
-				map[string]any{"name": name, "singularName": strings.ToLower(kind), "namespaced": true, "kind": kind, "verbs": verbs},
-				map[string]any{"name": name + "/status", "singularName": "", "namespaced": true, "kind": kind, "verbs": []string{"get", "patch", "update"}})
+				map[string]any{"name": rt.plural, "singularName": strings.ToLower(rt.kind), "namespaced": rt.namespaced, "kind": rt.kind, "verbs": verbs},
+				map[string]any{"name": rt.plural + "/status", "singularName": "", "namespaced": rt.namespaced, "kind": rt.kind, "verbs": []string{"get", "patch", "update"}})
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": TridentProtectAPIVersion, "resources": res})
-	})(w, r, sa, user)
+		writeJSON(w, http.StatusOK, map[string]any{"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": set.apiVersion(), "resources": res})
+	})
 }

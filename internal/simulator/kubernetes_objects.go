@@ -56,7 +56,10 @@ func k8sTimePtr(s string) *string {
 	return ptr(k8sTime(s))
 }
 
-func (m KubernetesMeta) json(ns string) k8sMetaJSON {
+// metaJSON is the metadata of an object in namespace ns ("" when
+// cluster-scoped); an owner reference without an apiVersion gets
+// apiVersion.
+func (m KubernetesMeta) metaJSON(ns, apiVersion string) k8sMetaJSON {
 	j := k8sMetaJSON{
 		Name: m.Name, Namespace: ns, UID: m.UID, ResourceVersion: strconv.FormatInt(m.rv, 10),
 		Generation: m.Generation, CreationTimestamp: k8sTime(m.CreationTimestamp),
@@ -68,7 +71,7 @@ func (m KubernetesMeta) json(ns string) k8sMetaJSON {
 	}
 	for _, o := range m.OwnerReferences {
 		j.OwnerReferences = append(j.OwnerReferences, k8sOwnerJSON{
-			APIVersion: firstNonEmpty(o.APIVersion, TridentProtectAPIVersion), Kind: o.Kind, Name: o.Name,
+			APIVersion: firstNonEmpty(o.APIVersion, apiVersion), Kind: o.Kind, Name: o.Name,
 			UID: o.UID, Controller: o.Controller, BlockOwnerDeletion: o.BlockOwnerDeletion,
 		})
 	}

@@ -12,37 +12,39 @@ import (
 	"time"
 )
 
-// k8sEntry locates one object.
-type k8sEntry struct {
-	ns, name string
-	nsIdx, i int
+// k8sIndexKey names a resource of a CRD set.
+type k8sIndexKey struct {
+	set    *k8sCRDSet
+	plural string
 }
 
-func (e k8sEntry) key() string { return e.ns + "/" + e.name }
+// k8sEntry is one object of the index.
+type k8sEntry struct {
+	// key is the object's storage key, namespace/name, or name when
+	// cluster-scoped: lists are in its order.
+	key string
+	obj k8sObject
+}
 
 // reindex rebuilds the sorted key index of every resource.
 func (st *k8sState) reindex() {
-	st.index = map[string][]k8sEntry{}
-	for n, ns := range st.sc.Namespaces {
-		add := func(res, name string, i int) {
-			st.index[res] = append(st.index[res], k8sEntry{ns: ns.Name, name: name, nsIdx: n, i: i})
-		}
-		for i, o := range ns.Applications {
-			add(TridentApplications, o.Name, i)
-		}
-		for i, o := range ns.Backups {
-			add(TridentBackups, o.Name, i)
-		}
-		for i, o := range ns.Schedules {
-			add(TridentSchedules, o.Name, i)
-		}
-		for i, o := range ns.AppVaults {
-			add(TridentAppVaults, o.Name, i)
-		}
-	}
+	st.index = map[k8sIndexKey][]k8sEntry{}
+	st.sc.eachObject(func(set *k8sCRDSet, rt k8sResourceType, o k8sObject) {
+		k := k8sIndexKey{set, rt.plural}
+		st.index[k] = append(st.index[k], k8sEntry{key: k8sStorageKey(o.namespace, o.meta.Name), obj: o})
+	})
 	for _, es := range st.index {
-		sort.Slice(es, func(i, j int) bool { return es[i].key() < es[j].key() })
+		sort.Slice(es, func(i, j int) bool { return es[i].key < es[j].key })
 	}
+}
+
+// k8sStorageKey is the storage key of an object in namespace ns ("" when
+// cluster-scoped).
+func k8sStorageKey(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
 }
 
 // k8sContinueToken is the decoded continue token.
@@ -91,43 +93,47 @@ type k8sListJSON struct {
 	Items      []any           `json:"items"`
 }
 
-// k8sCollection answers a list of a resource in one namespace or in all.
-func (s *Server) k8sCollection(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
-	resource, ns := r.PathValue("resource"), r.PathValue("namespace")
-	q := r.URL.Query()
-	verb := "list"
-	if v := q.Get("watch"); v == "true" || v == "1" {
-		verb = "watch"
-	}
-	if !sa.allows(verb, resource, ns) {
-		k8sForbidden(w, user, verb, resource, ns, "")
-		return
-	}
-	if !k8sServed(resource) {
-		k8sNotFoundPath(w)
-		return
-	}
-	if verb == "watch" {
-		k8sBadRequest(w, "watch is not supported by the simulator")
-		return
-	}
-	limit := int64(0)
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			k8sBadRequest(w, fmt.Sprintf("limit: Invalid value: %q: must be an integer", v))
+// k8sCollection answers a list of a resource of set in one namespace or
+// in all.
+func (s *Server) k8sCollection(set *k8sCRDSet) k8sHandler {
+	return func(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
+		resource, ns := r.PathValue("resource"), r.PathValue("namespace")
+		q := r.URL.Query()
+		verb := "list"
+		if v := q.Get("watch"); v == "true" || v == "1" {
+			verb = "watch"
+		}
+		if !sa.allows(verb, resource, ns) {
+			k8sForbidden(w, user, verb, set.group, resource, ns, "")
 			return
 		}
-		limit = max(n, 0)
+		rt, ok := set.resource(resource)
+		if !ok || (!rt.namespaced && ns != "") {
+			k8sNotFoundPath(w)
+			return
+		}
+		if verb == "watch" {
+			k8sBadRequest(w, "watch is not supported by the simulator")
+			return
+		}
+		limit := int64(0)
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				k8sBadRequest(w, fmt.Sprintf("limit: Invalid value: %q: must be an integer", v))
+				return
+			}
+			limit = max(n, 0)
+		}
+		s.mu.Lock()
+		code, out := s.k8s.list(q, set, rt, ns, limit, time.Now())
+		s.mu.Unlock()
+		writeJSON(w, code, out)
 	}
-	s.mu.Lock()
-	code, out := s.k8s.list(q, resource, ns, limit, time.Now())
-	s.mu.Unlock()
-	writeJSON(w, code, out)
 }
 
 // list answers a list request (under s.mu): the status code and body.
-func (st *k8sState) list(q url.Values, resource, ns string, limit int64, now time.Time) (int, any) {
+func (st *k8sState) list(q url.Values, set *k8sCRDSet, rt k8sResourceType, ns string, limit int64, now time.Time) (int, any) {
 	failure := func(code int, reason, msg string, details *k8sStatusDetails) (int, any) {
 		return code, k8sStatusJSON{Kind: "Status", APIVersion: "v1", Status: "Failure", Message: msg, Reason: reason, Details: details, Code: code}
 	}
@@ -172,13 +178,13 @@ func (st *k8sState) list(q url.Values, resource, ns string, limit int64, now tim
 	}
 
 	var entries []k8sEntry
-	for _, e := range st.index[resource] {
-		key := e.key()
+	for _, e := range st.index[k8sIndexKey{set, rt.plural}] {
+		key := e.key
 		if ns != "" {
-			if e.ns != ns {
+			if e.obj.namespace != ns {
 				continue
 			}
-			key = e.name
+			key = e.obj.meta.Name
 		}
 		if key >= start {
 			entries = append(entries, e)
@@ -189,47 +195,47 @@ func (st *k8sState) list(q url.Values, resource, ns string, limit int64, now tim
 	if limit > 0 && int64(len(entries)) > limit {
 		page = entries[:limit]
 		last := page[len(page)-1]
-		key := last.key()
+		key := last.key
 		if ns != "" {
-			key = last.name
+			key = last.obj.meta.Name
 		}
 		meta.Continue = encodeK8sContinue(k8sContinueToken{RV: listRV, Start: key + "\x00", T: began})
 		meta.RemainingItemCount = ptr(int64(len(entries)) - limit)
 	}
 	items := make([]any, 0, len(page))
 	for _, e := range page {
-		items = append(items, st.object(resource, e))
+		items = append(items, e.obj.json())
 	}
-	return http.StatusOK, k8sListJSON{
-		APIVersion: TridentProtectAPIVersion, Kind: k8sKinds[resource] + "List", Metadata: meta, Items: items,
-	}
+	return http.StatusOK, k8sListJSON{APIVersion: set.apiVersion(), Kind: rt.kind + "List", Metadata: meta, Items: items}
 }
 
-// k8sGet answers one object.
-func (s *Server) k8sGet(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
-	resource, ns, name := r.PathValue("resource"), r.PathValue("namespace"), r.PathValue("name")
-	if !sa.allows("get", resource, ns) {
-		k8sForbidden(w, user, "get", resource, ns, name)
-		return
-	}
-	if !k8sServed(resource) {
-		k8sNotFoundPath(w)
-		return
-	}
-	s.mu.Lock()
-	st := s.k8s
-	var out any
-	for _, e := range st.index[resource] {
-		if e.ns == ns && e.name == name {
-			out = st.object(resource, e)
+// k8sGet answers one object of a resource of set.
+func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
+	return func(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
+		resource, ns, name := r.PathValue("resource"), r.PathValue("namespace"), r.PathValue("name")
+		if !sa.allows("get", resource, ns) {
+			k8sForbidden(w, user, "get", set.group, resource, ns, name)
+			return
 		}
+		rt, ok := set.resource(resource)
+		if !ok || rt.namespaced != (ns != "") {
+			k8sNotFoundPath(w)
+			return
+		}
+		s.mu.Lock()
+		st := s.k8s
+		var out any
+		key := k8sStorageKey(ns, name)
+		for _, e := range st.index[k8sIndexKey{set, rt.plural}] {
+			if e.key == key {
+				out = e.obj.json()
+			}
+		}
+		s.mu.Unlock()
+		if out == nil {
+			k8sObjectNotFound(w, set.group, resource, name)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
 	}
-	s.mu.Unlock()
-	if out == nil {
-		k8sStatus(w, http.StatusNotFound, "NotFound",
-			fmt.Sprintf("%s.%s %q not found", resource, TridentProtectGroup, name),
-			&k8sStatusDetails{Name: name, Group: TridentProtectGroup, Kind: resource})
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
 }

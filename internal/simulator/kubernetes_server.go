@@ -58,7 +58,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -120,8 +119,10 @@ type KubernetesServiceAccount struct {
 	Namespace string `yaml:"namespace"`
 	Name      string `yaml:"name"`
 	Token     string `yaml:"token"`
-	// Resources it may read: applications, backups, schedules, appvaults,
-	// or "*"; default applications, backups and schedules.
+	// Resources it may read: plural names of the served resources
+	// (applications, backups, schedules, appvaults...) or "*"; default the
+	// resources every CRD set grants by default (applications, backups and
+	// schedules).
 	Resources []string `yaml:"resources"`
 	// Verbs it may use: get, list, watch or "*"; default get and list.
 	Verbs []string `yaml:"verbs"`
@@ -130,7 +131,9 @@ type KubernetesServiceAccount struct {
 	Namespaces []string `yaml:"namespaces"`
 }
 
-// KubernetesNamespace is one namespace and its Trident protect objects.
+// KubernetesNamespace is one namespace and the Trident protect objects in
+// it (kubernetes_trident.go; their YAML keys came before the other CRD
+// sets, so they stay here).
 type KubernetesNamespace struct {
 	Name         string               `yaml:"name"`
 	Applications []TridentApplication `yaml:"applications"`
@@ -190,7 +193,7 @@ type k8sState struct {
 	expiredThrough int64
 	// expireNext continue requests are answered 410 whatever their token.
 	expireNext int
-	index      map[string][]k8sEntry // resource → sorted by key
+	index      map[k8sIndexKey][]k8sEntry // sorted by key
 }
 
 // registerKubernetes registers the Kubernetes API routes, serving sc
@@ -200,15 +203,21 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 		return err
 	}
 	s.registerAPI(KubernetesAPI, k8sFaultError)
-	const gv = "/apis/" + TridentProtectGroup + "/" + TridentProtectVersion
 	s.handle(KubernetesAPI, "GET /version", s.k8sAuth(s.k8sVersion))
 	s.handle(KubernetesAPI, "GET /api", s.k8sAuth(s.k8sDiscoveryAPI))
 	s.handle(KubernetesAPI, "GET /apis", s.k8sAuth(s.k8sDiscoveryGroups))
-	s.handle(KubernetesAPI, "GET /apis/"+TridentProtectGroup, s.k8sAuth(s.k8sDiscoveryGroup))
-	s.handle(KubernetesAPI, "GET "+gv, s.k8sAuth(s.k8sDiscoveryResources))
-	s.handle(KubernetesAPI, "GET "+gv+"/{resource}", s.k8sAuth(s.k8sCollection))
-	s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}", s.k8sAuth(s.k8sCollection))
-	s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}/{name}", s.k8sAuth(s.k8sGet))
+	groups := map[string]bool{}
+	for _, set := range k8sCRDSets {
+		if !groups[set.group] {
+			groups[set.group] = true
+			s.handle(KubernetesAPI, "GET /apis/"+set.group, s.k8sAuth(s.k8sDiscoveryGroup(set.group)))
+		}
+		gv := "/apis/" + set.apiVersion()
+		s.handle(KubernetesAPI, "GET "+gv, s.k8sAuth(s.k8sDiscoveryResources(set)))
+		s.handle(KubernetesAPI, "GET "+gv+"/{resource}", s.k8sAuth(s.k8sCollection(set)))
+		s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}", s.k8sAuth(s.k8sCollection(set)))
+		s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}/{name}", s.k8sAuth(s.k8sGet(set)))
+	}
 	notFound := s.k8sAuth(func(w http.ResponseWriter, r *http.Request, _ *KubernetesServiceAccount, _ string) {
 		k8sNotFoundPath(w)
 	})
@@ -240,14 +249,15 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 }
 
 // DefaultKubernetesServiceAccount is the demo account: token
-// KubernetesDemoToken, cluster-wide get and list of applications, backups
-// and schedules.
+// KubernetesDemoToken, cluster-wide get and list of the resources every
+// CRD set grants by default (Trident protect's applications, backups and
+// schedules).
 func DefaultKubernetesServiceAccount() KubernetesServiceAccount {
 	return KubernetesServiceAccount{
 		Namespace: KubernetesDemoNamespace,
 		Name:      KubernetesDemoServiceAccount,
 		Token:     KubernetesDemoToken,
-		Resources: []string{TridentApplications, TridentBackups, TridentSchedules},
+		Resources: k8sDefaultGrant(),
 		Verbs:     []string{"get", "list"},
 	}
 }
@@ -278,17 +288,17 @@ func (s *Server) SetKubernetesScenario(sc *KubernetesScenario) error {
 		st.rv = old.rv + 1
 		st.expiredThrough = old.rv
 	}
-	for _, res := range k8sResources {
-		c.each(res, func(m *KubernetesMeta) {
-			st.rv++
-			m.rv = st.rv
-		})
-	}
+	c.eachObject(func(_ *k8sCRDSet, _ k8sResourceType, o k8sObject) {
+		st.rv++
+		o.meta.rv = st.rv
+	})
 	st.reindex()
 	s.k8s = st
 	return nil
 }
 
+// clone deep-copies the scenario: its accounts, namespaces and the data
+// of every CRD set.
 func (sc *KubernetesScenario) clone() *KubernetesScenario {
 	c := *sc
 	c.ServiceAccounts = nil
@@ -298,41 +308,11 @@ func (sc *KubernetesScenario) clone() *KubernetesScenario {
 		a.Namespaces = slices.Clone(a.Namespaces)
 		c.ServiceAccounts = append(c.ServiceAccounts, a)
 	}
-	c.Namespaces = nil
-	for _, ns := range sc.Namespaces {
-		c.Namespaces = append(c.Namespaces, ns.clone())
+	c.Namespaces = slices.Clone(sc.Namespaces)
+	for _, set := range k8sCRDSets {
+		set.clone(&c, sc)
 	}
 	return &c
-}
-
-func (ns KubernetesNamespace) clone() KubernetesNamespace {
-	c := KubernetesNamespace{Name: ns.Name}
-	for _, a := range ns.Applications {
-		a.KubernetesMeta = a.KubernetesMeta.clone()
-		a.IncludedNamespaces = slices.Clone(a.IncludedNamespaces)
-		a.IncludedClusterScopedResources = slices.Clone(a.IncludedClusterScopedResources)
-		a.ProtectionStateDetails = slices.Clone(a.ProtectionStateDetails)
-		a.Conditions = slices.Clone(a.Conditions)
-		c.Applications = append(c.Applications, a)
-	}
-	for _, b := range ns.Backups {
-		c.Backups = append(c.Backups, b.clone())
-	}
-	for _, sch := range ns.Schedules {
-		sch.KubernetesMeta = sch.KubernetesMeta.clone()
-		if sch.LastBackup != nil {
-			sch.LastBackup = ptr(*sch.LastBackup)
-		}
-		if sch.LastSnapshot != nil {
-			sch.LastSnapshot = ptr(*sch.LastSnapshot)
-		}
-		c.Schedules = append(c.Schedules, sch)
-	}
-	for _, v := range ns.AppVaults {
-		v.KubernetesMeta = v.KubernetesMeta.clone()
-		c.AppVaults = append(c.AppVaults, v)
-	}
-	return c
 }
 
 func (m KubernetesMeta) clone() KubernetesMeta {
@@ -354,17 +334,19 @@ func cloneMap(m map[string]string) map[string]string {
 	return c
 }
 
-// each calls fn with the metadata of every object of a resource.
-func (sc *KubernetesScenario) each(resource string, fn func(*KubernetesMeta)) {
-	for n := range sc.Namespaces {
-		sc.Namespaces[n].each(resource, fn)
+// eachObject calls fn with every object of every CRD set, set by set and
+// resource by resource.
+func (sc *KubernetesScenario) eachObject(fn func(*k8sCRDSet, k8sResourceType, k8sObject)) {
+	for _, set := range k8sCRDSets {
+		for _, rt := range set.resources {
+			set.objects(sc, rt.plural, func(o k8sObject) { fn(set, rt, o) })
+		}
 	}
 }
 
 var (
 	k8sLabelRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	k8sSubdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	k8sRetentionRE = regexp.MustCompile(`^(0|([1-9][0-9]*))$`)
 )
 
 func oneOf(field, v string, allowed ...string) error {
@@ -374,8 +356,9 @@ func oneOf(field, v string, allowed ...string) error {
 	return fmt.Errorf("%s %q: want one of %s", field, v, strings.Join(allowed, ", "))
 }
 
-// normalize checks the scenario and fills the defaults that are stored
-// (UIDs, times, spec defaults).
+// normalize checks the scenario and fills the defaults that are stored:
+// the accounts' grants; the objects' UIDs, creation times and generations;
+// then each CRD set's own.
 func (sc *KubernetesScenario) normalize() error {
 	tokens := map[string]bool{}
 	for i := range sc.ServiceAccounts {
@@ -388,11 +371,11 @@ func (sc *KubernetesScenario) normalize() error {
 		}
 		tokens[a.Token] = true
 		if a.Resources == nil {
-			a.Resources = []string{TridentApplications, TridentBackups, TridentSchedules}
+			a.Resources = k8sDefaultGrant()
 		}
 		for _, r := range a.Resources {
-			if r != "*" && !k8sServed(r) {
-				return fmt.Errorf("service_accounts[%d]: resource %q: want applications, backups, schedules, appvaults or *", i, r)
+			if r != "*" && !slices.Contains(k8sGrantable(), r) {
+				return fmt.Errorf("service_accounts[%d]: resource %q: want one of %s or *", i, r, strings.Join(k8sGrantable(), ", "))
 			}
 		}
 		if a.Verbs == nil {
@@ -414,117 +397,50 @@ func (sc *KubernetesScenario) normalize() error {
 			return fmt.Errorf("namespaces[%d]: namespace %q twice", n, ns.Name)
 		}
 		seenNS[ns.Name] = true
-		for _, res := range k8sResources {
-			seen := map[string]bool{}
-			var err error
-			ns.each(res, func(m *KubernetesMeta) {
-				if err != nil {
-					return
-				}
-				where := fmt.Sprintf("namespace %s: %s %q", ns.Name, res, m.Name)
-				switch {
-				case len(m.Name) > 253 || !k8sSubdomainRE.MatchString(m.Name):
-					err = fmt.Errorf("%s: name is not a DNS-1123 subdomain", where)
-				case seen[m.Name]:
-					err = fmt.Errorf("%s: name used twice", where)
-				}
-				seen[m.Name] = true
-				if m.UID == "" {
-					m.UID = k8sUID(res + "/" + ns.Name + "/" + m.Name)
-				}
-				if m.CreationTimestamp == "" {
-					m.CreationTimestamp = k8sDefaultTime
-				}
-				if m.Generation == 0 {
-					m.Generation = 1
-				}
-			})
-			if err != nil {
-				return err
-			}
+	}
+	var err error
+	seen := map[string]bool{}
+	sc.eachObject(func(set *k8sCRDSet, rt k8sResourceType, o k8sObject) {
+		if err != nil {
+			return
 		}
-		for i := range ns.Applications {
-			a := &ns.Applications[i]
-			if len(a.IncludedNamespaces) == 0 {
-				a.IncludedNamespaces = []TridentNamespaceSelector{{Namespace: ns.Name}}
-			}
+		m := o.meta
+		key := set.apiVersion() + "/" + rt.plural + "/" + o.namespace + "/" + m.Name
+		where := fmt.Sprintf("%s %q", rt.plural, m.Name)
+		if o.namespace != "" {
+			where = "namespace " + o.namespace + ": " + where
 		}
-		for i := range ns.Backups {
-			b := &ns.Backups[i]
-			where := fmt.Sprintf("namespace %s: backup %q", ns.Name, b.Name)
-			if b.ApplicationRef == "" {
-				return fmt.Errorf("%s: application_ref is required", where)
-			}
-			if err := errors.Join(
-				oneOf(where+": data_mover", b.DataMover, "Restic", "Kopia", "CBS"),
-				oneOf(where+": reclaim_policy", b.ReclaimPolicy, "Retain", "Delete"),
-			); err != nil {
-				return err
-			}
-			for _, h := range b.HookRuns {
-				if err := errors.Join(
-					oneOf(where+": hook_runs: stage", h.Stage, "Pre", "Post"),
-					oneOf(where+": hook_runs: action", h.Action, "Snapshot", "Backup"),
-				); err != nil {
-					return err
-				}
-				if h.Stage == "" || h.Action == "" {
-					return fmt.Errorf("%s: hook_runs: stage and action are required", where)
-				}
-			}
+		switch {
+		case rt.namespaced != (o.namespace != ""):
+			err = fmt.Errorf("%s: a namespaced resource needs a namespace, a cluster-scoped one none", where)
+		case rt.namespaced && !seenNS[o.namespace]:
+			err = fmt.Errorf("%s: no namespace %q in the scenario", where, o.namespace)
+		case len(m.Name) > 253 || !k8sSubdomainRE.MatchString(m.Name):
+			err = fmt.Errorf("%s: name is not a DNS-1123 subdomain", where)
+		case seen[key]:
+			err = fmt.Errorf("%s: name used twice", where)
 		}
-		for i := range ns.Schedules {
-			sch := &ns.Schedules[i]
-			where := fmt.Sprintf("namespace %s: schedule %q", ns.Name, sch.Name)
-			if sch.ApplicationRef == "" || sch.Granularity == "" {
-				return fmt.Errorf("%s: application_ref and granularity are required", where)
-			}
-			if sch.BackupRetention == "" {
-				sch.BackupRetention = "0"
-			}
-			if sch.SnapshotRetention == "" {
-				sch.SnapshotRetention = "0"
-			}
-			if !k8sRetentionRE.MatchString(sch.BackupRetention) || !k8sRetentionRE.MatchString(sch.SnapshotRetention) {
-				return fmt.Errorf("%s: backup_retention and snapshot_retention must match %s", where, k8sRetentionRE)
-			}
-			if err := errors.Join(
-				oneOf(where+": granularity", sch.Granularity, "Hourly", "Daily", "Weekly", "Monthly", "Custom"),
-				oneOf(where+": data_mover", sch.DataMover, "Kopia", "Restic", "CBS"),
-				oneOf(where+": backup_reclaim_policy", sch.BackupReclaimPolicy, "Retain", "Delete"),
-				oneOf(where+": snapshot_reclaim_policy", sch.SnapshotReclaimPolicy, "Retain", "Delete"),
-				oneOf(where+": immediate_run_status", sch.ImmediateRunStatus, "NotRequested", "InProgress", "Completed", "Failed"),
-			); err != nil {
-				return err
-			}
+		seen[key] = true
+		if m.UID == "" {
+			m.UID = k8sUID(rt.plural + "/" + o.namespace + "/" + m.Name)
+		}
+		if m.CreationTimestamp == "" {
+			m.CreationTimestamp = k8sDefaultTime
+		}
+		if m.Generation == 0 {
+			m.Generation = 1
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, set := range k8sCRDSets {
+		if err := set.normalize(sc); err != nil {
+			return err
 		}
 	}
 	return nil
 }
-
-// each calls fn with the metadata of every object of a resource.
-func (ns *KubernetesNamespace) each(resource string, fn func(*KubernetesMeta)) {
-	switch resource {
-	case TridentApplications:
-		for i := range ns.Applications {
-			fn(&ns.Applications[i].KubernetesMeta)
-		}
-	case TridentBackups:
-		for i := range ns.Backups {
-			fn(&ns.Backups[i].KubernetesMeta)
-		}
-	case TridentSchedules:
-		for i := range ns.Schedules {
-			fn(&ns.Schedules[i].KubernetesMeta)
-		}
-	case TridentAppVaults:
-		for i := range ns.AppVaults {
-			fn(&ns.AppVaults[i].KubernetesMeta)
-		}
-	}
-}
-
-func k8sServed(resource string) bool { _, ok := k8sKinds[resource]; return ok }
 
 // k8sUID derives a stable UUID-looking string from a seed.
 func k8sUID(seed string) string {
@@ -593,9 +509,11 @@ func (s *Server) UpdateKubernetesNamespace(name string, fn func(*KubernetesNames
 	st := s.k8s
 	st.sc = c
 	rv := st.changed()
-	for _, res := range k8sResources {
-		ns.each(res, func(m *KubernetesMeta) { m.rv = rv })
-	}
+	c.eachObject(func(_ *k8sCRDSet, _ k8sResourceType, o k8sObject) {
+		if o.namespace == name {
+			o.meta.rv = rv
+		}
+	})
 	st.reindex()
 	return nil
 }

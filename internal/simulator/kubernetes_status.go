@@ -57,19 +57,33 @@ func k8sNotFoundPath(w http.ResponseWriter) {
 }
 
 // k8sForbidden answers NewForbidden with forbiddenMessage's text; ns ""
-// is the cluster scope.
-func k8sForbidden(w http.ResponseWriter, user, verb, resource, ns, name string) {
+// is the cluster scope, group "" the core group.
+func k8sForbidden(w http.ResponseWriter, user, verb, group, resource, ns, name string) {
 	scope := "at the cluster scope"
 	if ns != "" {
 		scope = fmt.Sprintf("in the namespace %q", ns)
 	}
-	why := fmt.Sprintf("User %q cannot %s resource %q in API group %q %s", user, verb, resource, TridentProtectGroup, scope)
-	gr := resource + "." + TridentProtectGroup
-	msg := gr + " is forbidden: " + why
+	why := fmt.Sprintf("User %q cannot %s resource %q in API group %q %s", user, verb, resource, group, scope)
+	msg := k8sGroupResource(group, resource) + " is forbidden: " + why
 	if name != "" {
-		msg = fmt.Sprintf("%s %q is forbidden: %s", gr, name, why)
+		msg = fmt.Sprintf("%s %q is forbidden: %s", k8sGroupResource(group, resource), name, why)
 	}
-	k8sStatus(w, http.StatusForbidden, "Forbidden", msg, &k8sStatusDetails{Name: name, Group: TridentProtectGroup, Kind: resource})
+	k8sStatus(w, http.StatusForbidden, "Forbidden", msg, &k8sStatusDetails{Name: name, Group: group, Kind: resource})
+}
+
+// k8sObjectNotFound answers NewNotFound for a missing object.
+func k8sObjectNotFound(w http.ResponseWriter, group, resource, name string) {
+	k8sStatus(w, http.StatusNotFound, "NotFound", fmt.Sprintf("%s %q not found", k8sGroupResource(group, resource), name),
+		&k8sStatusDetails{Name: name, Group: group, Kind: resource})
+}
+
+// k8sGroupResource is schema.GroupResource's String: "backups.velero.io",
+// or "namespaces" in the core group.
+func k8sGroupResource(group, resource string) string {
+	if group == "" {
+		return resource
+	}
+	return resource + "." + group
 }
 
 // k8sFaultError answers injected faults with a Status of the reason the

@@ -56,7 +56,6 @@ package simulator
 //     (aws-samples/sample-eks-backup-with-trident-protect): Backup
 //     status.state Running, Completed and Failed.
 //
-//
 // Not confirmed by any public document, so served only as the scenario
 // writes them (never invented by default), or chosen and marked here:
 //   - Backup status.state values other than Running, Completed, Failed and
@@ -84,7 +83,9 @@ package simulator
 //     (spec.enabled does).
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -108,15 +109,37 @@ const (
 	TridentAppVaults    = "appvaults"
 )
 
-var k8sKinds = map[string]string{
-	TridentApplications: "Application",
-	TridentBackups:      "Backup",
-	TridentSchedules:    "Schedule",
-	TridentAppVaults:    "AppVault",
+// tridentProtect is the registration of Trident protect's resources. Its
+// data is in KubernetesNamespace (Applications, Backups, Schedules,
+// AppVaults).
+var tridentProtect = &k8sCRDSet{
+	name:    "trident_protect",
+	group:   TridentProtectGroup,
+	version: TridentProtectVersion,
+	resources: []k8sResourceType{
+		{TridentApplications, "Application", true},
+		{TridentBackups, "Backup", true},
+		{TridentSchedules, "Schedule", true},
+		{TridentAppVaults, "AppVault", true},
+	},
+	defaultGrant: []string{TridentApplications, TridentBackups, TridentSchedules},
+	clone:        tpClone,
+	normalize:    tpNormalize,
+	objects:      tpObjects,
 }
 
-// k8sResources is the order of the served resources.
-var k8sResources = []string{TridentApplications, TridentBackups, TridentSchedules, TridentAppVaults}
+func init() { registerK8sCRDSet(tridentProtect) }
+
+// k8sKinds is the kind of each Trident protect resource.
+var k8sKinds = func() map[string]string {
+	m := map[string]string{}
+	for _, r := range tridentProtect.resources {
+		m[r.plural] = r.kind
+	}
+	return m
+}()
+
+var k8sRetentionRE = regexp.MustCompile(`^(0|([1-9][0-9]*))$`)
 
 // TridentApplication is an Application CR.
 type TridentApplication struct {
@@ -374,18 +397,129 @@ func (s *Server) KubernetesRequestCount(resource string) int {
 	return n
 }
 
-// object builds the JSON of one object.
-func (st *k8sState) object(resource string, e k8sEntry) any {
-	ns := &st.sc.Namespaces[e.nsIdx]
-	switch resource {
-	case TridentApplications:
-		return tpApplicationJSON(ns.Name, ns.Applications[e.i])
-	case TridentBackups:
-		return tpBackupJSON(ns, ns.Backups[e.i])
-	case TridentSchedules:
-		return tpScheduleJSON(ns.Name, ns.Schedules[e.i])
-	case TridentAppVaults:
-		return tpAppVaultJSON(ns.Name, ns.AppVaults[e.i])
+// tpObjects calls fn with every object of a resource, namespace by
+// namespace.
+func tpObjects(sc *KubernetesScenario, resource string, fn func(k8sObject)) {
+	for n := range sc.Namespaces {
+		ns := &sc.Namespaces[n]
+		switch resource {
+		case TridentApplications:
+			for i := range ns.Applications {
+				a := &ns.Applications[i]
+				fn(k8sObject{ns.Name, &a.KubernetesMeta, func() any { return tpApplicationJSON(ns.Name, *a) }})
+			}
+		case TridentBackups:
+			for i := range ns.Backups {
+				b := &ns.Backups[i]
+				fn(k8sObject{ns.Name, &b.KubernetesMeta, func() any { return tpBackupJSON(ns, *b) }})
+			}
+		case TridentSchedules:
+			for i := range ns.Schedules {
+				sch := &ns.Schedules[i]
+				fn(k8sObject{ns.Name, &sch.KubernetesMeta, func() any { return tpScheduleJSON(ns.Name, *sch) }})
+			}
+		case TridentAppVaults:
+			for i := range ns.AppVaults {
+				v := &ns.AppVaults[i]
+				fn(k8sObject{ns.Name, &v.KubernetesMeta, func() any { return tpAppVaultJSON(ns.Name, *v) }})
+			}
+		}
+	}
+}
+
+// tpClone deep-copies the Trident protect objects of every namespace.
+func tpClone(dst, src *KubernetesScenario) {
+	for n, ns := range src.Namespaces {
+		c := &dst.Namespaces[n]
+		c.Applications, c.Backups, c.Schedules, c.AppVaults = nil, nil, nil, nil
+		for _, a := range ns.Applications {
+			a.KubernetesMeta = a.KubernetesMeta.clone()
+			a.IncludedNamespaces = slices.Clone(a.IncludedNamespaces)
+			a.IncludedClusterScopedResources = slices.Clone(a.IncludedClusterScopedResources)
+			a.ProtectionStateDetails = slices.Clone(a.ProtectionStateDetails)
+			a.Conditions = slices.Clone(a.Conditions)
+			c.Applications = append(c.Applications, a)
+		}
+		for _, b := range ns.Backups {
+			c.Backups = append(c.Backups, b.clone())
+		}
+		for _, sch := range ns.Schedules {
+			sch.KubernetesMeta = sch.KubernetesMeta.clone()
+			if sch.LastBackup != nil {
+				sch.LastBackup = ptr(*sch.LastBackup)
+			}
+			if sch.LastSnapshot != nil {
+				sch.LastSnapshot = ptr(*sch.LastSnapshot)
+			}
+			c.Schedules = append(c.Schedules, sch)
+		}
+		for _, v := range ns.AppVaults {
+			v.KubernetesMeta = v.KubernetesMeta.clone()
+			c.AppVaults = append(c.AppVaults, v)
+		}
+	}
+}
+
+// tpNormalize checks the objects against their CRDs and fills the spec
+// defaults that are stored.
+func tpNormalize(sc *KubernetesScenario) error {
+	for n := range sc.Namespaces {
+		ns := &sc.Namespaces[n]
+		for i := range ns.Applications {
+			a := &ns.Applications[i]
+			if len(a.IncludedNamespaces) == 0 {
+				a.IncludedNamespaces = []TridentNamespaceSelector{{Namespace: ns.Name}}
+			}
+		}
+		for i := range ns.Backups {
+			b := &ns.Backups[i]
+			where := fmt.Sprintf("namespace %s: backup %q", ns.Name, b.Name)
+			if b.ApplicationRef == "" {
+				return fmt.Errorf("%s: application_ref is required", where)
+			}
+			if err := errors.Join(
+				oneOf(where+": data_mover", b.DataMover, "Restic", "Kopia", "CBS"),
+				oneOf(where+": reclaim_policy", b.ReclaimPolicy, "Retain", "Delete"),
+			); err != nil {
+				return err
+			}
+			for _, h := range b.HookRuns {
+				if err := errors.Join(
+					oneOf(where+": hook_runs: stage", h.Stage, "Pre", "Post"),
+					oneOf(where+": hook_runs: action", h.Action, "Snapshot", "Backup"),
+				); err != nil {
+					return err
+				}
+				if h.Stage == "" || h.Action == "" {
+					return fmt.Errorf("%s: hook_runs: stage and action are required", where)
+				}
+			}
+		}
+		for i := range ns.Schedules {
+			sch := &ns.Schedules[i]
+			where := fmt.Sprintf("namespace %s: schedule %q", ns.Name, sch.Name)
+			if sch.ApplicationRef == "" || sch.Granularity == "" {
+				return fmt.Errorf("%s: application_ref and granularity are required", where)
+			}
+			if sch.BackupRetention == "" {
+				sch.BackupRetention = "0"
+			}
+			if sch.SnapshotRetention == "" {
+				sch.SnapshotRetention = "0"
+			}
+			if !k8sRetentionRE.MatchString(sch.BackupRetention) || !k8sRetentionRE.MatchString(sch.SnapshotRetention) {
+				return fmt.Errorf("%s: backup_retention and snapshot_retention must match %s", where, k8sRetentionRE)
+			}
+			if err := errors.Join(
+				oneOf(where+": granularity", sch.Granularity, "Hourly", "Daily", "Weekly", "Monthly", "Custom"),
+				oneOf(where+": data_mover", sch.DataMover, "Kopia", "Restic", "CBS"),
+				oneOf(where+": backup_reclaim_policy", sch.BackupReclaimPolicy, "Retain", "Delete"),
+				oneOf(where+": snapshot_reclaim_policy", sch.SnapshotReclaimPolicy, "Retain", "Delete"),
+				oneOf(where+": immediate_run_status", sch.ImmediateRunStatus, "NotRequested", "InProgress", "Completed", "Failed"),
+			); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -427,7 +561,7 @@ func tpApplicationJSON(ns string, a TridentApplication) k8sObjectJSON {
 		k8sConditions(a.Conditions), a.ProtectionHealthState, a.ProtectionState, a.ProtectionStateDetails,
 		a.ResourceCount, a.StorageCapacityBytes, a.StorageUsedCapacityBytes,
 	}
-	return k8sObjectJSON{TridentProtectAPIVersion, "Application", a.json(ns), spec, status}
+	return k8sObjectJSON{TridentProtectAPIVersion, "Application", a.metaJSON(ns, TridentProtectAPIVersion), spec, status}
 }
 
 type k8sHookFailureJSON struct {
@@ -596,7 +730,7 @@ func tpBackupJSON(ns *KubernetesNamespace, b TridentBackup) k8sObjectJSON {
 			status.PostBackupExecHooksRunResults = append(status.PostBackupExecHooksRunResults, j)
 		}
 	}
-	return k8sObjectJSON{TridentProtectAPIVersion, "Backup", b.json(ns.Name), spec, status}
+	return k8sObjectJSON{TridentProtectAPIVersion, "Backup", b.metaJSON(ns.Name, TridentProtectAPIVersion), spec, status}
 }
 
 func tpScheduleJSON(ns string, s TridentSchedule) k8sObjectJSON {
@@ -655,7 +789,7 @@ func tpScheduleJSON(ns string, s TridentSchedule) k8sObjectJSON {
 		LastScheduleTime   string  `json:"lastScheduleTime,omitempty"`
 		State              string  `json:"state,omitempty"`
 	}{s.Error, s.ImmediateRunStatus, lrp, k8sTime(s.LastScheduleTime), s.State}
-	return k8sObjectJSON{TridentProtectAPIVersion, "Schedule", s.json(ns), spec, status}
+	return k8sObjectJSON{TridentProtectAPIVersion, "Schedule", s.metaJSON(ns, TridentProtectAPIVersion), spec, status}
 }
 
 func tpAppVaultJSON(ns string, v TridentAppVault) k8sObjectJSON {
@@ -683,5 +817,5 @@ func tpAppVaultJSON(ns string, v TridentAppVault) k8sObjectJSON {
 		Message string `json:"message,omitempty"`
 		State   string `json:"state,omitempty"`
 	}{v.Error, v.Message, v.State}
-	return k8sObjectJSON{TridentProtectAPIVersion, "AppVault", v.json(ns), spec, status}
+	return k8sObjectJSON{TridentProtectAPIVersion, "AppVault", v.metaJSON(ns, TridentProtectAPIVersion), spec, status}
 }
