@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,17 @@ type k8sEntry struct {
 	obj k8sObject
 }
 
+// entries returns the entries of a resource sorted by key. The index is
+// rebuilt on the first read after a change (st.gen), not per request, so
+// that a page costs a binary search and its own items.
+func (st *k8sState) entries(set *k8sCRDSet, plural string) []k8sEntry {
+	if st.index == nil || st.indexGen != st.gen {
+		st.reindex()
+		st.indexGen = st.gen
+	}
+	return st.index[k8sIndexKey{set, plural}]
+}
+
 // reindex rebuilds the sorted key index of every resource.
 func (st *k8sState) reindex() {
 	st.index = map[k8sIndexKey][]k8sEntry{}
@@ -36,6 +48,25 @@ func (st *k8sState) reindex() {
 	for _, es := range st.index {
 		sort.Slice(es, func(i, j int) bool { return es[i].key < es[j].key })
 	}
+}
+
+// k8sFrom returns the entries of namespace ns ("" all) whose key is
+// start or after it (start is a name when ns is set); es is sorted by key.
+// The entries of a namespace are contiguous: those with the prefix ns/.
+func k8sFrom(es []k8sEntry, ns, start string) []k8sEntry {
+	prefix := ""
+	if ns != "" {
+		prefix = ns + "/"
+		lo := k8sSearch(es, prefix)
+		es = es[lo:]
+		es = es[:sort.Search(len(es), func(i int) bool { return !strings.HasPrefix(es[i].key, prefix) })]
+	}
+	return es[k8sSearch(es, prefix+start):]
+}
+
+// k8sSearch is the index of the first entry whose key is key or after it.
+func k8sSearch(es []k8sEntry, key string) int {
+	return sort.Search(len(es), func(i int) bool { return es[i].key >= key })
 }
 
 // k8sStorageKey is the storage key of an object in namespace ns ("" when
@@ -177,19 +208,7 @@ func (st *k8sState) list(q url.Values, set *k8sCRDSet, rt k8sResourceType, ns st
 		}
 	}
 
-	var entries []k8sEntry
-	for _, e := range st.index[k8sIndexKey{set, rt.plural}] {
-		key := e.key
-		if ns != "" {
-			if e.obj.namespace != ns {
-				continue
-			}
-			key = e.obj.meta.Name
-		}
-		if key >= start {
-			entries = append(entries, e)
-		}
-	}
+	entries := k8sFrom(st.entries(set, rt.plural), ns, start)
 	page := entries
 	meta := k8sListMetaJSON{ResourceVersion: strconv.FormatInt(listRV, 10)}
 	if limit > 0 && int64(len(entries)) > limit {
@@ -226,10 +245,9 @@ func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 		st := s.k8s
 		var out any
 		key := k8sStorageKey(ns, name)
-		for _, e := range st.index[k8sIndexKey{set, rt.plural}] {
-			if e.key == key {
-				out = e.obj.json()
-			}
+		es := st.entries(set, rt.plural)
+		if i := k8sSearch(es, key); i < len(es) && es[i].key == key {
+			out = es[i].obj.json()
 		}
 		s.mu.Unlock()
 		if out == nil {

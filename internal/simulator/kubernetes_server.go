@@ -193,7 +193,10 @@ type k8sState struct {
 	expiredThrough int64
 	// expireNext continue requests are answered 410 whatever their token.
 	expireNext int
-	index      map[k8sIndexKey][]k8sEntry // sorted by key
+	// gen counts the changes of sc; index holds the entries of every
+	// resource, sorted by key, as of generation indexGen (kubernetes_paging.go).
+	gen, indexGen int64
+	index         map[k8sIndexKey][]k8sEntry
 }
 
 // registerKubernetes registers the Kubernetes API routes, serving sc
@@ -292,7 +295,6 @@ func (s *Server) SetKubernetesScenario(sc *KubernetesScenario) error {
 		st.rv++
 		o.meta.rv = st.rv
 	})
-	st.reindex()
 	s.k8s = st
 	return nil
 }
@@ -514,7 +516,7 @@ func (s *Server) UpdateKubernetesNamespace(name string, fn func(*KubernetesNames
 			o.meta.rv = rv
 		}
 	})
-	st.reindex()
+	st.gen++
 	return nil
 }
 
