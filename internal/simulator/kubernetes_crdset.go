@@ -50,7 +50,12 @@ type k8sObject struct {
 }
 
 // apiVersion is the apiVersion of the set's objects.
-func (set *k8sCRDSet) apiVersion() string { return set.group + "/" + set.version }
+func (set *k8sCRDSet) apiVersion() string {
+	if set.group == "" {
+		return set.version // the core group
+	}
+	return set.group + "/" + set.version
+}
 
 // resource returns the resource of that plural name.
 func (set *k8sCRDSet) resource(plural string) (k8sResourceType, bool) {
@@ -103,10 +108,10 @@ func k8sDefaultGrant() []string {
 }
 
 // k8sGrantable is the resources a service account may be granted: the
-// plural names of every set's resources.
+// plural names of every set's resources, and namespaces.
 func k8sGrantable() []string {
 	var out []string
-	for _, set := range k8sCRDSets {
+	for _, set := range append([]*k8sCRDSet{k8sCore}, k8sCRDSets...) {
 		for _, r := range set.resources {
 			if !slices.Contains(out, r.plural) {
 				out = append(out, r.plural)

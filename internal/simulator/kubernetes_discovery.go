@@ -64,6 +64,9 @@ func (s *Server) k8sDiscoveryGroup(group string) k8sHandler {
 func (s *Server) k8sDiscoveryResources(set *k8sCRDSet) k8sHandler {
 	return nonResource(func(w http.ResponseWriter, r *http.Request) {
 		verbs := []string{"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"}
+		if set == k8sCore {
+			verbs = []string{"create", "delete", "get", "list", "patch", "update", "watch"} // namespaces
+		}
 		var res []any
 		for _, rt := range set.resources {
 			res = append(res,

@@ -16,10 +16,10 @@ type k8sOwnerJSON struct {
 
 type k8sMetaJSON struct {
 	Name                       string            `json:"name"`
-	Namespace                  string            `json:"namespace"`
+	Namespace                  string            `json:"namespace,omitempty"`
 	UID                        string            `json:"uid"`
 	ResourceVersion            string            `json:"resourceVersion"`
-	Generation                 int64             `json:"generation"`
+	Generation                 int64             `json:"generation,omitempty"`
 	CreationTimestamp          string            `json:"creationTimestamp"`
 	DeletionTimestamp          string            `json:"deletionTimestamp,omitempty"`
 	DeletionGracePeriodSeconds *int64            `json:"deletionGracePeriodSeconds,omitempty"`

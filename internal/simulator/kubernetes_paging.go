@@ -41,10 +41,14 @@ func (st *k8sState) entries(set *k8sCRDSet, plural string) []k8sEntry {
 // reindex rebuilds the sorted key index of every resource.
 func (st *k8sState) reindex() {
 	st.index = map[k8sIndexKey][]k8sEntry{}
-	st.sc.eachObject(func(set *k8sCRDSet, rt k8sResourceType, o k8sObject) {
+	add := func(set *k8sCRDSet, rt k8sResourceType, o k8sObject) {
 		k := k8sIndexKey{set, rt.plural}
 		st.index[k] = append(st.index[k], k8sEntry{key: k8sStorageKey(o.namespace, o.meta.Name), obj: o})
-	})
+	}
+	for _, rt := range k8sCore.resources {
+		k8sCore.objects(st.sc, rt.plural, func(o k8sObject) { add(k8sCore, rt, o) })
+	}
+	st.sc.eachObject(add)
 	for _, es := range st.index {
 		sort.Slice(es, func(i, j int) bool { return es[i].key < es[j].key })
 	}
@@ -232,8 +236,12 @@ func (st *k8sState) list(q url.Values, set *k8sCRDSet, rt k8sResourceType, ns st
 func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 	return func(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
 		resource, ns, name := r.PathValue("resource"), r.PathValue("namespace"), r.PathValue("name")
-		if !sa.allows("get", resource, ns) {
-			k8sForbidden(w, user, "get", set.group, resource, ns, name)
+		scope := ns
+		if set == k8sCore && resource == "namespaces" {
+			scope = name // a namespace is read in its own scope (requestinfo.go)
+		}
+		if !sa.allows("get", resource, scope) {
+			k8sForbidden(w, user, "get", set.group, resource, scope, name)
 			return
 		}
 		rt, ok := set.resource(resource)

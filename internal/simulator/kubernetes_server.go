@@ -131,15 +131,22 @@ type KubernetesServiceAccount struct {
 	Namespaces []string `yaml:"namespaces"`
 }
 
-// KubernetesNamespace is one namespace and the Trident protect objects in
-// it (kubernetes_trident.go; their YAML keys came before the other CRD
-// sets, so they stay here).
+// KubernetesNamespace is one namespace (served at /api/v1/namespaces)
+// and the Trident protect objects in it (kubernetes_trident.go; their YAML
+// keys came before the other CRD sets, so they stay here).
 type KubernetesNamespace struct {
-	Name         string               `yaml:"name"`
+	Name string `yaml:"name"`
+	// Labels are served with kubernetes.io/metadata.name added.
+	Labels map[string]string `yaml:"labels"`
+	// CreationTimestamp; default 2026-11-01T00:00:00Z.
+	CreationTimestamp string `yaml:"creation_timestamp"`
+
 	Applications []TridentApplication `yaml:"applications"`
 	Backups      []TridentBackup      `yaml:"backups"`
 	Schedules    []TridentSchedule    `yaml:"schedules"`
 	AppVaults    []TridentAppVault    `yaml:"app_vaults"`
+
+	meta KubernetesMeta // as served (kubernetes_namespaces.go)
 }
 
 // KubernetesMeta is an object's metadata. Times are RFC 3339 and served
@@ -208,6 +215,9 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 	s.registerAPI(KubernetesAPI, k8sFaultError)
 	s.handle(KubernetesAPI, "GET /version", s.k8sAuth(s.k8sVersion))
 	s.handle(KubernetesAPI, "GET /api", s.k8sAuth(s.k8sDiscoveryAPI))
+	s.handle(KubernetesAPI, "GET /api/v1", s.k8sAuth(s.k8sDiscoveryResources(k8sCore)))
+	s.handle(KubernetesAPI, "GET /api/v1/{resource}", s.k8sAuth(s.k8sCollection(k8sCore)))
+	s.handle(KubernetesAPI, "GET /api/v1/{resource}/{name}", s.k8sAuth(s.k8sGet(k8sCore)))
 	s.handle(KubernetesAPI, "GET /apis", s.k8sAuth(s.k8sDiscoveryGroups))
 	groups := map[string]bool{}
 	for _, set := range k8sCRDSets {
@@ -291,6 +301,9 @@ func (s *Server) SetKubernetesScenario(sc *KubernetesScenario) error {
 		st.rv = old.rv + 1
 		st.expiredThrough = old.rv
 	}
+	for n := range c.Namespaces {
+		c.Namespaces[n].meta.rv = st.rv
+	}
 	c.eachObject(func(_ *k8sCRDSet, _ k8sResourceType, o k8sObject) {
 		st.rv++
 		o.meta.rv = st.rv
@@ -311,6 +324,9 @@ func (sc *KubernetesScenario) clone() *KubernetesScenario {
 		c.ServiceAccounts = append(c.ServiceAccounts, a)
 	}
 	c.Namespaces = slices.Clone(sc.Namespaces)
+	for n := range c.Namespaces {
+		c.Namespaces[n].Labels = cloneMap(c.Namespaces[n].Labels)
+	}
 	for _, set := range k8sCRDSets {
 		set.clone(&c, sc)
 	}
@@ -399,6 +415,7 @@ func (sc *KubernetesScenario) normalize() error {
 			return fmt.Errorf("namespaces[%d]: namespace %q twice", n, ns.Name)
 		}
 		seenNS[ns.Name] = true
+		ns.normalizeMeta()
 	}
 	var err error
 	seen := map[string]bool{}
@@ -511,6 +528,7 @@ func (s *Server) UpdateKubernetesNamespace(name string, fn func(*KubernetesNames
 	st := s.k8s
 	st.sc = c
 	rv := st.changed()
+	ns.meta.rv = rv
 	c.eachObject(func(_ *k8sCRDSet, _ k8sResourceType, o k8sObject) {
 		if o.namespace == name {
 			o.meta.rv = rv
