@@ -231,11 +231,10 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 		s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}", s.k8sAuth(s.k8sCollection(set)))
 		s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}/{name}", s.k8sAuth(s.k8sGet(set)))
 	}
-	notFound := s.k8sAuth(func(w http.ResponseWriter, r *http.Request, _ *KubernetesServiceAccount, _ string) {
+	s.handle(KubernetesAPI, "/apis/", s.k8sAuth(k8sOtherAPIs))
+	s.handle(KubernetesAPI, "/api/", s.k8sAuth(func(w http.ResponseWriter, r *http.Request, _ *KubernetesServiceAccount, _ string) {
 		k8sNotFoundPath(w)
-	})
-	s.handle(KubernetesAPI, "/apis/", notFound)
-	s.handle(KubernetesAPI, "/api/", notFound)
+	}))
 
 	s.mux.HandleFunc("POST /_sim/kubernetes/expire-continue", func(w http.ResponseWriter, r *http.Request) {
 		if v := r.URL.Query().Get("next"); v != "" {

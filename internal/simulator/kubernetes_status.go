@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // The 410 texts of the API server (etcd3/errors.go).
@@ -52,18 +53,22 @@ func k8sBadRequest(w http.ResponseWriter, msg string) {
 	k8sStatus(w, http.StatusBadRequest, "BadRequest", msg, nil)
 }
 
+// k8sNotFoundPath answers a path the API server's go-restful routes do not
+// know (serviceErrorHandler: NewGenericServerResponse(404)).
 func k8sNotFoundPath(w http.ResponseWriter) {
 	k8sStatus(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource", &k8sStatusDetails{})
 }
 
 // k8sForbidden answers NewForbidden with forbiddenMessage's text; ns ""
-// is the cluster scope, group "" the core group.
+// is the cluster scope, group "" the core group; resource may name a
+// subresource ("backups/status"), which only the message says.
 func k8sForbidden(w http.ResponseWriter, user, verb, group, resource, ns, name string) {
 	scope := "at the cluster scope"
 	if ns != "" {
 		scope = fmt.Sprintf("in the namespace %q", ns)
 	}
 	why := fmt.Sprintf("User %q cannot %s resource %q in API group %q %s", user, verb, resource, group, scope)
+	resource, _, _ = strings.Cut(resource, "/")
 	msg := k8sGroupResource(group, resource) + " is forbidden: " + why
 	if name != "" {
 		msg = fmt.Sprintf("%s %q is forbidden: %s", k8sGroupResource(group, resource), name, why)
