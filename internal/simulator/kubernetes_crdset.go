@@ -1,9 +1,12 @@
 package simulator
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // k8sCRDSet is the custom resources of one API group and version, their
@@ -20,6 +23,10 @@ type k8sCRDSet struct {
 	// defaultGrant are the resources a service account that names none
 	// may read (as DefaultKubernetesServiceAccount).
 	defaultGrant []string
+	// newData returns an empty value (a pointer) of the set's data in
+	// KubernetesScenario.CRDs, which YAML decodes into (strictly); nil
+	// when the set keeps its data elsewhere.
+	newData func() any
 	// clone deep-copies the set's data of src into dst, a shallow copy of
 	// src (the server clones every scenario it is given or changes).
 	clone func(dst, src *KubernetesScenario)
@@ -119,4 +126,37 @@ func k8sGrantable() []string {
 		}
 	}
 	return out
+}
+
+// KubernetesCRDs is the data of CRD sets by set name; each value is of
+// the type the set's file declares (a pointer to it).
+type KubernetesCRDs map[string]any
+
+// UnmarshalYAML decodes each set's data into the set's own type, strictly
+// (unknown keys are errors, as in the rest of a scenario).
+func (c *KubernetesCRDs) UnmarshalYAML(n *yaml.Node) error {
+	var raw map[string]yaml.Node
+	if err := n.Decode(&raw); err != nil {
+		return err
+	}
+	*c = KubernetesCRDs{}
+	for name, node := range raw {
+		i := slices.IndexFunc(k8sCRDSets, func(set *k8sCRDSet) bool { return set.name == name && set.newData != nil })
+		if i < 0 {
+			return fmt.Errorf("line %d: crds: no CRD set %q keeps its data here", node.Line, name)
+		}
+		// Re-encoded, because a yaml.Node decodes without KnownFields.
+		b, err := yaml.Marshal(&node)
+		if err != nil {
+			return err
+		}
+		data := k8sCRDSets[i].newData()
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(data); err != nil {
+			return fmt.Errorf("crds: %s (from line %d): %w", name, node.Line, err)
+		}
+		(*c)[name] = data
+	}
+	return nil
 }

@@ -236,6 +236,11 @@ func (st *k8sState) list(q url.Values, set *k8sCRDSet, rt k8sResourceType, ns st
 func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 	return func(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceAccount, user string) {
 		resource, ns, name := r.PathValue("resource"), r.PathValue("namespace"), r.PathValue("name")
+		rt, ok := set.resource(resource)
+		if ns == "" && (!ok || rt.namespaced) {
+			k8sNotFoundPath(w) // not a cluster-scoped resource: no such path
+			return
+		}
 		scope := ns
 		if set == k8sCore && resource == "namespaces" {
 			scope = name // a namespace is read in its own scope (requestinfo.go)
@@ -244,7 +249,6 @@ func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 			k8sForbidden(w, user, "get", set.group, resource, scope, name)
 			return
 		}
-		rt, ok := set.resource(resource)
 		if !ok || rt.namespaced != (ns != "") {
 			k8sNotFoundPath(w)
 			return

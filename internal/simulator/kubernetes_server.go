@@ -59,6 +59,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -111,6 +112,9 @@ type KubernetesScenario struct {
 	// ServiceAccounts with their tokens; none means the demo account.
 	ServiceAccounts []KubernetesServiceAccount `yaml:"service_accounts"`
 	Namespaces      []KubernetesNamespace      `yaml:"namespaces"`
+	// CRDs holds the data of the CRD sets that keep theirs here (all but
+	// Trident protect's, which is in Namespaces), by set name.
+	CRDs KubernetesCRDs `yaml:"crds"`
 }
 
 // KubernetesServiceAccount is a token and what it may read, as a
@@ -228,6 +232,7 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 		gv := "/apis/" + set.apiVersion()
 		s.handle(KubernetesAPI, "GET "+gv, s.k8sAuth(s.k8sDiscoveryResources(set)))
 		s.handle(KubernetesAPI, "GET "+gv+"/{resource}", s.k8sAuth(s.k8sCollection(set)))
+		s.handle(KubernetesAPI, "GET "+gv+"/{resource}/{name}", s.k8sAuth(s.k8sGet(set)))
 		s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}", s.k8sAuth(s.k8sCollection(set)))
 		s.handle(KubernetesAPI, "GET "+gv+"/namespaces/{namespace}/{resource}/{name}", s.k8sAuth(s.k8sGet(set)))
 	}
@@ -322,6 +327,7 @@ func (sc *KubernetesScenario) clone() *KubernetesScenario {
 		a.Namespaces = slices.Clone(a.Namespaces)
 		c.ServiceAccounts = append(c.ServiceAccounts, a)
 	}
+	c.CRDs = maps.Clone(sc.CRDs)
 	c.Namespaces = slices.Clone(sc.Namespaces)
 	for n := range c.Namespaces {
 		c.Namespaces[n].Labels = cloneMap(c.Namespaces[n].Labels)
