@@ -291,3 +291,31 @@ kubernetes:
 		}
 	}
 }
+
+// TestKubernetesGrantsByGroup: an account may be bound to API groups, as
+// an RBAC rule's apiGroups, so that the same plural in two groups is told
+// apart.
+func TestKubernetesGrantsByGroup(t *testing.T) {
+	sc := testWidgetScenario()
+	sc.ServiceAccounts = append(sc.ServiceAccounts,
+		KubernetesServiceAccount{Namespace: "a", Name: "tp", Token: "tp", Resources: []string{"*"}, APIGroups: []string{TridentProtectGroup}},
+		KubernetesServiceAccount{Namespace: "a", Name: "core", Token: "core", Resources: []string{"*"}, APIGroups: []string{""}})
+	s, c := k8sStart(t, sc)
+	for _, tc := range []struct {
+		token, path string
+		code        int
+	}{
+		{"tp", k8sGV + "/backups", 200},
+		{"tp", k8sGV + "/namespaces/shop/backups/web-1", 200},
+		{"tp", testWidgetGV + "/widgets", 403},
+		{"tp", "/apis/velero.io/v1/backups", 403},
+		{"tp", "/api/v1/namespaces", 403},
+		{"core", "/api/v1/namespaces", 200},
+		{"core", "/api/v1/namespaces/shop", 200},
+		{"core", k8sGV + "/backups", 403},
+	} {
+		if resp, _ := do(t, c, s, http.MethodGet, tc.path, tc.token); resp.StatusCode != tc.code {
+			t.Errorf("%s %s: %d, want %d", tc.token, tc.path, resp.StatusCode, tc.code)
+		}
+	}
+}

@@ -44,7 +44,7 @@ func k8sOtherAPIs(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceA
 		return
 	}
 	a := k8sRequestAttributes(r.Method, r.URL.Query().Get("watch"), parts[2:])
-	if !sa.allows(a.verb, a.resource, a.namespace) {
+	if !sa.allows(a.verb, parts[0], a.resource, a.namespace) {
 		k8sForbidden(w, user, a.verb, parts[0], a.resource, a.namespace, a.name)
 		return
 	}

@@ -138,7 +138,7 @@ func (s *Server) k8sCollection(set *k8sCRDSet) k8sHandler {
 		if v := q.Get("watch"); v == "true" || v == "1" {
 			verb = "watch"
 		}
-		if !sa.allows(verb, resource, ns) {
+		if !sa.allows(verb, set.group, resource, ns) {
 			k8sForbidden(w, user, verb, set.group, resource, ns, "")
 			return
 		}
@@ -245,7 +245,7 @@ func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 		if set == k8sCore && resource == "namespaces" {
 			scope = name // a namespace is read in its own scope (requestinfo.go)
 		}
-		if !sa.allows("get", resource, scope) {
+		if !sa.allows("get", set.group, resource, scope) {
 			k8sForbidden(w, user, "get", set.group, resource, scope, name)
 			return
 		}

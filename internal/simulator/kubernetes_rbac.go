@@ -37,13 +37,16 @@ func (s *Server) k8sAuth(h k8sHandler) http.HandlerFunc {
 	}
 }
 
-// allows reports whether sa may use verb on resource in ns ("" is the
-// cluster scope).
-func (sa *KubernetesServiceAccount) allows(verb, resource, ns string) bool {
+// allows reports whether sa may use verb on resource of group in ns (""
+// is the cluster scope).
+func (sa *KubernetesServiceAccount) allows(verb, group, resource, ns string) bool {
 	if sa == nil {
 		return false
 	}
 	if !slices.Contains(sa.Verbs, "*") && !slices.Contains(sa.Verbs, verb) {
+		return false
+	}
+	if sa.APIGroups != nil && !slices.Contains(sa.APIGroups, "*") && !slices.Contains(sa.APIGroups, group) {
 		return false
 	}
 	if !slices.Contains(sa.Resources, "*") && !slices.Contains(sa.Resources, resource) {

@@ -130,6 +130,10 @@ type KubernetesServiceAccount struct {
 	Resources []string `yaml:"resources"`
 	// Verbs it may use: get, list, watch or "*"; default get and list.
 	Verbs []string `yaml:"verbs"`
+	// APIGroups the resources are of ("" is the core group, of
+	// namespaces; "*" any); default any, so that a grant names resources
+	// only.
+	APIGroups []string `yaml:"api_groups"`
 	// Namespaces it is bound in; empty means cluster-wide (it may then list
 	// across all namespaces).
 	Namespaces []string `yaml:"namespaces"`
@@ -324,6 +328,7 @@ func (sc *KubernetesScenario) clone() *KubernetesScenario {
 	for _, a := range sc.ServiceAccounts {
 		a.Resources = slices.Clone(a.Resources)
 		a.Verbs = slices.Clone(a.Verbs)
+		a.APIGroups = slices.Clone(a.APIGroups)
 		a.Namespaces = slices.Clone(a.Namespaces)
 		c.ServiceAccounts = append(c.ServiceAccounts, a)
 	}
