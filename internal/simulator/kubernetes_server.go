@@ -4,6 +4,29 @@ package simulator
 // resources, with bearer-token service accounts, RBAC-like refusals,
 // limit/continue paging and expiring continue tokens.
 //
+// The server knows no custom resource itself. A CRD set (the resources of
+// one API group and version: Trident protect, Velero, CloudNativePG...)
+// plugs in with one file, kubernetes_<set>.go, as kubernetes_trident.go
+// and the test set of kubernetes_crdset_test.go do. The file holds:
+//   - its scenario types, each object embedding KubernetesMeta, the whole
+//     in one data type kept in KubernetesScenario.CRDs[<set name>] (YAML
+//     kubernetes.crds.<set name>, decoded strictly, rebased by its
+//     _at/_time/_timestamp keys); Trident protect's, older, is in
+//     KubernetesNamespace;
+//   - the JSON of each resource (apiVersion, kind, metadata from
+//     KubernetesMeta.metaJSON, spec, status), with the sources it follows;
+//   - a k8sCRDSet (kubernetes_crdset.go): name, group, version, resources
+//     (plural, kind, namespaced or cluster-scoped), default grant, and
+//     newData, clone, normalize (its own checks and stored defaults) and
+//     objects (each object of a resource: namespace, metadata, JSON);
+//   - func init() { registerK8sCRDSet(...) }.
+// The rest is the server's, for every set: discovery, accounts and grants,
+// Status bodies, names, UIDs, creation times and resource versions, lists
+// paged over a sorted index (kubernetes_paging.go), get, the core/v1
+// namespaces of the scenario (kubernetes_namespaces.go), the plain 404 of
+// a group or version nobody registered (kubernetes_notinstalled.go),
+// faults, and UpdateKubernetesNamespace.
+//
 // Sources, and where each shape comes from:
 //
 //   - Kubernetes "API Concepts", section "Retrieving large results sets in
@@ -48,9 +71,11 @@ package simulator
 //   - A missing token is 401 unless anonymous_auth is set, then it is the
 //     user system:anonymous, which may only GET /version (as the default
 //     system:public-info-viewer binding allows).
-//   - Unknown resources of the group are 404 Status "the server could not
-//     find the requested resource" for a service account granted "*",
-//     else 403 (authorization runs before routing, as in the API server).
+//   - Unknown resources of a registered group and version are 404 Status
+//     "the server could not find the requested resource" for a service
+//     account granted them, else 403 (authorization runs before routing,
+//     as in the API server). Other paths under /api/ are that 404 without
+//     authorization.
 //   - watch, labelSelector and fieldSelector: watch is refused with 400;
 //     the selectors are ignored.
 
