@@ -28,6 +28,17 @@ func rebase(v reflect.Value, d time.Duration) {
 		for i := range v.Len() {
 			rebase(v.Index(i), d)
 		}
+	case reflect.Map:
+		// Only values held through a pointer can be changed in place
+		// (KubernetesCRDs).
+		if v.Type().Elem().Kind() != reflect.Interface {
+			return
+		}
+		for it := v.MapRange(); it.Next(); {
+			if e := it.Value().Elem(); e.Kind() == reflect.Pointer {
+				rebase(e, d)
+			}
+		}
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {

@@ -21,7 +21,8 @@ type Scenario struct {
 	Huawei *HuaweiScenario `yaml:"huawei"`
 	Azure  *AzureScenario  `yaml:"azure"`
 	AWS    *AWSScenario    `yaml:"aws"`
-	// Kubernetes is the Trident protect Kubernetes API (kubernetes.go).
+	// Kubernetes is the Kubernetes API server and its custom resources
+	// (kubernetes_server.go).
 	Kubernetes *KubernetesScenario `yaml:"kubernetes"`
 }
 
