@@ -24,6 +24,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files instead of comparing with them")
 
+// testCredential is an astra: block with a token, as the test files have.
+var testCredential = config.CredentialType{Name: "astra", NewSpec: func() config.CredentialSpec { return &testCredentialSpec{} }}
+
+type testCredentialSpec struct {
+	APIToken string `yaml:"api_token"`
+}
+
+func (*testCredentialSpec) Validate(*config.Validator) error { return nil }
+
 // testSpec is a provider spec without keys.
 type testSpec struct{}
 
@@ -35,7 +44,7 @@ var famTestCounter = toolkit.NewFamily("backup_test_bytes_total", "A provider's 
 // every kind of series can be compared between the two output paths.
 func testKind(resources func() []toolkit.Resource) toolkit.Type {
 	return toolkit.Type{
-		TargetType: config.TargetType{Name: "test", Credential: config.CredentialAstra, NewSpec: func() config.TargetSpec { return &testSpec{} }},
+		TargetType: config.TargetType{Name: "test", Credential: testCredential, NewSpec: func() config.TargetSpec { return &testSpec{} }},
 		Families:   []*toolkit.Family{famTestCounter},
 		New: func(*config.Target, *toolkit.Env) (toolkit.Provider, error) {
 			return pollFunc(func(context.Context) ([]toolkit.Resource, error) { return resources(), nil }), nil

@@ -57,7 +57,7 @@ func Parse(data []byte, file string, kinds []TargetType) (*Config, error) {
 		root = root.Content[0]
 	}
 
-	p := &parser{file: file, keys: map[string]int{}, kinds: ks, targets: map[string]*yaml.Node{}, foreign: map[string][]string{},
+	p := &parser{file: file, keys: map[string]int{}, kinds: ks, targets: map[string]*yaml.Node{}, credentials: map[string]*yaml.Node{}, foreign: map[string][]string{},
 		expanded: map[*yaml.Node]bool{}, fromEnv: map[string]bool{}, unexpanded: map[*yaml.Node]bool{}, bad: map[string]bool{}}
 	if file != "<config>" {
 		p.dir = filepath.Dir(file)
@@ -170,6 +170,9 @@ type parser struct {
 	kinds *kinds
 	// targets are the nodes of the targets, by path ("targets[1]").
 	targets map[string]*yaml.Node
+	// credentials are the nodes of the credentials, by path
+	// ("credentials[0]").
+	credentials map[string]*yaml.Node
 	// foreign lists, per target path, the keys that belong to another
 	// type than the target's, in file order.
 	foreign map[string][]string
@@ -303,6 +306,7 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 		}
 		fields := yamlFields(t)
 		isTarget := t == reflect.TypeFor[Target]()
+		isCredential := t == reflect.TypeFor[Credential]()
 		var spec map[string]reflect.Type
 		if isTarget {
 			p.targets[path] = n
@@ -310,12 +314,20 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 				spec = yamlFields(st)
 			}
 		}
+		if isCredential {
+			p.credentials[path] = n
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			key := join(path, k.Value)
 			ft, ok := fields[k.Value]
 			if !ok && isTarget {
 				ft, ok = p.targetKey(path, k.Value, spec)
+			}
+			if !ok && isCredential {
+				// The block of a credential type: its spec's keys.
+				ft = p.kinds.credentialSpecType(k.Value)
+				ok = ft != nil
 			}
 			if !ok {
 				// Not decoded: the entry's other keys are still checked.
@@ -396,9 +408,46 @@ func mappingValue(n *yaml.Node, key string) string {
 	return ""
 }
 
-// decodeSpecs decodes each target's provider keys into its kind's spec.
-// Targets of an unknown type get none; validate reports them.
+// decodeSpecs decodes each target's provider keys into its kind's spec,
+// and each credential's block into its type's spec. Targets of an unknown
+// type, and credentials without exactly one block, get none; validate
+// reports them.
 func (p *parser) decodeSpecs(c *Config) {
+	for i := range c.Credentials {
+		cr := &c.Credentials[i]
+		path := fmt.Sprintf("credentials[%d]", i)
+		n := p.credentials[path]
+		if n == nil || p.bad[path] {
+			continue
+		}
+		var blocks []int
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if _, ok := p.kinds.creds[n.Content[j].Value]; ok {
+				blocks = append(blocks, j)
+			}
+		}
+		if len(blocks) != 1 {
+			continue
+		}
+		name, block := n.Content[blocks[0]].Value, n.Content[blocks[0]+1]
+		cr.Type = name
+		if block.Kind == yaml.ScalarNode && block.Tag == "!!null" {
+			// Empty: valid for a type where empty means something.
+			if p.kinds.creds[name].AllowEmpty {
+				cr.Spec = p.kinds.creds[name].NewSpec()
+			}
+			continue
+		}
+		spec := p.kinds.creds[name].NewSpec()
+		if err := block.Decode(spec); err != nil {
+			if !p.bad[path] {
+				p.add(fmt.Errorf("%s", locate(p.file, err)))
+			}
+			p.markBad(path)
+			continue
+		}
+		cr.Spec = spec
+	}
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		path := fmt.Sprintf("targets[%d]", i)
@@ -526,24 +575,9 @@ func (p *parser) applyDefaults(c *Config) {
 	}
 	for i := range c.Credentials {
 		cr := &c.Credentials[i]
-		if a := cr.Azure; a != nil && a.Cloud == "" {
-			a.Cloud = AzureCloudPublic
-		}
 		files := []*string{&cr.TLSConfig.CAFile}
-		if a := cr.Azure; a != nil {
-			files = append(files, &a.ClientSecretFile, &a.CertificateFile, &a.TokenFile)
-		}
-		if h := cr.Huawei; h != nil {
-			files = append(files, &h.SecretKeyFile, &h.AuthTokenFile)
-		}
-		if a := cr.Astra; a != nil {
-			files = append(files, &a.APITokenFile)
-		}
-		if a := cr.AWS; a != nil {
-			files = append(files, &a.SecretAccessKeyFile)
-		}
-		if k := cr.Kubernetes; k != nil {
-			files = append(files, &k.Kubeconfig, &k.BearerTokenFile)
+		if f, ok := cr.Spec.(CredentialFiles); ok {
+			files = append(files, f.Files()...)
 		}
 		for _, f := range files {
 			*f = p.resolvePath(*f)
@@ -569,6 +603,28 @@ func (c *Config) String() string {
 		return fmt.Sprintf("<config: %v>", err)
 	}
 	return string(b)
+}
+
+// MarshalYAML writes the credential's name, its block and its
+// tls_config, as the file has them.
+func (c Credential) MarshalYAML() (any, error) {
+	type common Credential // without this method
+	var n yaml.Node
+	if err := n.Encode(common(c)); err != nil {
+		return nil, err
+	}
+	if c.Type != "" {
+		s := yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+		if c.Spec != nil {
+			if err := s.Encode(c.Spec); err != nil {
+				return nil, err
+			}
+		}
+		// After the name, as people write it.
+		key := &yaml.Node{Kind: yaml.ScalarNode, Value: c.Type}
+		n.Content = append(n.Content[:2], append([]*yaml.Node{key, &s}, n.Content[2:]...)...)
+	}
+	return &n, nil
 }
 
 // MarshalYAML writes the target's common keys and its spec's keys as one

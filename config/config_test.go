@@ -12,8 +12,11 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers"
+	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
+	awscred "github.com/backup-exporter/backup_exporter/collector/providers/aws"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/huawei"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
 	. "github.com/backup-exporter/backup_exporter/config"
 )
@@ -53,10 +56,10 @@ func TestLoadGood(t *testing.T) {
 	if got := cfg.Global.BodySizeLimit; got != 8<<20 {
 		t.Errorf("body_size_limit = %d", got)
 	}
-	if got := cfg.Credentials[2].Huawei.AuthToken; string(got) != "token-from-env" {
+	if got := cfg.Credentials[2].Spec.(*huawei.Credential).AuthToken; string(got) != "token-from-env" {
 		t.Errorf("${ENV} not expanded: %q", string(got))
 	}
-	if got := cfg.Credentials[3].Astra.APITokenFile; got != filepath.Join("testdata", "astra-token") {
+	if got := cfg.Credentials[3].Spec.(*astra.Credential).APITokenFile; got != filepath.Join("testdata", "astra-token") {
 		t.Errorf("relative api_token_file not resolved against the config dir: %q", got)
 	}
 	anf, pg, cbr := cfg.Targets[0], cfg.Targets[1], cfg.Targets[2]
@@ -182,7 +185,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Secret("hunter2")
-	for _, out := range []string{cfg.String(), s.String(), fmtAll(s), fmtAll(cfg.Credentials[2].Huawei)} {
+	for _, out := range []string{cfg.String(), s.String(), fmtAll(s), fmtAll(cfg.Credentials[2].Spec)} {
 		if strings.Contains(out, "hunter2") || strings.Contains(out, "token-from-env") {
 			t.Errorf("secret printed: %s", out)
 		}
@@ -275,12 +278,12 @@ targets:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []string{CredentialAWS, CredentialAWS, CredentialAWS, CredentialAstra} {
-		if got := cfg.Credentials[i].Kind(); got != want {
-			t.Errorf("credential %d: kind %q, want %q", i, got, want)
+	for i, want := range []string{"aws", "aws", "aws", "astra"} {
+		if got := cfg.Credentials[i].Type; got != want {
+			t.Errorf("credential %d: type %q, want %q", i, got, want)
 		}
 	}
-	if s := cfg.Credentials[2].AWS.SecretAccessKey; fmt.Sprint(s) != "<secret>" || string(s) != "wJalrXUtnFEMI/K7MDENG" {
+	if s := cfg.Credentials[2].Spec.(*awscred.Credential).SecretAccessKey; fmt.Sprint(s) != "<secret>" || string(s) != "wJalrXUtnFEMI/K7MDENG" {
 		t.Errorf("secret prints as %v", s)
 	}
 }
@@ -308,8 +311,8 @@ func TestKubernetesCredential(t *testing.T) {
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v", tc.creds, err)
-		case tc.want == "" && cfg.Credentials[1].Kind() != CredentialKubernetes:
-			t.Errorf("%s: kind %q", tc.creds, cfg.Credentials[1].Kind())
+		case tc.want == "" && cfg.Credentials[1].Type != "kubernetes":
+			t.Errorf("%s: type %q", tc.creds, cfg.Credentials[1].Type)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s: error %v, want %q", tc.creds, err, tc.want)
 		}

@@ -55,10 +55,9 @@ func writeValue(h hash.Hash, v reflect.Value) {
 }
 
 // Fingerprint of the credential: its settings, and the content of the
-// files read when it is built (an Azure client secret or certificate, a
-// kubeconfig), so
-// that rotating such a file and reloading rebuilds it. Files re-read on
-// every request are not included.
+// files read when it is built (CredentialFiles.BuildFiles: an Azure client
+// secret or certificate, a kubeconfig), so that rotating such a file and
+// reloading rebuilds it. Files re-read on every request are not included.
 // A file that cannot be read (ReadFile: not a regular file, too large, no
 // answer within FileReadTimeout) counts as empty: building the credential
 // then reports why.
@@ -66,17 +65,13 @@ func (c *Credential) Fingerprint() string {
 	ctx, cancel := context.WithTimeout(context.Background(), FileReadTimeout)
 	defer cancel()
 	var files []string
-	if a := c.Azure; a != nil {
-		for _, f := range []string{a.ClientSecretFile, a.CertificateFile} {
+	if spec, ok := c.Spec.(CredentialFiles); ok {
+		for _, f := range spec.BuildFiles() {
 			if f != "" {
 				b, _ := ReadFile(ctx, f)
 				files = append(files, string(b))
 			}
 		}
-	}
-	if k := c.Kubernetes; k != nil && k.Kubeconfig != "" {
-		b, _ := ReadFile(ctx, k.Kubeconfig)
-		files = append(files, string(b))
 	}
 	return Fingerprint(c, files)
 }

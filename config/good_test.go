@@ -78,13 +78,16 @@ func TestGoodUsesEveryKey(t *testing.T) {
 	want := map[string]reflect.Type{
 		"global":     reflect.TypeFor[Global](),
 		"credential": reflect.TypeFor[Credential](),
-		"azure":      reflect.TypeFor[Azure](),
-		"huawei":     reflect.TypeFor[Huawei](),
-		"astra":      reflect.TypeFor[Astra](),
-		"aws":        reflect.TypeFor[AWS](),
-		"kubernetes": reflect.TypeFor[Kubernetes](),
 		"tls_config": reflect.TypeFor[TLSConfig](),
 		"target":     reflect.TypeFor[Target](),
+	}
+	// Every credential type the target types need: its block and its keys.
+	for _, kind := range kinds {
+		c := kind.Credential
+		want[c.Name] = reflect.TypeOf(c.NewSpec())
+		if !used["credential."+c.Name] {
+			t.Errorf("good.yml has no %s: credential", c.Name)
+		}
 	}
 	for section, typ := range want {
 		for _, k := range yamlKeys(typ) {

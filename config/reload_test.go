@@ -19,7 +19,17 @@ type testSpec struct {
 
 func (s *testSpec) Validate(v *Validator) error { return v.Required("account_id", s.AccountID) }
 
-var testKinds = []TargetType{{Name: "astra", Credential: CredentialAstra, NewSpec: func() TargetSpec { return &testSpec{} }}}
+// testCredential is an astra: block with a token, as the test files have.
+var testCredential = CredentialType{Name: "astra", NewSpec: func() CredentialSpec { return &testCredentialSpec{} }}
+
+type testCredentialSpec struct {
+	APIToken     Secret `yaml:"api_token,omitempty"`
+	APITokenFile string `yaml:"api_token_file,omitempty"`
+}
+
+func (s *testCredentialSpec) Validate(v *Validator) error { return v.Secret("api_token", s.APIToken, s.APITokenFile) }
+
+var testKinds = []TargetType{{Name: "astra", Credential: testCredential, NewSpec: func() TargetSpec { return &testSpec{} }}}
 
 const reloadGood = `
 credentials: [{name: a, astra: {api_token: t}}]

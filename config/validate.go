@@ -8,12 +8,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// reUUID is the form of Azure tenant, client and subscription IDs.
+// reUUID is the form of a UUID (Validator.UUID).
 var reUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // validate records every error of the decoded configuration: the global
@@ -111,29 +110,17 @@ func (p *parser) validate(c *Config) {
 }
 
 func (p *parser) validateCredential(cr *Credential, path string) error {
-	kinds := 0
-	for _, set := range []bool{cr.Azure != nil, cr.Huawei != nil, cr.Astra != nil, cr.AWS != nil, cr.Kubernetes != nil} {
-		if set {
-			kinds++
+	var blocks []string
+	for _, name := range p.kinds.credOrder {
+		if p.has(path + "." + name) {
+			blocks = append(blocks, name)
 		}
 	}
-	if kinds == 0 && p.has(path+".aws") {
-		// An empty aws: block is the AWS SDK's default chain.
-		cr.AWS = &AWS{}
-		kinds = 1
+	if len(blocks) != 1 {
+		return p.errorf(path, "credential %q: exactly one of %s must be set", cr.Name, joinOr(p.kinds.credOrder))
 	}
-	if kinds == 0 && p.has(path+".kubernetes") {
-		// An empty kubernetes: block is the in-cluster service account.
-		cr.Kubernetes = &Kubernetes{}
-		kinds = 1
-	}
-	if kinds != 1 {
-		for _, kind := range []string{"azure", "huawei", "astra", "aws", "kubernetes"} {
-			if kinds == 0 && p.has(path+"."+kind) {
-				return p.errorf(path+"."+kind, "credential %q: %s: is empty; see the configuration reference for its keys", cr.Name, kind)
-			}
-		}
-		return p.errorf(path, "credential %q: exactly one of azure, huawei, astra, aws or kubernetes must be set", cr.Name)
+	if cr.Spec == nil {
+		return p.errorf(path+"."+blocks[0], "credential %q: %s: is empty; see the configuration reference for its keys", cr.Name, blocks[0])
 	}
 	if f := cr.TLSConfig.CAFile; f != "" {
 		pem, err := ReadFile(p.files, f)
@@ -144,127 +131,7 @@ func (p *parser) validateCredential(cr *Credential, path string) error {
 			return p.errorf(path+".tls_config.ca_file", "credential %q: tls_config.ca_file %s holds no PEM certificate", cr.Name, f)
 		}
 	}
-	switch {
-	case cr.Azure != nil:
-		return p.validateAzure(cr.Name, cr.Azure, path+".azure")
-	case cr.Huawei != nil:
-		h := cr.Huawei
-		path += ".huawei"
-		sk := h.SecretKey != "" || h.SecretKeyFile != ""
-		tok := h.AuthToken != "" || h.AuthTokenFile != ""
-		switch {
-		case sk && tok:
-			return p.errorf(path, "credential %q: give either access_key with secret_key(_file), or auth_token(_file), not both", cr.Name)
-		case tok:
-			if h.AccessKey != "" {
-				return p.errorf(path+".access_key", "credential %q: access_key is not used with auth_token", cr.Name)
-			}
-			return p.secretSource(cr.Name, path, "auth_token", h.AuthToken, h.AuthTokenFile)
-		case h.AccessKey == "":
-			return p.errorf(path, "credential %q: huawei needs access_key and secret_key(_file), or auth_token(_file)", cr.Name)
-		default:
-			return p.secretSource(cr.Name, path, "secret_key", h.SecretKey, h.SecretKeyFile)
-		}
-	case cr.AWS != nil:
-		return p.validateAWS(cr.Name, cr.AWS, path+".aws")
-	case cr.Kubernetes != nil:
-		return p.validateKubernetes(cr.Name, cr.Kubernetes, path+".kubernetes")
-	default:
-		return p.secretSource(cr.Name, path+".astra", "api_token", cr.Astra.APIToken, cr.Astra.APITokenFile)
-	}
-}
-
-func (p *parser) validateKubernetes(name string, k *Kubernetes, path string) error {
-	token := k.BearerToken != "" || k.BearerTokenFile != ""
-	switch {
-	case k.Kubeconfig != "" && (k.Server != "" || token):
-		return p.errorf(path+".kubeconfig", "credential %q: give kubeconfig, or server with bearer_token(_file), not both", name)
-	case k.Kubeconfig != "":
-		return p.readable(path+".kubeconfig", name, "kubeconfig", k.Kubeconfig)
-	case k.Context != "":
-		return p.errorf(path+".context", "credential %q: context needs kubeconfig", name)
-	case k.Server != "":
-		if err := p.httpsURL(path+".server", fmt.Sprintf("credential %q: server", name), k.Server); err != nil {
-			return err
-		}
-		return p.secretSource(name, path, "bearer_token", k.BearerToken, k.BearerTokenFile)
-	case token:
-		return p.errorf(path, "credential %q: bearer_token(_file) needs server", name)
-	}
-	return nil
-}
-
-// AWS identifiers, from the IAM and STS API references.
-var (
-	reAWSAccessKeyID = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
-	reAWSRoleARN     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	reAWSProfile     = regexp.MustCompile(`^[\w.@+-]{1,128}$`)
-	reAWSExternalID  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-)
-
-func (p *parser) validateAWS(name string, a *AWS, path string) error {
-	if a.Profile != "" && !reAWSProfile.MatchString(a.Profile) {
-		return p.errorf(path+".profile", "credential %q: profile %s is not a profile name (letters, digits and ._@+-)", name, p.shown(path+".profile", a.Profile))
-	}
-	if a.RoleARN != "" && !reAWSRoleARN.MatchString(a.RoleARN) {
-		return p.errorf(path+".role_arn", "credential %q: role_arn %s is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", name, p.shown(path+".role_arn", a.RoleARN))
-	}
-	if a.ExternalID != "" {
-		if a.RoleARN == "" {
-			return p.errorf(path+".external_id", "credential %q: external_id needs role_arn", name)
-		}
-		if len(a.ExternalID) < 2 || len(a.ExternalID) > 1224 || !reAWSExternalID.MatchString(a.ExternalID) {
-			return p.errorf(path+".external_id", "credential %q: external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-", name)
-		}
-	}
-	if a.STSEndpoint != "" {
-		if a.RoleARN == "" {
-			return p.errorf(path+".sts_endpoint", "credential %q: sts_endpoint is used only with role_arn", name)
-		}
-		if err := p.httpsURL(path+".sts_endpoint", fmt.Sprintf("credential %q: sts_endpoint", name), a.STSEndpoint); err != nil {
-			return err
-		}
-	}
-	static := a.SecretAccessKey != "" || a.SecretAccessKeyFile != ""
-	switch {
-	case a.AccessKeyID == "" && !static:
-		return nil
-	case a.AccessKeyID == "":
-		return p.errorf(path, "credential %q: secret_access_key(_file) needs access_key_id", name)
-	case !reAWSAccessKeyID.MatchString(a.AccessKeyID):
-		return p.errorf(path+".access_key_id", "credential %q: access_key_id must be 16 to 128 upper-case letters and digits, got %s", name, p.shown(path+".access_key_id", a.AccessKeyID))
-	case a.Profile != "":
-		return p.errorf(path+".profile", "credential %q: give profile or static keys (access_key_id), not both", name)
-	}
-	return p.secretSource(name, path, "secret_access_key", a.SecretAccessKey, a.SecretAccessKeyFile)
-}
-
-// secretSource checks that a secret is given exactly once, inline or as a
-// readable file.
-func (p *parser) secretSource(cred, path, key string, inline Secret, file string) error {
-	switch {
-	case inline != "" && file != "":
-		return p.errorf(path+"."+key, "credential %q: give %s or %s_file, not both", cred, key, key)
-	case inline == "" && file == "":
-		return p.errorf(path, "credential %q: %s or %s_file is required", cred, key, key)
-	case file != "":
-		return p.readable(path+"."+key+"_file", cred, key+"_file", file)
-	}
-	return nil
-}
-
-// readable checks that a credential file can be read (a regular file of at
-// most 1 MiB, read in time: ReadFile) and is not empty, so that
-// --config.check catches what would fail every scrape.
-func (p *parser) readable(path, cred, key, file string) error {
-	b, err := ReadFile(p.files, file)
-	if err != nil {
-		return p.errorf(path, "credential %q: %s: %v", cred, key, unwrapPath(err))
-	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return p.errorf(path, "credential %q: %s %s is empty", cred, key, file)
-	}
-	return nil
+	return cr.Spec.Validate(&Validator{p: p, path: path + "." + cr.Type, what: fmt.Sprintf("credential %q", cr.Name), typ: cr.Type})
 }
 
 func unwrapPath(err error) error {
@@ -273,75 +140,6 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
-}
-
-func (p *parser) validateAzure(name string, a *Azure, path string) error {
-	needIDs := func() error {
-		if !reUUID.MatchString(a.TenantID) {
-			return p.errorf(path+".tenant_id", "credential %q: tenant_id must be a UUID, got %s", name, p.shown(path+".tenant_id", a.TenantID))
-		}
-		if !reUUID.MatchString(a.ClientID) {
-			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %s", name, p.shown(path+".client_id", a.ClientID))
-		}
-		return nil
-	}
-	switch a.Auth {
-	case AzureAuthClientSecret:
-		if err := needIDs(); err != nil {
-			return err
-		}
-		if err := p.secretSource(name, path, "client_secret", a.ClientSecret, a.ClientSecretFile); err != nil {
-			return err
-		}
-	case AzureAuthClientCertificate:
-		if err := needIDs(); err != nil {
-			return err
-		}
-		if a.CertificateFile == "" {
-			return p.errorf(path, "credential %q: auth client_certificate needs certificate_file", name)
-		}
-		if err := p.readable(path+".certificate_file", name, "certificate_file", a.CertificateFile); err != nil {
-			return err
-		}
-	case AzureAuthManagedIdentity, AzureAuthCLI, AzureAuthDefault:
-		if a.ClientID != "" && !reUUID.MatchString(a.ClientID) {
-			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %s", name, p.shown(path+".client_id", a.ClientID))
-		}
-	case AzureAuthWorkloadIdentity:
-		if a.TenantID != "" && !reUUID.MatchString(a.TenantID) {
-			return p.errorf(path+".tenant_id", "credential %q: tenant_id must be a UUID, got %s", name, p.shown(path+".tenant_id", a.TenantID))
-		}
-		if a.ClientID != "" && !reUUID.MatchString(a.ClientID) {
-			return p.errorf(path+".client_id", "credential %q: client_id must be a UUID, got %s", name, p.shown(path+".client_id", a.ClientID))
-		}
-		if a.TokenFile != "" {
-			if err := p.readable(path+".token_file", name, "token_file", a.TokenFile); err != nil {
-				return err
-			}
-		}
-	case "":
-		return p.errorf(path, "credential %q: azure.auth is required (client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", name)
-	default:
-		return p.errorf(path+".auth", "credential %q: unknown azure.auth %s (want client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", name, p.shown(path+".auth", a.Auth))
-	}
-	if a.Auth != AzureAuthClientSecret && (a.ClientSecret != "" || a.ClientSecretFile != "") {
-		return p.errorf(path, "credential %q: client_secret is only used with auth client_secret", name)
-	}
-	switch a.Cloud {
-	case AzureCloudPublic, AzureCloudChina, AzureCloudUSGovernment:
-		if a.AuthorityHost != "" || a.ResourceManagerEndpoint != "" {
-			return p.errorf(path+".cloud", "credential %q: authority_host and resource_manager_endpoint need cloud: custom", name)
-		}
-	case AzureCloudCustom:
-		for key, v := range map[string]string{"authority_host": a.AuthorityHost, "resource_manager_endpoint": a.ResourceManagerEndpoint} {
-			if err := p.httpsURL(path+"."+key, fmt.Sprintf("credential %q: %s", name, key), v); err != nil {
-				return err
-			}
-		}
-	default:
-		return p.errorf(path+".cloud", "credential %q: unknown cloud %s (want public, china, usgovernment or custom)", name, p.shown(path+".cloud", a.Cloud))
-	}
-	return nil
 }
 
 func (p *parser) httpsURL(path, what, v string) error {
@@ -380,8 +178,8 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	if !ok {
 		return p.errorf(path+".credential", "%s: credential %q is not defined under credentials", where, t.Credential)
 	}
-	if cr.Kind() != kind.Credential && !badCreds[t.Credential] {
-		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, kind.Credential, t.Credential)
+	if cr.Type != kind.Credential.Name && !badCreds[t.Credential] {
+		return p.errorf(path+".credential", "%s: type %s needs a %s: credential; %q is not one", where, t.Type, kind.Credential.Name, t.Credential)
 	}
 	if p.has(path+".expected_retention") && t.ExpectedRetention <= 0 {
 		return p.errorf(path+".expected_retention", "target %q: expected_retention must be greater than 0", t.Name)
@@ -398,7 +196,7 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	if p.has(path+".max_items_per_poll") && t.MaxItemsPerPoll < 1 {
 		return p.errorf(path+".max_items_per_poll", "%s: max_items_per_poll must be at least 1, got %d", where, t.MaxItemsPerPoll)
 	}
-	return t.Spec.Validate(&Validator{p: p, path: path, target: t.Name, typ: t.Type})
+	return t.Spec.Validate(&Validator{p: p, path: path, what: where, typ: t.Type})
 }
 
 // maxTargetName bounds a target's name, a label value of every series.

@@ -64,7 +64,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 var Type = toolkit.Type{
 	TargetType: config.TargetType{
 		Name:       Name,
-		Credential: config.CredentialAstra,
+		Credential: CredentialType,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "NetApp Astra Control",
@@ -115,20 +115,9 @@ type provider struct {
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	cred := env.Credential.Astra
 	env.WarnPlainHTTP(s.Endpoint)
-	// The token is re-read on every attempt, so a rotated
-	// api_token_file is picked up without a reload.
-	bearer := func(r *http.Request) error {
-		token, err := config.ResolveSecret(r.Context(), cred.APIToken, cred.APITokenFile)
-		if err != nil {
-			return err
-		}
-		r.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}
 	return &provider{
-		client:      env.Client(Name, bearer),
+		client:      env.Client(Name, bearer(env.Credential)),
 		concurrency: env.Pool.MaxConcurrency(),
 		owns:        env.Owns,
 		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
+	awscred "github.com/backup-exporter/backup_exporter/collector/providers/aws"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
@@ -75,7 +76,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 var Type = toolkit.Type{
 	TargetType: config.TargetType{
 		Name:       Name,
-		Credential: config.CredentialAWS,
+		Credential: awscred.CredentialType,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "AWS Backup",
@@ -130,7 +131,7 @@ type provider struct {
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	cfg, secrets, err := awsConfig(env, s.Region)
+	cfg, secrets, err := awscred.Config(env, Name, s.Region)
 	if err != nil {
 		return nil, err
 	}

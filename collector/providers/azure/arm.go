@@ -23,7 +23,6 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
-	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
@@ -62,7 +61,7 @@ type token struct {
 // credential; subscriptions are the target's configured subscription
 // IDs, whose remaining read quota it records.
 func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Client, error) {
-	a := env.Credential.Azure
+	a := env.Credential.Spec.(*Credential)
 	v, err := env.Shared("azure-token", func() (any, error) {
 		cloudCfg, endpoint := azureCloud(a)
 		// Entra calls go through the same stack: TLS, request slots, body
@@ -109,7 +108,7 @@ func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Cli
 // calls, which serve every Azure provider of a credential.
 const entraProvider = "azure"
 
-func describeAzure(a *config.Azure) string {
+func describeAzure(a *Credential) string {
 	parts := []string{"auth " + a.Auth}
 	if a.TenantID != "" {
 		parts = append(parts, "tenant "+a.TenantID)

@@ -15,14 +15,14 @@ import (
 // azureCloud returns the azcore cloud of a credential and its resource
 // manager endpoint. For a custom cloud the ARM audience is the endpoint
 // itself, as for Azure Stack Hub and private clouds.
-func azureCloud(a *config.Azure) (cloud.Configuration, string) {
+func azureCloud(a *Credential) (cloud.Configuration, string) {
 	var c cloud.Configuration
 	switch a.Cloud {
-	case config.AzureCloudChina:
+	case CloudChina:
 		c = cloud.AzureChina
-	case config.AzureCloudUSGovernment:
+	case CloudUSGovernment:
 		c = cloud.AzureGovernment
-	case config.AzureCloudCustom:
+	case CloudCustom:
 		endpoint := strings.TrimRight(a.ResourceManagerEndpoint, "/")
 		c = cloud.Configuration{
 			ActiveDirectoryAuthorityHost: strings.TrimRight(a.AuthorityHost, "/") + "/",
@@ -39,10 +39,10 @@ func azureCloud(a *config.Azure) (cloud.Configuration, string) {
 // newAzureCredential builds the azidentity credential that auth names:
 // never a chain unless the user asked for "default". It also returns the
 // secrets it was built from, to be kept out of error messages.
-func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.TokenCredential, []string, error) {
+func newAzureCredential(a *Credential, opts azcore.ClientOptions) (azcore.TokenCredential, []string, error) {
 	// Instance discovery only knows Microsoft's public authorities;
 	// azidentity requires it off for Azure Stack and private clouds.
-	custom := a.Cloud == config.AzureCloudCustom
+	custom := a.Cloud == CloudCustom
 	var (
 		cred    azcore.TokenCredential
 		secrets []string
@@ -53,7 +53,7 @@ func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.Toke
 	ctx, cancel := context.WithTimeout(context.Background(), config.FileReadTimeout)
 	defer cancel()
 	switch a.Auth {
-	case config.AzureAuthClientSecret:
+	case AuthClientSecret:
 		var secret string
 		secret, err = config.ResolveSecret(ctx, a.ClientSecret, a.ClientSecretFile)
 		if err != nil {
@@ -62,7 +62,7 @@ func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.Toke
 		secrets = append(secrets, secret)
 		cred, err = azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, secret,
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: custom})
-	case config.AzureAuthClientCertificate:
+	case AuthClientCertificate:
 		var data []byte
 		data, err = config.ReadFile(ctx, a.CertificateFile)
 		if err != nil {
@@ -76,20 +76,20 @@ func newAzureCredential(a *config.Azure, opts azcore.ClientOptions) (azcore.Toke
 		}
 		cred, err = azidentity.NewClientCertificateCredential(a.TenantID, a.ClientID, certs, key,
 			&azidentity.ClientCertificateCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: custom, SendCertificateChain: true})
-	case config.AzureAuthManagedIdentity:
+	case AuthManagedIdentity:
 		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts}
 		if a.ClientID != "" {
 			o.ID = azidentity.ClientID(a.ClientID)
 		}
 		cred, err = azidentity.NewManagedIdentityCredential(o)
-	case config.AzureAuthWorkloadIdentity:
+	case AuthWorkloadIdentity:
 		cred, err = azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
 			ClientOptions: opts, TenantID: a.TenantID, ClientID: a.ClientID, TokenFilePath: a.TokenFile,
 			DisableInstanceDiscovery: custom,
 		})
-	case config.AzureAuthCLI:
+	case AuthCLI:
 		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: a.TenantID})
-	case config.AzureAuthDefault:
+	case AuthDefault:
 		cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
 			ClientOptions: opts, TenantID: a.TenantID, DisableInstanceDiscovery: custom,
 		})

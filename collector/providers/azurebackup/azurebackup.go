@@ -85,7 +85,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 var Type = toolkit.Type{
 	TargetType: config.TargetType{
 		Name:       Name,
-		Credential: config.CredentialAzure,
+		Credential: azure.CredentialType,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Azure Backup",

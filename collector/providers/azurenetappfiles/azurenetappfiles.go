@@ -86,7 +86,7 @@ var (
 var Type = toolkit.Type{
 	TargetType: config.TargetType{
 		Name:       Name,
-		Credential: config.CredentialAzure,
+		Credential: azure.CredentialType,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Azure NetApp Files",

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backup-exporter/backup_exporter/collector/providers/huawei"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
@@ -74,7 +74,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 var Type = toolkit.Type{
 	TargetType: config.TargetType{
 		Name:       Name,
-		Credential: config.CredentialHuawei,
+		Credential: huawei.CredentialType,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "Huawei Cloud CBR",
@@ -118,34 +118,8 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		vault:    s.VaultID,
 		resource: s.ResourceID,
 	}
-	p.client = env.Client(Name, authorizer(env.Credential.Huawei, s.ProjectID))
+	p.client = env.Client(Name, huawei.Authorizer(env.Credential, s.ProjectID))
 	return p, nil
-}
-
-// authorizer signs each attempt with AK/SK, or sends the IAM token.
-func authorizer(cred *config.Huawei, project string) upstream.Authorizer {
-	if cred.AccessKey != "" {
-		ak := cred.AccessKey
-		return func(r *http.Request) error {
-			// Read per attempt: a rotated secret_key_file is picked up and
-			// the signature carries a fresh date on every retry.
-			sk, err := config.ResolveSecret(r.Context(), cred.SecretKey, cred.SecretKeyFile)
-			if err != nil {
-				return fmt.Errorf("huawei secret key: %w", err)
-			}
-			r.Header.Set(huaweiProjectHeader, project)
-			signHuawei(r, nil, ak, sk, time.Now(), huaweiSignedHeaders)
-			return nil
-		}
-	}
-	return func(r *http.Request) error {
-		token, err := config.ResolveSecret(r.Context(), cred.AuthToken, cred.AuthTokenFile)
-		if err != nil {
-			return fmt.Errorf("huawei auth token: %w", err)
-		}
-		r.Header.Set("X-Auth-Token", token)
-		return nil
-	}
 }
 
 // Collect implements Provider.

@@ -130,7 +130,7 @@ type inClusterEnv struct{ dir, host, port string }
 func resolve(cred *config.Credential, in inClusterEnv) (*cluster, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), config.FileReadTimeout)
 	defer cancel()
-	k := cred.Kubernetes
+	k := cred.Spec.(*Credential)
 	switch {
 	case k.Kubeconfig != "":
 		return fromKubeconfig(ctx, k.Kubeconfig, k.Context)

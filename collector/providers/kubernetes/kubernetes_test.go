@@ -61,7 +61,7 @@ func TestInClusterTokenIsRereadOnRotation(t *testing.T) {
 	write(t, dir, "ca.crt", string(ca))
 	write(t, dir, "token", token+"\n")
 	u, _ := url.Parse(srv.URL)
-	c, err := resolve(&config.Credential{Kubernetes: &config.Kubernetes{}}, inClusterEnv{dir: dir, host: u.Hostname(), port: u.Port()})
+	c, err := resolve(&config.Credential{Type: "kubernetes", Spec: &Credential{}}, inClusterEnv{dir: dir, host: u.Hostname(), port: u.Port()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestInClusterTokenIsRereadOnRotation(t *testing.T) {
 }
 
 func TestNotInCluster(t *testing.T) {
-	_, err := resolve(&config.Credential{Kubernetes: &config.Kubernetes{}}, inClusterEnv{dir: t.TempDir()})
+	_, err := resolve(&config.Credential{Type: "kubernetes", Spec: &Credential{}}, inClusterEnv{dir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "not running in a cluster") {
 		t.Errorf("err = %v", err)
 	}
@@ -130,7 +130,7 @@ current-context: prod
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := write(t, dir, "kubeconfig", tc.kubeconfig)
-			c, err := resolve(&config.Credential{Kubernetes: &config.Kubernetes{Kubeconfig: path, Context: tc.context}}, inClusterEnv{})
+			c, err := resolve(&config.Credential{Type: "kubernetes", Spec: &Credential{Kubeconfig: path, Context: tc.context}}, inClusterEnv{})
 			if tc.want != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("err = %v, want %q", err, tc.want)
@@ -160,7 +160,7 @@ users: [{name: u, user: {client-certificate: client.crt, client-key-data: `+base
 contexts: [{name: prod, context: {cluster: c, user: u}}]
 current-context: prod
 `)
-	c, err := resolve(&config.Credential{Kubernetes: &config.Kubernetes{Kubeconfig: path}}, inClusterEnv{})
+	c, err := resolve(&config.Credential{Type: "kubernetes", Spec: &Credential{Kubeconfig: path}}, inClusterEnv{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ current-context: prod
 		t.Errorf("cluster %+v: want a client certificate, insecure, no token", c)
 	}
 	write(t, dir, "client.crt", "not a certificate")
-	if _, err := resolve(&config.Credential{Kubernetes: &config.Kubernetes{Kubeconfig: path}}, inClusterEnv{}); err == nil || !strings.Contains(err.Error(), "do not load") {
+	if _, err := resolve(&config.Credential{Type: "kubernetes", Spec: &Credential{Kubeconfig: path}}, inClusterEnv{}); err == nil || !strings.Contains(err.Error(), "do not load") {
 		t.Errorf("a bad certificate: %v", err)
 	}
 }

@@ -57,7 +57,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 var Type = toolkit.Type{
 	TargetType: config.TargetType{
 		Name:       Name,
-		Credential: config.CredentialKubernetes,
+		Credential: kubernetes.CredentialType,
 		NewSpec:    func() config.TargetSpec { return &Spec{} },
 	},
 	Title: "NetApp Trident protect",

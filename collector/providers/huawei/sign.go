@@ -1,4 +1,4 @@
-package huaweicbr
+package huawei
 
 // Huawei Cloud AK/SK request signing (SDK-HMAC-SHA256).
 //
@@ -13,7 +13,7 @@ package huaweicbr
 // Authorize hook before every attempt; bridging an *http.Request into the
 // SDK's request type on every attempt would cost more code than the
 // algorithm itself, which is short and stable. The algorithm below
-// follows the SDK's signer.go and escape.go; huawei_cbr_test.go checks it
+// follows the SDK's signer.go and escape.go; sign_test.go checks it
 // against the SDK's own published vectors (core/auth/signer/
 // signer_test.go: TestSigner_Sign and TestSigner_canonicalQueryString).
 //
@@ -37,19 +37,19 @@ const (
 	huaweiSignAlgorithm = "SDK-HMAC-SHA256"
 	huaweiDateLayout    = "20060102T150405Z"
 	huaweiDateHeader    = "X-Sdk-Date"
-	huaweiProjectHeader = "X-Project-Id"
+	projectHeader       = "X-Project-Id"
 )
 
-// huaweiSignedHeaders are the headers signed on every request, lower-case
+// signedHeaders are the headers signed on every request, lower-case
 // and sorted: the host binds the signature to the endpoint, the date
 // bounds its lifetime (the gateway rejects more than 15 minutes of skew),
 // and the SDK sends and signs X-Project-Id too.
-var huaweiSignedHeaders = []string{"host", "x-project-id", "x-sdk-date"}
+var signedHeaders = []string{"host", "x-project-id", "x-sdk-date"}
 
-// signHuawei sets X-Sdk-Date (from now) and Authorization on r, signing
+// sign sets X-Sdk-Date (from now) and Authorization on r, signing
 // the headers named in signed (lower-case, sorted) and body. A signed
 // header that r lacks is left out of the signature.
-func signHuawei(r *http.Request, body []byte, accessKey, secretKey string, now time.Time, signed []string) {
+func sign(r *http.Request, body []byte, accessKey, secretKey string, now time.Time, signed []string) {
 	date := now.UTC().Format(huaweiDateLayout)
 	r.Header.Set(huaweiDateHeader, date)
 	present := make([]string, 0, len(signed))
@@ -59,33 +59,33 @@ func signHuawei(r *http.Request, body []byte, accessKey, secretKey string, now t
 		}
 	}
 	mac := hmac.New(sha256.New, []byte(secretKey))
-	mac.Write([]byte(huaweiStringToSign(date, huaweiCanonicalRequest(r, body, present))))
+	mac.Write([]byte(stringToSign(date, canonicalRequest(r, body, present))))
 	r.Header.Set("Authorization", huaweiSignAlgorithm+" Access="+accessKey+
 		", SignedHeaders="+strings.Join(present, ";")+
 		", Signature="+hex.EncodeToString(mac.Sum(nil)))
 }
 
-func huaweiStringToSign(date, canonicalRequest string) string {
-	return huaweiSignAlgorithm + "\n" + date + "\n" + huaweiSHA256Hex([]byte(canonicalRequest))
+func stringToSign(date, canonicalRequest string) string {
+	return huaweiSignAlgorithm + "\n" + date + "\n" + sHA256Hex([]byte(canonicalRequest))
 }
 
-func huaweiCanonicalRequest(r *http.Request, body []byte, signed []string) string {
+func canonicalRequest(r *http.Request, body []byte, signed []string) string {
 	return strings.Join([]string{
 		r.Method,
-		huaweiCanonicalURI(r.URL.Path),
-		huaweiCanonicalQuery(r.URL.Query()),
-		huaweiCanonicalHeaders(r, signed),
+		canonicalURI(r.URL.Path),
+		canonicalQuery(r.URL.Query()),
+		canonicalHeaders(r, signed),
 		strings.Join(signed, ";"),
-		huaweiSHA256Hex(body),
+		sHA256Hex(body),
 	}, "\n")
 }
 
-// huaweiCanonicalURI escapes each segment of the decoded path and ends it
+// canonicalURI escapes each segment of the decoded path and ends it
 // with "/", as the SDK does.
-func huaweiCanonicalURI(path string) string {
+func canonicalURI(path string) string {
 	segs := strings.Split(path, "/")
 	for i, s := range segs {
-		segs[i] = huaweiEscape(s)
+		segs[i] = escape(s)
 	}
 	p := strings.Join(segs, "/")
 	if !strings.HasSuffix(p, "/") {
@@ -94,9 +94,9 @@ func huaweiCanonicalURI(path string) string {
 	return p
 }
 
-// huaweiCanonicalQuery sorts parameter names, then each name's values,
+// canonicalQuery sorts parameter names, then each name's values,
 // and joins escape(name)=escape(value) with "&".
-func huaweiCanonicalQuery(q url.Values) string {
+func canonicalQuery(q url.Values) string {
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		keys = append(keys, k)
@@ -107,15 +107,15 @@ func huaweiCanonicalQuery(q url.Values) string {
 		vs := append([]string(nil), q[k]...)
 		sort.Strings(vs)
 		for _, v := range vs {
-			parts = append(parts, huaweiEscape(k)+"="+huaweiEscape(v))
+			parts = append(parts, escape(k)+"="+escape(v))
 		}
 	}
 	return strings.Join(parts, "&")
 }
 
-// huaweiCanonicalHeaders gives "name:trimmed value" lines for the signed
+// canonicalHeaders gives "name:trimmed value" lines for the signed
 // headers, each followed by "\n".
-func huaweiCanonicalHeaders(r *http.Request, signed []string) string {
+func canonicalHeaders(r *http.Request, signed []string) string {
 	var b strings.Builder
 	for _, name := range signed {
 		vals := r.Header.Values(name)
@@ -138,9 +138,9 @@ func huaweiCanonicalHeaders(r *http.Request, signed []string) string {
 	return b.String()
 }
 
-// huaweiEscape percent-encodes every byte but A-Z a-z 0-9 - _ . ~ with
+// escape percent-encodes every byte but A-Z a-z 0-9 - _ . ~ with
 // upper-case hex (a space is %20), like the SDK's escape.go.
-func huaweiEscape(s string) string {
+func escape(s string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -156,7 +156,7 @@ func huaweiEscape(s string) string {
 	return b.String()
 }
 
-func huaweiSHA256Hex(b []byte) string {
+func sHA256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

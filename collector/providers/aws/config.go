@@ -1,4 +1,8 @@
-package awsbackup
+// Package aws is the aws: credential of the configuration and the AWS SDK
+// configuration built from it: the SDK's default chain, a profile, static
+// keys, or a role assumed with any of those, on the exporter's transport
+// and its one retry engine.
+package aws
 
 import (
 	"bufio"
@@ -8,7 +12,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -23,32 +27,34 @@ const roleSessionName = "backup_exporter"
 
 // noRetries leaves retrying to the exporter's one retry engine (the
 // transport's retry layer), so that a request is never retried twice over.
-func noRetries() aws.Retryer { return aws.NopRetryer{} }
+func noRetries() awssdk.Retryer { return awssdk.NopRetryer{} }
 
 // awsCredential is what the targets of one credential in one region
 // share: the SDK configuration and its credential cache (an assumed role
 // is assumed once, not once per target).
 type awsCredential struct {
-	cfg     aws.Config
+	cfg     awssdk.Config
 	secrets []string
 }
 
-// awsConfig returns the SDK configuration of the target's credential in
-// region. AWS Backup and STS AssumeRole calls go through the exporter's
-// transport: request slots, body limit, retries and request metrics.
-func awsConfig(env *toolkit.Env, region string) (aws.Config, []string, error) {
-	v, err := env.Shared("aws:"+region, func() (any, error) {
-		return newAWSCredential(env, region)
+// Config returns the SDK configuration of the target's credential in
+// region, for provider (the label of its request metrics), and the
+// secrets to keep out of error texts. The SDK's calls (and STS
+// AssumeRole's) go through the exporter's transport: request slots, body
+// limit, retries and request metrics.
+func Config(env *toolkit.Env, provider, region string) (awssdk.Config, []string, error) {
+	v, err := env.Shared("aws:"+provider+":"+region, func() (any, error) {
+		return newAWSCredential(env, provider, region)
 	})
 	if err != nil {
-		return aws.Config{}, nil, err
+		return awssdk.Config{}, nil, err
 	}
 	c := v.(*awsCredential)
 	return c.cfg, c.secrets, nil
 }
 
-func newAWSCredential(env *toolkit.Env, region string) (*awsCredential, error) {
-	a := env.Credential.AWS
+func newAWSCredential(env *toolkit.Env, provider, region string) (*awsCredential, error) {
+	a := env.Credential.Spec.(*Credential)
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(region)}
 	var secrets []string
 	switch {
@@ -70,18 +76,18 @@ func newAWSCredential(env *toolkit.Env, region string) (*awsCredential, error) {
 	// chain's own providers (web identity, EKS Pod Identity, IMDS), built
 	// above, keep the SDK's client: AWS_CA_BUNDLE and the SDK's retries
 	// apply to them, and their credentials are cached.
-	cfg.HTTPClient = nonEmpty{env.Pool.HTTPClient(Name, nil)}
+	cfg.HTTPClient = nonEmpty{env.Pool.HTTPClient(provider, nil)}
 	cfg.Retryer = noRetries
 	if a.RoleARN != "" {
 		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
 			if a.STSEndpoint != "" {
-				o.BaseEndpoint = aws.String(a.STSEndpoint)
+				o.BaseEndpoint = awssdk.String(a.STSEndpoint)
 			}
 		})
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		cfg.Credentials = awssdk.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = roleSessionName
 			if a.ExternalID != "" {
-				o.ExternalID = aws.String(a.ExternalID)
+				o.ExternalID = awssdk.String(a.ExternalID)
 			}
 		}))
 	}
@@ -90,13 +96,13 @@ func newAWSCredential(env *toolkit.Env, region string) (*awsCredential, error) {
 
 // staticKeys is the credential's access key; a secret_access_key_file is
 // read on every request, so a rotated key is used without a reload.
-func staticKeys(a *config.AWS) aws.CredentialsProvider {
-	return aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+func staticKeys(a *Credential) awssdk.CredentialsProvider {
+	return awssdk.CredentialsProviderFunc(func(ctx context.Context) (awssdk.Credentials, error) {
 		secret, err := config.ResolveSecret(ctx, a.SecretAccessKey, a.SecretAccessKeyFile)
 		if err != nil {
-			return aws.Credentials{}, fmt.Errorf("secret_access_key_file: %w", err)
+			return awssdk.Credentials{}, fmt.Errorf("secret_access_key_file: %w", err)
 		}
-		return aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Source: "backup_exporter static keys"}, nil
+		return awssdk.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, Source: "backup_exporter static keys"}, nil
 	})
 }
 
