@@ -27,7 +27,9 @@ type testCredentialSpec struct {
 	APITokenFile string `yaml:"api_token_file,omitempty"`
 }
 
-func (s *testCredentialSpec) Validate(v *Validator) error { return v.Secret("api_token", s.APIToken, s.APITokenFile) }
+func (s *testCredentialSpec) Validate(v *Validator) error {
+	return v.Secret("api_token", s.APIToken, s.APITokenFile)
+}
 
 var testKinds = []TargetType{{Name: "astra", Credential: testCredential, NewSpec: func() TargetSpec { return &testSpec{} }}}
 
