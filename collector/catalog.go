@@ -39,7 +39,7 @@ func Catalog(r toolkit.Registry) []MetricInfo {
 		out = append(out, MetricInfo{Name: f.Name, Help: f.Help, Type: typeName(f.Type), Labels: f.LabelNames()})
 	}
 	for _, tf := range targetFamilies {
-		out = append(out, describeDesc(tf.desc, "gauge"))
+		out = append(out, MetricInfo{Name: tf.name, Help: tf.help, Type: "gauge", Labels: tf.names})
 	}
 	for _, c := range SelfCollectors() {
 		// A Gauge also has a Counter's methods: ask for it first.

@@ -52,6 +52,10 @@ type Options struct {
 	// WrapTransport, when set, wraps every upstream client's transport
 	// (tests inject faults through it).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// RecordDropped keeps, with each poll, the listed items it left out
+	// and why (Result.Dropped), for --once.dropped; their counts by reason
+	// are always kept.
+	RecordDropped bool
 }
 
 // backgroundPolls bounds the background polls in flight across targets
@@ -135,6 +139,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		s := settings
 		s.timeout = time.Duration(t.PollTimeout)
 		s.limits = toolkit.Limits{MaxPagesPerList: t.MaxPagesPerList, MaxItemsPerPoll: t.MaxItemsPerPoll}
+		s.recordDropped = opts.RecordDropped
 		fp := config.Fingerprint(t, ce.fingerprint, s.ttl, s.timeout, s.staleness, opts.Shard)
 		if old := prev.state(t.Name); old != nil && old.fingerprint == fp {
 			e.add(old)
@@ -292,6 +297,11 @@ type Result struct {
 	// ResourceErrors counts the resources whose own read failed in the
 	// last poll.
 	ResourceErrors int
+	// Dropped counts the listed items the served poll left out, by
+	// reason (toolkit.DropReasons); DroppedItems are those items when the
+	// exporter records them (Options.RecordDropped).
+	Dropped      map[string]int
+	DroppedItems []toolkit.Dropped
 
 	// served is true when a poll's series are served; poll is that poll
 	// and rendered its exposition.
@@ -342,6 +352,7 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	}
 	served.prepareFor(t, e.render, e.logger)
 	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
+	r.Dropped, r.DroppedItems = served.drops.snapshot()
 	return r
 }
 
@@ -383,8 +394,10 @@ func (e *Exporter) Status() []TargetStatus {
 	return out
 }
 
-// owned keeps the resources of t that this replica's shard owns.
-func owned(t *Target, rs []toolkit.Resource) []toolkit.Resource {
+// owned keeps the resources of t that this replica's shard owns (a
+// provider's FanOut or Keep already did: this is the orchestrator's
+// guarantee); dropped is told of the others.
+func owned(t *Target, rs []toolkit.Resource, dropped func(toolkit.Dropped)) []toolkit.Resource {
 	if !t.shard.Enabled() {
 		return rs
 	}
@@ -392,6 +405,8 @@ func owned(t *Target, rs []toolkit.Resource) []toolkit.Resource {
 	for _, r := range rs {
 		if t.shard.Owns(t.Name, r.ID) {
 			out = append(out, r)
+		} else {
+			dropped(toolkit.Dropped{ID: r.ID, Name: r.Name, Reason: toolkit.DropNotOwned})
 		}
 	}
 	return out

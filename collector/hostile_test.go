@@ -293,3 +293,46 @@ backup_exporter_panics_total{provider="test",target="t"} 1
 		t.Error(err)
 	}
 }
+
+// TestDroppedItemsAreCountedAndListed: what a provider leaves out (Drop,
+// FanOut) and what the orchestrator leaves out (a repeated record) is
+// counted in backup_exporter_target_resources_dropped{reason} and, with
+// RecordDropped, listed in the result.
+func TestDroppedItemsAreCountedAndListed(t *testing.T) {
+	kind := testKind(nil)
+	kind.New = func(_ *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
+		return pollFunc(func(ctx context.Context) ([]toolkit.Resource, error) {
+			toolkit.Drop(ctx, "child-1", "part", toolkit.DropChild)
+			toolkit.Drop(ctx, "vm-9", "vm-9", toolkit.DropFiltered)
+			rs := toolkit.Keep(ctx, env, []toolkit.Resource{{ID: "a", Protected: true}, {ID: "a", Protected: true}})
+			return append(rs, toolkit.Resource{ID: "b", Protected: true}, toolkit.Resource{ID: "b", Name: "again", Protected: true}), nil
+		}), nil
+	}
+	cfg, err := config.Parse([]byte("global: {cache_ttl: 0}\ncredentials: [{name: c, astra: {api_token: x}}]\ntargets: [{name: t, type: test, credential: c}]\n"), "test.yml", toolkit.Registry{kind}.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg, Options{Registry: toolkit.Registry{kind}, RecordDropped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	var out bytes.Buffer
+	if err := e.WriteExposition(context.Background(), e.Targets(), nil, &out, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`backup_exporter_target_resources_dropped{provider="test",reason="not_owned",target="t"} 0`,
+		`backup_exporter_target_resources_dropped{provider="test",reason="duplicate",target="t"} 2`,
+		`backup_exporter_target_resources_dropped{provider="test",reason="child",target="t"} 1`,
+		`backup_exporter_target_resources_dropped{provider="test",reason="filtered",target="t"} 1`,
+	} {
+		if !strings.Contains(out.String(), want+"\n") {
+			t.Errorf("no %s in\n%s", want, out.String())
+		}
+	}
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if len(res.DroppedItems) != 4 || len(res.Resources) != 2 {
+		t.Errorf("dropped %+v, resources %d", res.DroppedItems, len(res.Resources))
+	}
+}

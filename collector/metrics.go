@@ -6,39 +6,45 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
-// newTargetFamily declares one of the exporter's per-target gauges and
-// how a result gives its value (none: no sample).
-func newTargetFamily(name, help string, value func(r *Result) (float64, bool)) *targetFamily {
-	return &targetFamily{
-		name:   name,
-		desc:   prometheus.NewDesc(name, help, targetLabelNames, nil),
-		header: familyHeader(name, help, prometheus.GaugeValue),
-		value:  value,
+// gauge is a target family's value function of one sample without labels
+// of its own, when ok.
+func gauge(value func(r *Result) (v float64, ok bool)) func(*Result, func(float64, ...string)) {
+	return func(r *Result, emit func(float64, ...string)) {
+		if v, ok := value(r); ok {
+			emit(v)
+		}
 	}
 }
 
 var (
-	descTargetUp = newTargetFamily("backup_exporter_target_up", "1 when the last collection of the target succeeded.",
-		func(r *Result) (float64, bool) { return boolFloat(r.Err == nil), true })
-	descTargetDuration = newTargetFamily("backup_exporter_target_duration_seconds", "How long this scrape's collection of the target took (answered from the last poll with a cache_ttl, which is near 0).",
-		func(r *Result) (float64, bool) { return r.Duration.Seconds(), true })
-	descTargetPollDuration = newTargetFamily("backup_exporter_target_poll_duration_seconds", "How long the last completed poll of the target took (background or synchronous).",
-		func(r *Result) (float64, bool) { return r.PollDuration.Seconds(), r.PollDuration > 0 })
-	descTargetLastSuccess = newTargetFamily("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).",
-		func(r *Result) (float64, bool) { return toolkit.UnixSeconds(r.LastSuccess), !r.LastSuccess.IsZero() })
-	descTargetResourceErrors = newTargetFamily("backup_exporter_target_resource_errors", "Resources of a discovery target whose own read failed in the last poll (their last good series are kept for max_staleness).",
-		func(r *Result) (float64, bool) { return float64(r.ResourceErrors), r.served && r.Err == nil })
-	descTargetResources = newTargetFamily("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).",
-		func(r *Result) (float64, bool) { return float64(len(r.Resources)), r.served })
+	descTargetUp = newTargetFamily("backup_exporter_target_up", "1 when the last collection of the target succeeded.", nil,
+		gauge(func(r *Result) (float64, bool) { return boolFloat(r.Err == nil), true }))
+	descTargetDuration = newTargetFamily("backup_exporter_target_duration_seconds", "How long this scrape's collection of the target took (answered from the last poll with a cache_ttl, which is near 0).", nil,
+		gauge(func(r *Result) (float64, bool) { return r.Duration.Seconds(), true }))
+	descTargetPollDuration = newTargetFamily("backup_exporter_target_poll_duration_seconds", "How long the last completed poll of the target took (background or synchronous).", nil,
+		gauge(func(r *Result) (float64, bool) { return r.PollDuration.Seconds(), r.PollDuration > 0 }))
+	descTargetLastSuccess = newTargetFamily("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).", nil,
+		gauge(func(r *Result) (float64, bool) { return toolkit.UnixSeconds(r.LastSuccess), !r.LastSuccess.IsZero() }))
+	descTargetResourceErrors = newTargetFamily("backup_exporter_target_resource_errors", "Resources of a discovery target whose own read failed in the last poll (their last good series are kept for max_staleness).", nil,
+		gauge(func(r *Result) (float64, bool) { return float64(r.ResourceErrors), r.served && r.Err == nil }))
+	descTargetResources = newTargetFamily("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).", nil,
+		gauge(func(r *Result) (float64, bool) { return float64(len(r.Resources)), r.served }))
+	descTargetResourcesDropped = newTargetFamily("backup_exporter_target_resources_dropped", "Items of the target's listings left out of the served poll, by reason: not_owned (another shard's), duplicate, child (part of another resource's backup), filtered (the target's filters).", []string{"reason"},
+		func(r *Result, emit func(float64, ...string)) {
+			if !r.served {
+				return
+			}
+			for _, reason := range toolkit.DropReasons {
+				emit(float64(r.Dropped[reason]), reason)
+			}
+		})
 )
 
 // targetFamilies are the per-target self-metrics, in exposition order.
-var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources, descTargetResourceErrors}
+var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources, descTargetResourceErrors, descTargetResourcesDropped}
 
 // Bounds of label values from upstream, in runes (a cut value ends in
 // "…", within the bound): names, states, codes and messages 256, as

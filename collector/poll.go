@@ -36,6 +36,8 @@ type pollResult struct {
 	ids   []string
 	// rendered is their exposition, per family.
 	rendered map[*toolkit.Family]*block
+	// drops are the listed items the poll left out.
+	drops *drops
 }
 
 // prepareFor builds the poll's resources as t exposes them, and their
@@ -56,9 +58,11 @@ func (r *pollResult) prepareFor(t *Target, rd *renderer, logger *zap.Logger) {
 					zap.String("resource_id", idLabel(res.ID)), zap.String("field", field), zap.Float64("value", v))
 			})
 		}
-		r.final, r.ids = dedupe(owned(t, r.resources), func(_ *toolkit.Resource, id string) {
-			logger.Debug("dropped a second record of a resource: its exposed resource_id is taken", zap.String("target", t.Name),
-				zap.String("resource_id", id))
+		if r.drops == nil {
+			r.drops = &drops{logger: logger.With(zap.String("target", t.Name))}
+		}
+		r.final, r.ids = dedupe(owned(t, r.resources, r.drops.add), func(dup *toolkit.Resource, _ string) {
+			r.drops.add(toolkit.Dropped{ID: dup.ID, Name: dup.Name, Reason: toolkit.DropDuplicate})
 		})
 		// The poll keeps one copy of its records.
 		r.resources = r.final
@@ -78,6 +82,8 @@ type pollSettings struct {
 	staleness time.Duration
 	// limits bound what one poll reads.
 	limits toolkit.Limits
+	// recordDropped keeps the items each poll leaves out (--once.dropped).
+	recordDropped bool
 }
 
 // targetState is what the exporter keeps of one target across scrapes,
@@ -240,12 +246,54 @@ func (s *targetState) startFlight(ctx context.Context) *flight {
 // poll reads the target once under ctx, within the target's limits.
 func (s *targetState) poll(ctx context.Context) *pollResult {
 	start := s.now()
-	ctx = toolkit.WithPoll(ctx, s.settings.limits, panicLogger(s.logger.With(zap.String("target", s.target.Name)), s.countPanic))
+	logger := s.logger.With(zap.String("target", s.target.Name))
+	drops := &drops{keep: s.settings.recordDropped, logger: logger}
+	ctx = toolkit.WithPoll(ctx, toolkit.Poll{Limits: s.settings.limits, Recovered: panicLogger(logger, s.countPanic), Dropped: drops.add})
 	resources, err := safePoll(ctx, s.target.Provider.Collect)
 	if err == nil {
 		err = everyResourceFailed(resources)
 	}
-	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), at: s.now()}
+	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), at: s.now(), drops: drops}
+}
+
+// drops are the listed items a poll left out: counted by reason, logged
+// at debug, and kept (for --once.dropped) when keep is set.
+type drops struct {
+	keep   bool
+	logger *zap.Logger
+
+	mu     sync.Mutex
+	counts map[string]int
+	items  []toolkit.Dropped
+}
+
+func (d *drops) add(x toolkit.Dropped) {
+	if ce := d.logger.Check(zap.DebugLevel, "left a listed item out of the poll"); ce != nil {
+		ce.Write(zap.String("resource_id", idLabel(x.ID)), zap.String("resource_name", labelValue(x.Name, labelLimit)), zap.String("reason", x.Reason))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.counts == nil {
+		d.counts = map[string]int{}
+	}
+	d.counts[x.Reason]++
+	if d.keep {
+		d.items = append(d.items, x)
+	}
+}
+
+// snapshot returns the counts by reason and the items kept.
+func (d *drops) snapshot() (map[string]int, []toolkit.Dropped) {
+	if d == nil {
+		return nil, nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	counts := make(map[string]int, len(d.counts))
+	for k, v := range d.counts {
+		counts[k] = v
+	}
+	return counts, append([]toolkit.Dropped(nil), d.items...)
 }
 
 // everyResourceFailed is the target's error when it found resources and

@@ -254,15 +254,26 @@ func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) ma
 	return out
 }
 
-// targetFamily is one of the per-target self-metrics, rendered per scrape.
+// targetFamily is one of the per-target self-metrics, rendered per scrape:
+// its name, help, own labels (after provider and target) and the function
+// that fills it from a target's result, together.
 type targetFamily struct {
 	name   string
-	desc   *prometheus.Desc
+	help   string
+	labels []string
+	value  func(r *Result, emit func(v float64, labels ...string))
+
+	// names and order lay its lines out; header is its HELP and TYPE.
+	names  []string
+	order  []int
 	header []byte
-	value  func(r *Result) (float64, bool)
 }
 
-var targetLabelNames = []string{"provider", "target"}
+func newTargetFamily(name, help string, labels []string, value func(r *Result, emit func(v float64, labels ...string))) *targetFamily {
+	names := append([]string{"provider", "target"}, labels...)
+	return &targetFamily{name: name, help: help, labels: labels, value: value,
+		names: names, order: sortedOrder(names), header: familyHeader(name, help, prometheus.GaugeValue)}
+}
 
 // WriteExposition collects targets under ctx and writes the exposition to
 // w: their series, their self-metrics, then what static gathers (gathered
@@ -288,17 +299,16 @@ func (e *Exporter) WriteExposition(ctx context.Context, targets []*Target, stati
 	}
 
 	var fresh bytes.Buffer
-	order := []int{0, 1}
 	for _, tf := range targetFamilies {
 		start := fresh.Len()
 		for i := range results {
 			r := &results[i]
-			if v, ok := tf.value(r); ok {
+			tf.value(r, func(v float64, labels ...string) {
 				if fresh.Len() == start {
 					fresh.Write(tf.header)
 				}
-				writeSample(&fresh, tf.name, targetLabelNames, order, []string{r.Target.Type, r.Target.Name}, v)
-			}
+				writeSample(&fresh, tf.name, tf.names, tf.order, append([]string{r.Target.Type, r.Target.Name}, labels...), v)
+			})
 		}
 	}
 	if static != nil {

@@ -73,6 +73,7 @@ type flags struct {
 	once          bool
 	onceFormat    string
 	onceFormatSet bool
+	onceDropped   bool
 	target        string
 	telemetryPath string
 	timeoutOffset time.Duration
@@ -100,6 +101,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration file, print every error in it (sorted by line) and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
 	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
+	app.Flag("once.dropped", "With --once: also list the items of each target's listings that were left out, and why (another shard's, a duplicate, a part of another resource's backup, the target's filters).").BoolVar(&f.onceDropped)
 	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).IsSetByUser(&f.onceFormatSet).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
@@ -160,6 +162,8 @@ func (f *flags) check() (collector.Shard, error) {
 		return collector.Shard{}, errors.New("--target needs --once (Prometheus selects one target with /probe?target=NAME)")
 	case f.onceFormatSet && !f.once:
 		return collector.Shard{}, errors.New("--once.format needs --once")
+	case f.onceDropped && !f.once:
+		return collector.Shard{}, errors.New("--once.dropped needs --once")
 	case f.once && f.configCheck:
 		return collector.Shard{}, errors.New("give --config.check or --once, not both")
 	}
@@ -218,7 +222,7 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 		fmt.Fprintln(stderr, err)
 		return exitFailed
 	}
-	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent(), Shard: shard})
+	e, err := collector.New(cfg, collector.Options{Registry: providers.All(), Logger: logger, UserAgent: userAgent(), Shard: shard, RecordDropped: f.onceDropped})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailed
@@ -235,7 +239,7 @@ func runOnce(f *flags, shard collector.Shard, logger *zap.Logger, stdout, stderr
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), e.ScrapeTimeout())
 	defer cancel()
-	return once.Run(ctx, e, targets, stdout, once.Options{Format: f.onceFormat, Color: colorTerminal(stdout), Now: time.Now()})
+	return once.Run(ctx, e, targets, stdout, once.Options{Format: f.onceFormat, Color: colorTerminal(stdout), Now: time.Now(), Dropped: f.onceDropped})
 }
 
 // colorTerminal reports whether w is a terminal that may get colours

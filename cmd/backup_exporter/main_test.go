@@ -439,6 +439,7 @@ func TestExitCodeTable(t *testing.T) {
 		// Serving: with a missing file, so that a regression fails
 		// rather than serves.
 		{"usage: --once.format without --once", []string{"--once.format=json", "--config.file", missing, listen}, 64, "--once.format needs --once"},
+		{"usage: --once.dropped without --once", []string{"--once.dropped", "--config.file", missing, listen}, 64, "--once.dropped needs --once"},
 		{"usage: --once with --config.check", []string{"--once", "--config.check", "--config.file", good}, 64, "not both"},
 		{"usage: --total-shards=0", []string{"--once", "--total-shards=0", "--config.file", good}, 64, "--total-shards must be at least 1"},
 		{"usage: --shard out of range", []string{"--once", "--shard=2", "--total-shards=2", "--config.file", good}, 64, "--shard"},

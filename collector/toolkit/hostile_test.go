@@ -42,12 +42,12 @@ func TestPanicInAWorkerIsThatResourcesError(t *testing.T) {
 		mu     sync.Mutex
 		stacks []string
 	)
-	ctx := WithPoll(context.Background(), Limits{}, func(v any, stack []byte) {
+	ctx := WithPoll(context.Background(), Poll{Recovered: func(v any, stack []byte) {
 		count.Add(1)
 		mu.Lock()
 		stacks = append(stacks, string(stack))
 		mu.Unlock()
-	})
+	}})
 
 	items := []string{"ok", "boom", "fine"}
 	rs := MapResources(ctx, 2, items, func(s string) (string, string) { return s, s }, func(_ context.Context, s string) (Resource, error) {
@@ -91,7 +91,7 @@ func TestPanicInAWorkerIsThatResourcesError(t *testing.T) {
 // at max_pages_per_list, a poll's lists at max_items_per_poll together,
 // and a continuation handed out twice at once.
 func TestPagerBounds(t *testing.T) {
-	ctx := WithPoll(context.Background(), Limits{MaxPagesPerList: 5, MaxItemsPerPoll: 100}, nil)
+	ctx := WithPoll(context.Background(), Poll{Limits: Limits{MaxPagesPerList: 5, MaxItemsPerPoll: 100}})
 	p := NewPager(ctx, "list things")
 	var err error
 	n := 0
@@ -108,7 +108,7 @@ func TestPagerBounds(t *testing.T) {
 		t.Errorf("items of the poll together: %v", err)
 	}
 
-	r := NewPager(WithPoll(context.Background(), Limits{MaxPagesPerList: 100, MaxItemsPerPoll: 100}, nil), "repeating list")
+	r := NewPager(WithPoll(context.Background(), Poll{Limits: Limits{MaxPagesPerList: 100, MaxItemsPerPoll: 100}}), "repeating list")
 	if err := r.Page(1, "same"); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestPagerBounds(t *testing.T) {
 		t.Errorf("repeat: %v", err)
 	}
 	// The last page of a list ends it, whatever the bounds.
-	last := NewPager(WithPoll(context.Background(), Limits{MaxPagesPerList: 1, MaxItemsPerPoll: 100}, nil), "short list")
+	last := NewPager(WithPoll(context.Background(), Poll{Limits: Limits{MaxPagesPerList: 1, MaxItemsPerPoll: 100}}), "short list")
 	if err := last.Page(3, ""); err != nil {
 		t.Errorf("a one-page list: %v", err)
 	}

@@ -20,23 +20,31 @@ type Limits struct {
 	MaxItemsPerPoll int
 }
 
+// Poll is what the orchestrator gives each poll: its limits, and where
+// the panics its helpers recover and the items they leave out go.
+type Poll struct {
+	Limits Limits
+	// Recovered is told of every panic a helper recovered (nil: none).
+	Recovered func(v any, stack []byte)
+	// Dropped is told of every listed item left out, with why (nil:
+	// none). It may be called from several goroutines at once.
+	Dropped func(Dropped)
+}
+
 // pollScope is what a poll carries in its context for the helpers that
-// run inside it (Pager, MapConcurrent, MapResources, Group): its limits,
-// the items its lists have read so far, and what to do with a panic.
+// run inside it (Pager, FanOut, Drop, MapConcurrent, MapResources,
+// Group): its Poll, and the items its lists have read so far.
 type pollScope struct {
-	limits Limits
-	items  atomic.Int64
-	// recovered is told of every panic a helper recovered.
-	recovered func(v any, stack []byte)
+	Poll
+	items atomic.Int64
 }
 
 type scopeKey struct{}
 
-// WithPoll returns ctx carrying a new poll of the given limits, for the
-// helpers that run inside it; recovered is told of every panic they
-// recover (nil: none). The orchestrator starts every poll with it.
-func WithPoll(ctx context.Context, limits Limits, recovered func(v any, stack []byte)) context.Context {
-	return context.WithValue(ctx, scopeKey{}, &pollScope{limits: limits, recovered: recovered})
+// WithPoll returns ctx carrying a new poll, for the helpers that run
+// inside it. The orchestrator starts every poll with it.
+func WithPoll(ctx context.Context, p Poll) context.Context {
+	return context.WithValue(ctx, scopeKey{}, &pollScope{Poll: p})
 }
 
 // scopeOf is ctx's poll scope; outside a poll (a provider called on its
@@ -45,7 +53,7 @@ func scopeOf(ctx context.Context) *pollScope {
 	if s, ok := ctx.Value(scopeKey{}).(*pollScope); ok {
 		return s
 	}
-	return &pollScope{limits: Limits{MaxPagesPerList: config.DefaultMaxPagesPerList, MaxItemsPerPoll: config.DefaultMaxItemsPerPoll}}
+	return &pollScope{Poll: Poll{Limits: Limits{MaxPagesPerList: config.DefaultMaxPagesPerList, MaxItemsPerPoll: config.DefaultMaxItemsPerPoll}}}
 }
 
 // Pager keeps one list walk within its poll's bounds. A provider makes
@@ -71,7 +79,7 @@ func NewPager(ctx context.Context, list string) *Pager {
 func (p *Pager) Page(items int, next string) error {
 	p.pages++
 	total := p.scope.items.Add(int64(items))
-	if limit := p.scope.limits.MaxItemsPerPoll; limit > 0 && total > int64(limit) {
+	if limit := p.scope.Limits.MaxItemsPerPoll; limit > 0 && total > int64(limit) {
 		return fmt.Errorf("%s: more than %d items in one poll (max_items_per_poll): stopping", p.list, limit)
 	}
 	if next == "" {
@@ -84,7 +92,7 @@ func (p *Pager) Page(items int, next string) error {
 		return fmt.Errorf("%s: page %d hands out a continuation it handed out before: stopping to avoid a loop", p.list, p.pages)
 	}
 	p.seen[next] = true
-	if limit := p.scope.limits.MaxPagesPerList; limit > 0 && p.pages >= limit {
+	if limit := p.scope.Limits.MaxPagesPerList; limit > 0 && p.pages >= limit {
 		return fmt.Errorf("%s: still more after %d pages (max_pages_per_list): stopping", p.list, p.pages)
 	}
 	return nil
@@ -114,8 +122,8 @@ func Recover(ctx context.Context, err *error) {
 		return
 	}
 	stack := debug.Stack()
-	if s := scopeOf(ctx); s.recovered != nil {
-		s.recovered(v, stack)
+	if s := scopeOf(ctx); s.Recovered != nil {
+		s.Recovered(v, stack)
 	}
 	*err = &PanicError{Value: v}
 }

@@ -8,6 +8,7 @@
 package toolkit
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -352,4 +353,23 @@ func Require(pairs ...string) error {
 		return nil
 	}
 	return fmt.Errorf("the answer lacks the required field(s) %s", strings.Join(missing, ", "))
+}
+
+// Checked is an upstream record that says whether it has the fields its
+// API document marks as required (with Require): the typed list helpers
+// check every item they decode.
+type Checked interface {
+	Check() error
+}
+
+// Decode decodes one upstream item into a T and checks it.
+func Decode[T any, PT interface {
+	*T
+	Checked
+}](raw []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, err
+	}
+	return v, PT(&v).Check()
 }

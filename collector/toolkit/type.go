@@ -122,21 +122,31 @@ type Shared struct {
 // NewShared returns an empty Shared, one per credential.
 func NewShared() *Shared { return &Shared{values: map[string]any{}} }
 
-// Shared returns the value stored under key for the target's credential,
-// building it on first use, so that the targets of one credential share
-// it (an Azure token credential, say). A build error is not stored.
-func (e *Env) Shared(key string, build func() (any, error)) (any, error) {
-	s := e.shared
+// SharedKey names a value of type T that the targets of one credential
+// share (an Azure token credential, an AWS SDK configuration per region).
+// Declare one per kind of value, in the package that builds it.
+type SharedKey[T any] struct{ name string }
+
+// NewSharedKey returns the key called name (unique among keys).
+func NewSharedKey[T any](name string) SharedKey[T] { return SharedKey[T]{name: name} }
+
+// SharedValue returns the value of key (and sub, e.g. a region) for env's
+// credential, building it on first use, so that the targets of one
+// credential share it. A build error is not stored.
+func SharedValue[T any](env *Env, key SharedKey[T], sub string, build func() (T, error)) (T, error) {
+	s := env.shared
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if v, ok := s.values[key]; ok {
-		return v, nil
+	k := key.name + "\x00" + sub
+	if v, ok := s.values[k]; ok {
+		return v.(T), nil
 	}
 	v, err := build()
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	s.values[key] = v
+	s.values[k] = v
 	return v, nil
 }
 

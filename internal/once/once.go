@@ -46,6 +46,10 @@ type Options struct {
 	Color bool
 	// Now is the time ages are counted from.
 	Now time.Time
+	// Dropped lists, after the resources, the listed items each target
+	// left out and why (the results must carry them:
+	// collector.Options.RecordDropped).
+	Dropped bool
 }
 
 // Run collects targets under ctx and reports them to w; it returns the
@@ -57,6 +61,9 @@ func Run(ctx context.Context, e *collector.Exporter, targets []*collector.Target
 // Report writes the results as opts says and returns the exit code.
 func Report(results []collector.Result, w io.Writer, opts Options) int {
 	rep := build(results, opts.Now)
+	if opts.Dropped {
+		rep.addDropped(results)
+	}
 	var err error
 	if opts.Format == FormatJSON {
 		var b []byte
@@ -65,6 +72,9 @@ func Report(results []collector.Result, w io.Writer, opts Options) int {
 		}
 	} else {
 		err = rep.table(w, opts.Color)
+		if err == nil && opts.Dropped {
+			err = rep.droppedTable(w)
+		}
 	}
 	if err != nil {
 		return ExitTargetFailed
@@ -84,6 +94,52 @@ type targetReport struct {
 	Up        bool             `json:"up"`
 	Error     string           `json:"error,omitempty"`
 	Resources []resourceReport `json:"resources"`
+	// Dropped are the listed items the target left out (--once.dropped).
+	Dropped []droppedReport `json:"dropped,omitempty"`
+}
+
+// droppedReport is a listed item left out of a target's poll, and why.
+type droppedReport struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// addDropped adds to each target the items its poll left out, in the
+// order of the reasons, then of the IDs.
+func (rep *report) addDropped(results []collector.Result) {
+	for i, r := range results {
+		items := slices.Clone(r.DroppedItems)
+		sort.SliceStable(items, func(a, b int) bool {
+			ra, rb := slices.Index(toolkit.DropReasons, items[a].Reason), slices.Index(toolkit.DropReasons, items[b].Reason)
+			if ra != rb {
+				return ra < rb
+			}
+			return items[a].ID < items[b].ID
+		})
+		for _, d := range items {
+			rep.Targets[i].Dropped = append(rep.Targets[i].Dropped, droppedReport{ID: d.ID, Name: d.Name, Reason: d.Reason})
+		}
+	}
+}
+
+// droppedTable writes the items left out, after a blank line: a row per
+// item, or a line saying there were none.
+func (rep *report) droppedTable(w io.Writer) error {
+	rows := [][]cell{{{"TARGET", ""}, {"LEFT OUT", ""}, {"ID", ""}, {"WHY", ""}}}
+	for _, t := range rep.Targets {
+		for _, d := range t.Dropped {
+			rows = append(rows, []cell{{t.Name, ""}, {d.Name, ""}, {d.ID, ""}, {d.Reason, ""}})
+		}
+	}
+	if len(rows) == 1 {
+		_, err := io.WriteString(w, "\nNo listed item was left out.\n")
+		return err
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return writeRows(w, rows, false)
 }
 
 type resourceReport struct {
@@ -293,6 +349,11 @@ func (rep *report) table(w io.Writer, color bool) error {
 			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {r.Name, ""}, {state, ""}, h, {r.age, ""}, {oneLine(r.Reason), yellow}})
 		}
 	}
+	return writeRows(w, rows, color)
+}
+
+// writeRows writes rows as aligned columns, each cell escaped.
+func writeRows(w io.Writer, rows [][]cell, color bool) error {
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i := range row {

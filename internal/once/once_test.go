@@ -54,6 +54,10 @@ func results() []collector.Result {
 				Extra: mirror.StateSet([]string{"Uninitialized", "Mirrored", "Broken"}, "Broken")},
 			{ID: "/vols/none", Name: "vol-none"},
 			{ID: "/vols/err", Name: "vol-err", Err: errors.New("get latest backup status: HTTP 500")},
+		}, DroppedItems: []toolkit.Dropped{
+			{ID: "/vols/z", Name: "vol-z", Reason: toolkit.DropNotOwned},
+			{ID: "/vols/ok", Name: "vol-ok", Reason: toolkit.DropDuplicate},
+			{ID: "/vols/a", Name: "vol-a", Reason: toolkit.DropNotOwned},
 		}},
 		{Target: &collector.Target{Name: "astra", Type: "astra"}, Resources: []toolkit.Resource{
 			{ID: "app-1", Name: "shop", Protected: true, Latest: &toolkit.Backup{Name: "b1", State: toolkit.StateFailed, Error: &toolkit.ErrorInfo{Code: "failed", Message: "Volume snapshot timed out"}},
@@ -91,6 +95,8 @@ func TestReportGoldens(t *testing.T) {
 		{"table.golden", Options{Now: now}},
 		{"terminal.golden", Options{Now: now, Color: true}},
 		{"json.golden", Options{Now: now, Format: FormatJSON}},
+		{"dropped.golden", Options{Now: now, Dropped: true}},
+		{"dropped.json.golden", Options{Now: now, Format: FormatJSON, Dropped: true}},
 	} {
 		var b bytes.Buffer
 		if code := Report(results(), &b, tc.opts); code != ExitTargetFailed {

@@ -43,15 +43,18 @@ type awsCredential struct {
 // AssumeRole's) go through the exporter's transport: request slots, body
 // limit, retries and request metrics.
 func Config(env *toolkit.Env, provider, region string) (awssdk.Config, []string, error) {
-	v, err := env.Shared("aws:"+provider+":"+region, func() (any, error) {
+	c, err := toolkit.SharedValue(env, sharedConfig, provider+"/"+region, func() (*awsCredential, error) {
 		return newAWSCredential(env, provider, region)
 	})
 	if err != nil {
 		return awssdk.Config{}, nil, err
 	}
-	c := v.(*awsCredential)
 	return c.cfg, c.secrets, nil
 }
+
+// sharedConfig is the SDK configuration of a credential, per provider and
+// region.
+var sharedConfig = toolkit.NewSharedKey[*awsCredential]("aws-config")
 
 func newAWSCredential(env *toolkit.Env, provider, region string) (*awsCredential, error) {
 	a := env.Credential.Spec.(*Credential)

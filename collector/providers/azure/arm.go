@@ -57,12 +57,16 @@ type token struct {
 	endpoint string
 }
 
+// sharedToken is the token credential of an Azure credential, shared by
+// its targets.
+var sharedToken = toolkit.NewSharedKey[*token]("azure-token")
+
 // NewClient returns the ARM client of provider for the target's Azure
 // credential; subscriptions are the target's configured subscription
 // IDs, whose remaining read quota it records.
 func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Client, error) {
 	a := env.Credential.Spec.(*Credential)
-	v, err := env.Shared("azure-token", func() (any, error) {
+	tok, err := toolkit.SharedValue(env, sharedToken, "", func() (*token, error) {
 		cloudCfg, endpoint := azureCloud(a)
 		// Entra calls go through the same stack: TLS, request slots, body
 		// limit, retries and request metrics apply to token requests too.
@@ -76,7 +80,6 @@ func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Cli
 	if err != nil {
 		return nil, err
 	}
-	tok := v.(*token)
 	pipeline, err := armruntime.NewPipeline("backup_exporter", version.Version, tok.cred, runtime.PipelineOptions{}, &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
 			Cloud:     tok.cloud,
@@ -354,4 +357,23 @@ func subscriptionOf(path string) string {
 // ("account/pool/volume" → "volume").
 func LastSegment(name string) string {
 	return name[strings.LastIndexByte(name, '/')+1:]
+}
+
+// List reads every page of the ARM collection at path (with query on the
+// first page, e.g. an OData $filter; nil for none) and returns its items,
+// each decoded as a T and checked.
+func List[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, c *Client, path, apiVersion string, query url.Values) ([]T, error) {
+	var out []T
+	err := c.ListQuery(ctx, path, apiVersion, query, func(raw json.RawMessage) error {
+		v, err := toolkit.Decode[T, PT](raw)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
 }

@@ -62,7 +62,7 @@ type cluster struct {
 // for provider (the label of its request metrics). Targets of one
 // credential share its connections.
 func NewClient(env *toolkit.Env, provider string) (*Client, error) {
-	v, err := env.Shared("kubernetes:"+provider, func() (any, error) {
+	return toolkit.SharedValue(env, sharedClient, provider, func() (*Client, error) {
 		c, err := resolve(env.Credential, inClusterEnv{dir: serviceAccountDir, host: os.Getenv("KUBERNETES_SERVICE_HOST"), port: os.Getenv("KUBERNETES_SERVICE_PORT")})
 		if errors.Is(err, errNotInCluster) {
 			// Where the exporter runs is not the file's fault: a
@@ -75,11 +75,11 @@ func NewClient(env *toolkit.Env, provider string) (*Client, error) {
 		}
 		return connect(env.Pool, provider, c)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(*Client), nil
 }
+
+// sharedClient is the API client of a kubernetes credential, per
+// provider.
+var sharedClient = toolkit.NewSharedKey[*Client]("kubernetes-client")
 
 func connect(pool *upstream.Pool, provider string, c *cluster) (*Client, error) {
 	derived, err := pool.WithTLS(func(tc *tls.Config) error {
@@ -370,3 +370,25 @@ func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMe
 
 // Describe says which credential the client uses, for errors.
 func (c *Client) Describe() string { return c.desc }
+
+// ListOf reads every item of the collection at path (as List), each
+// decoded as a T and checked; errors name the resource and the
+// credential.
+func ListOf[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, c *Client, resource, path string, limit int) ([]T, error) {
+	items, err := c.List(ctx, path, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w", resource, c.Describe(), err)
+	}
+	out := make([]T, 0, len(items))
+	for i, raw := range items {
+		v, err := toolkit.Decode[T, PT](raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s (%s): item %d: %w", resource, c.Describe(), i, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
