@@ -38,10 +38,38 @@ var States = []State{
 	StateDeleting, StateRestoring, StateRemoved, StateUnknown,
 }
 
-// ErrorInfo is the error the latest backup of a resource reports.
+// ErrorInfo is the error the latest backup of a resource reports: its
+// code and message as backup_error_info shows them.
 type ErrorInfo struct {
 	Code    string
 	Message string
+	// Summary is the error as a person reads it (--once), in the
+	// provider's words ("hooks failed: pre-snapshot hook exited 1"); ""
+	// reads Message, else Code.
+	Summary string
+}
+
+// HookFailed is the error of a backup that completed although hooks
+// failed (it is not application-consistent): code hook_failed, message
+// the hooks' own.
+func HookFailed(message string) *ErrorInfo {
+	summary := "hooks failed"
+	if message != "" {
+		summary += ": " + message
+	}
+	return &ErrorInfo{Code: "hook_failed", Message: message, Summary: summary}
+}
+
+// Read is the error as a person reads it: Summary, else Message, else
+// Code.
+func (e *ErrorInfo) Read() string {
+	switch {
+	case e.Summary != "":
+		return e.Summary
+	case e.Message != "":
+		return e.Message
+	}
+	return e.Code
 }
 
 // Backup is one backup (or backup operation) of a resource as a provider
@@ -110,6 +138,11 @@ type Resource struct {
 	RawStatus string
 	// Healthy is backup_healthy.
 	Healthy bool
+	// Notes are what a person should read about the resource besides its
+	// error, in the provider's words ("mirror broken"), whether or not it
+	// is healthy (--once).
+	Notes []string
+
 	// Reason says, in a few words, why the resource is not healthy when
 	// neither its state nor its error says it (a degraded backup, a
 	// provider's own health signal), for --once; "" when healthy.

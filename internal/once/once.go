@@ -220,17 +220,9 @@ func resourceOf(r *toolkit.Resource, now time.Time) resourceReport {
 func reason(r *toolkit.Resource, now time.Time) string {
 	var parts []string
 	if e := r.CurrentError(); e != nil && (!r.Healthy || r.CurrentState() == toolkit.StateFailed) {
-		msg := e.Message
-		if e.Code == "hook_failed" {
-			msg = "hooks failed" + prefixed(e.Message)
-		} else if msg == "" {
-			msg = e.Code
-		}
-		parts = append(parts, msg)
+		parts = append(parts, e.Read())
 	}
-	if mirrorBroken(r) {
-		parts = append(parts, "mirror broken")
-	}
+	parts = append(parts, r.Notes...)
 	if len(parts) == 0 && !r.Healthy {
 		switch st := r.CurrentState(); st {
 		case toolkit.StateFailed, toolkit.StateCancelled:
@@ -257,23 +249,6 @@ func reason(r *toolkit.Resource, now time.Time) string {
 // overflow of interval*3 for a huge interval.
 func overdue(age, interval time.Duration) bool {
 	return age > interval && age-interval > interval/2
-}
-
-func prefixed(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ": " + s
-}
-
-// mirrorBroken reports ANF's mirror state Broken.
-func mirrorBroken(r *toolkit.Resource) bool {
-	for _, s := range r.Extra {
-		if s.Family != nil && s.Family.Name == "backup_mirror_state" && s.Value == 1 && slices.Contains(s.Labels, "Broken") {
-			return true
-		}
-	}
-	return false
 }
 
 // Age writes d as people read backup ages: the two largest of days,

@@ -51,7 +51,7 @@ func results() []collector.Result {
 		{Target: &collector.Target{Name: "anf", Type: "azure_netapp_files"}, Resources: []toolkit.Resource{
 			ok,
 			{ID: "/vols/broken", Name: "vol-broken", Protected: true, Healthy: true, State: toolkit.StateSucceeded, LastSuccess: now.Add(-2 * time.Hour), ExpectedInterval: day,
-				Extra: mirror.StateSet([]string{"Uninitialized", "Mirrored", "Broken"}, "Broken")},
+				Extra: mirror.StateSet([]string{"Uninitialized", "Mirrored", "Broken"}, "Broken"), Notes: []string{"mirror broken"}},
 			{ID: "/vols/none", Name: "vol-none"},
 			{ID: "/vols/err", Name: "vol-err", Err: errors.New("get latest backup status: HTTP 500")},
 		}, DroppedItems: []toolkit.Dropped{
@@ -62,7 +62,7 @@ func results() []collector.Result {
 		{Target: &collector.Target{Name: "astra", Type: "astra"}, Resources: []toolkit.Resource{
 			{ID: "app-1", Name: "shop", Protected: true, Latest: &toolkit.Backup{Name: "b1", State: toolkit.StateFailed, Error: &toolkit.ErrorInfo{Code: "failed", Message: "Volume snapshot timed out"}},
 				LastSuccess: now.Add(-50 * time.Hour), ExpectedInterval: day},
-			{ID: "app-2", Name: "ledger", Protected: true, Latest: &toolkit.Backup{Name: "b2", State: toolkit.StateSucceeded, Error: &toolkit.ErrorInfo{Code: "hook_failed", Message: "pre-snapshot hook exited 1"}},
+			{ID: "app-2", Name: "ledger", Protected: true, Latest: &toolkit.Backup{Name: "b2", State: toolkit.StateSucceeded, Error: toolkit.HookFailed("pre-snapshot hook exited 1")},
 				LastSuccess: now.Add(-3 * time.Hour), ExpectedInterval: day},
 			{ID: "app-3", Name: "new-app", Protected: true, Healthy: true, Latest: &toolkit.Backup{State: toolkit.StateRunning}, NoSuccessListed: true, ExpectedInterval: day},
 		}},

@@ -426,7 +426,7 @@ func (b *astraBackup) toBackup() toolkit.Backup {
 	case out.State == toolkit.StateFailed:
 		out.Error = &toolkit.ErrorInfo{Code: "failed", Message: b.errorMessage()}
 	case out.State == toolkit.StateSucceeded && hooksFailed:
-		out.Error = &toolkit.ErrorInfo{Code: "hook_failed", Message: b.errorMessage()}
+		out.Error = toolkit.HookFailed(b.errorMessage())
 	}
 	return out
 }

@@ -400,6 +400,9 @@ func (s *anfBackupStatus) apply(r *toolkit.Resource) {
 		r.Error = &toolkit.ErrorInfo{Code: "unhealthy", Message: msg}
 	}
 	r.Extra = append(r.Extra, famMirrorState.StateSet(mirrorStates, s.MirrorState)...)
+	if s.MirrorState == "Broken" {
+		r.Notes = append(r.Notes, "mirror broken")
+	}
 	r.Extra = append(r.Extra, famRelationshipStatus.StateSet(relationshipStatuses, s.RelationshipStatus)...)
 	r.Extra = append(r.Extra, famLastTransferSize.Value(s.LastTransferSize)...)
 	r.Extra = append(r.Extra, famTransferBytesTotal.Value(s.TotalTransferBytes)...)

@@ -263,7 +263,7 @@ func (b *backup) toBackup() toolkit.Backup {
 		// Completed, but a hook failed: not application-consistent.
 		out.Degraded = true
 		out.Reason = "an execution hook of " + out.Name + " failed"
-		out.Error = &toolkit.ErrorInfo{Code: "hook_failed", Message: strings.Join(hookFailures, "; ")}
+		out.Error = toolkit.HookFailed(strings.Join(hookFailures, "; "))
 	}
 	return out
 }
