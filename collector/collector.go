@@ -172,8 +172,12 @@ func (e *Exporter) credential(cred *config.Credential, g config.Global, opts Opt
 			return ce, nil
 		}
 	}
+	tlsConfig, err := newTLSConfig(cred.TLSConfig)
+	if err != nil {
+		return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
+	}
 	pool, err := upstream.NewPool(upstream.Options{
-		TLS:            cred.TLSConfig,
+		TLS:            tlsConfig,
 		MaxConcurrency: g.MaxConcurrency,
 		BodySizeLimit:  int64(g.BodySizeLimit),
 		UserAgent:      opts.UserAgent,

@@ -16,8 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"github.com/backup-exporter/backup_exporter/config"
 )
 
 // testClient is an "astra" client with fast backoff and its metrics.
@@ -230,7 +228,7 @@ func TestClientConcurrencyBound(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}))
 	defer srv.Close()
-	pool, err := NewPool(Options{MaxConcurrency: 2, TLS: config.TLSConfig{}})
+	pool, err := NewPool(Options{MaxConcurrency: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,11 @@
 package upstream
 
 import (
-	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/backup-exporter/backup_exporter/config"
 )
 
 // Pool is what the targets of one credential share upstream: its
@@ -26,12 +21,18 @@ type Pool struct {
 	wrap      func(http.RoundTripper) http.RoundTripper
 }
 
+// DefaultBodySizeLimit bounds a response body when Options does not (the
+// configuration's default).
+const DefaultBodySizeLimit = 32 << 20
+
 // Options configures NewPool.
 type Options struct {
-	TLS            config.TLSConfig
+	// TLS is how upstream servers are verified (nil: the system's roots,
+	// TLS 1.2 at least).
+	TLS            *tls.Config
 	MaxConcurrency int
 	// BodySizeLimit bounds every response body; 0 means
-	// config.DefaultBodySizeLimit.
+	// DefaultBodySizeLimit.
 	BodySizeLimit int64
 	UserAgent     string
 	// Metrics may be nil (no metrics).
@@ -46,9 +47,9 @@ type Options struct {
 
 // NewPool builds the upstream pool of one credential.
 func NewPool(opts Options) (*Pool, error) {
-	tlsConfig, err := newTLSConfig(opts.TLS)
-	if err != nil {
-		return nil, err
+	tlsConfig := opts.TLS
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	concurrency := max(opts.MaxConcurrency, 1)
 	transport := &http.Transport{
@@ -64,7 +65,7 @@ func NewPool(opts Options) (*Pool, error) {
 	}
 	limit := opts.BodySizeLimit
 	if limit <= 0 {
-		limit = int64(config.DefaultBodySizeLimit)
+		limit = DefaultBodySizeLimit
 	}
 	retry := opts.Retry
 	if retry == (RetryPolicy{}) {
@@ -151,21 +152,3 @@ func (p *Pool) MaxConcurrency() int { return cap(p.slots) }
 
 // Metrics returns the pool's request metrics (may be nil).
 func (p *Pool) Metrics() *Metrics { return p.metrics }
-
-func newTLSConfig(c config.TLSConfig) (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // the user asked for it
-	if c.CAFile != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), config.FileReadTimeout)
-		defer cancel()
-		pem, err := config.ReadFile(ctx, c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read tls_config.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls_config.ca_file %s holds no PEM certificate", c.CAFile)
-		}
-		tc.RootCAs = pool
-	}
-	return tc, nil
-}
