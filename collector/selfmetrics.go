@@ -3,6 +3,7 @@ package collector
 import (
 	"runtime"
 
+	"github.com/backup-exporter/backup_exporter/internal/metricinfo"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 )
@@ -19,18 +20,9 @@ type CacheMetrics struct {
 // NewCacheMetrics creates the cache counters and registers them.
 func NewCacheMetrics(reg prometheus.Registerer) *CacheMetrics {
 	m := &CacheMetrics{
-		hits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_cache_hits_total",
-			Help: "Collections of a target answered from the cache.",
-		}, []string{"target"}),
-		misses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_cache_misses_total",
-			Help: "Collections of a target that polled the upstream API (or joined a poll in flight).",
-		}, []string{"target"}),
-		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_panics_total",
-			Help: "Panics recovered in polls of a target (a bug: the target or resource is reported down, the stack is in the debug log).",
-		}, []string{"provider", "target"}),
+		hits:   infoCacheHits.CounterVec(),
+		misses: infoCacheMisses.CounterVec(),
+		panics: infoPanics.CounterVec(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.hits, m.misses, m.panics)
@@ -80,15 +72,19 @@ func (m *CacheMetrics) record(target string, hit bool) {
 // NewBuildInfo returns backup_exporter_build_info with exactly the labels
 // of the metrics contract (version, revision, goversion).
 func NewBuildInfo() prometheus.Collector {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "backup_exporter_build_info",
-		Help: "A metric with a constant '1' value labelled by the version, revision and Go version of backup_exporter.",
-		ConstLabels: prometheus.Labels{
-			"version":   version.Version,
-			"revision":  version.GetRevision(),
-			"goversion": runtime.Version(),
-		},
-	})
-	g.Set(1)
-	return g
+	return infoBuild.ConstGauge(1, runtime.Version(), version.GetRevision(), version.Version)
 }
+
+// The orchestrator's process-wide metrics.
+var (
+	infoCacheHits = metricinfo.Info{Name: "backup_exporter_cache_hits_total", Type: metricinfo.Counter, Labels: []string{"target"},
+		Help: "Collections of a target answered from the cache."}
+	infoCacheMisses = metricinfo.Info{Name: "backup_exporter_cache_misses_total", Type: metricinfo.Counter, Labels: []string{"target"},
+		Help: "Collections of a target that polled the upstream API (or joined a poll in flight)."}
+	infoPanics = metricinfo.Info{Name: "backup_exporter_panics_total", Type: metricinfo.Counter, Labels: []string{"provider", "target"},
+		Help: "Panics recovered in polls of a target (a bug: the target or resource is reported down, the stack is in the debug log)."}
+	infoBuild = metricinfo.Info{Name: "backup_exporter_build_info", Type: metricinfo.Gauge, Labels: []string{"goversion", "revision", "version"},
+		Help: "A metric with a constant '1' value labelled by the version, revision and Go version of backup_exporter."}
+	infoShard = metricinfo.Info{Name: "backup_exporter_shard_info", Type: metricinfo.Gauge, Labels: []string{"shard", "total"},
+		Help: "The shard of the estate this replica serves (kube-state-metrics style sharding): shard of total."}
+)

@@ -60,11 +60,5 @@ func NewShardInfo(s Shard) prometheus.Collector {
 	if !s.Enabled() {
 		return nil
 	}
-	g := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "backup_exporter_shard_info",
-		Help:        "The shard of the estate this replica serves (kube-state-metrics style sharding): shard of total.",
-		ConstLabels: prometheus.Labels{"shard": strconv.Itoa(s.Index), "total": strconv.Itoa(s.Total)},
-	})
-	g.Set(1)
-	return g
+	return infoShard.ConstGauge(1, strconv.Itoa(s.Index), strconv.Itoa(s.Total))
 }

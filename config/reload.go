@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/backup-exporter/backup_exporter/internal/metricinfo"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -22,24 +23,31 @@ type Live struct {
 	now       func() time.Time
 }
 
+// The reload metrics.
+var (
+	infoReloadSuccess = metricinfo.Info{Name: "backup_exporter_config_last_reload_successful", Type: metricinfo.Gauge,
+		Help: "Whether the last configuration (re)load succeeded."}
+	infoReloadSuccessTS = metricinfo.Info{Name: "backup_exporter_config_last_reload_success_timestamp_seconds", Type: metricinfo.Gauge,
+		Help: "When the configuration was last loaded successfully."}
+)
+
+// MetricInfos describe the reload metrics.
+func MetricInfos() []metricinfo.Info {
+	return []metricinfo.Info{infoReloadSuccess, infoReloadSuccessTS}
+}
+
 // NewLive returns a Live for the file at path, whose targets may be of
 // the given kinds. apply is called with every
 // newly validated configuration; when it fails, the reload fails and the
 // previous configuration stays. The reload gauges are registered on reg.
 func NewLive(path string, kinds []TargetType, apply func(*Config) error, reg prometheus.Registerer) *Live {
 	l := &Live{
-		path:  path,
-		kinds: kinds,
-		apply: apply,
-		success: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "backup_exporter_config_last_reload_successful",
-			Help: "Whether the last configuration (re)load succeeded.",
-		}),
-		successTS: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "backup_exporter_config_last_reload_success_timestamp_seconds",
-			Help: "When the configuration was last loaded successfully.",
-		}),
-		now: time.Now,
+		path:      path,
+		kinds:     kinds,
+		apply:     apply,
+		success:   infoReloadSuccess.Gauge(),
+		successTS: infoReloadSuccessTS.Gauge(),
+		now:       time.Now,
 	}
 	if reg != nil {
 		reg.MustRegister(l.success, l.successTS)

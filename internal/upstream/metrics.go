@@ -3,6 +3,7 @@ package upstream
 import (
 	"time"
 
+	"github.com/backup-exporter/backup_exporter/internal/metricinfo"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -18,27 +19,31 @@ type Metrics struct {
 	armReads *prometheus.GaugeVec
 }
 
+// The upstream traffic metrics.
+var (
+	infoRequests = metricinfo.Info{Name: "backup_exporter_api_requests_total", Type: metricinfo.Counter, Labels: []string{"provider", "code"},
+		Help: "Upstream HTTP requests by provider and status code (\"error\" when no response arrived)."}
+	infoDuration = metricinfo.Info{Name: "backup_exporter_api_request_duration_seconds", Type: metricinfo.Histogram, Labels: []string{"provider"},
+		Help: "Latency of upstream HTTP requests."}
+	infoRetries = metricinfo.Info{Name: "backup_exporter_api_retries_total", Type: metricinfo.Counter, Labels: []string{"provider", "reason"},
+		Help: "Upstream requests retried, by reason (throttled, server_error, network)."}
+	infoARMReads = metricinfo.Info{Name: "backup_exporter_azure_ratelimit_remaining_reads", Type: metricinfo.Gauge, Labels: []string{"subscription_id"},
+		Help: "ARM read requests left in the current throttling window (x-ms-ratelimit-remaining-subscription-reads), as last seen."}
+)
+
+// MetricInfos describe the upstream traffic metrics.
+func MetricInfos() []metricinfo.Info {
+	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads}
+}
+
 // NewMetrics creates the upstream traffic metrics and registers them on
 // reg (when not nil).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_api_requests_total",
-			Help: "Upstream HTTP requests by provider and status code (\"error\" when no response arrived).",
-		}, []string{"provider", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "backup_exporter_api_request_duration_seconds",
-			Help:    "Latency of upstream HTTP requests.",
-			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"provider"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "backup_exporter_api_retries_total",
-			Help: "Upstream requests retried, by reason (throttled, server_error, network).",
-		}, []string{"provider", "reason"}),
-		armReads: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "backup_exporter_azure_ratelimit_remaining_reads",
-			Help: "ARM read requests left in the current throttling window (x-ms-ratelimit-remaining-subscription-reads), as last seen.",
-		}, []string{"subscription_id"}),
+		requests: infoRequests.CounterVec(),
+		duration: infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		retries:  infoRetries.CounterVec(),
+		armReads: infoARMReads.GaugeVec(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads)
