@@ -57,7 +57,7 @@ func TestEmitUsesCatalogFamilies(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	reg := toolkit.Registry{{Families: []*toolkit.Family{extra}}}
-	rd := newRenderer(reg)
+	rd := newRenderer(reg, false)
 	for f := range rd.resources(&Target{Name: "t", Type: "p"}, []toolkit.Resource{r}, []string{r.ID}) {
 		seen[f.Name] = true
 		if !catalog[f.Name] {

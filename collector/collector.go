@@ -116,7 +116,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		cacheMetrics:  opts.CacheMetrics,
 		credentials:   make(map[string]*credentialEnv, len(cfg.Credentials)),
 		slots:         make(chan struct{}, backgroundPolls),
-		render:        newRenderer(opts.Registry),
+		render:        newRenderer(opts.Registry, g.CacheTTL > 0),
 	}
 	prev := opts.Previous
 	if prev != nil {

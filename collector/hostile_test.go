@@ -150,7 +150,7 @@ func TestValuesOutsideTheirDomainGiveNoSample(t *testing.T) {
 				Latest: &toolkit.Backup{Name: "b", State: toolkit.StateRunning, Progress: toolkit.Float(c.progress), Transferred: toolkit.Float(c.transferred), Size: toolkit.Float(c.size)},
 				Extra:  append(nonNegative.Value(toolkit.Float(c.extra)), famTestCounter.Value(toolkit.Float(7))...)}}
 			res := &pollResult{resources: rs}
-			res.prepareFor(&Target{Name: "t", Type: "test"}, newRenderer(toolkit.Registry{{Families: []*toolkit.Family{nonNegative, famTestCounter}}}), zap.New(core))
+			res.prepareFor(&Target{Name: "t", Type: "test"}, newRenderer(toolkit.Registry{{Families: []*toolkit.Family{nonNegative, famTestCounter}}}, false), zap.New(core))
 			for _, f := range []*toolkit.Family{family("backup_progress_ratio"), family("backup_transferred_bytes"), family("backup_size_bytes"), nonNegative} {
 				if text := renderedText(res, f); text != "" {
 					t.Errorf("%s has a sample: %s", f.Name, text)
@@ -166,7 +166,7 @@ func TestValuesOutsideTheirDomainGiveNoSample(t *testing.T) {
 	}
 	// Zero and one are ratios; zero is a byte count.
 	res := &pollResult{resources: []toolkit.Resource{{ID: "r", Protected: true, Latest: &toolkit.Backup{Progress: toolkit.Float(1), Size: toolkit.Float(0)}}}}
-	res.prepareFor(&Target{Name: "t", Type: "test"}, newRenderer(nil), zap.NewNop())
+	res.prepareFor(&Target{Name: "t", Type: "test"}, newRenderer(nil, false), zap.NewNop())
 	if renderedText(res, family("backup_progress_ratio")) == "" || renderedText(res, family("backup_size_bytes")) == "" {
 		t.Error("progress 1 or size 0 dropped")
 	}

@@ -22,7 +22,7 @@ func (f pollFunc) Collect(ctx context.Context) ([]toolkit.Resource, error) { ret
 
 func newState(ttl, staleness time.Duration, poll pollFunc) *targetState {
 	t := &Target{Name: "t", Type: "test", Provider: poll}
-	return newTargetState(t, "", pollSettings{ttl: ttl, timeout: time.Minute, staleness: staleness}, newRenderer(nil), zap.NewNop())
+	return newTargetState(t, "", pollSettings{ttl: ttl, timeout: time.Minute, staleness: staleness}, newRenderer(nil, false), zap.NewNop())
 }
 
 // blockingPoll polls until released or cancelled, counting polls and

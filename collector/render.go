@@ -28,9 +28,11 @@ import (
 // which every Prometheus accepts (as promhttp serves without OpenMetrics).
 var ContentType = string(expfmt.NewFormat(expfmt.TypeTextPlain))
 
-// block is the text of some series, in chunks (a large family is not one
-// large buffer grown by doubling and copied), and its gzip member made on
-// first use.
+// block is the exposition of some series. It is kept as text, in chunks
+// (a large family is not one large buffer grown by doubling and copied),
+// with its gzip member made on first use; or, when compressed, only as
+// its gzip member, inflated on the fly for a plain scrape: the text of a
+// large estate is ten times its gzip, and Prometheus asks for gzip.
 type block struct {
 	text   [][]byte
 	gzOnce sync.Once
@@ -41,6 +43,17 @@ func newBlock(text []byte) *block { return &block{text: [][]byte{text}} }
 
 // writeTo writes the block's text to w.
 func (b *block) writeTo(w io.Writer) error {
+	if b.text == nil && b.gz != nil {
+		zr := gzipReaders.Get().(*gzip.Reader)
+		defer gzipReaders.Put(zr)
+		if err := zr.Reset(bytes.NewReader(b.gz)); err != nil {
+			return err
+		}
+		buf := copyBuffers.Get().(*[]byte)
+		defer copyBuffers.Put(buf)
+		_, err := io.CopyBuffer(w, zr, *buf)
+		return err
+	}
 	for _, c := range b.text {
 		if _, err := w.Write(c); err != nil {
 			return err
@@ -51,6 +64,9 @@ func (b *block) writeTo(w io.Writer) error {
 
 func (b *block) gzipped() []byte {
 	b.gzOnce.Do(func() {
+		if b.gz != nil {
+			return
+		}
 		var buf bytes.Buffer
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&buf)
@@ -65,10 +81,16 @@ func (b *block) gzipped() []byte {
 // chunkSize is the size of a block's chunks.
 const chunkSize = 64 << 10
 
-// chunks collects text in chunks of about chunkSize, each filled exactly.
+// chunks collects text in chunks of about chunkSize, each filled exactly;
+// compressed, the chunks go through one gzip stream instead of being
+// kept.
 type chunks struct {
 	done [][]byte
-	cur  bytes.Buffer
+	cur  *bytes.Buffer
+
+	compress bool
+	zw       *gzip.Writer
+	zbuf     bytes.Buffer
 }
 
 // flush ends the current chunk once it is full.
@@ -76,9 +98,41 @@ func (c *chunks) flush(force bool) {
 	if c.cur.Len() == 0 || (!force && c.cur.Len() < chunkSize) {
 		return
 	}
-	c.done = append(c.done, bytes.Clone(c.cur.Bytes()))
+	if c.compress {
+		if c.zw == nil {
+			c.zw = gzipWriters.Get().(*gzip.Writer)
+			c.zw.Reset(&c.zbuf)
+		}
+		_, _ = c.zw.Write(c.cur.Bytes())
+	} else {
+		c.done = append(c.done, bytes.Clone(c.cur.Bytes()))
+	}
 	c.cur.Reset()
 }
+
+// block ends the chunks: the block of their text, or of its gzip; nil
+// when there was none.
+func (c *chunks) block() *block {
+	c.flush(true)
+	if !c.compress {
+		if len(c.done) == 0 {
+			return nil
+		}
+		return &block{text: c.done}
+	}
+	if c.zw == nil {
+		return nil
+	}
+	_ = c.zw.Close()
+	gzipWriters.Put(c.zw)
+	c.zw = nil
+	return &block{gz: bytes.Clone(c.zbuf.Bytes())}
+}
+
+var (
+	gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
+	copyBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+)
 
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
@@ -115,6 +169,10 @@ func newLayout(f *toolkit.Family) *layout {
 type renderer struct {
 	families []*toolkit.Family
 	layouts  map[*toolkit.Family]*layout
+	// compress keeps a poll's exposition as gzip only (polls in the
+	// background, each served to many scrapes); without it the text is
+	// kept and compressed on the first gzip scrape (a poll per scrape).
+	compress bool
 }
 
 // families are the per-resource families of the providers of reg, in
@@ -131,8 +189,8 @@ func families(reg toolkit.Registry) []*toolkit.Family {
 	return out
 }
 
-func newRenderer(reg toolkit.Registry) *renderer {
-	r := &renderer{families: families(reg), layouts: map[*toolkit.Family]*layout{}}
+func newRenderer(reg toolkit.Registry, compress bool) *renderer {
+	r := &renderer{families: families(reg), layouts: map[*toolkit.Family]*layout{}, compress: compress}
 	for _, f := range r.families {
 		r.layouts[f] = newLayout(f)
 	}
@@ -216,6 +274,9 @@ func sortedOrder(names []string) []int {
 // label values. Label values from upstream are made valid and bounded
 // here (labelValue).
 func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) map[*toolkit.Family]*block {
+	// One buffer of chunkSize for every family, in turn.
+	var cur bytes.Buffer
+	cur.Grow(chunkSize + 4<<10)
 	out := make(map[*toolkit.Family]*block, len(rd.families))
 	identity := len(toolkit.Identity)
 	values := make([]string, identity, identity+4)
@@ -226,16 +287,14 @@ func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) ma
 	}
 	for _, f := range rd.families {
 		l := rd.layouts[f]
-		var c chunks
+		cur.Reset()
+		c := chunks{cur: &cur, compress: rd.compress}
 		emit := func(v float64, own ...string) {
 			vals := values[:identity]
 			for _, o := range own {
 				vals = append(vals, labelValue(o, labelLimit))
 			}
-			if c.cur.Cap() == 0 {
-				c.cur.Grow(chunkSize + 4<<10)
-			}
-			writeSample(&c.cur, f.Name, l.names, l.order, vals, v)
+			writeSample(c.cur, f.Name, l.names, l.order, vals, v)
 			c.flush(false)
 		}
 		for i := range rs {
@@ -246,9 +305,8 @@ func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) ma
 			values[2], values[3] = ids[i], names[i]
 			f.Emit(r, emit)
 		}
-		c.flush(true)
-		if len(c.done) > 0 {
-			out[f] = &block{text: c.done}
+		if b := c.block(); b != nil {
+			out[f] = b
 		}
 	}
 	return out

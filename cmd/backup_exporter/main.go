@@ -74,6 +74,7 @@ type flags struct {
 	onceFormat    string
 	onceFormatSet bool
 	onceDropped   bool
+	pprof         bool
 	target        string
 	telemetryPath string
 	timeoutOffset time.Duration
@@ -101,6 +102,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("config.file", "Configuration file.").Default("backup_exporter.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration file, print every error in it (sorted by line) and exit 0 (valid) or 1.").BoolVar(&f.configCheck)
 	app.Flag("once", "Poll the targets once, print what was found and exit: 0 all fine, 1 a target failed, 2 a resource needs attention (the REASON column).").BoolVar(&f.once)
+	app.Flag("debug.pprof", "Serve Go's runtime profiles under /debug/pprof/ (they show the process's internals: keep the port private).").BoolVar(&f.pprof)
 	app.Flag("once.dropped", "With --once: also list the items of each target's listings that were left out, and why (another shard's, a duplicate, a part of another resource's backup, the target's filters).").BoolVar(&f.onceDropped)
 	app.Flag("once.format", "With --once: text (a table; coloured on a terminal unless NO_COLOR is set) or json.").Default(once.FormatText).IsSetByUser(&f.onceFormatSet).EnumVar(&f.onceFormat, once.FormatText, once.FormatJSON)
 	app.Flag("target", "With --once: only this target.").StringVar(&f.target)
@@ -286,6 +288,7 @@ func serve(f *flags, shard collector.Shard, logger *zap.Logger) int {
 		TimeoutOffset: f.timeoutOffset,
 		Static:        static,
 		Registry:      registry,
+		Pprof:         f.pprof,
 		Reload: func() error {
 			err := live.Reload()
 			if err != nil {

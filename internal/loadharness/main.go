@@ -198,7 +198,12 @@ func (h *harness) startExporter(dir, config string) (*exporter, error) {
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(h.bin, "backup_exporter"), "--config.file", path, "--web.listen-address", addr, "--log.level", "warn")
+	args := []string{"--config.file", path, "--web.listen-address", addr, "--log.level", "warn"}
+	profiles := os.Getenv("LOADHARNESS_PROFILE")
+	if profiles != "" {
+		args = append(args, "--debug.pprof")
+	}
+	cmd := exec.Command(filepath.Join(h.bin, "backup_exporter"), args...)
 	cmd.Stderr = io.Discard
 	if f := os.Getenv("LOADHARNESS_EXPORTER_STDERR"); f != "" {
 		if w, err := os.Create(f); err == nil {
@@ -210,6 +215,9 @@ func (h *harness) startExporter(dir, config string) (*exporter, error) {
 		return nil, err
 	}
 	e := &exporter{cmd: cmd, addr: addr, config: path, started: started}
+	if profiles != "" {
+		go e.profileHeap(profiles)
+	}
 	if err := waitFor(func() bool {
 		resp, err := http.Get("http://" + addr + "/-/ready")
 		if err != nil {
@@ -222,6 +230,24 @@ func (h *harness) startExporter(dir, config string) (*exporter, error) {
 		return nil, fmt.Errorf("exporter did not start: %w", err)
 	}
 	return e, nil
+}
+
+// profileHeap saves a heap profile of the exporter every second into dir
+// (LOADHARNESS_PROFILE), heap-1.pb.gz and on, until it stops answering.
+func (e *exporter) profileHeap(dir string) {
+	for i := 1; ; i++ {
+		time.Sleep(time.Second)
+		resp, err := http.Get("http://" + e.addr + "/debug/pprof/heap")
+		if err != nil {
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return
+		}
+		_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("heap-%d.pb.gz", i)), b, 0o644)
+	}
 }
 
 func (e *exporter) stop() {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -34,6 +35,9 @@ type Options struct {
 	// page.
 	Registry toolkit.Registry
 	Logger   *zap.Logger
+	// Pprof serves Go's profiles under /debug/pprof/ (--debug.pprof: off
+	// by default, as they show the process's internals).
+	Pprof bool
 }
 
 // Server holds the running Exporter and serves it.
@@ -63,6 +67,13 @@ func New(opts Options) (*Server, error) {
 	s.mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	s.mux.HandleFunc("/-/ready", s.serveReady)
 	s.mux.HandleFunc("/-/reload", s.serveReload)
+	if opts.Pprof {
+		s.mux.HandleFunc("/debug/pprof/", pprof.Index)
+		s.mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		s.mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		s.mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		s.mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	if opts.TelemetryPath != "/" {
 		s.mux.HandleFunc("/", s.serveLanding)
 	}

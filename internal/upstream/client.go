@@ -1,11 +1,11 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,13 +56,25 @@ func (e *HTTPError) Error() string {
 // Do sends req, retried by the pool's retry layer, and returns the
 // response of a 2xx answer; any other answer is an *HTTPError.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	var resp *Response
+	err := c.do(ctx, req, func(r *Response) error {
+		r.Body = bytes.Clone(r.Body)
+		resp = r
+		return nil
+	})
+	return resp, err
+}
+
+// do sends req and hands a 2xx answer to consume, whose Body is only
+// valid during the call (it is a reused buffer).
+func (c *Client) do(ctx context.Context, req Request, consume func(*Response) error) error {
 	if req.Method == "" {
 		req.Method = http.MethodGet
 	}
 	where := req.Method + " " + RedactURL(req.URL)
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: build request: %w", where, err)
+		return fmt.Errorf("%s: build request: %w", where, err)
 	}
 	for k, v := range req.Header {
 		hreq.Header[k] = v
@@ -78,19 +90,20 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	defer hresp.Body.Close()
-	body, err := io.ReadAll(hresp.Body)
+	body, release, err := ReadBody(hresp.Body, hresp.ContentLength)
+	defer release()
 	var tooLarge *BodyTooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, fmt.Errorf("%s: %w", where, tooLarge)
+		return fmt.Errorf("%s: %w", where, tooLarge)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: read response body: %w", where, err)
+		return fmt.Errorf("%s: read response body: %w", where, err)
 	}
 	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
-		return &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body}, nil
+		return consume(&Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body})
 	}
 	var msg string
 	if req.DecodeError != nil {
@@ -101,25 +114,28 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	httpErr := &HTTPError{Method: req.Method, URL: RedactURL(req.URL), StatusCode: hresp.StatusCode, Message: msg}
 	if why := GaveUp(hresp); why != "" {
-		return nil, fmt.Errorf("%w (%s)", httpErr, why)
+		return fmt.Errorf("%w (%s)", httpErr, why)
 	}
-	return nil, httpErr
+	return httpErr
 }
 
-// GetJSON sends req and decodes the JSON answer into out.
+// GetJSON sends req and decodes the JSON answer into out; the returned
+// Response has no Body (it was decoded into out).
 func (c *Client) GetJSON(ctx context.Context, req Request, out any) (*Response, error) {
-	resp, err := c.Do(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
-		method := req.Method
-		if method == "" {
-			method = http.MethodGet
+	var resp *Response
+	err := c.do(ctx, req, func(r *Response) error {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			method := req.Method
+			if method == "" {
+				method = http.MethodGet
+			}
+			return fmt.Errorf("%s %s: decode response: %w", method, RedactURL(req.URL), err)
 		}
-		return nil, fmt.Errorf("%s %s: decode response: %w", method, RedactURL(req.URL), err)
-	}
-	return resp, nil
+		r.Body = nil
+		resp = r
+		return nil
+	})
+	return resp, err
 }
 
 // Excerpt keeps an error body short enough for a log line. An HTML page

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -126,20 +125,18 @@ func describeAzure(a *Credential) string {
 // into out.
 func (c *Client) Get(ctx context.Context, path, apiVersion string, out any) error {
 	u := c.endpoint + path + "?api-version=" + url.QueryEscape(apiVersion)
-	body, err := c.do(ctx, u)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("GET %s: decode response: %w", path, err)
-	}
-	return nil
+	return c.do(ctx, u, func(body []byte) error {
+		if err := json.Unmarshal(body, out); err != nil {
+			return fmt.Errorf("GET %s: decode response: %w", path, err)
+		}
+		return nil
+	})
 }
 
-// armPage is an ARM list response.
-type armPage struct {
-	Value    []json.RawMessage `json:"value"`
-	NextLink string            `json:"nextLink"`
+// page is an ARM list response whose items are Ts.
+type page[T any] struct {
+	Value    []T    `json:"value"`
+	NextLink string `json:"nextLink"`
 }
 
 // List reads every page of the ARM collection at path, following nextLink,
@@ -151,49 +148,83 @@ func (c *Client) List(ctx context.Context, path, apiVersion string, item func(js
 // ListQuery is List with more query parameters on the first page (an
 // OData $filter, say); the next pages' links carry their own.
 func (c *Client) ListQuery(ctx context.Context, path, apiVersion string, query url.Values, item func(json.RawMessage) error) error {
-	first := c.endpoint + path + "?api-version=" + url.QueryEscape(apiVersion)
-	if len(query) > 0 {
-		// %20, not +, for spaces: OData filters are read by servers that
-		// take + literally.
-		first += "&" + strings.ReplaceAll(query.Encode(), "+", "%20")
-	}
-	pages := toolkit.NewPager(ctx, "GET "+path)
-	pager := runtime.NewPager(runtime.PagingHandler[armPage]{
-		More: func(p armPage) bool { return p.NextLink != "" },
-		Fetcher: func(ctx context.Context, prev *armPage) (armPage, error) {
-			u := first
-			if prev != nil {
-				u = prev.NextLink
-				if err := c.sameOrigin(u); err != nil {
-					return armPage{}, fmt.Errorf("GET %s: page %d: %w", path, pages.Pages()+1, err)
-				}
-			}
-			body, err := c.do(ctx, u)
-			if err != nil {
-				return armPage{}, err
-			}
-			var p armPage
-			if err := json.Unmarshal(body, &p); err != nil {
-				return armPage{}, fmt.Errorf("GET %s: decode response: %w", path, err)
-			}
-			if err := pages.Page(len(p.Value), p.NextLink); err != nil {
-				return armPage{}, err
-			}
-			return p, nil
-		},
-	})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		for _, raw := range page.Value {
+	return eachPage(ctx, c, path, apiVersion, query, func(items []json.RawMessage) error {
+		for _, raw := range items {
 			if err := item(raw); err != nil {
 				return fmt.Errorf("GET %s: %w", path, err)
 			}
 		}
+		return nil
+	})
+}
+
+// List reads every page of the ARM collection at path (with query on the
+// first page, e.g. an OData $filter; nil for none) and returns its items,
+// each decoded as a T (straight from the page, without an intermediate
+// copy) and checked.
+func List[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, c *Client, path, apiVersion string, query url.Values) ([]T, error) {
+	var out []T
+	err := Each[T, PT](ctx, c, path, apiVersion, query, func(items []T) error {
+		out = append(out, items...)
+		return nil
+	})
+	return out, err
+}
+
+// Each is List handing each page's items to fn as they arrive, so that a
+// caller can start on them while the next pages are read.
+func Each[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, c *Client, path, apiVersion string, query url.Values, fn func([]T) error) error {
+	return eachPage(ctx, c, path, apiVersion, query, func(items []T) error {
+		for i := range items {
+			if err := PT(&items[i]).Check(); err != nil {
+				return fmt.Errorf("GET %s: %w", path, err)
+			}
+		}
+		return fn(items)
+	})
+}
+
+// eachPage reads every page of the collection at path, following nextLink
+// within the resource manager's origin, each page's items decoded as Ts.
+func eachPage[T any](ctx context.Context, c *Client, path, apiVersion string, query url.Values, fn func([]T) error) error {
+	u := c.endpoint + path + "?api-version=" + url.QueryEscape(apiVersion)
+	if len(query) > 0 {
+		// %20, not +, for spaces: OData filters are read by servers that
+		// take + literally.
+		u += "&" + strings.ReplaceAll(query.Encode(), "+", "%20")
 	}
-	return nil
+	pages := toolkit.NewPager(ctx, "GET "+path)
+	for {
+		var p page[T]
+		err := c.do(ctx, u, func(body []byte) error {
+			if err := json.Unmarshal(body, &p); err != nil {
+				return fmt.Errorf("GET %s: decode response: %w", path, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := pages.Page(len(p.Value), p.NextLink); err != nil {
+			return err
+		}
+		if err := fn(p.Value); err != nil {
+			return err
+		}
+		if p.NextLink == "" {
+			return nil
+		}
+		if err := c.sameOrigin(p.NextLink); err != nil {
+			return fmt.Errorf("GET %s: page %d: %w", path, pages.Pages()+1, err)
+		}
+		u = p.NextLink
+	}
 }
 
 // sameOrigin refuses a nextLink that would send the bearer token to
@@ -212,10 +243,10 @@ func (c *Client) sameOrigin(link string) error {
 
 // do sends one GET through the pipeline and returns the body of a 2xx
 // answer, or an error naming the ARM error code and message.
-func (c *Client) do(ctx context.Context, u string) ([]byte, error) {
+func (c *Client) do(ctx context.Context, u string, consume func(body []byte) error) error {
 	req, err := runtime.NewRequest(ctx, http.MethodGet, u)
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
+		return fmt.Errorf("build request: %w", err)
 	}
 	req.Raw().Header.Set("Accept", "application/json")
 	where := "GET " + upstream.RedactURL(u)
@@ -224,7 +255,7 @@ func (c *Client) do(ctx context.Context, u string) ([]byte, error) {
 	}
 	resp, err := c.pipeline.Do(req)
 	if err != nil {
-		return nil, c.wrap(where, err)
+		return c.wrap(where, err)
 	}
 	defer resp.Body.Close()
 	if v := resp.Header.Get("x-ms-ratelimit-remaining-subscription-reads"); v != "" {
@@ -233,18 +264,19 @@ func (c *Client) do(ctx context.Context, u string) ([]byte, error) {
 			c.metrics.ARMReadsRemaining(sub, n)
 		}
 	}
-	body, err := io.ReadAll(resp.Body)
+	body, release, err := upstream.ReadBody(resp.Body, resp.ContentLength)
+	defer release()
 	if err != nil {
-		return nil, c.wrap(where, err)
+		return c.wrap(where, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var err error = &upstream.HTTPError{Method: http.MethodGet, URL: upstream.RedactURL(u), StatusCode: resp.StatusCode, Message: armErrorMessage(body)}
 		if why := upstream.GaveUp(resp); why != "" {
 			err = fmt.Errorf("%w (%s)", err, why)
 		}
-		return nil, c.wrap(where, err)
+		return c.wrap(where, err)
 	}
-	return body, nil
+	return consume(body)
 }
 
 // wrap turns pipeline errors into one-line errors: Entra failures name
@@ -357,23 +389,4 @@ func subscriptionOf(path string) string {
 // ("account/pool/volume" → "volume").
 func LastSegment(name string) string {
 	return name[strings.LastIndexByte(name, '/')+1:]
-}
-
-// List reads every page of the ARM collection at path (with query on the
-// first page, e.g. an OData $filter; nil for none) and returns its items,
-// each decoded as a T and checked.
-func List[T any, PT interface {
-	*T
-	toolkit.Checked
-}](ctx context.Context, c *Client, path, apiVersion string, query url.Values) ([]T, error) {
-	var out []T
-	err := c.ListQuery(ctx, path, apiVersion, query, func(raw json.RawMessage) error {
-		v, err := toolkit.Decode[T, PT](raw)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
-		return nil
-	})
-	return out, err
 }
