@@ -35,11 +35,21 @@ func main() {
 	only := flag.Int("only", 0, "measure one estate of this many resources at 0 ms and print its row (for profiling)")
 	storm := flag.Duration("storm", 0, "run only the scrapers-and-reloads goal for this long and print it")
 	astra := flag.Bool("astra", false, "run only the Astra cache_ttl 0 goal and print it")
+	jsonExporter := flag.String("json-exporter", "", "a json_exporter binary (built from prometheus-community/json_exporter): compare it with the Astra cache_ttl 0 goal and print both")
 	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
 	flag.Parse()
 	h := &harness{bin: *bin}
 	if *storm > 0 {
 		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
+		return
+	}
+	if *jsonExporter != "" {
+		a, j := h.astraSyncRun(), h.jsonExporterRun(*jsonExporter)
+		fmt.Printf("backup_exporter: err %v, CPU per scrape %s, scrape %s median, peak RSS %s\n", a.err, secs(a.cpuPerScrape), secs(median(a.took)), mib(a.peakRSS))
+		fmt.Printf("json_exporter:   err %v, CPU per scrape %s, scrape %s median, peak RSS %s\n", j.err, secs(j.cpuPerScrape), secs(median(j.took)), mib(j.peakRSS))
+		if a.cpuPerScrape > 0 && a.peakRSS > 0 {
+			fmt.Printf("backup_exporter uses %.1fx less CPU and %.1fx less peak memory per scrape\n", float64(j.cpuPerScrape)/float64(a.cpuPerScrape), float64(j.peakRSS)/float64(a.peakRSS))
+		}
 		return
 	}
 	if *astra {
