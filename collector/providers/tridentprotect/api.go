@@ -3,8 +3,8 @@ package tridentprotect
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
+	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -24,10 +24,14 @@ type object struct {
 	} `json:"metadata"`
 }
 
+// application is an Application: a protected resource.
 type application struct {
 	object
 }
 
+// backup is a Backup of an Application (spec.applicationRef). Its status
+// stays raw: the hook run results are several fields (pre/post snapshot
+// and backup) that translate.go finds by their suffix.
 type backup struct {
 	object
 	Spec struct {
@@ -36,6 +40,7 @@ type backup struct {
 	Status map[string]json.RawMessage `json:"status"`
 }
 
+// schedule is a Schedule of an Application: how often a backup is due.
 type schedule struct {
 	object
 	Spec struct {
@@ -47,15 +52,18 @@ type schedule struct {
 	} `json:"spec"`
 }
 
-// meta gives the metadata of every resource type (promoted through the
-// embedded object).
-func (o *object) meta() *object { return o }
+// Check implements toolkit.Checked for every resource type (promoted
+// through the embedded object): an item that does not name itself cannot
+// be matched to its Application.
+func (o *object) Check() error {
+	return toolkit.Require("metadata.name", o.Metadata.Name, "metadata.namespace", o.Metadata.Namespace)
+}
 
 // list reads one resource of every configured namespace (or of the
-// cluster), decoding each item and checking that it names itself.
+// cluster), each item decoded as a T and checked.
 func list[T any, PT interface {
 	*T
-	meta() *object
+	toolkit.Checked
 }](ctx context.Context, p *provider, resource string) ([]T, error) {
 	paths := []string{apiPrefix + "/" + resource}
 	if len(p.namespaces) > 0 {
@@ -66,21 +74,11 @@ func list[T any, PT interface {
 	}
 	var out []T
 	for _, path := range paths {
-		items, err := p.k8s.List(ctx, path, pageSize)
+		items, err := kubernetes.ListOf[T, PT](ctx, p.k8s, resource, path, pageSize)
 		if err != nil {
-			return nil, fmt.Errorf("%s (%s): %w", resource, p.k8s.Describe(), err)
+			return nil, err
 		}
-		for _, raw := range items {
-			var v T
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return nil, fmt.Errorf("%s item %d: decode: %w", resource, len(out), err)
-			}
-			m := PT(&v).meta().Metadata
-			if err := toolkit.Require("metadata.name", m.Name, "metadata.namespace", m.Namespace); err != nil {
-				return nil, fmt.Errorf("%s item %d: %w", resource, len(out), err)
-			}
-			out = append(out, v)
-		}
+		out = append(out, items...)
 	}
 	return out, nil
 }
