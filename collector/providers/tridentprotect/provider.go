@@ -16,7 +16,7 @@ import (
 type provider struct {
 	k8s        *kubernetes.Client
 	namespaces []string
-	owns       func(id string) bool
+	env        *toolkit.Env
 }
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
@@ -24,7 +24,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &provider{k8s: k8s, namespaces: t.Spec.(*Spec).Namespaces, owns: env.Owns}, nil
+	return &provider{k8s: k8s, namespaces: t.Spec.(*Spec).Namespaces, env: env}, nil
 }
 
 // Collect implements Provider.
@@ -65,12 +65,11 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	for i := range apps {
 		a := &apps[i]
 		id := appID(a)
-		if !p.owns(id) {
-			continue
-		}
 		out = append(out, resource(id, a.Metadata.Name, byApp[id], schedulesOf[id]))
 	}
-	return out, nil
+	// The records come from the lists alone (no call per Application):
+	// the shard keeps its own, each Application once.
+	return toolkit.Keep(ctx, p.env, out), nil
 }
 
 func appID(a *application) string { return a.Metadata.Namespace + "/" + a.Metadata.Name }
