@@ -5,13 +5,11 @@ package awsbackup
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
-	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
 	awscred "github.com/backup-exporter/backup_exporter/collector/providers/aws"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -57,7 +55,7 @@ type resource struct {
 	arn, name  string
 	lastVault  string // name of the vault of its newest recovery point
 	lastBackup time.Time
-	jobs       []types.BackupJob
+	jobs       []backupJob
 }
 
 // Collect implements Provider.
@@ -77,74 +75,46 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 		return r
 	}
 
-	protected := backup.NewListProtectedResourcesPaginator(p.client, &backup.ListProtectedResourcesInput{MaxResults: aws.Int32(pageSize)},
-		func(o *backup.ListProtectedResourcesPaginatorOptions) { o.StopOnDuplicateToken = true })
-	pages := toolkit.NewPager(ctx, "ListProtectedResources")
-	for protected.HasMorePages() {
-		page, err := protected.NextPage(ctx)
-		if err != nil {
-			return nil, p.wrap("ListProtectedResources", err)
+	protected, err := p.protectedResources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range protected {
+		pr := &protected[i]
+		vault := vaultName(aws.ToString(pr.LastBackupVaultArn))
+		if !p.wanted(aws.ToString(pr.ResourceType)) || (p.vault != "" && vault != p.vault) {
+			continue
 		}
-		if err := pages.Page(len(page.Results), aws.ToString(page.NextToken)); err != nil {
-			return nil, err
-		}
-		for _, pr := range page.Results {
-			arn := aws.ToString(pr.ResourceArn)
-			if err := toolkit.Require("ResourceArn", arn); err != nil {
-				return nil, fmt.Errorf("ListProtectedResources: %w", err)
-			}
-			vault := vaultName(aws.ToString(pr.LastBackupVaultArn))
-			if !p.wanted(aws.ToString(pr.ResourceType)) || (p.vault != "" && vault != p.vault) {
-				continue
-			}
-			r := add(arn, aws.ToString(pr.ResourceName))
-			r.lastVault = vault
-			r.lastBackup = aws.ToTime(pr.LastBackupTime)
-		}
+		r := add(aws.ToString(pr.ResourceArn), aws.ToString(pr.ResourceName))
+		r.lastVault = vault
+		r.lastBackup = aws.ToTime(pr.LastBackupTime)
 	}
 
 	// The jobs of the window: a resource selected by a plan that has never
 	// completed a backup is listed here only.
-	in := &backup.ListBackupJobsInput{MaxResults: aws.Int32(pageSize), ByCreatedAfter: aws.Time(p.now().Add(-p.window))}
-	if p.vault != "" {
-		in.ByBackupVaultName = aws.String(p.vault)
-	}
-	if p.resourceType != "" {
-		in.ByResourceType = aws.String(p.resourceType)
+	jobs, err := p.backupJobs(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// Resources backed up only as parts of a composite backup (a
 	// CloudFormation stack's table, say) are parts of their parent.
 	children, parents := map[string]bool{}, map[string]bool{}
-	jobs := backup.NewListBackupJobsPaginator(p.client, in, func(o *backup.ListBackupJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	jobPages := toolkit.NewPager(ctx, "ListBackupJobs")
-	for jobs.HasMorePages() {
-		page, err := jobs.NextPage(ctx)
-		if err != nil {
-			return nil, p.wrap("ListBackupJobs", err)
+	for _, j := range jobs {
+		arn := aws.ToString(j.ResourceArn)
+		if j.child() {
+			// A child job is a part of its parent's backup.
+			children[arn] = true
+			continue
 		}
-		if err := jobPages.Page(len(page.BackupJobs), aws.ToString(page.NextToken)); err != nil {
-			return nil, err
+		parents[arn] = true
+		// The filters were sent; they are applied here too, so that a
+		// resource's jobs are those of the target whatever the server
+		// did with them.
+		if !p.wanted(aws.ToString(j.ResourceType)) || (p.vault != "" && aws.ToString(j.BackupVaultName) != p.vault) {
+			continue
 		}
-		for _, j := range page.BackupJobs {
-			arn := aws.ToString(j.ResourceArn)
-			if aws.ToString(j.ParentJobId) != "" {
-				// A child job is a part of its parent's backup.
-				children[arn] = true
-				continue
-			}
-			parents[arn] = true
-			if err := toolkit.Require("ResourceArn", arn, "State", string(j.State)); err != nil {
-				return nil, fmt.Errorf("ListBackupJobs: %w", err)
-			}
-			// The filters were sent; they are applied here too, so that a
-			// resource's jobs are those of the target whatever the server
-			// did with them.
-			if !p.wanted(aws.ToString(j.ResourceType)) || (p.vault != "" && aws.ToString(j.BackupVaultName) != p.vault) {
-				continue
-			}
-			r := add(arn, aws.ToString(j.ResourceName))
-			r.jobs = append(r.jobs, j)
-		}
+		r := add(arn, aws.ToString(j.ResourceName))
+		r.jobs = append(r.jobs, j)
 	}
 
 	resources := make([]*resource, 0, len(order))

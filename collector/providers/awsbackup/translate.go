@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
@@ -36,9 +35,15 @@ func (p *provider) resource(ctx context.Context, r *resource) (toolkit.Resource,
 	}
 	var points []toolkit.Backup
 	if vault != "" {
-		var err error
-		if points, err = p.recoveryPoints(ctx, vault, r.arn); err != nil {
+		listed, err := p.recoveryPoints(ctx, vault, r.arn)
+		if err != nil {
 			return toolkit.Resource{}, err
+		}
+		for i := range listed {
+			// A nested recovery point is a part of its parent's backup.
+			if !listed[i].child() {
+				points = append(points, pointBackup(&listed[i]))
+			}
 		}
 	}
 	var out toolkit.Resource
@@ -61,7 +66,7 @@ func (p *provider) resource(ctx context.Context, r *resource) (toolkit.Resource,
 	return out, nil
 }
 
-func newestJob(jobs []types.BackupJob) *types.BackupJob {
+func newestJob(jobs []backupJob) *backupJob {
 	newest := &jobs[0]
 	for i := range jobs[1:] {
 		if j := &jobs[i+1]; aws.ToTime(j.CreationDate).After(aws.ToTime(newest.CreationDate)) {
@@ -71,7 +76,7 @@ func newestJob(jobs []types.BackupJob) *types.BackupJob {
 	return newest
 }
 
-func jobBackup(j *types.BackupJob) toolkit.Backup {
+func jobBackup(j *backupJob) toolkit.Backup {
 	state := string(j.State)
 	b := toolkit.Backup{
 		ID:        aws.ToString(j.BackupJobId),
@@ -98,7 +103,7 @@ func jobBackup(j *types.BackupJob) toolkit.Backup {
 	return b
 }
 
-func pointBackup(rp *types.RecoveryPointByBackupVault) toolkit.Backup {
+func pointBackup(rp *recoveryPoint) toolkit.Backup {
 	status := string(rp.Status)
 	b := toolkit.Backup{
 		ID:        aws.ToString(rp.RecoveryPointArn),
