@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
@@ -20,15 +21,25 @@ import (
 func TestAWSSimulatorRegion(t *testing.T) {
 	for _, role := range []bool{false, true} {
 		sim, ca := providertest.StartAWS(t, 40, 5, 7)
-		e := providertest.NewExporter(t, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", role, "name: aws"), kinds, collector.Options{})
+		e := providertest.NewExporter(t, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", role, "name: aws"), kinds, collector.Options{RecordDropped: true})
 		res := e.Collect(context.Background(), e.Targets())[0]
 		if res.Err != nil {
 			t.Fatalf("role %v: %v", role, res.Err)
 		}
-		// 40 resources; the stacks' nested tables and buckets are parts
-		// of their stacks.
+		// 40 resources; the stacks' nested tables and buckets (two of
+		// each of the 4 stacks) are parts of their stacks, and dropped as
+		// such.
 		if n := len(res.Resources); n != 40 {
 			t.Errorf("role %v: %d resources, want 40", role, n)
+		}
+		children := 0
+		for _, d := range res.DroppedItems {
+			if d.Reason == toolkit.DropChild {
+				children++
+			}
+		}
+		if children != 8 || len(res.DroppedItems) != 8 {
+			t.Errorf("role %v: dropped %+v, want the 8 parts of stacks as children", role, res.DroppedItems)
 		}
 		for _, r := range res.Resources {
 			if r.Err != nil {

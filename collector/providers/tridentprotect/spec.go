@@ -1,0 +1,62 @@
+package tridentprotect
+
+import (
+	"regexp"
+
+	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+// Name is the target type and provider label.
+const Name = "trident_protect"
+
+// reNamespace is a Kubernetes namespace name (an RFC 1123 label).
+var reNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// Spec is the target's keys.
+type Spec struct {
+	// Namespaces to read; omitted, all namespaces (one list of each
+	// resource for the whole cluster).
+	Namespaces []string `yaml:"namespaces,omitempty"`
+}
+
+// Validate implements config.TargetSpec.
+func (s *Spec) Validate(v *config.Validator) error {
+	seen := map[string]bool{}
+	for i, ns := range s.Namespaces {
+		if !reNamespace.MatchString(ns) {
+			return v.Errorf("namespaces", "namespaces entry %d %s is not a namespace name (lower-case letters, digits and '-', at most 63)", i+1, v.Shown("namespaces", ns))
+		}
+		if seen[ns] {
+			return v.Errorf("namespaces", "namespaces lists %q twice", ns)
+		}
+		seen[ns] = true
+	}
+	return nil
+}
+
+// Type is the trident_protect provider.
+var Type = toolkit.Type{
+	TargetType: config.TargetType{
+		Name:       Name,
+		Credential: kubernetes.CredentialType,
+		NewSpec:    func() config.TargetSpec { return &Spec{} },
+	},
+	Title: "NetApp Trident protect",
+	States: []toolkit.StateTable{
+		{Field: "Backup `status.state`", Table: states},
+	},
+	New: newProvider,
+}
+
+// states maps a Backup's status.state.
+var states = map[string]toolkit.State{
+	"Pending":   toolkit.StatePending,
+	"Blocked":   toolkit.StatePending,
+	"Running":   toolkit.StateRunning,
+	"Completed": toolkit.StateSucceeded,
+	"Failed":    toolkit.StateFailed,
+	"Error":     toolkit.StateFailed,
+	"Removed":   toolkit.StateRemoved,
+}
