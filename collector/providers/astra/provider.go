@@ -1,0 +1,126 @@
+package astra
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
+	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
+)
+
+type provider struct {
+	client *upstream.Client
+	// concurrency is the credential's max_concurrency: how many apps
+	// are read at once.
+	concurrency int
+	// owns says whether this replica's shard owns an app.
+	owns   func(id string) bool
+	base   string // endpoint + /accounts/{account_id}
+	app    string
+	backup string
+
+	logger *zap.Logger
+	// appsV1 is set once k8s/v2/apps answered 404 and k8s/v1/apps did
+	// not: this Astra predates App 2.0, and is asked at v1 from then on.
+	appsV1   atomic.Bool
+	fallback sync.Once // the switch to v1 is logged once
+}
+
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
+	s := t.Spec.(*Spec)
+	env.WarnPlainHTTP(s.Endpoint)
+	return &provider{
+		client:      env.Client(Name, bearer(env.Credential)),
+		concurrency: env.Pool.MaxConcurrency(),
+		owns:        env.Owns,
+		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
+		app:         s.AppID,
+		backup:      s.BackupID,
+		logger:      env.Logger,
+	}, nil
+}
+
+// Collect implements Provider.
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
+	switch {
+	case p.backup != "":
+		r, err := p.single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []toolkit.Resource{r}, nil
+	case p.app != "":
+		app, err := p.readApp(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := p.appResource(ctx, app)
+		if err != nil {
+			return nil, err
+		}
+		return []toolkit.Resource{r}, nil
+	default:
+		return p.discover(ctx)
+	}
+}
+
+// single reads the one backup the target names, of its app (backup_id
+// needs app_id: an appBackup names no app).
+func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
+	path := "/k8s/v1/apps/" + url.PathEscape(p.app) + "/appBackups/" + url.PathEscape(p.backup)
+	app, err := p.readApp(ctx)
+	if err != nil {
+		return toolkit.Resource{}, err
+	}
+	var b astraBackup
+	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
+		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
+	}
+	if err := b.validate(); err != nil {
+		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
+	}
+	return toolkit.Summarize(app.ID, app.label(), []toolkit.Backup{b.toBackup()}, false), nil
+}
+
+// discover lists the account's apps, then each app's backups.
+func (p *provider) discover(ctx context.Context) ([]toolkit.Resource, error) {
+	var apps []astraApp
+	err := p.withAppsFallback(func(path string) error {
+		apps = nil
+		return p.listApps(ctx, path, &apps)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list Astra apps: %w", err)
+	}
+
+	apps = slices.DeleteFunc(apps, func(a astraApp) bool { return !p.owns(a.ID) })
+	return toolkit.MapResources(ctx, p.concurrency, apps, func(a astraApp) (string, string) { return a.ID, a.label() }, p.appResource), nil
+}
+
+// appResource lists every backup of one app.
+func (p *provider) appResource(ctx context.Context, app astraApp) (toolkit.Resource, error) {
+	var backups []toolkit.Backup
+	err := p.list(ctx, "/k8s/v1/apps/"+url.PathEscape(app.ID)+"/appBackups", astraBackupFields, func(raw json.RawMessage) error {
+		var b astraBackup
+		if err := decodeAstraItem(raw, astraBackupFields, &b); err != nil {
+			return err
+		}
+		if err := b.validate(); err != nil {
+			return err
+		}
+		backups = append(backups, b.toBackup())
+		return nil
+	})
+	if err != nil {
+		return toolkit.Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
+	}
+	return toolkit.Summarize(app.ID, app.label(), backups, true), nil
+}
