@@ -61,7 +61,7 @@ func (p *provider) withAppsFallback(call func(apps string) error) error {
 	}
 	p.appsV1.Store(true)
 	p.fallback.Do(func() {
-		p.logger.Info("Astra answers 404 at k8s/v2/apps: reading apps at k8s/v1/apps (an Astra Control Center release before App 2.0)")
+		p.env.Logger.Info("Astra answers 404 at k8s/v2/apps: reading apps at k8s/v1/apps (an Astra Control Center release before App 2.0)")
 	})
 	return nil
 }

@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"sync"
 	"sync/atomic"
-
-	"go.uber.org/zap"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
@@ -18,16 +15,13 @@ import (
 
 type provider struct {
 	client *upstream.Client
-	// concurrency is the credential's max_concurrency: how many apps
-	// are read at once.
-	concurrency int
-	// owns says whether this replica's shard owns an app.
-	owns   func(id string) bool
+	// env bounds the fan-out over apps (the shard's own, max_concurrency
+	// at once) and logs the switch to k8s/v1/apps.
+	env    *toolkit.Env
 	base   string // endpoint + /accounts/{account_id}
 	app    string
 	backup string
 
-	logger *zap.Logger
 	// appsV1 is set once k8s/v2/apps answered 404 and k8s/v1/apps did
 	// not: this Astra predates App 2.0, and is asked at v1 from then on.
 	appsV1   atomic.Bool
@@ -38,13 +32,11 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)
 	return &provider{
-		client:      env.Client(Name, bearer(env.Credential)),
-		concurrency: env.Pool.MaxConcurrency(),
-		owns:        env.Owns,
-		base:        s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
-		app:         s.AppID,
-		backup:      s.BackupID,
-		logger:      env.Logger,
+		client: env.Client(Name, bearer(env.Credential)),
+		env:    env,
+		base:   s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
+		app:    s.AppID,
+		backup: s.BackupID,
 	}, nil
 }
 
@@ -100,9 +92,7 @@ func (p *provider) discover(ctx context.Context) ([]toolkit.Resource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
 	}
-
-	apps = slices.DeleteFunc(apps, func(a astraApp) bool { return !p.owns(a.ID) })
-	return toolkit.MapResources(ctx, p.concurrency, apps, func(a astraApp) (string, string) { return a.ID, a.label() }, p.appResource), nil
+	return toolkit.FanOut(ctx, p.env, apps, astraApp.identity, p.appResource), nil
 }
 
 // appResource lists every backup of one app.

@@ -14,6 +14,9 @@ func (a astraApp) label() string {
 	return a.ID
 }
 
+// identity is the app's resource_id and resource_name.
+func (a astraApp) identity() (id, name string) { return a.ID, a.label() }
+
 func (b *astraBackup) toBackup() toolkit.Backup {
 	out := toolkit.Backup{
 		ID:          b.ID,
