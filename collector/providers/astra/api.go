@@ -82,24 +82,25 @@ func (p *provider) readApp(ctx context.Context) (astraApp, error) {
 	return app, nil
 }
 
-// listApps lists the account's apps at path into apps.
-func (p *provider) listApps(ctx context.Context, path string, apps *[]astraApp) error {
-	return p.list(ctx, path, astraAppFields, func(raw json.RawMessage) error {
-		var a astraApp
-		if err := decodeAstraItem(raw, astraAppFields, &a); err != nil {
-			return err
-		}
-		if err := toolkit.Require("id", a.ID); err != nil {
-			return err
-		}
-		*apps = append(*apps, a)
-		return nil
-	})
+// listApps lists the account's apps at path (v2 or v1).
+func (p *provider) listApps(ctx context.Context, path string) ([]astraApp, error) {
+	return list[astraApp](ctx, p, path, astraAppFields)
+}
+
+// listBackups lists every backup of one app.
+func (p *provider) listBackups(ctx context.Context, app string) ([]astraBackup, error) {
+	return list[astraBackup](ctx, p, "/k8s/v1/apps/"+url.PathEscape(app)+"/appBackups", astraBackupFields)
 }
 
 // list walks every page of an Astra collection (limit and
-// metadata.continue), calling item for each element of `items`.
-func (p *provider) list(ctx context.Context, path string, include []string, item func(json.RawMessage) error) error {
+// metadata.continue) and returns each element of `items` decoded and
+// checked; include names the fields asked for, in the order an Astra
+// that answers with arrays gives them.
+func list[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, p *provider, path string, include []string) ([]T, error) {
+	var out []T
 	cont := ""
 	pages := toolkit.NewPager(ctx, "list "+path)
 	for page := 1; ; page++ {
@@ -116,19 +117,25 @@ func (p *provider) list(ctx context.Context, path string, include []string, item
 			} `json:"metadata"`
 		}
 		if _, err := p.client.GetJSON(ctx, p.request(p.base+path+"?"+q.Encode()), &body); err != nil {
-			return fmt.Errorf("page %d: %w", page, err)
+			return nil, fmt.Errorf("page %d: %w", page, err)
 		}
 		for i, raw := range body.Items {
-			if err := item(raw); err != nil {
-				return fmt.Errorf("page %d item %d: %w", page, i, err)
+			obj, err := itemObject(raw, include)
+			if err != nil {
+				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
 			}
+			v, err := toolkit.Decode[T, PT](obj)
+			if err != nil {
+				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
+			}
+			out = append(out, v)
 		}
 		cont = body.Metadata.Continue
 		if err := pages.Page(len(body.Items), cont); err != nil {
-			return err
+			return nil, err
 		}
 		if cont == "" {
-			return nil
+			return out, nil
 		}
 	}
 }
@@ -152,19 +159,20 @@ func decodeAstraError(_ int, body []byte) string {
 	return e.Title + ": " + e.Detail
 }
 
-// decodeAstraItem decodes a list item given as an object, or as an array
-// of the fields named in include, in that order.
-func decodeAstraItem(raw json.RawMessage, include []string, out any) error {
+// itemObject is a list item as a JSON object: the item itself when it is
+// one, else (an array of the fields named in include, in that order) the
+// object with those names.
+func itemObject(raw json.RawMessage, include []string) ([]byte, error) {
 	trimmed := strings.TrimSpace(string(raw))
 	if !strings.HasPrefix(trimmed, "[") {
-		return json.Unmarshal(raw, out)
+		return raw, nil
 	}
 	var values []json.RawMessage
 	if err := json.Unmarshal(raw, &values); err != nil {
-		return err
+		return nil, err
 	}
 	if len(values) > len(include) {
-		return fmt.Errorf("item has %d fields, %d were asked for", len(values), len(include))
+		return nil, fmt.Errorf("item has %d fields, %d were asked for", len(values), len(include))
 	}
 	// The object, written directly: the values are valid JSON already
 	// (a map re-marshalled would sort and re-encode them once more).
@@ -180,18 +188,20 @@ func decodeAstraItem(raw json.RawMessage, include []string, out any) error {
 		b.Write(v)
 	}
 	b.WriteByte('}')
-	return json.Unmarshal(b.Bytes(), out)
+	return b.Bytes(), nil
 }
 
+// astraApp is an Astra app (k8s/v2/apps, or v1 before App 2.0).
 type astraApp struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
 
-// validate checks the fields an appBackup must have (the API document
-// marks id and state required).
-func (b *astraBackup) validate() error { return toolkit.Require("id", b.ID, "state", b.State) }
+// Check implements toolkit.Checked: a listed app must name itself (its
+// ID is the resource_id).
+func (a *astraApp) Check() error { return toolkit.Require("id", a.ID) }
 
+// astraBackup is an Astra appBackup; numbers may come as strings.
 type astraBackup struct {
 	ID               string   `json:"id"`
 	Name             string   `json:"name"`
@@ -211,3 +221,7 @@ type astraBackup struct {
 		CreationTimestamp string `json:"creationTimestamp"`
 	} `json:"metadata"`
 }
+
+// Check implements toolkit.Checked: the API document marks an appBackup's
+// id and state required.
+func (b *astraBackup) Check() error { return toolkit.Require("id", b.ID, "state", b.State) }

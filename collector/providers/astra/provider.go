@@ -2,7 +2,6 @@ package astra
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"sync"
@@ -76,7 +75,7 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 	if _, err := p.client.GetJSON(ctx, p.request(p.base+path), &b); err != nil {
 		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
-	if err := b.validate(); err != nil {
+	if err := b.Check(); err != nil {
 		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
 	return toolkit.Summarize(app.ID, app.label(), []toolkit.Backup{b.toBackup()}, false), nil
@@ -85,9 +84,9 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 // discover lists the account's apps, then each app's backups.
 func (p *provider) discover(ctx context.Context) ([]toolkit.Resource, error) {
 	var apps []astraApp
-	err := p.withAppsFallback(func(path string) error {
-		apps = nil
-		return p.listApps(ctx, path, &apps)
+	err := p.withAppsFallback(func(path string) (err error) {
+		apps, err = p.listApps(ctx, path)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list Astra apps: %w", err)
@@ -97,20 +96,9 @@ func (p *provider) discover(ctx context.Context) ([]toolkit.Resource, error) {
 
 // appResource lists every backup of one app.
 func (p *provider) appResource(ctx context.Context, app astraApp) (toolkit.Resource, error) {
-	var backups []toolkit.Backup
-	err := p.list(ctx, "/k8s/v1/apps/"+url.PathEscape(app.ID)+"/appBackups", astraBackupFields, func(raw json.RawMessage) error {
-		var b astraBackup
-		if err := decodeAstraItem(raw, astraBackupFields, &b); err != nil {
-			return err
-		}
-		if err := b.validate(); err != nil {
-			return err
-		}
-		backups = append(backups, b.toBackup())
-		return nil
-	})
+	backups, err := p.listBackups(ctx, app.ID)
 	if err != nil {
 		return toolkit.Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
 	}
-	return toolkit.Summarize(app.ID, app.label(), backups, true), nil
+	return appRecord(app, backups), nil
 }

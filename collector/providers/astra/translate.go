@@ -17,6 +17,17 @@ func (a astraApp) label() string {
 // identity is the app's resource_id and resource_name.
 func (a astraApp) identity() (id, name string) { return a.ID, a.label() }
 
+// appRecord is the record of an app whose backups were all listed.
+func appRecord(app astraApp, backups []astraBackup) toolkit.Resource {
+	converted := make([]toolkit.Backup, len(backups))
+	for i := range backups {
+		converted[i] = backups[i].toBackup()
+	}
+	return toolkit.Summarize(app.ID, app.label(), converted, true)
+}
+
+// toBackup converts b: a completed backup ended (metrics.md) at its
+// backupCreationTimestamp, and one whose hooks failed is degraded.
 func (b *astraBackup) toBackup() toolkit.Backup {
 	out := toolkit.Backup{
 		ID:          b.ID,
@@ -50,6 +61,7 @@ func (b *astraBackup) toBackup() toolkit.Backup {
 	return out
 }
 
+// errorMessage is why b failed: stateUnready, else the hooks' details.
 func (b *astraBackup) errorMessage() string {
 	if len(b.StateUnready) > 0 {
 		return strings.Join(b.StateUnready, "; ")
