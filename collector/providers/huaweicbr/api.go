@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
@@ -27,30 +28,56 @@ const huaweiCBRListSort = "created_at:asc"
 
 var errHuaweiCountChanged = errors.New("the backup count changed while paging")
 
-// list walks every page of the backup list (limit and offset, until
-// offset reaches count).
-func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
+// listBackups lists the project's backups within the target's filters
+// (vault_id, resource_id: the API applies them), walking the list again
+// from the start when its count changed while it was paged.
+func (p *provider) listBackups(ctx context.Context) (backups []huaweiBackup, err error) {
+	q := url.Values{}
+	q.Set("sort", huaweiCBRListSort)
+	if p.vault != "" {
+		q.Set("vault_id", p.vault)
+	}
+	if p.resource != "" {
+		q.Set("resource_id", p.resource)
+	}
+	for range huaweiCBRListAttempts {
+		backups, err = list[huaweiBackup](ctx, p, "/backups", q)
+		if !errors.Is(err, errHuaweiCountChanged) {
+			break
+		}
+	}
+	return backups, err
+}
+
+// cbrPage is one page of a CBR list: its items, under the collection's
+// name (backups, the only collection this provider reads), and the count
+// of the whole list.
+type cbrPage struct {
+	Items []json.RawMessage `json:"backups"`
+	Count *int              `json:"count"`
+}
+
+// list walks every page of the CBR list at path with query (limit and
+// offset, until offset reaches count) and returns its items decoded and
+// checked.
+func list[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, p *provider, path string, query url.Values) ([]T, error) {
 	var (
-		all   []huaweiBackup
+		all   []T
 		count = -1
 	)
-	pages := toolkit.NewPager(ctx, "list CBR backups")
+	pages := toolkit.NewPager(ctx, "list CBR "+strings.TrimPrefix(path, "/"))
 	for page := 1; ; page++ {
-		q := url.Values{}
+		q := make(url.Values, len(query)+2)
+		for k, v := range query {
+			q[k] = v
+		}
 		q.Set("limit", strconv.Itoa(huaweiCBRPageSize))
 		q.Set("offset", strconv.Itoa(len(all)))
-		q.Set("sort", huaweiCBRListSort)
-		if p.vault != "" {
-			q.Set("vault_id", p.vault)
-		}
-		if p.resource != "" {
-			q.Set("resource_id", p.resource)
-		}
-		var body struct {
-			Backups []huaweiBackup `json:"backups"`
-			Count   *int           `json:"count"`
-		}
-		if _, err := p.client.GetJSON(ctx, p.request(p.base+"/backups?"+q.Encode()), &body); err != nil {
+		var body cbrPage
+		if _, err := p.client.GetJSON(ctx, p.request(p.base+path+"?"+q.Encode()), &body); err != nil {
 			return nil, fmt.Errorf("page %d: %w", page, err)
 		}
 		if body.Count == nil {
@@ -60,21 +87,22 @@ func (p *provider) list(ctx context.Context) ([]huaweiBackup, error) {
 			return nil, fmt.Errorf("page %d: %w (from %d to %d)", page, errHuaweiCountChanged, count, *body.Count)
 		}
 		count = *body.Count
-		for i := range body.Backups {
-			if err := body.Backups[i].validate(); err != nil {
+		for i, raw := range body.Items {
+			v, err := toolkit.Decode[T, PT](raw)
+			if err != nil {
 				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
 			}
+			all = append(all, v)
 		}
-		all = append(all, body.Backups...)
 		next := ""
 		if len(all) < count {
 			// The next page's offset is the continuation.
 			next = strconv.Itoa(len(all))
 		}
-		if next != "" && len(body.Backups) == 0 {
+		if next != "" && len(body.Items) == 0 {
 			return nil, fmt.Errorf("page %d at offset %d is empty although count is %d", page, len(all), count)
 		}
-		if err := pages.Page(len(body.Backups), next); err != nil {
+		if err := pages.Page(len(body.Items), next); err != nil {
 			return nil, err
 		}
 		if next == "" {
@@ -115,11 +143,6 @@ func decodeHuaweiError(_ int, body []byte) string {
 
 // huaweiBackup is a CBR BackupDetail (or BackupResp); null fields decode
 // to nil.
-// validate checks the fields a backup must have to be placed and judged.
-func (b *huaweiBackup) validate() error {
-	return toolkit.Require("id", b.ID, "status", b.Status)
-}
-
 type huaweiBackup struct {
 	ID           string   `json:"id"`
 	Name         string   `json:"name"`
@@ -136,4 +159,10 @@ type huaweiBackup struct {
 		Progress *float64 `json:"progress"`
 	} `json:"extend_info"`
 	Children []huaweiBackup `json:"children"`
+}
+
+// Check implements toolkit.Checked: a backup without its id and status
+// cannot be placed and judged.
+func (b *huaweiBackup) Check() error {
+	return toolkit.Require("id", b.ID, "status", b.Status)
 }

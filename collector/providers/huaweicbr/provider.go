@@ -2,7 +2,6 @@ package huaweicbr
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 
@@ -60,7 +59,7 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
 	}
 	b := body.Backup
-	if err := b.validate(); err != nil {
+	if err := b.Check(); err != nil {
 		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
 	}
 	return toolkit.Summarize(b.resourceKey(), b.resourceLabel(), []toolkit.Backup{b.toBackup(nil)}, false), nil
@@ -69,16 +68,7 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 // listed lists the project's backups (within the target's filters) and
 // groups them by protected resource.
 func (p *provider) listed(ctx context.Context) ([]toolkit.Resource, error) {
-	var (
-		backups []huaweiBackup
-		err     error
-	)
-	for range huaweiCBRListAttempts {
-		backups, err = p.list(ctx)
-		if !errors.Is(err, errHuaweiCountChanged) {
-			break
-		}
-	}
+	backups, err := p.listBackups(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list CBR backups of project %q: %w", p.project, err)
 	}
