@@ -12,7 +12,9 @@ import (
 )
 
 type provider struct {
-	client   *upstream.Client
+	client *upstream.Client
+	// env keeps the shard's own resources (toolkit.Keep).
+	env      *toolkit.Env
 	base     string // endpoint + /v3/{project_id}
 	project  string
 	backup   string
@@ -24,6 +26,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)
 	p := &provider{
+		env:      env,
 		base:     s.Endpoint + "/v3/" + url.PathEscape(s.ProjectID),
 		project:  s.ProjectID,
 		backup:   s.BackupID,
@@ -66,52 +69,17 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 }
 
 // listed lists the project's backups (within the target's filters) and
-// groups them by protected resource.
+// groups them by protected resource: the shard's own, each once.
 func (p *provider) listed(ctx context.Context) ([]toolkit.Resource, error) {
 	backups, err := p.listBackups(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list CBR backups of project %q: %w", p.project, err)
 	}
-
-	// Children are parts of their parent's backup. The list normally
-	// nests them; should it also list one on its own, it still only
-	// counts against its parent.
-	childErrors := map[string][]string{}
-	var top []*huaweiBackup
-	for i := range backups {
-		b := &backups[i]
-		if b.ParentID != nil && *b.ParentID != "" {
-			if b.Status == "error" {
-				childErrors[*b.ParentID] = append(childErrors[*b.ParentID], b.childName())
-			}
-			continue
-		}
-		// A backup listed twice counts once (Summarize drops repeats of
-		// its ID).
-		top = append(top, b)
-	}
-
-	var order []string
-	byResource := map[string][]*huaweiBackup{}
-	for _, b := range top {
-		key := b.resourceKey()
-		if _, ok := byResource[key]; !ok {
-			order = append(order, key)
-		}
-		byResource[key] = append(byResource[key], b)
-	}
-	if len(order) == 0 && p.resource != "" {
+	rs, children := records(backups)
+	if len(rs) == 0 && p.resource != "" {
 		// The target names a resource that has no backup: a coverage gap.
-		return []toolkit.Resource{toolkit.Summarize(p.resource, p.resource, nil, true)}, nil
+		rs = []toolkit.Resource{toolkit.Summarize(p.resource, p.resource, nil, true)}
 	}
-	resources := make([]toolkit.Resource, 0, len(order))
-	for _, key := range order {
-		group := byResource[key]
-		converted := make([]toolkit.Backup, len(group))
-		for i, b := range group {
-			converted[i] = b.toBackup(childErrors)
-		}
-		resources = append(resources, toolkit.Summarize(key, huaweiResourceName(group), converted, true))
-	}
-	return resources, nil
+	dropChildOnly(ctx, rs, children)
+	return toolkit.Keep(ctx, p.env, rs), nil
 }

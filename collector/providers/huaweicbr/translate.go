@@ -1,12 +1,76 @@
 package huaweicbr
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
+
+// records groups the listed backups by protected resource, in the order
+// the list first names each, and returns the children listed on their
+// own. A child is a part of its parent's backup (a disk of a server
+// backup): the list normally nests it; listed on its own too, it still
+// only counts against its parent.
+func records(backups []huaweiBackup) (rs []toolkit.Resource, children []*huaweiBackup) {
+	childErrors := map[string][]string{}
+	var top []*huaweiBackup
+	for i := range backups {
+		b := &backups[i]
+		if b.ParentID != nil && *b.ParentID != "" {
+			children = append(children, b)
+			if b.Status == "error" {
+				childErrors[*b.ParentID] = append(childErrors[*b.ParentID], b.childName())
+			}
+			continue
+		}
+		// A backup listed twice counts once (Summarize drops repeats of
+		// its ID).
+		top = append(top, b)
+	}
+
+	var order []string
+	byResource := map[string][]*huaweiBackup{}
+	for _, b := range top {
+		key := b.resourceKey()
+		if _, ok := byResource[key]; !ok {
+			order = append(order, key)
+		}
+		byResource[key] = append(byResource[key], b)
+	}
+	rs = make([]toolkit.Resource, 0, len(order))
+	for _, key := range order {
+		group := byResource[key]
+		converted := make([]toolkit.Backup, len(group))
+		for i, b := range group {
+			converted[i] = b.toBackup(childErrors)
+		}
+		rs = append(rs, toolkit.Summarize(key, huaweiResourceName(group), converted, true))
+	}
+	return rs, children
+}
+
+// dropChildOnly reports, once each, the resources that only children
+// listed on their own name (a disk whose only backups are parts of its
+// server's): they are left out as parts of another resource's backup, so
+// that "where is my disk?" has an answer.
+func dropChildOnly(ctx context.Context, rs []toolkit.Resource, children []*huaweiBackup) {
+	if len(children) == 0 {
+		return
+	}
+	seen := make(map[string]bool, len(rs)+len(children))
+	for i := range rs {
+		seen[rs[i].ID] = true
+	}
+	for _, c := range children {
+		if key := c.resourceKey(); !seen[key] {
+			seen[key] = true
+			toolkit.Drop(ctx, key, c.resourceLabel(), toolkit.DropChild)
+		}
+	}
+}
 
 // resourceKey is the resource_id; a backup without one is its own
 // resource, the only identity known.
@@ -17,6 +81,7 @@ func (b *huaweiBackup) resourceKey() string {
 	return b.ID
 }
 
+// resourceLabel is the resource_name; without one, the resource's ID.
 func (b *huaweiBackup) resourceLabel() string {
 	if b.ResourceName != "" {
 		return b.ResourceName
@@ -104,6 +169,7 @@ func (b *huaweiBackup) toBackup(childErrors map[string][]string) toolkit.Backup 
 	return out
 }
 
+// huaweiStr is *s, or "" for a null field.
 func huaweiStr(s *string) string {
 	if s == nil {
 		return ""
