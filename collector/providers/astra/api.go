@@ -26,6 +26,7 @@ var astraBackupFields = []string{
 	"backupCreationTimestamp", "totalBytes", "bytesDone", "percentDone", "metadata",
 }
 
+// astraAppFields is the `include` list sent with app list calls.
 var astraAppFields = []string{"id", "name"}
 
 // Apps are listed and read at k8s/v2/apps (NetApp's "App 2.0" API, 2022);
@@ -140,6 +141,7 @@ func list[T any, PT interface {
 	}
 }
 
+// request is a GET of u whose error body is read as Astra writes it.
 func (p *provider) request(u string) upstream.Request {
 	return upstream.Request{URL: u, DecodeError: decodeAstraError}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
+// provider reads one Astra target: one backup (backup_id), one app
+// (app_id) or every app of the account.
 type provider struct {
 	client *upstream.Client
 	// env bounds the fan-out over apps (the shard's own, max_concurrency
@@ -27,6 +29,7 @@ type provider struct {
 	fallback sync.Once // the switch to v1 is logged once
 }
 
+// newProvider builds the provider of target t.
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)

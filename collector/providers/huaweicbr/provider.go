@@ -11,6 +11,8 @@ import (
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
+// provider reads one CBR target: one backup (backup_id), or the
+// project's backups grouped by resource.
 type provider struct {
 	client *upstream.Client
 	// env keeps the shard's own resources (toolkit.Keep).
@@ -22,6 +24,7 @@ type provider struct {
 	resource string
 }
 
+// newProvider builds the provider of target t.
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)
