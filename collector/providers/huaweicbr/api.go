@@ -111,7 +111,8 @@ func list[T any, PT interface {
 	}
 }
 
-// request is a GET of u whose error body is read as CBR writes it.
+// request is the upstream request for u, its error body read as CBR
+// writes it.
 func (p *provider) request(u string) upstream.Request {
 	return upstream.Request{URL: u, DecodeError: decodeHuaweiError}
 }
