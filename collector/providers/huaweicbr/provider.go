@@ -1,0 +1,88 @@
+package huaweicbr
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/backup-exporter/backup_exporter/collector/providers/huawei"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
+	"github.com/backup-exporter/backup_exporter/config"
+	"github.com/backup-exporter/backup_exporter/internal/upstream"
+)
+
+// provider reads one CBR target: one backup (backup_id), or the
+// project's backups grouped by resource.
+type provider struct {
+	client *upstream.Client
+	// env keeps the shard's own resources (toolkit.Keep).
+	env      *toolkit.Env
+	base     string // endpoint + /v3/{project_id}
+	project  string
+	backup   string
+	vault    string
+	resource string
+}
+
+// newProvider builds the provider of target t.
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
+	s := t.Spec.(*Spec)
+	env.WarnPlainHTTP(s.Endpoint)
+	p := &provider{
+		env:      env,
+		base:     s.Endpoint + "/v3/" + url.PathEscape(s.ProjectID),
+		project:  s.ProjectID,
+		backup:   s.BackupID,
+		vault:    s.VaultID,
+		resource: s.ResourceID,
+	}
+	p.client = env.Client(Name, huawei.Authorizer(env.Credential, s.ProjectID))
+	return p, nil
+}
+
+// Collect implements Provider.
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
+	if p.backup != "" {
+		r, err := p.single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []toolkit.Resource{r}, nil
+	}
+	return p.listed(ctx)
+}
+
+// single reads the one backup the target names.
+func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
+	var body struct {
+		Backup *huaweiBackup `json:"backup"`
+	}
+	u := p.base + "/backups/" + url.PathEscape(p.backup)
+	if _, err := p.client.GetJSON(ctx, p.request(u), &body); err != nil {
+		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
+	}
+	if body.Backup == nil {
+		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: the answer has no backup", p.backup, p.project)
+	}
+	b := body.Backup
+	if err := b.Check(); err != nil {
+		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
+	}
+	return toolkit.Summarize(b.resourceKey(), b.resourceLabel(), []toolkit.Backup{b.toBackup(nil)}, false), nil
+}
+
+// listed lists the project's backups (within the target's filters) and
+// groups them by protected resource: the shard's own, each once.
+func (p *provider) listed(ctx context.Context) ([]toolkit.Resource, error) {
+	backups, err := p.listBackups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list CBR backups of project %q: %w", p.project, err)
+	}
+	rs, children := records(backups)
+	if len(rs) == 0 && p.resource != "" {
+		// The target names a resource that has no backup: a coverage gap.
+		rs = []toolkit.Resource{toolkit.Summarize(p.resource, p.resource, nil, true)}
+	}
+	dropChildOnly(ctx, rs, children)
+	return toolkit.Keep(ctx, p.env, rs), nil
+}
