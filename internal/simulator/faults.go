@@ -278,6 +278,10 @@ func (s *Server) applyFaults(api string, w http.ResponseWriter, r *http.Request)
 			w.WriteHeader(orDefault(f.Status, http.StatusOK))
 			strings.NewReplacer("{{n}}", fmt.Sprint(f.n), "{{url}}", s.url, "{{other}}", s.otherURL, "{{path}}", r.URL.Path).WriteString(w, f.Raw)
 		case f.Redirect != "":
+			// Read the request first, as a server does: answering a POST
+			// before its body is sent leaves the client's transport
+			// writing it while the client already acts on the redirect.
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 			to := s.otherURL
 			if f.Redirect == RedirectHTTP {
 				to = "http://" + r.Host
