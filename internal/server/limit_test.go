@@ -240,7 +240,7 @@ func TestLimitCloseWakesAccept(t *testing.T) {
 func TestScrapeAnswerHasAWriteDeadline(t *testing.T) {
 	noLeaks(t)
 	s, _ := newServer(t, 3000, "cache_ttl: 1h, scrape_timeout: 3m") // the first scrape waits for the first poll of 3,000 apps
-	t.Cleanup(func() { s.Exporter().Stop() }) // its background polls
+	t.Cleanup(func() { s.Exporter().Stop() })                       // its background polls
 	if code, body := get(t, s, http.MethodGet, "/metrics"); code != 200 || len(body) < 5<<20 {
 		t.Fatalf("first scrape: %d, %d bytes: want more than 5 MB, more than loopback's socket buffers", code, len(body))
 	}
