@@ -367,13 +367,26 @@ func List[T any, PT interface {
 	toolkit.Checked
 }](ctx context.Context, c *Client, path, apiVersion string, query url.Values) ([]T, error) {
 	var out []T
-	err := c.ListQuery(ctx, path, apiVersion, query, func(raw json.RawMessage) error {
-		v, err := toolkit.Decode[T, PT](raw)
-		if err != nil {
-			return err
-		}
+	err := Each[T, PT](ctx, c, path, apiVersion, query, func(v T) error {
 		out = append(out, v)
 		return nil
 	})
 	return out, err
+}
+
+// Each is List for a caller that starts work on the first items while
+// later pages are still read (a cold poll's per-resource reads): it calls
+// fn with each item, decoded as a T and checked, as soon as its page has
+// arrived. An error of fn stops the walk and is returned as the list's.
+func Each[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, c *Client, path, apiVersion string, query url.Values, fn func(T) error) error {
+	return c.ListQuery(ctx, path, apiVersion, query, func(raw json.RawMessage) error {
+		v, err := toolkit.Decode[T, PT](raw)
+		if err != nil {
+			return err
+		}
+		return fn(v)
+	})
 }
