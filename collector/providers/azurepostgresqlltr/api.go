@@ -2,50 +2,53 @@ package azurepostgresqlltr
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
+
+// pgServer is a flexible server of the resource group's list.
+type pgServer struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Check implements toolkit.Checked. A server's fields were never
+// required (a server without them fails its own read, not the list's).
+func (*pgServer) Check() error { return nil }
+
+// identity is the server's resource ID and short name.
+func (s pgServer) identity() (id, name string) { return s.ID, azure.LastSegment(s.Name) }
 
 // serverResource reads the target's one LTR operation, or lists every LTR
 // operation of the server.
 func (p *provider) serverResource(ctx context.Context, s pgServer) (toolkit.Resource, error) {
-	ops := "/" + url.PathEscape(s.name) + "/ltrBackupOperations"
+	id, name := s.identity()
+	ops := "/" + url.PathEscape(name) + "/ltrBackupOperations"
 	if p.backup != "" {
 		var op pgLTROperation
 		if err := p.arm.Get(ctx, p.base+ops+"/"+url.PathEscape(p.backup), p.apiVersion, &op); err != nil {
-			return toolkit.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
+			return toolkit.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, name, err)
 		}
-		if err := op.validate(); err != nil {
-			return toolkit.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, s.name, err)
+		if err := op.Check(); err != nil {
+			return toolkit.Resource{}, fmt.Errorf("get LTR operation %q of server %q: %w", p.backup, name, err)
 		}
-		return toolkit.Summarize(s.id, s.name, []toolkit.Backup{op.toBackup()}, false), nil
+		return toolkit.Summarize(id, name, []toolkit.Backup{op.toBackup()}, false), nil
 	}
-	var backups []toolkit.Backup
-	err := p.arm.List(ctx, p.base+ops, p.apiVersion, func(raw json.RawMessage) error {
-		var op pgLTROperation
-		if err := json.Unmarshal(raw, &op); err != nil {
-			return err
-		}
-		if err := op.validate(); err != nil {
-			return err
-		}
-		backups = append(backups, op.toBackup())
-		return nil
-	})
+	list, err := azure.List[pgLTROperation](ctx, p.arm, p.base+ops, p.apiVersion, nil)
 	if err != nil {
-		return toolkit.Resource{}, fmt.Errorf("list LTR operations of server %q: %w", s.name, err)
+		return toolkit.Resource{}, fmt.Errorf("list LTR operations of server %q: %w", name, err)
 	}
-	return toolkit.Summarize(s.id, s.name, backups, true), nil
+	backups := make([]toolkit.Backup, 0, len(list))
+	for i := range list {
+		backups = append(backups, list[i].toBackup())
+	}
+	return toolkit.Summarize(id, name, backups, true), nil
 }
 
-// validate checks that an LTR operation names itself and its status.
-func (op *pgLTROperation) validate() error {
-	return toolkit.Require("name", op.Name, "properties.status", op.Properties.Status)
-}
-
+// pgLTROperation is an LTR backup operation (LtrServerBackupOperation).
 type pgLTROperation struct {
 	Name       string `json:"name"`
 	Properties struct {
@@ -59,4 +62,10 @@ type pgLTROperation struct {
 		ErrorCode              string   `json:"errorCode"`
 		ErrorMessage           string   `json:"errorMessage"`
 	} `json:"properties"`
+}
+
+// Check implements toolkit.Checked: an LTR operation names itself and
+// its status.
+func (op *pgLTROperation) Check() error {
+	return toolkit.Require("name", op.Name, "properties.status", op.Properties.Status)
 }

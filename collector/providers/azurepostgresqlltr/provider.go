@@ -2,9 +2,7 @@ package azurepostgresqlltr
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -13,11 +11,9 @@ import (
 
 type provider struct {
 	arm *azure.Client
-	// concurrency is the credential's max_concurrency: how many servers
-	// are read at once.
-	concurrency int
-	// owns says whether this replica's shard owns a server.
-	owns       func(id string) bool
+	// env is the target's: its shard and the credential's
+	// max_concurrency (how many servers are read at once), for FanOut.
+	env        *toolkit.Env
 	base       string // ARM path of the resource group's flexible servers
 	server     string
 	backup     string
@@ -31,43 +27,30 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		return nil, err
 	}
 	return &provider{
-		arm:         arm,
-		concurrency: env.Pool.MaxConcurrency(),
-		owns:        env.Owns,
-		base:        s.ResourceGroupPath() + "/providers/Microsoft.DBforPostgreSQL/flexibleServers",
-		server:      s.Server,
-		backup:      s.Backup,
-		apiVersion:  s.APIVersion,
+		arm:        arm,
+		env:        env,
+		base:       s.ResourceGroupPath() + "/providers/Microsoft.DBforPostgreSQL/flexibleServers",
+		server:     s.Server,
+		backup:     s.Backup,
+		apiVersion: s.APIVersion,
 	}, nil
 }
-
-type pgServer struct{ id, name string }
 
 // Collect implements Provider.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if p.server != "" {
-		s := pgServer{id: p.base + "/" + p.server, name: p.server}
+		// A server the target names is read whatever the shard: the
+		// orchestrator keeps it or not.
+		s := pgServer{ID: p.base + "/" + p.server, Name: p.server}
 		r, err := p.serverResource(ctx, s)
 		if err != nil {
 			return nil, err
 		}
 		return []toolkit.Resource{r}, nil
 	}
-	var servers []pgServer
-	err := p.arm.List(ctx, p.base, p.apiVersion, func(raw json.RawMessage) error {
-		var s struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		}
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return err
-		}
-		servers = append(servers, pgServer{id: s.ID, name: azure.LastSegment(s.Name)})
-		return nil
-	})
+	servers, err := azure.List[pgServer](ctx, p.arm, p.base, p.apiVersion, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list flexible servers: %w", err)
 	}
-	servers = slices.DeleteFunc(servers, func(s pgServer) bool { return !p.owns(s.id) })
-	return toolkit.MapResources(ctx, p.concurrency, servers, func(s pgServer) (string, string) { return s.id, s.name }, p.serverResource), nil
+	return toolkit.FanOut(ctx, p.env, servers, pgServer.identity, p.serverResource), nil
 }
