@@ -15,8 +15,8 @@ type pgServer struct {
 	Name string `json:"name"`
 }
 
-// Check implements toolkit.Checked. A server's fields were never
-// required (a server without them fails its own read, not the list's).
+// Check implements toolkit.Checked. Nothing is required: the provider
+// never refused a server for a missing field.
 func (*pgServer) Check() error { return nil }
 
 // identity is the server's resource ID and short name.
