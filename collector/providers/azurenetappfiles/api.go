@@ -24,46 +24,20 @@ func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
 	}
 	pools := []string{p.pool}
 	if p.pool == "" {
-		pools = nil
-		err := p.arm.List(ctx, p.base+"/capacityPools", p.apiVersion, func(raw json.RawMessage) error {
-			var pool struct {
-				Name string `json:"name"`
-			}
-			if err := json.Unmarshal(raw, &pool); err != nil {
-				return err
-			}
-			pools = append(pools, azure.LastSegment(pool.Name))
-			return nil
-		})
+		listed, err := azure.List[armNamed](ctx, p.arm, p.base+"/capacityPools", p.apiVersion, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list capacity pools: %w", err)
 		}
+		pools = shortNames(listed)
 	}
-	perPool, err := toolkit.MapConcurrent(ctx, p.concurrency, pools, func(ctx context.Context, pool string) ([]anfVolume, error) {
-		var volumes []anfVolume
-		err := p.arm.List(ctx, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, func(raw json.RawMessage) error {
-			var v struct {
-				ID         string `json:"id"`
-				Name       string `json:"name"`
-				Properties struct {
-					DataProtection struct {
-						Backup json.RawMessage `json:"backup"`
-					} `json:"dataProtection"`
-				} `json:"properties"`
-			}
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return err
-			}
-			volumes = append(volumes, anfVolume{
-				id:         v.ID,
-				name:       azure.LastSegment(v.Name),
-				pool:       pool,
-				configured: backupConfigured(v.Properties.DataProtection.Backup),
-			})
-			return nil
-		})
+	perPool, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), pools, func(ctx context.Context, pool string) ([]anfVolume, error) {
+		listed, err := azure.List[armVolume](ctx, p.arm, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list volumes of pool %q: %w", pool, err)
+		}
+		volumes := make([]anfVolume, len(listed))
+		for i, v := range listed {
+			volumes[i] = v.volume(pool)
 		}
 		return volumes, nil
 	})
@@ -71,6 +45,51 @@ func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
 		return nil, err
 	}
 	return slices.Concat(perPool...), nil
+}
+
+// armNamed is an item of a list of which only the names are read (the
+// account's capacity pools and backup vaults).
+type armNamed struct {
+	Name string `json:"name"`
+}
+
+// Check implements toolkit.Checked. Nothing is required: the provider
+// never refused a pool or vault for a missing field.
+func (*armNamed) Check() error { return nil }
+
+// shortNames are the short names of listed items ("account/pool" →
+// "pool").
+func shortNames(items []armNamed) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = azure.LastSegment(it.Name)
+	}
+	return out
+}
+
+// armVolume is a volume of a pool's list.
+type armVolume struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Properties struct {
+		DataProtection struct {
+			Backup json.RawMessage `json:"backup"`
+		} `json:"dataProtection"`
+	} `json:"properties"`
+}
+
+// Check implements toolkit.Checked. Nothing is required: the provider
+// never refused a volume for a missing field.
+func (*armVolume) Check() error { return nil }
+
+// volume is the listed volume of pool, to report on.
+func (v *armVolume) volume(pool string) anfVolume {
+	return anfVolume{
+		id:         v.ID,
+		name:       azure.LastSegment(v.Name),
+		pool:       pool,
+		configured: backupConfigured(v.Properties.DataProtection.Backup),
+	}
 }
 
 // backupConfigured reads a volume's properties.dataProtection.backup:
@@ -95,31 +114,14 @@ func backupConfigured(raw json.RawMessage) bool {
 func (p *provider) vaultBackups(ctx context.Context) (map[string][]toolkit.Backup, error) {
 	vaults := []string{p.vault}
 	if p.vault == "" {
-		vaults = nil
-		err := p.arm.List(ctx, p.base+"/backupVaults", p.apiVersion, func(raw json.RawMessage) error {
-			var v struct {
-				Name string `json:"name"`
-			}
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return err
-			}
-			vaults = append(vaults, azure.LastSegment(v.Name))
-			return nil
-		})
+		listed, err := azure.List[armNamed](ctx, p.arm, p.base+"/backupVaults", p.apiVersion, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list backup vaults: %w", err)
 		}
+		vaults = shortNames(listed)
 	}
-	perVault, err := toolkit.MapConcurrent(ctx, p.concurrency, vaults, func(ctx context.Context, vault string) ([]anfVaultBackup, error) {
-		var backups []anfVaultBackup
-		err := p.arm.List(ctx, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, func(raw json.RawMessage) error {
-			var b anfVaultBackup
-			if err := json.Unmarshal(raw, &b); err != nil {
-				return err
-			}
-			backups = append(backups, b)
-			return nil
-		})
+	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, func(ctx context.Context, vault string) ([]anfVaultBackup, error) {
+		backups, err := azure.List[anfVaultBackup](ctx, p.arm, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list backups of vault %q: %w", vault, err)
 		}
@@ -138,6 +140,25 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]toolkit.Backu
 	return byVolume, nil
 }
 
+// status reads the latestBackupStatus of a volume with backup
+// configured; nil for the others, which have none to read.
+func (p *provider) status(ctx context.Context, v anfVolume) (*anfBackupStatus, error) {
+	if !v.configured {
+		return nil, nil
+	}
+	var st anfBackupStatus
+	path := p.base + "/capacityPools/" + url.PathEscape(v.pool) + "/volumes/" + url.PathEscape(v.name) + "/latestBackupStatus/current"
+	if err := p.arm.Get(ctx, path, p.apiVersion, &st); err != nil {
+		return nil, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
+	}
+	if st.Healthy == nil && st.RelationshipStatus == "" && st.MirrorState == "" {
+		return nil, fmt.Errorf("get latest backup status of volume %q: the answer has none of healthy, relationshipStatus, mirrorState", v.name)
+	}
+	return &st, nil
+}
+
+// anfBackupStatus is a volume's latestBackupStatus/current
+// (BackupStatus).
 type anfBackupStatus struct {
 	Healthy               *bool    `json:"healthy"`
 	RelationshipStatus    string   `json:"relationshipStatus"`
@@ -149,6 +170,7 @@ type anfBackupStatus struct {
 	TransferProgressBytes *float64 `json:"transferProgressBytes"`
 }
 
+// anfVaultBackup is a backup of a backup vault's list (Backup).
 type anfVaultBackup struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
@@ -161,3 +183,7 @@ type anfVaultBackup struct {
 		FailureReason     string   `json:"failureReason"`
 	} `json:"properties"`
 }
+
+// Check implements toolkit.Checked. Nothing is required: a backup
+// without a volume matches none, one without a state is unknown.
+func (*anfVaultBackup) Check() error { return nil }

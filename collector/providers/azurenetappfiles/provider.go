@@ -3,10 +3,8 @@ package azurenetappfiles
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sync"
 
 	"go.uber.org/zap"
@@ -19,11 +17,9 @@ import (
 
 type provider struct {
 	arm *azure.Client
-	// concurrency is the credential's max_concurrency: how many lists and
-	// volume reads run at once.
-	concurrency int
-	// owns says whether this replica's shard owns a volume.
-	owns       func(id string) bool
+	// env is the target's: its shard and the credential's
+	// max_concurrency (how many lists and volume reads run at once).
+	env        *toolkit.Env
 	base       string // ARM path of the NetApp account
 	pool       string
 	volume     string
@@ -41,15 +37,14 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		return nil, err
 	}
 	return &provider{
-		arm:         arm,
-		concurrency: env.Pool.MaxConcurrency(),
-		owns:        env.Owns,
-		base:        s.ResourceGroupPath() + "/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(s.Account),
-		pool:        s.Pool,
-		volume:      s.Volume,
-		vault:       s.BackupVault,
-		apiVersion:  s.APIVersion,
-		logger:      env.Logger,
+		arm:        arm,
+		env:        env,
+		base:       s.ResourceGroupPath() + "/providers/Microsoft.NetApp/netAppAccounts/" + url.PathEscape(s.Account),
+		pool:       s.Pool,
+		volume:     s.Volume,
+		vault:      s.BackupVault,
+		apiVersion: s.APIVersion,
+		logger:     env.Logger,
 	}, nil
 }
 
@@ -60,6 +55,9 @@ type anfVolume struct {
 	// (properties.dataProtection.backup), or was named in the target.
 	configured bool
 }
+
+// identity is the volume's resource ID and name.
+func (v anfVolume) identity() (id, name string) { return v.id, v.name }
 
 // Collect implements Provider.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
@@ -96,41 +94,11 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	volumes = slices.DeleteFunc(volumes, func(v anfVolume) bool { return !p.owns(v.id) })
-	return toolkit.MapResources(ctx, p.concurrency, volumes, func(v anfVolume) (string, string) { return v.id, v.name },
-		func(ctx context.Context, v anfVolume) (toolkit.Resource, error) {
-			return p.resource(ctx, v, backups[volumeKey(v.id)], listed)
-		}), nil
-}
-
-// resource reads a volume's latestBackupStatus and combines it with its
-// vault backups.
-func (p *provider) resource(ctx context.Context, v anfVolume, backups []toolkit.Backup, listed bool) (toolkit.Resource, error) {
-	if !v.configured && len(backups) == 0 {
-		return toolkit.Unprotected(v.id, v.name), nil
-	}
-	r := toolkit.Summarize(v.id, v.name, backups, listed)
-	if len(backups) == 0 && listed {
-		// Backup is configured but no backup exists yet: a never-backed-up
-		// volume, which freshness alerts must catch.
-		r = toolkit.Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[toolkit.State]int{}}
-	}
-	if !v.configured {
-		// Backups remain in a vault but backup is no longer configured:
-		// there is no live status to read, so no relationshipStatus.
-		latest := *r.Latest
-		latest.RawStatus = ""
-		r.Latest = &latest
-		return r, nil
-	}
-	var st anfBackupStatus
-	path := p.base + "/capacityPools/" + url.PathEscape(v.pool) + "/volumes/" + url.PathEscape(v.name) + "/latestBackupStatus/current"
-	if err := p.arm.Get(ctx, path, p.apiVersion, &st); err != nil {
-		return toolkit.Resource{}, fmt.Errorf("get latest backup status of volume %q: %w", v.name, err)
-	}
-	if st.Healthy == nil && st.RelationshipStatus == "" && st.MirrorState == "" {
-		return toolkit.Resource{}, fmt.Errorf("get latest backup status of volume %q: the answer has none of healthy, relationshipStatus, mirrorState", v.name)
-	}
-	st.apply(&r)
-	return r, nil
+	return toolkit.FanOut(ctx, p.env, volumes, anfVolume.identity, func(ctx context.Context, v anfVolume) (toolkit.Resource, error) {
+		st, err := p.status(ctx, v)
+		if err != nil {
+			return toolkit.Resource{}, err
+		}
+		return v.resource(st, backups[volumeKey(v.id)], listed), nil
+	}), nil
 }

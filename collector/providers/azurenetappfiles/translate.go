@@ -7,6 +7,30 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
+// resource combines a volume's vault backups with its live status st
+// (nil when backup is not configured).
+func (v anfVolume) resource(st *anfBackupStatus, backups []toolkit.Backup, listed bool) toolkit.Resource {
+	if !v.configured && len(backups) == 0 {
+		return toolkit.Unprotected(v.id, v.name)
+	}
+	r := toolkit.Summarize(v.id, v.name, backups, listed)
+	if len(backups) == 0 && listed {
+		// Backup is configured but no backup exists yet: a never-backed-up
+		// volume, which freshness alerts must catch.
+		r = toolkit.Resource{ID: v.id, Name: v.name, Protected: true, Healthy: true, NoSuccessListed: true, Counts: map[toolkit.State]int{}}
+	}
+	if !v.configured {
+		// Backups remain in a vault but backup is no longer configured:
+		// there is no live status to read, so no relationshipStatus.
+		latest := *r.Latest
+		latest.RawStatus = ""
+		r.Latest = &latest
+		return r
+	}
+	st.apply(&r)
+	return r
+}
+
 // apply overlays the live status on the record built from vault backups
 // (docs/metrics.md: ANF state normalisation, health and error rules).
 func (s *anfBackupStatus) apply(r *toolkit.Resource) {
