@@ -5,46 +5,48 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
-// volumes returns the target's volume, or discovers the volumes of its
-// pool, or of every pool of the account.
-func (p *provider) volumes(ctx context.Context) ([]anfVolume, error) {
+// volumes hands add the target's volume, or discovers the volumes of its
+// pool, or of every pool of the account (the pools listed at once), and
+// hands each to add as soon as its page has arrived.
+func (p *provider) volumes(ctx context.Context, add func(anfVolume)) error {
 	if p.volume != "" {
-		return []anfVolume{{
+		add(anfVolume{
 			id:         p.base + "/capacityPools/" + p.pool + "/volumes/" + p.volume,
 			name:       p.volume,
 			pool:       p.pool,
 			configured: true,
-		}}, nil
+		})
+		return nil
 	}
 	pools := []string{p.pool}
 	if p.pool == "" {
 		listed, err := azure.List[armNamed](ctx, p.arm, p.base+"/capacityPools", p.apiVersion, nil)
 		if err != nil {
-			return nil, fmt.Errorf("list capacity pools: %w", err)
+			return fmt.Errorf("list capacity pools: %w", err)
 		}
 		pools = shortNames(listed)
 	}
-	perPool, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), pools, func(ctx context.Context, pool string) ([]anfVolume, error) {
-		listed, err := azure.List[armVolume](ctx, p.arm, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, nil)
-		if err != nil {
-			return nil, fmt.Errorf("list volumes of pool %q: %w", pool, err)
-		}
-		volumes := make([]anfVolume, len(listed))
-		for i, v := range listed {
-			volumes[i] = v.volume(pool)
-		}
-		return volumes, nil
-	})
-	if err != nil {
-		return nil, err
+	g := toolkit.NewGroup(ctx, p.env.Pool.MaxConcurrency())
+	for i, pool := range pools {
+		g.Go(func(ctx context.Context) error {
+			n := 0
+			err := azure.Each(ctx, p.arm, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, nil, func(v armVolume) error {
+				add(v.volume(pool, [2]int{i, n}))
+				n++
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("list volumes of pool %q: %w", pool, err)
+			}
+			return nil
+		})
 	}
-	return slices.Concat(perPool...), nil
+	return g.Wait()
 }
 
 // armNamed is an item of a list of which only the names are read (the
@@ -82,13 +84,15 @@ type armVolume struct {
 // never refused a volume for a missing field.
 func (*armVolume) Check() error { return nil }
 
-// volume is the listed volume of pool, to report on.
-func (v *armVolume) volume(pool string) anfVolume {
+// volume is the listed volume of pool, to report on; order is its place
+// in the listing.
+func (v *armVolume) volume(pool string, order [2]int) anfVolume {
 	return anfVolume{
 		id:         v.ID,
 		name:       azure.LastSegment(v.Name),
 		pool:       pool,
 		configured: backupConfigured(v.Properties.DataProtection.Backup),
+		order:      order,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 
 	"go.uber.org/zap"
@@ -54,6 +55,10 @@ type anfVolume struct {
 	// configured is true when the volume has backup configured
 	// (properties.dataProtection.backup), or was named in the target.
 	configured bool
+	// order is the volume's place in the listing: its pool's among the
+	// pools, its own in the pool's list. The pools are listed at once,
+	// so the records are put back in this order at the end.
+	order [2]int
 }
 
 // identity is the volume's resource ID and name.
@@ -61,28 +66,40 @@ func (v anfVolume) identity() (id, name string) { return v.id, v.name }
 
 // Collect implements Provider.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
-	// The volumes and the vaults' backups are independent lists: read
-	// them at the same time.
+	// Each volume's status read starts as soon as the page that lists it
+	// has arrived, while the other pools' volumes and the vaults'
+	// backups are still being listed: a cold poll of 1,000 volumes takes
+	// the reads' time, not the lists' and then the reads'. The records
+	// are built once the vaults' backups are known too.
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	statuses := toolkit.NewStream(readCtx, p.env, anfVolume.identity, p.status)
 	var (
-		volumes []anfVolume
 		backups map[string][]toolkit.Backup
 		err     error
 	)
 	g := toolkit.NewGroup(ctx, 0)
-	g.Go(func(gctx context.Context) (verr error) {
-		volumes, verr = p.volumes(gctx)
+	g.Go(func(gctx context.Context) error {
+		verr := p.volumes(gctx, statuses.Add)
+		if verr != nil {
+			cancel() // the poll fails: the reads started are of no use
+		}
 		return verr
 	})
 	g.Go(func(gctx context.Context) error {
 		backups, err = p.vaultBackups(gctx)
+		if err != nil && !vaultsUnreadable(err) {
+			cancel()
+		}
 		return nil // judged below: unreadable vaults are not fatal
 	})
-	if verr := g.Wait(); verr != nil {
+	verr := g.Wait()
+	reads := statuses.Wait()
+	if verr != nil {
 		return nil, verr
 	}
 	listed := true
-	var httpErr *upstream.HTTPError
-	if errors.As(err, &httpErr) && (httpErr.StatusCode == http.StatusNotFound || httpErr.StatusCode == http.StatusForbidden) {
+	if vaultsUnreadable(err) {
 		// Backup vaults cannot be read (no vault, or the role lacks
 		// backupVaults/read): the live status still says whether backups
 		// work, only the times and counts are missing.
@@ -94,11 +111,17 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toolkit.FanOut(ctx, p.env, volumes, anfVolume.identity, func(ctx context.Context, v anfVolume) (toolkit.Resource, error) {
-		st, err := p.status(ctx, v)
-		if err != nil {
-			return toolkit.Resource{}, err
-		}
+	slices.SortStableFunc(reads, func(a, b toolkit.Read[anfVolume, *anfBackupStatus]) int {
+		return slices.Compare(a.Item.order[:], b.Item.order[:])
+	})
+	return toolkit.Resources(ctx, reads, anfVolume.identity, func(v anfVolume, st *anfBackupStatus) (toolkit.Resource, error) {
 		return v.resource(st, backups[volumeKey(v.id)], listed), nil
 	}), nil
+}
+
+// vaultsUnreadable reports a vault list that failed for want of vaults
+// or of the right to read them (404, 403): not fatal.
+func vaultsUnreadable(err error) bool {
+	var httpErr *upstream.HTTPError
+	return errors.As(err, &httpErr) && (httpErr.StatusCode == http.StatusNotFound || httpErr.StatusCode == http.StatusForbidden)
 }
