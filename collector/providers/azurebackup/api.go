@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -14,93 +16,62 @@ import (
 // $filter in the API document's examples ('2016-01-01 00:00:00 AM'), UTC.
 const jobTimeLayout = "2006-01-02 03:04:05 PM"
 
-// vaultResources reads one vault's protected items, Backup jobs and
-// protectable VMs (three independent lists, read at once), then the
-// details of the jobs in progress.
-func (p *provider) vaultResources(ctx context.Context, vault string) ([]toolkit.Resource, error) {
-	path := p.base + "/" + url.PathEscape(vault)
-	var (
-		items       []protectedItem
-		jobs        []job
-		protectable []protectableItem
-	)
+// vaultLists are what one vault lists: its protected items, its Backup
+// jobs of the window and its protectable VMs.
+type vaultLists struct {
+	items       []protectedItem
+	jobs        []job
+	protectable []protectableItem
+}
+
+// lists reads the three lists of the vault at path (three independent
+// lists, read at once).
+func (p *provider) lists(ctx context.Context, path, vault string) (vaultLists, error) {
+	var l vaultLists
 	g := toolkit.NewGroup(ctx, 0)
 	g.Go(func(gctx context.Context) error {
-		err := p.arm.List(gctx, path+"/backupProtectedItems", p.apiVersion, func(raw json.RawMessage) error {
-			var it protectedItem
-			if err := json.Unmarshal(raw, &it); err != nil {
-				return err
-			}
-			if err := toolkit.Require("id", it.ID); err != nil {
-				return err
-			}
-			if p.wanted(it.Properties.WorkloadType) {
-				items = append(items, it)
-			}
-			return nil
-		})
+		items, err := azure.List[protectedItem](gctx, p.arm, path+"/backupProtectedItems", p.apiVersion, nil)
 		if err != nil {
 			return fmt.Errorf("list protected items of vault %q: %w", vault, err)
 		}
+		l.items = items
 		return nil
 	})
 	g.Go(func(gctx context.Context) error {
 		now := p.now().UTC()
 		q := url.Values{"$filter": {fmt.Sprintf("operation eq 'Backup' and startTime eq '%s' and endTime eq '%s'",
 			now.Add(-p.window).Format(jobTimeLayout), now.Format(jobTimeLayout))}}
-		err := p.arm.ListQuery(gctx, path+"/backupJobs", p.apiVersion, q, func(raw json.RawMessage) error {
-			var j job
-			if err := json.Unmarshal(raw, &j); err != nil {
-				return err
-			}
-			if err := toolkit.Require("name", j.Name, "properties.status", j.Properties.Status); err != nil {
-				return err
-			}
-			if j.Properties.Operation == "" || strings.EqualFold(j.Properties.Operation, "Backup") {
-				jobs = append(jobs, j)
-			}
-			return nil
-		})
+		jobs, err := azure.List[job](gctx, p.arm, path+"/backupJobs", p.apiVersion, q)
 		if err != nil {
 			return fmt.Errorf("list Backup jobs of vault %q: %w", vault, err)
 		}
+		// A server that ignores the $filter's operation: its other jobs
+		// (restores, ...) say nothing of the backups.
+		l.jobs = slices.DeleteFunc(jobs, func(j job) bool {
+			return j.Properties.Operation != "" && !strings.EqualFold(j.Properties.Operation, "Backup")
+		})
 		return nil
 	})
 	g.Go(func(gctx context.Context) error {
 		q := url.Values{"$filter": {"backupManagementType eq 'AzureIaasVM'"}}
-		err := p.arm.ListQuery(gctx, path+"/backupProtectableItems", p.apiVersion, q, func(raw json.RawMessage) error {
-			var it protectableItem
-			if err := json.Unmarshal(raw, &it); err != nil {
-				return err
-			}
-			if p.wanted(it.Properties.WorkloadType) {
-				protectable = append(protectable, it)
-			}
-			return nil
-		})
+		protectable, err := azure.List[protectableItem](gctx, p.arm, path+"/backupProtectableItems", p.apiVersion, q)
 		if err != nil {
 			return fmt.Errorf("list protectable items of vault %q: %w", vault, err)
 		}
+		l.protectable = protectable
 		return nil
 	})
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-
-	records, seen := matchRecords(items, jobs, p.owns)
-	out := toolkit.MapResources(ctx, p.concurrency, records, record.identity, func(ctx context.Context, r record) (toolkit.Resource, error) {
-		return p.resource(ctx, path, r)
-	})
-	for _, it := range protectable {
-		id := it.resourceID()
-		if !strings.EqualFold(it.Properties.ProtectionState, "NotProtected") || seen[strings.ToLower(id)] || !p.owns(id) {
-			continue
-		}
-		seen[strings.ToLower(id)] = true
-		out = append(out, toolkit.Unprotected(id, it.label()))
-	}
-	return out, nil
+	return l, g.Wait()
 }
+
+// rsVault is a Recovery Services vault of the resource group's list.
+type rsVault struct {
+	Name string `json:"name"`
+}
+
+// Check implements toolkit.Checked: a vault names itself (its lists are
+// under its name).
+func (v *rsVault) Check() error { return toolkit.Require("name", v.Name) }
 
 // protectedItem is a ProtectedItemResource; the fields read are common to
 // the item types of the API document (AzureIaaSVMProtectedItem,
@@ -131,6 +102,10 @@ type protectedItem struct {
 	} `json:"properties"`
 }
 
+// Check implements toolkit.Checked: an item has its ID (the resource of
+// a workload item).
+func (it *protectedItem) Check() error { return toolkit.Require("id", it.ID) }
+
 // protectableItem is a WorkloadProtectableItemResource.
 type protectableItem struct {
 	ID         string `json:"id"`
@@ -142,6 +117,10 @@ type protectableItem struct {
 		VirtualMachineID string `json:"virtualMachineId"`
 	} `json:"properties"`
 }
+
+// Check implements toolkit.Checked. Nothing is required: the provider
+// never refused a protectable item for a missing field.
+func (*protectableItem) Check() error { return nil }
 
 // job is a JobResource of a Backup operation (AzureIaaSVMJob,
 // AzureStorageJob, AzureWorkloadJob).
@@ -165,4 +144,10 @@ type job struct {
 			ProgressPercentage *float64 `json:"progressPercentage"`
 		} `json:"extendedInfo"`
 	} `json:"properties"`
+}
+
+// Check implements toolkit.Checked: a job names itself (its details are
+// read by name) and its status.
+func (j *job) Check() error {
+	return toolkit.Require("name", j.Name, "properties.status", j.Properties.Status)
 }

@@ -1,38 +1,26 @@
 package azurebackup
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
-// matchRecords pairs each protected item the shard owns with its Backup
-// jobs and resource ID, one record per resource; seen holds the IDs (in
-// lower case) taken.
-func matchRecords(items []protectedItem, jobs []job, owns func(id string) bool) (records []record, seen map[string]bool) {
+// matchRecords pairs each protected item with its Backup jobs and
+// resource ID.
+func matchRecords(items []protectedItem, jobs []job) []record {
 	byKey := map[string][]*job{}
 	for i := range jobs {
 		j := &jobs[i]
 		k := jobKey(j.Properties.BackupManagementType, j.Properties.EntityFriendlyName)
 		byKey[k] = append(byKey[k], j)
 	}
-	seen = map[string]bool{}
+	records := make([]record, len(items))
 	for i := range items {
 		it := &items[i]
-		id := it.resourceID()
-		if seen[strings.ToLower(id)] || !owns(id) {
-			continue
-		}
-		seen[strings.ToLower(id)] = true
-		records = append(records, record{id: id, item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])})
+		records[i] = record{id: it.resourceID(), item: it, jobs: it.matching(byKey[jobKey(it.Properties.BackupManagementType, it.Properties.FriendlyName)])}
 	}
-	return records, seen
-}
-
-// wanted applies the target's workload_types.
-func (p *provider) wanted(workload string) bool {
-	return len(p.workloads) == 0 || slices.ContainsFunc(p.workloads, func(w string) bool { return strings.EqualFold(w, workload) })
+	return records
 }
 
 // record is a protected item, its resource ID and its Backup jobs in the
@@ -43,7 +31,8 @@ type record struct {
 	jobs []*job
 }
 
-func (r record) identity() (string, string) { return r.id, r.item.label() }
+// identity is the record's resource ID and name.
+func (r record) identity() (id, name string) { return r.id, r.item.label() }
 
 // newestJob is the job with the newest start.
 func newestJob(jobs []*job) *job {
