@@ -10,9 +10,9 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
-// volumes hands add the target's volume, or discovers the volumes of its
-// pool, or of every pool of the account (the pools listed at once), and
-// hands each to add as soon as its page has arrived.
+// volumes hands add the target's volume, or the volumes of its pool, or
+// those of every pool of the account (the pools listed at once), each as
+// soon as the page that lists it has arrived.
 func (p *provider) volumes(ctx context.Context, add func(anfVolume)) error {
 	if p.volume != "" {
 		add(anfVolume{

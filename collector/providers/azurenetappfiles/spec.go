@@ -29,7 +29,8 @@ var (
 // Spec is the target's keys.
 type Spec struct {
 	azure.TargetSpec `yaml:",inline"`
-	Account          string `yaml:"account,omitempty"`
+	// Account is the NetApp account whose volumes are read.
+	Account string `yaml:"account,omitempty"`
 	// Pool and Volume name one pool or volume; omitted, they are
 	// discovered.
 	Pool   string `yaml:"pool,omitempty"`
