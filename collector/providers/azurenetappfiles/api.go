@@ -10,19 +10,10 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
-// volumes hands add the target's volume, or the volumes of its pool, or
-// those of every pool of the account (the pools listed at once), each as
-// soon as the page that lists it has arrived.
+// volumes hands add the volumes of the target's pool, or of every pool
+// of the account (the pools listed at once), each as soon as the page
+// that lists it has arrived.
 func (p *provider) volumes(ctx context.Context, add func(anfVolume)) error {
-	if p.volume != "" {
-		add(anfVolume{
-			id:         p.base + "/capacityPools/" + p.pool + "/volumes/" + p.volume,
-			name:       p.volume,
-			pool:       p.pool,
-			configured: true,
-		})
-		return nil
-	}
 	pools := []string{p.pool}
 	if p.pool == "" {
 		listed, err := azure.List[armNamed](ctx, p.arm, p.base+"/capacityPools", p.apiVersion, nil)
@@ -47,6 +38,16 @@ func (p *provider) volumes(ctx context.Context, add func(anfVolume)) error {
 		})
 	}
 	return g.Wait()
+}
+
+// namedVolume is the volume the target names.
+func (p *provider) namedVolume() anfVolume {
+	return anfVolume{
+		id:         p.base + "/capacityPools/" + p.pool + "/volumes/" + p.volume,
+		name:       p.volume,
+		pool:       p.pool,
+		configured: true,
+	}
 }
 
 // armNamed is an item of a list of which only the names are read (the

@@ -79,13 +79,15 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 		err     error
 	)
 	g := toolkit.NewGroup(ctx, 0)
-	g.Go(func(gctx context.Context) error {
-		verr := p.volumes(gctx, statuses.Add)
-		if verr != nil {
-			cancel() // the poll fails: the reads started are of no use
-		}
-		return verr
-	})
+	if p.volume == "" {
+		g.Go(func(gctx context.Context) error {
+			verr := p.volumes(gctx, statuses.Add)
+			if verr != nil {
+				cancel() // the poll fails: the reads started are of no use
+			}
+			return verr
+		})
+	}
 	g.Go(func(gctx context.Context) error {
 		backups, err = p.vaultBackups(gctx)
 		if err != nil && !vaultsUnreadable(err) {
@@ -94,6 +96,13 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 		return nil // judged below: unreadable vaults are not fatal
 	})
 	verr := g.Wait()
+	if p.volume != "" && (err == nil || vaultsUnreadable(err)) {
+		// A volume the target names has no listing for its read to
+		// overlap: it is read after the vault list, as before, so that
+		// one ARM call alone asks Entra for the first token (two at once
+		// would both ask when Entra fails).
+		statuses.Add(p.namedVolume())
+	}
 	reads := statuses.Wait()
 	if verr != nil {
 		return nil, verr
