@@ -167,26 +167,31 @@ func List[T any, PT interface {
 	toolkit.Checked
 }](ctx context.Context, c *Client, path, apiVersion string, query url.Values) ([]T, error) {
 	var out []T
-	err := Each[T, PT](ctx, c, path, apiVersion, query, func(items []T) error {
-		out = append(out, items...)
+	err := Each[T, PT](ctx, c, path, apiVersion, query, func(v T) error {
+		out = append(out, v)
 		return nil
 	})
 	return out, err
 }
 
-// Each is List handing each page's items to fn as they arrive, so that a
-// caller can start on them while the next pages are read.
+// Each is List for a caller that starts work on the first items while
+// later pages are still read (a cold poll's per-resource reads): it calls
+// fn with each item, decoded as a T and checked, as soon as its page has
+// arrived. An error of fn stops the walk and is returned as the list's.
 func Each[T any, PT interface {
 	*T
 	toolkit.Checked
-}](ctx context.Context, c *Client, path, apiVersion string, query url.Values, fn func([]T) error) error {
+}](ctx context.Context, c *Client, path, apiVersion string, query url.Values, fn func(T) error) error {
 	return eachPage(ctx, c, path, apiVersion, query, func(items []T) error {
 		for i := range items {
 			if err := PT(&items[i]).Check(); err != nil {
 				return fmt.Errorf("GET %s: %w", path, err)
 			}
+			if err := fn(items[i]); err != nil {
+				return err
+			}
 		}
-		return fn(items)
+		return nil
 	})
 }
 

@@ -24,7 +24,7 @@ func FuzzAzureBackupItems(f *testing.F) {
 		_ = json.Unmarshal(body, &items)
 		_ = json.Unmarshal(body, &jobs)
 		p := &provider{}
-		records, _ := matchRecords(items.Value, jobs.Value, func(string) bool { return true })
+		records := matchRecords(items.Value, jobs.Value)
 		for _, rec := range records {
 			// Running jobs would read their details: leave them out.
 			var finished []*job
