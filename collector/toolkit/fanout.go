@@ -46,21 +46,11 @@ func Drop(ctx context.Context, id, name, reason string) {
 // orchestrator keeps its last good series. Every goroutine has ended when
 // FanOut returns.
 func FanOut[T any](ctx context.Context, env *Env, items []T, identity func(T) (id, name string), read func(context.Context, T) (Resource, error)) []Resource {
-	kept := make([]T, 0, len(items))
-	seen := make(map[string]bool, len(items))
+	s := NewStream(ctx, env, identity, read)
 	for _, it := range items {
-		id, name := identity(it)
-		switch {
-		case !env.Owns(id):
-			Drop(ctx, id, name, DropNotOwned)
-		case seen[id]:
-			Drop(ctx, id, name, DropDuplicate)
-		default:
-			seen[id] = true
-			kept = append(kept, it)
-		}
+		s.Add(it)
 	}
-	return MapResources(ctx, env.Pool.MaxConcurrency(), kept, identity, read)
+	return Resources(ctx, s.Wait(), identity, func(_ T, r Resource) (Resource, error) { return r, nil })
 }
 
 // Keep is FanOut for records a provider built from its lists alone (no
