@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -111,8 +110,10 @@ func list[T any, PT interface {
 		if cont != "" {
 			q.Set("continue", cont)
 		}
+		// Items decode straight from the page, as objects or as arrays of
+		// the included fields (positional).
 		var body struct {
-			Items    []json.RawMessage `json:"items"`
+			Items    []T `json:"items"`
 			Metadata struct {
 				Continue string `json:"continue"`
 			} `json:"metadata"`
@@ -120,17 +121,12 @@ func list[T any, PT interface {
 		if _, err := p.client.GetJSON(ctx, p.request(p.base+path+"?"+q.Encode()), &body); err != nil {
 			return nil, fmt.Errorf("page %d: %w", page, err)
 		}
-		for i, raw := range body.Items {
-			obj, err := itemObject(raw, include)
-			if err != nil {
+		for i := range body.Items {
+			if err := PT(&body.Items[i]).Check(); err != nil {
 				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
 			}
-			v, err := toolkit.Decode[T, PT](obj)
-			if err != nil {
-				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
-			}
-			out = append(out, v)
 		}
+		out = append(out, body.Items...)
 		cont = body.Metadata.Continue
 		if err := pages.Page(len(body.Items), cont); err != nil {
 			return nil, err
@@ -162,42 +158,41 @@ func decodeAstraError(_ int, body []byte) string {
 	return e.Title + ": " + e.Detail
 }
 
-// itemObject is a list item as a JSON object: the item itself when it is
-// one, else (an array of the fields named in include, in that order) the
-// object with those names.
-func itemObject(raw json.RawMessage, include []string) ([]byte, error) {
-	trimmed := strings.TrimSpace(string(raw))
-	if !strings.HasPrefix(trimmed, "[") {
-		return raw, nil
+// positional decodes an item Astra sent as an array of the fields the
+// request's include named, in that order, into fields (pointers to the
+// item's fields in that order); an object decodes as itself (plain is
+// the item's type without its UnmarshalJSON).
+func positional(data []byte, plain any, fields []any) error {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return json.Unmarshal(data, plain)
 	}
 	var values []json.RawMessage
-	if err := json.Unmarshal(raw, &values); err != nil {
-		return nil, err
+	if err := json.Unmarshal(trimmed, &values); err != nil {
+		return err
 	}
-	if len(values) > len(include) {
-		return nil, fmt.Errorf("item has %d fields, %d were asked for", len(values), len(include))
+	if len(values) > len(fields) {
+		return fmt.Errorf("item has %d fields, %d were asked for", len(values), len(fields))
 	}
-	// The object, written directly: the values are valid JSON already
-	// (a map re-marshalled would sort and re-encode them once more).
-	var b bytes.Buffer
-	b.Grow(len(raw) + 16*len(values))
-	b.WriteByte('{')
 	for i, v := range values {
-		if i > 0 {
-			b.WriteByte(',')
+		if err := json.Unmarshal(v, fields[i]); err != nil {
+			return err
 		}
-		b.WriteString(strconv.Quote(include[i]))
-		b.WriteByte(':')
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
 }
 
 // astraApp is an Astra app (k8s/v2/apps, or v1 before App 2.0).
 type astraApp struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+}
+
+// UnmarshalJSON reads an app sent as an object, or as an array of
+// astraAppFields.
+func (a *astraApp) UnmarshalJSON(data []byte) error {
+	type plain astraApp
+	return positional(data, (*plain)(a), []any{&a.ID, &a.Name})
 }
 
 // Check implements toolkit.Checked: a listed app must name itself (its
@@ -223,6 +218,14 @@ type astraBackup struct {
 	Metadata                struct {
 		CreationTimestamp string `json:"creationTimestamp"`
 	} `json:"metadata"`
+}
+
+// UnmarshalJSON reads a backup sent as an object, or as an array of
+// astraBackupFields.
+func (b *astraBackup) UnmarshalJSON(data []byte) error {
+	type plain astraBackup
+	return positional(data, (*plain)(b), []any{&b.ID, &b.Name, &b.State, &b.StateUnready, &b.HookState, &b.HookStateDetails,
+		&b.BackupCreationTimestamp, &b.TotalBytes, &b.BytesDone, &b.PercentDone, &b.Metadata})
 }
 
 // Check implements toolkit.Checked: the API document marks an appBackup's
