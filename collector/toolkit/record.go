@@ -8,12 +8,13 @@
 package toolkit
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 )
 
 // State is a normalised backup state (docs/metrics.md, "Normalised states").

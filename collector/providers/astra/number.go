@@ -2,9 +2,10 @@ package astra
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
+
+	json "github.com/segmentio/encoding/json"
 )
 
 // number is an optional JSON number that an API may also send as a

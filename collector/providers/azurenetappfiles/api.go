@@ -2,9 +2,10 @@ package azurenetappfiles
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"

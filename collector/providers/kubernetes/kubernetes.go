@@ -13,7 +13,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -22,6 +21,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	json "github.com/segmentio/encoding/json"
 
 	"gopkg.in/yaml.v3"
 

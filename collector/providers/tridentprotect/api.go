@@ -2,7 +2,8 @@ package tridentprotect
 
 import (
 	"context"
-	"encoding/json"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"

@@ -1,10 +1,11 @@
 package tridentprotect
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 )
 
 // granularities are the intervals of a Schedule's granularity.

@@ -1,9 +1,10 @@
 package tridentprotect
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
