@@ -166,6 +166,12 @@ type Resource struct {
 	// list the resource's backups.
 	Counts map[State]int
 
+	// Tags are the resource's own tags or labels as the upstream returns
+	// them (keys and values unchanged), for backup_resource_info; the
+	// zero value has none. A provider whose lists carry no tags leaves
+	// them empty and names the resource to look up in Tags.Lookup.
+	Tags Tags
+
 	// Extra are the series of the provider's own families (ANF's mirror
 	// state, say); like every series but backup_protected, they are not
 	// exposed for an unprotected resource.
@@ -406,4 +412,27 @@ func Decode[T any, PT interface {
 		return v, err
 	}
 	return v, PT(&v).Check()
+}
+
+// TagKind says what a resource's tags are, which names their labels on
+// backup_resource_info: tag_<key> (cloud tags), label_<key> (Kubernetes
+// labels, snake_case) or vault_tag_<key> (Huawei CBR vault tags).
+type TagKind uint8
+
+// The kinds of tags.
+const (
+	NoTags TagKind = iota
+	CloudTags
+	KubernetesLabels
+	VaultTags
+)
+
+// Tags are a resource's tags or labels.
+type Tags struct {
+	Kind   TagKind
+	Values map[string]string
+	// Lookup is the ID under which the tags are looked up where the
+	// listing carries none (an Azure Backup item's sourceResourceId, an
+	// AWS Backup resource's ARN); "" when Values is all there is.
+	Lookup string
 }
