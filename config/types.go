@@ -108,6 +108,16 @@ type Target struct {
 	MaxPagesPerList int `yaml:"max_pages_per_list,omitempty"`
 	MaxItemsPerPoll int `yaml:"max_items_per_poll,omitempty"`
 
+	// ResourceLabels is the allowlist of the resources' own tag or label
+	// keys copied to backup_resource_info (one * per key; a lone * first
+	// admits every key). StaticLabels are constant labels of that
+	// family. backup_resource_info is exposed only when either is set.
+	ResourceLabels []string          `yaml:"resource_labels,omitempty"`
+	StaticLabels   map[string]string `yaml:"static_labels,omitempty"`
+	// ResourceLabelsRefresh is how often tags are looked up where that
+	// takes extra calls (default 1h).
+	ResourceLabelsRefresh model.Duration `yaml:"resource_labels_refresh,omitempty"`
+
 	// Spec holds the provider's keys: the value its Kind's NewSpec
 	// returned, decoded and validated.
 	Spec TargetSpec `yaml:"-"`
