@@ -79,7 +79,8 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition ./collector:FuzzHostileExposition \
 	./collector/providers/astra:FuzzAstraBackupList ./collector/providers/huaweicbr:FuzzHuaweiBackupList \
 	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations \
-	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists
+	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists \
+	./collector/toolkit/schedule:FuzzInterval
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
