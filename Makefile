@@ -72,7 +72,7 @@ e2e:
 # which writes docs/benchmarks.md.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	$(GO) run ./internal/loadharness --bin $(BIN) --out docs/benchmarks.md
+	$(GO) run ./internal/loadharness --bin $(BIN) --out docs/benchmarks.md $(if $(JSON_EXPORTER),--json-exporter $(JSON_EXPORTER) --full)
 
 # Fuzzing: each fuzz target for FUZZTIME (make test runs their seeds).
 FUZZTIME ?= 30s
