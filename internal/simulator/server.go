@@ -86,6 +86,7 @@ type Server struct {
 	errWriter map[string]ErrorWriter
 	astra     *AstraScenario
 	huawei    *HuaweiScenario
+	hwIndex   *huaweiIndex
 	azureOnce sync.Once
 	azure     *azureState
 	aws       *awsState
