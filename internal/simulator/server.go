@@ -85,6 +85,7 @@ type Server struct {
 	faults    []*activeFault
 	errWriter map[string]ErrorWriter
 	astra     *AstraScenario
+	astraIdx  *astraIndex
 	huawei    *HuaweiScenario
 	hwIndex   *huaweiIndex
 	azureOnce sync.Once
