@@ -1527,7 +1527,7 @@ func (s *Server) awsListBackupJobs(w http.ResponseWriter, r *http.Request, d *aw
 	}
 	// The jobs that pass the filters (once per distinct filters), then the
 	// creation window: a range of them, as they are newest first.
-	idx := awsMatch(acct.jobIndex, acct.jobs, awsJobFields, want, awsTimeKey(completeAfter)+"\x00"+awsTimeKey(completeBefore), keep)
+	idx := awsMatch(acct.jobIndex, acct.jobs, awsJobFields, want, awsTimeKey(completeAfter)+" "+awsTimeKey(completeBefore), keep)
 	idx = awsWindow(idx, func(i int) time.Time { return acct.jobs[i].created }, createdAfter, createdBefore, since)
 	awsPaginateN(s, w, p, "BackupJobs", len(idx), func(i int) *awsBackupJobJSON { return &acct.jobs[idx[i]].json })
 }

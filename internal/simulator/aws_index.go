@@ -34,8 +34,9 @@ type awsField[T any] struct {
 // have the wanted values (want[f], "" for any) and that keep keeps (nil:
 // all). key names keep (the other filters) in the cache.
 func awsMatch[T any](x *awsIndex, items []T, fields []awsField[T], want []string, key string, keep func(T) bool) []int {
+	key = strconv.Quote(key)
 	for _, w := range want {
-		key += "\x00" + w
+		key += strconv.Quote(w)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -1166,7 +1166,7 @@ func armListRSProtectedItems(st *azureState, _ http.ResponseWriter, r *http.Requ
 	// Each distinct filter is answered once per change of the data (the
 	// answer does not depend on how the request spells sub and rg: the
 	// filters that read them compare without case).
-	idx := st.rsVaultIndex(v).filtered.get("backupProtectedItems\x00"+rsFilterKey(f), func() []int {
+	idx := st.rsVaultIndex(v).filtered.get("backupProtectedItems "+rsFilterKey(f), func() []int {
 		var idx []int
 		for i := range v.ProtectedItems {
 			res, n := rsProtectedItemResource(p["sub"], p["rg"], v, &v.ProtectedItems[i])
@@ -1190,7 +1190,8 @@ func armListRSProtectedItems(st *azureState, _ http.ResponseWriter, r *http.Requ
 	return http.StatusOK, armSelected(v.ProtectedItems, idx, item)
 }
 
-// rsFilterKey names a parsed $filter: its properties and values, sorted.
+// rsFilterKey names a parsed $filter: its properties and values, sorted
+// and quoted.
 func rsFilterKey(f map[string]string) string {
 	keys := make([]string, 0, len(f))
 	for k := range f {
@@ -1199,7 +1200,7 @@ func rsFilterKey(f map[string]string) string {
 	sort.Strings(keys)
 	var b strings.Builder
 	for _, k := range keys {
-		b.WriteString(k + "\x00" + f[k] + "\x00")
+		b.WriteString(strconv.Quote(k) + strconv.Quote(f[k]))
 	}
 	return b.String()
 }
@@ -1233,7 +1234,7 @@ func armListRSProtectable(st *azureState, _ http.ResponseWriter, r *http.Request
 	if len(f) == 0 {
 		return http.StatusOK, armItems(v.ProtectableItems, item)
 	}
-	idx := st.rsVaultIndex(v).filtered.get("backupProtectableItems\x00"+rsFilterKey(f), func() []int {
+	idx := st.rsVaultIndex(v).filtered.get("backupProtectableItems "+rsFilterKey(f), func() []int {
 		var idx []int
 		for i := range v.ProtectableItems {
 			res, n := rsProtectableResource(p["sub"], p["rg"], v, &v.ProtectableItems[i])
@@ -1289,7 +1290,7 @@ func armListRSJobs(st *azureState, _ http.ResponseWriter, r *http.Request, p arm
 	now := time.Now()
 	// The jobs that pass, newest first (as in the examples), once per
 	// distinct filter and change of the data.
-	idx := st.rsVaultIndex(v).filtered.get("backupJobs\x00"+rsFilterKey(f), func() []int {
+	idx := st.rsVaultIndex(v).filtered.get("backupJobs "+rsFilterKey(f), func() []int {
 		var idx []int
 		var starts []time.Time
 		for i := range v.Jobs {

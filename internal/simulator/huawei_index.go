@@ -1,6 +1,9 @@
 package simulator
 
-import "sort"
+import (
+	"sort"
+	"strconv"
+)
 
 // The index of the CBR data: per project, the backups by ID (children
 // too) and the top-level backups by the value of each list filter, and
@@ -80,9 +83,9 @@ func (s *Server) huaweiFind(p *HuaweiProject, id string) (b, parent *HuaweiBacku
 // sortParam names keys in the cache.
 func (s *Server) huaweiQuery(p *HuaweiProject, filters map[string]string, sortParam string, keys []huaweiSortKey) []int {
 	px := s.huaweiIndexOf(p)
-	key := sortParam
+	key := strconv.Quote(sortParam)
 	for _, f := range huaweiListFilters {
-		key += "\x00" + filters[f.name]
+		key += strconv.Quote(filters[f.name])
 	}
 	return px.lists.get(key, func() []int {
 		// The backups of the most selective filter, in order, checked
