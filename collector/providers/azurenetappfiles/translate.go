@@ -90,7 +90,7 @@ func (s *anfBackupStatus) apply(r *toolkit.Resource) {
 func (b *anfVaultBackup) toBackup() toolkit.Backup {
 	p := b.Properties
 	out := toolkit.Backup{
-		ID:        strings.ToLower(b.ID),
+		ID: strings.ToLower(b.ID),
 		// A copy: the segment would keep the whole name alive.
 		Name:      strings.Clone(azure.LastSegment(b.Name)),
 		RawStatus: p.ProvisioningState,
