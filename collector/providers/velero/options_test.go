@@ -43,7 +43,7 @@ func collect(t *testing.T, target string, handle func(http.ResponseWriter, *http
 func TestVeleroLabelSelectorCoverage(t *testing.T) {
 	for _, tc := range []struct {
 		mode              string
-		db, db2           string // the latest backup's name
+		db, db2           string  // the latest backup's name
 		dbEvery, db2Every float64 // seconds; 86400 is the default
 	}{
 		{"named", "db-20261124", "adhoc-all", 3600, 86400},

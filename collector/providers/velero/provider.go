@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -98,8 +99,19 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	now := p.now()
+	out, latest := p.records(ctx, nsList, backups, schedules, locations, p.now())
+	if p.volumeBytes {
+		if err := p.addVolumeBytes(ctx, out, latest); err != nil {
+			return nil, err
+		}
+	}
+	return toolkit.Keep(ctx, p.env, out), nil
+}
 
+// records are the target's resources from its lists, sorted by name, and
+// the latest covering Backup of each (nil: none). Namespaces covered by
+// the same filters and created before the same Backups share one summary.
+func (p *provider) records(ctx context.Context, nsList []namespace, backups []backup, schedules []backupSchedule, locations []storageLocation, now time.Time) ([]toolkit.Resource, []*backup) {
 	resources := p.resources(ctx, nsList)
 	fs := &filters{byKey: map[string]int{}}
 	sorted := sortBackups(backups, fs, toBackup)
@@ -119,15 +131,13 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	}
 	intervals := p.intervals(now)
 
-	// Namespaces covered by the same filters and created before the same
-	// backups share one summary.
 	summaries := map[string]toolkit.Resource{}
 	latestOf := map[string]*backup{}
 	latest := make([]*backup, len(resources))
 	out := make([]toolkit.Resource, 0, len(resources))
 	for i, ns := range resources {
 		cut := sorted.startedSince(toolkit.ParseTime(ns.Metadata.CreationTimestamp))
-		key := cov.coveringFilters(i) + "/" + fmt.Sprint(cut)
+		key := cov.coveringFilters(i) + "/" + strconv.Itoa(cut)
 		r, ok := summaries[key]
 		if !ok {
 			gr := &group{}
@@ -151,12 +161,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 		out = append(out, forNamespace(r, ns))
 		latest[i] = latestOf[key]
 	}
-	if p.volumeBytes {
-		if err := p.addVolumeBytes(ctx, out, latest); err != nil {
-			return nil, err
-		}
-	}
-	return toolkit.Keep(ctx, p.env, out), nil
+	return out, latest
 }
 
 // resources are the cluster's namespaces that are resources of the

@@ -72,7 +72,7 @@ func firstNonEmpty(s ...string) string {
 type group struct {
 	backups   []*toolkit.Backup // covering, newest start first
 	latest    *backup           // the latest covering Backup's object
-	schedules []*backupSchedule       // covering
+	schedules []*backupSchedule // covering
 }
 
 // summary is the record of a group's namespaces (their ID, name and tags
