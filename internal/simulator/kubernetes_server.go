@@ -76,8 +76,8 @@ package simulator
 //     account granted them, else 403 (authorization runs before routing,
 //     as in the API server). Other paths under /api/ are that 404 without
 //     authorization.
-//   - watch, labelSelector and fieldSelector: watch is refused with 400;
-//     the selectors are ignored.
+//   - watch is refused with 400; labelSelector is applied
+//     (kubernetes_selector.go); fieldSelector is ignored.
 
 import (
 	"crypto/sha256"
@@ -251,6 +251,7 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 	s.handle(KubernetesAPI, "GET /api/v1", s.k8sAuth(s.k8sDiscoveryResources(k8sCore)))
 	s.handle(KubernetesAPI, "GET /api/v1/{resource}", s.k8sAuth(s.k8sCollection(k8sCore)))
 	s.handle(KubernetesAPI, "GET /api/v1/{resource}/{name}", s.k8sAuth(s.k8sGet(k8sCore)))
+	s.registerK8sSecrets()
 	s.handle(KubernetesAPI, "GET /apis", s.k8sAuth(s.k8sDiscoveryGroups))
 	groups := map[string]bool{}
 	for _, set := range k8sCRDSets {
