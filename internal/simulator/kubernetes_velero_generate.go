@@ -67,7 +67,7 @@ func GenerateVelero(namespaces, backups int, now time.Time) *KubernetesScenario 
 			{KubernetesMeta: KubernetesMeta{Name: "default", CreationTimestamp: old}, Default: true, Bucket: "velero-backups",
 				CredentialSecret: "cloud-credentials", Phase: "Available", LastValidationTime: ts(now.Add(-time.Minute)), LastSyncedTime: ts(now.Add(-time.Minute))},
 			{KubernetesMeta: KubernetesMeta{Name: "dr", CreationTimestamp: old}, Bucket: "velero-dr", CredentialSecret: "cloud-credentials-dr", Phase: "Unavailable",
-				Message: `BackupStorageLocation "dr" is unavailable: rpc error: code = Unknown desc = operation error S3: ListObjectsV2, NoSuchBucket`,
+				Message:            `BackupStorageLocation "dr" is unavailable: rpc error: code = Unknown desc = operation error S3: ListObjectsV2, NoSuchBucket`,
 				LastValidationTime: ts(now.Add(-time.Minute))},
 		},
 	}
