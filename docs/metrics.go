@@ -144,9 +144,6 @@ func code(values []string) string {
 	out := make([]string, len(values))
 	for i, v := range values {
 		out[i] = "`" + v + "`"
-		if v == "" {
-			out[i] = `"" (empty)` // a raw state that is the empty string (Velero's New)
-		}
 	}
 	return strings.Join(out, ", ")
 }
