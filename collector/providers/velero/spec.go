@@ -120,7 +120,7 @@ var Type = toolkit.Type{
 	},
 	Title: "Velero (Kubernetes namespaces)",
 	States: []toolkit.StateTable{
-		{Field: "Backup `status.phase` (`` is an empty phase: New)", Table: states},
+		{Field: "Backup `status.phase` (empty: shown as New)", Table: states},
 	},
 	New: newProvider,
 }
