@@ -53,7 +53,14 @@ func (h *harness) run(quick bool) (string, error) {
 		fmt.Println("matrix: 5,000 Azure Backup items and 5,000 AWS Backup resources")
 		cloud = append(cloud, h.cloudRun(5000, 5000))
 	}
-	return render(rows, cloud, slow, sync, storm, fast, quick), nil
+	var k8s []row
+	if !quick {
+		for _, p := range k8sParts {
+			fmt.Println("matrix: " + p.title)
+			k8s = append(k8s, h.kubernetesRun(p))
+		}
+	}
+	return render(rows, cloud, k8s, slow, sync, storm, fast, quick), nil
 }
 
 func mib(b int64) string {
@@ -73,7 +80,7 @@ func secs(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
-func render(rows, cloud []row, slow anfSlow, sync astraSync, storm reloadStorm, fast anfFast, quick bool) string {
+func render(rows, cloud, k8s []row, slow anfSlow, sync astraSync, storm reloadStorm, fast anfFast, quick bool) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Written by the load harness (`internal/loadharness`): `make bench` builds the binaries, runs the Go\n")
@@ -106,6 +113,16 @@ func render(rows, cloud []row, slow anfSlow, sync astraSync, storm reloadStorm, 
 		b.WriteString("| resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
 		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, r := range cloud {
+			writeRow(&b, r)
+		}
+	}
+	if len(k8s) > 0 {
+		b.WriteString("\nThe Kubernetes backup family's cluster, each provider's part read alone by its own target\n")
+		b.WriteString("(its resources: namespaces for Velero), measured as above:\n\n")
+		b.WriteString("| part | resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for i, r := range k8s {
+			b.WriteString("| " + k8sParts[i].title + " ")
 			writeRow(&b, r)
 		}
 	}
