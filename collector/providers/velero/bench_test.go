@@ -42,7 +42,10 @@ func BenchmarkVeleroRecords(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		out, _ := p.records(context.Background(), nss, backups, schedules, nil, now)
+		out, _, err := p.records(context.Background(), nss, backups, schedules, nil, now)
+		if err != nil {
+			b.Fatal(err)
+		}
 		if len(out) < 4800 {
 			b.Fatalf("%d records", len(out))
 		}

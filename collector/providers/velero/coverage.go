@@ -1,6 +1,8 @@
 package velero
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,9 +85,18 @@ type coverage struct {
 	covered    []bitset // by filter number, over namespaces
 }
 
+// maxCoverage bounds the namespace × filter pairs one poll evaluates
+// (and holds as bits): an upstream that lists more distinct namespace
+// filters than a cluster has reason to fails the poll, saying so, rather
+// than the exporter's memory.
+const maxCoverage = 200_000_000
+
 // cover evaluates every filter against every namespace (a filter that can
 // only cover the namespaces it names is tried on those only).
-func cover(fs *filters, nss []*namespace, mode string) *coverage {
+func cover(ctx context.Context, fs *filters, nss []*namespace, mode string) (*coverage, error) {
+	if pairs := len(fs.list) * len(nss); pairs > maxCoverage {
+		return nil, fmt.Errorf("%d namespaces × %d distinct namespace filters of Schedules and Backups is more than one poll evaluates (%d)", len(nss), len(fs.list), maxCoverage)
+	}
 	index := make(map[string]int, len(nss))
 	for i, n := range nss {
 		if _, dup := index[n.Metadata.Name]; !dup {
@@ -94,6 +105,9 @@ func cover(fs *filters, nss []*namespace, mode string) *coverage {
 	}
 	c := &coverage{namespaces: nss, covered: make([]bitset, len(fs.list))}
 	for fi, f := range fs.list {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		bits := newBitset(len(nss))
 		c.covered[fi] = bits
 		if f.onlyLiterals(mode) {
@@ -110,7 +124,7 @@ func cover(fs *filters, nss []*namespace, mode string) *coverage {
 			}
 		}
 	}
-	return c
+	return c, nil
 }
 
 // coveringFilters is, for namespace i, the numbers of the filters that

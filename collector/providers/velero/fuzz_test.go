@@ -44,7 +44,10 @@ func fuzzOne(t *testing.T, body []byte) {
 				env: toolkit.NewEnv(nil, nil, zap.NewNop(), nil, nil), namespace: DefaultNamespace,
 				exclude: compileSet([]string{"kube-*"}), coverage: mode, storageLocations: true, warned: map[string]bool{},
 			}
-			out, latest := p.records(context.Background(), nss.Items, bs.Items, ss.Items, ls.Items, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+			out, latest, err := p.records(context.Background(), nss.Items, bs.Items, ss.Items, ls.Items, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(out) != len(latest) {
 				t.Fatalf("%d records, %d latest", len(out), len(latest))
 			}

@@ -1,6 +1,9 @@
 package velero
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -75,5 +78,32 @@ func TestGlobSetIsVelerosMatch(t *testing.T) {
 	}
 	if s := compileSet([]string{"a", "*"}); !s.all || !s.literal["a"] {
 		t.Error("* and a literal")
+	}
+}
+
+// TestCoverBounded: more namespace × filter pairs than one poll
+// evaluates fail the poll with a clear error (before any is evaluated),
+// and a cancelled poll stops.
+func TestCoverBounded(t *testing.T) {
+	nss := make([]*namespace, 1000)
+	for i := range nss {
+		nss[i] = &namespace{Metadata: meta{Name: fmt.Sprintf("ns-%d", i)}}
+	}
+	f := &filter{includes: compileSet(nil), excludes: compileSet(nil), includeAll: true}
+	fs := &filters{list: make([]*filter, maxCoverage/len(nss)+1)}
+	for i := range fs.list {
+		fs.list[i] = f
+	}
+	if _, err := cover(context.Background(), fs, nss, CoverageNamed); err == nil || !strings.Contains(err.Error(), "more than one poll evaluates") {
+		t.Errorf("err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fs.list = fs.list[:10]
+	if _, err := cover(ctx, fs, nss, CoverageNamed); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if c, err := cover(context.Background(), fs, nss, CoverageNamed); err != nil || !c.covered[9].has(999) {
+		t.Errorf("10 filters: %v", err)
 	}
 }

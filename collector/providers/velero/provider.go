@@ -99,7 +99,10 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out, latest := p.records(ctx, nsList, backups, schedules, locations, p.now())
+	out, latest, err := p.records(ctx, nsList, backups, schedules, locations, p.now())
+	if err != nil {
+		return nil, err
+	}
 	if p.volumeBytes {
 		if err := p.addVolumeBytes(ctx, out, latest); err != nil {
 			return nil, err
@@ -110,8 +113,10 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 
 // records are the target's resources from its lists, sorted by name, and
 // the latest covering Backup of each (nil: none). Namespaces covered by
-// the same filters and created before the same Backups share one summary.
-func (p *provider) records(ctx context.Context, nsList []namespace, backups []backup, schedules []backupSchedule, locations []storageLocation, now time.Time) ([]toolkit.Resource, []*backup) {
+// the same filters share their covering Backups, and those created before
+// the same Backups one summary. The work is bounded (maxCoverage) and
+// stops with ctx.
+func (p *provider) records(ctx context.Context, nsList []namespace, backups []backup, schedules []backupSchedule, locations []storageLocation, now time.Time) ([]toolkit.Resource, []*backup, error) {
 	resources := p.resources(ctx, nsList)
 	fs := &filters{byKey: map[string]int{}}
 	sorted := sortBackups(backups, fs, toBackup)
@@ -119,7 +124,10 @@ func (p *provider) records(ctx context.Context, nsList []namespace, backups []ba
 	for i := range schedules {
 		scheduleFilter[i] = fs.add(&schedules[i].Spec.Template)
 	}
-	cov := cover(fs, resources, p.coverage)
+	cov, err := cover(ctx, fs, resources, p.coverage)
+	if err != nil {
+		return nil, nil, err
+	}
 	var byName map[string]*storageLocation
 	if p.storageLocations {
 		byName = make(map[string]*storageLocation, len(locations))
@@ -131,37 +139,50 @@ func (p *provider) records(ctx context.Context, nsList []namespace, backups []ba
 	}
 	intervals := p.intervals(now)
 
+	type covering struct {
+		group
+		at []int // the covering backups' places in sorted, increasing
+	}
+	sets := map[string]*covering{}
 	summaries := map[string]toolkit.Resource{}
-	latestOf := map[string]*backup{}
 	latest := make([]*backup, len(resources))
 	out := make([]toolkit.Resource, 0, len(resources))
 	for i, ns := range resources {
-		cut := sorted.startedSince(toolkit.ParseTime(ns.Metadata.CreationTimestamp))
-		key := cov.coveringFilters(i) + "/" + strconv.Itoa(cut)
-		r, ok := summaries[key]
-		if !ok {
-			gr := &group{}
-			for k := range cut {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		key := cov.coveringFilters(i)
+		set := sets[key]
+		if set == nil {
+			set = &covering{}
+			for k := range sorted.records {
 				if cov.covered[sorted.filter[k]].has(i) {
-					gr.backups = append(gr.backups, sorted.records[k])
-					if gr.latest == nil {
-						gr.latest = sorted.raw[k]
-					}
+					set.backups = append(set.backups, sorted.records[k])
+					set.at = append(set.at, k)
 				}
 			}
 			for si := range schedules {
 				if cov.covered[scheduleFilter[si]].has(i) {
-					gr.schedules = append(gr.schedules, &schedules[si])
+					set.schedules = append(set.schedules, &schedules[si])
 				}
 			}
-			r = p.summary(gr, byName, now, intervals)
-			summaries[key] = r
-			latestOf[key] = gr.latest
+			sets[key] = set
+		}
+		// The covering backups that started since the namespace was
+		// created are a prefix of them (newest first).
+		n := sort.SearchInts(set.at, sorted.startedSince(toolkit.ParseTime(ns.Metadata.CreationTimestamp)))
+		if n > 0 {
+			latest[i] = sorted.raw[set.at[0]]
+		}
+		gkey := key + "/" + strconv.Itoa(n)
+		r, ok := summaries[gkey]
+		if !ok {
+			r = p.summary(&group{backups: set.backups[:n], latest: latest[i], schedules: set.schedules}, byName, now, intervals)
+			summaries[gkey] = r
 		}
 		out = append(out, forNamespace(r, ns))
-		latest[i] = latestOf[key]
 	}
-	return out, latest
+	return out, latest, nil
 }
 
 // resources are the cluster's namespaces that are resources of the
