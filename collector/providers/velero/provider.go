@@ -137,7 +137,7 @@ func (p *provider) records(ctx context.Context, nsList []namespace, backups []ba
 			}
 		}
 	}
-	intervals := p.intervals(now)
+	intervals := p.intervals(ctx, now)
 
 	type covering struct {
 		group
@@ -182,6 +182,9 @@ func (p *provider) records(ctx context.Context, nsList []namespace, backups []ba
 		}
 		out = append(out, forNamespace(r, ns))
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	return out, latest, nil
 }
 
@@ -206,12 +209,15 @@ func (p *provider) resources(ctx context.Context, nsList []namespace) []*namespa
 
 // intervals returns, for this poll, the interval of a Schedule's cron
 // (computed once per Schedule); a schedule that yields none is logged
-// once, and gives 0.
-func (p *provider) intervals(now time.Time) func(*backupSchedule) time.Duration {
+// once, and gives 0, as every one once the poll is over (ctx).
+func (p *provider) intervals(ctx context.Context, now time.Time) func(*backupSchedule) time.Duration {
 	cache := map[*backupSchedule]time.Duration{}
 	return func(s *backupSchedule) time.Duration {
 		if d, ok := cache[s]; ok {
 			return d
+		}
+		if ctx.Err() != nil {
+			return 0 // records returns ctx's error
 		}
 		d, err := schedule.Interval(s.Spec.Schedule, schedule.Standard, now)
 		if err != nil {
