@@ -24,6 +24,7 @@ var k8sParts = []k8sPart{
 	// Namespaces labelled velero.io/exclude-from-backup (1 in 50) are no
 	// resources: 4,900 namespaces.
 	{"Velero: 5,000 namespaces, 2,000 backups", []string{"--generate.velero.namespaces", "5000", "--generate.velero.backups", "2000"}, "velero", 4900},
+	{"Velero, volume_bytes: the same, and the volume copies of each latest backup", []string{"--generate.velero.namespaces", "5000", "--generate.velero.backups", "2000"}, "velero-bytes", 4900},
 }
 
 // kubernetesRun measures one part as matrixRun does.
@@ -42,6 +43,8 @@ func k8sTarget(name string) string {
 	switch name {
 	case "velero":
 		return "  - {name: velero, type: velero, credential: k8s-velero, exclude_namespaces: [\"kube-*\"]}\n"
+	case "velero-bytes":
+		return "  - {name: velero-bytes, type: velero, credential: k8s-velero, exclude_namespaces: [\"kube-*\"], volume_bytes: true}\n"
 	}
 	return ""
 }
