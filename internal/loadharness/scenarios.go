@@ -69,9 +69,12 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 		azureTenant, azureClient, azureSecret, u, u, s.ca)
 	fmt.Fprintf(&b, "  - {name: huawei, huawei: {access_key: %s, secret_key: %s}, tls_config: {ca_file: %q}}\n", huaweiAK, huaweiSK, s.ca)
 	fmt.Fprintf(&b, "  - {name: aws, aws: {access_key_id: %s, secret_access_key: %s}, tls_config: {ca_file: %q}}\n", awsKeyID, awsSecret, s.ca)
+	b.WriteString(k8sCredentials(u, s.ca))
 	b.WriteString("targets:\n")
 	for _, t := range targets {
 		switch {
+		case k8sTarget(t) != "":
+			b.WriteString(k8sTarget(t))
 		case strings.HasPrefix(t, "astra"):
 			fmt.Fprintf(&b, "  - {name: %s, type: astra, credential: astra, endpoint: %q, account_id: %s}\n", t, u, astraAccount)
 		case strings.HasPrefix(t, "anf"):
