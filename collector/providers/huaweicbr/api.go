@@ -29,10 +29,11 @@ const huaweiCBRListSort = "created_at:asc"
 
 var errHuaweiCountChanged = errors.New("the backup count changed while paging")
 
-// listBackups lists the project's backups within the target's filters
-// (vault_id, resource_id: the API applies them), walking the list again
-// from the start when its count changed while it was paged.
-func (p *provider) listBackups(ctx context.Context) (backups []huaweiBackup, err error) {
+// listBackups reads the project's backups within the target's filters
+// (vault_id, resource_id: the API applies them) into a grouping, each as
+// its page arrives, walking the list again from the start (into a fresh
+// grouping) when its count changed while it was paged.
+func (p *provider) listBackups(ctx context.Context) (g *grouping, err error) {
 	q := url.Values{}
 	q.Set("sort", huaweiCBRListSort)
 	if p.vault != "" {
@@ -42,12 +43,13 @@ func (p *provider) listBackups(ctx context.Context) (backups []huaweiBackup, err
 		q.Set("resource_id", p.resource)
 	}
 	for range huaweiCBRListAttempts {
-		backups, err = list[huaweiBackup](ctx, p, "/backups", q)
+		g = newGrouping()
+		err = each(ctx, p, "/backups", q, g.add)
 		if !errors.Is(err, errHuaweiCountChanged) {
 			break
 		}
 	}
-	return backups, err
+	return g, err
 }
 
 // cbrPage is one page of a CBR list: its items, under the collection's
@@ -58,15 +60,15 @@ type cbrPage struct {
 	Count *int              `json:"count"`
 }
 
-// list walks every page of the CBR list at path with query (limit and
-// offset, until offset reaches count) and returns its items decoded and
-// checked.
-func list[T any, PT interface {
+// each walks every page of the CBR list at path with query (limit and
+// offset, until offset reaches count) and hands each item, decoded and
+// checked, to fn as its page arrives: a page is not held once read.
+func each[T any, PT interface {
 	*T
 	toolkit.Checked
-}](ctx context.Context, p *provider, path string, query url.Values) ([]T, error) {
+}](ctx context.Context, p *provider, path string, query url.Values, fn func(T)) error {
 	var (
-		all   []T
+		read  int // items read so far: the next page's offset
 		count = -1
 	)
 	pages := toolkit.NewPager(ctx, "list CBR "+strings.TrimPrefix(path, "/"))
@@ -76,38 +78,39 @@ func list[T any, PT interface {
 			q[k] = v
 		}
 		q.Set("limit", strconv.Itoa(huaweiCBRPageSize))
-		q.Set("offset", strconv.Itoa(len(all)))
+		q.Set("offset", strconv.Itoa(read))
 		var body cbrPage
 		if _, err := p.client.GetJSON(ctx, p.request(p.base+path+"?"+q.Encode()), &body); err != nil {
-			return nil, fmt.Errorf("page %d: %w", page, err)
+			return fmt.Errorf("page %d: %w", page, err)
 		}
 		if body.Count == nil {
-			return nil, fmt.Errorf("page %d: the answer has no count", page)
+			return fmt.Errorf("page %d: the answer has no count", page)
 		}
 		if count >= 0 && *body.Count != count {
-			return nil, fmt.Errorf("page %d: %w (from %d to %d)", page, errHuaweiCountChanged, count, *body.Count)
+			return fmt.Errorf("page %d: %w (from %d to %d)", page, errHuaweiCountChanged, count, *body.Count)
 		}
 		count = *body.Count
 		for i, raw := range body.Items {
 			v, err := toolkit.Decode[T, PT](raw)
 			if err != nil {
-				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
+				return fmt.Errorf("page %d item %d: %w", page, i, err)
 			}
-			all = append(all, v)
+			fn(v)
 		}
+		read += len(body.Items)
 		next := ""
-		if len(all) < count {
+		if read < count {
 			// The next page's offset is the continuation.
-			next = strconv.Itoa(len(all))
+			next = strconv.Itoa(read)
 		}
 		if next != "" && len(body.Items) == 0 {
-			return nil, fmt.Errorf("page %d at offset %d is empty although count is %d", page, len(all), count)
+			return fmt.Errorf("page %d at offset %d is empty although count is %d", page, read, count)
 		}
 		if err := pages.Page(len(body.Items), next); err != nil {
-			return nil, err
+			return err
 		}
 		if next == "" {
-			return all, nil
+			return nil
 		}
 	}
 }

@@ -1,15 +1,15 @@
 package huaweicbr
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
-	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 // FuzzHuaweiBackupList decodes a backup list (or a single backup) as the
-// provider does and summarises it: never a panic.
+// provider does and groups and summarises it: never a panic.
 func FuzzHuaweiBackupList(f *testing.F) {
 	providertest.SeedFiles(f, "testdata/*.json")
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -23,15 +23,11 @@ func FuzzHuaweiBackupList(f *testing.F) {
 		if page.Backup != nil {
 			page.Backups = append(page.Backups, *page.Backup)
 		}
-		group := make([]*huaweiBackup, len(page.Backups))
-		converted := make([]toolkit.Backup, len(page.Backups))
-		for i := range page.Backups {
-			group[i] = &page.Backups[i]
-			converted[i] = page.Backups[i].toBackup(map[string][]string{})
+		g := newGrouping()
+		for _, b := range page.Backups {
+			_ = b.toBackup(map[string][]string{})
+			g.add(b)
 		}
-		if len(group) > 0 {
-			_ = huaweiResourceName(group)
-		}
-		toolkit.Summarize("r", "r", converted, true)
+		g.dropChildOnly(context.Background(), g.records())
 	})
 }

@@ -74,15 +74,15 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 // listed lists the project's backups (within the target's filters) and
 // groups them by protected resource: the shard's own, each once.
 func (p *provider) listed(ctx context.Context) ([]toolkit.Resource, error) {
-	backups, err := p.listBackups(ctx)
+	g, err := p.listBackups(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list CBR backups of project %q: %w", p.project, err)
 	}
-	rs, children := records(backups)
+	rs := g.records()
 	if len(rs) == 0 && p.resource != "" {
 		// The target names a resource that has no backup: a coverage gap.
 		rs = []toolkit.Resource{toolkit.Summarize(p.resource, p.resource, nil, true)}
 	}
-	dropChildOnly(ctx, rs, children)
+	g.dropChildOnly(ctx, rs)
 	return toolkit.Keep(ctx, p.env, rs), nil
 }

@@ -9,65 +9,113 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
-// records groups the listed backups by protected resource, in the order
-// the list first names each, and returns the children listed on their
-// own. A child is a part of its parent's backup (a disk of a server
-// backup): the list normally nests it; listed on its own too, it still
-// only counts against its parent.
-func records(backups []huaweiBackup) (rs []toolkit.Resource, children []*huaweiBackup) {
-	childErrors := map[string][]string{}
-	var top []*huaweiBackup
-	for i := range backups {
-		b := &backups[i]
-		if b.ParentID != nil && *b.ParentID != "" {
-			children = append(children, b)
-			if b.Status == "error" {
-				childErrors[*b.ParentID] = append(childErrors[*b.ParentID], b.childName())
-			}
-			continue
-		}
-		// A backup listed twice counts once (Summarize drops repeats of
-		// its ID).
-		top = append(top, b)
-	}
+// grouping is the backup list grouped by protected resource as it is
+// read: each backup is kept as its record from the moment its page
+// arrives, not as the decoded page (children, pointers, long strings)
+// until the list ends. A child is a part of its parent's backup (a disk
+// of a server backup): the list normally nests it; listed on its own too,
+// it still only counts against its parent, which it degrades when in
+// error, wherever in the list the two come.
+type grouping struct {
+	// order are the resource keys in the order the list first names each.
+	order      []string
+	byResource map[string]*resourceGroup
+	// childErrors holds, by parent ID, the children listed on their own
+	// in error.
+	childErrors map[string][]string
+	// children are the resources that children listed on their own name,
+	// each once (with the first child's name), in list order.
+	children  []toolkit.Dropped
+	childSeen map[string]bool
+}
 
-	var order []string
-	byResource := map[string][]*huaweiBackup{}
-	for _, b := range top {
-		key := b.resourceKey()
-		if _, ok := byResource[key]; !ok {
-			order = append(order, key)
+// resourceGroup is one resource's backups as read so far.
+type resourceGroup struct {
+	backups []listedBackup
+	// name is the resource_name of the newest backup (by created_at, the
+	// first listed among equals) that has one, since a renamed resource
+	// keeps its ID; newest is that backup's start.
+	name   string
+	newest time.Time
+}
+
+// listedBackup is a top-level backup's record as its page gave it, and
+// the names of its nested children in error (each once), which children
+// listed on their own in error (possibly on a later page) join.
+type listedBackup struct {
+	toolkit.Backup
+	failed []string
+}
+
+func newGrouping() *grouping {
+	return &grouping{byResource: map[string]*resourceGroup{}, childErrors: map[string][]string{}, childSeen: map[string]bool{}}
+}
+
+// add takes the next backup of the list.
+func (g *grouping) add(b huaweiBackup) {
+	if b.ParentID != nil && *b.ParentID != "" {
+		if b.Status == "error" {
+			g.childErrors[*b.ParentID] = append(g.childErrors[*b.ParentID], b.childName())
 		}
-		byResource[key] = append(byResource[key], b)
-	}
-	rs = make([]toolkit.Resource, 0, len(order))
-	for _, key := range order {
-		group := byResource[key]
-		converted := make([]toolkit.Backup, len(group))
-		for i, b := range group {
-			converted[i] = b.toBackup(childErrors)
+		if key := b.resourceKey(); !g.childSeen[key] {
+			g.childSeen[key] = true
+			g.children = append(g.children, toolkit.Dropped{ID: key, Name: b.resourceLabel()})
 		}
-		rs = append(rs, toolkit.Summarize(key, huaweiResourceName(group), converted, true))
+		return
 	}
-	return rs, children
+	key := b.resourceKey()
+	grp := g.byResource[key]
+	if grp == nil {
+		grp = &resourceGroup{}
+		g.byResource[key] = grp
+		g.order = append(g.order, key)
+	}
+	// A backup listed twice counts once (Summarize drops repeats of its
+	// ID).
+	l := b.listed()
+	if b.ResourceName != "" && (grp.name == "" || l.Start.After(grp.newest)) {
+		grp.name, grp.newest = b.ResourceName, l.Start
+	}
+	grp.backups = append(grp.backups, l)
+}
+
+// records are the resources of the list, in the order it first names
+// each; the grouping is spent.
+func (g *grouping) records() []toolkit.Resource {
+	rs := make([]toolkit.Resource, 0, len(g.order))
+	var converted []toolkit.Backup
+	for _, key := range g.order {
+		grp := g.byResource[key]
+		converted = converted[:0]
+		for i := range grp.backups {
+			converted = append(converted, grp.backups[i].withParts(g.childErrors))
+		}
+		name := grp.name
+		if name == "" {
+			name = key
+		}
+		rs = append(rs, toolkit.Summarize(key, name, converted, true))
+		// Freed as the records are made.
+		grp.backups = nil
+	}
+	return rs
 }
 
 // dropChildOnly reports, once each, the resources that only children
 // listed on their own name (a disk whose only backups are parts of its
 // server's): they are left out as parts of another resource's backup, so
 // that "where is my disk?" has an answer.
-func dropChildOnly(ctx context.Context, rs []toolkit.Resource, children []*huaweiBackup) {
-	if len(children) == 0 {
+func (g *grouping) dropChildOnly(ctx context.Context, rs []toolkit.Resource) {
+	if len(g.children) == 0 {
 		return
 	}
-	seen := make(map[string]bool, len(rs)+len(children))
+	resources := make(map[string]bool, len(rs))
 	for i := range rs {
-		seen[rs[i].ID] = true
+		resources[rs[i].ID] = true
 	}
-	for _, c := range children {
-		if key := c.resourceKey(); !seen[key] {
-			seen[key] = true
-			toolkit.Drop(ctx, key, c.resourceLabel(), toolkit.DropChild)
+	for _, c := range g.children {
+		if !resources[c.ID] {
+			toolkit.Drop(ctx, c.ID, c.Name, toolkit.DropChild)
 		}
 	}
 }
@@ -89,25 +137,6 @@ func (b *huaweiBackup) resourceLabel() string {
 	return b.resourceKey()
 }
 
-// huaweiResourceName is the resource_name of the newest backup that has
-// one, since a renamed resource keeps its ID.
-func huaweiResourceName(group []*huaweiBackup) string {
-	var name string
-	var newest time.Time
-	for _, b := range group {
-		if b.ResourceName == "" {
-			continue
-		}
-		if t := toolkit.ParseTime(huaweiStr(b.CreatedAt)); name == "" || t.After(newest) {
-			name, newest = b.ResourceName, t
-		}
-	}
-	if name == "" {
-		return group[0].resourceKey()
-	}
-	return name
-}
-
 // childName names a child backup in messages: its disk, else its ID.
 func (b *huaweiBackup) childName() string {
 	if b.ResourceName != "" {
@@ -119,6 +148,14 @@ func (b *huaweiBackup) childName() string {
 // toBackup converts b; childErrors holds, by parent ID, the children
 // listed separately in error.
 func (b *huaweiBackup) toBackup(childErrors map[string][]string) toolkit.Backup {
+	l := b.listed()
+	return l.withParts(childErrors)
+}
+
+// listed converts b as its page gives it: its nested children in error
+// degrade it; those listed on their own join them once the list is read
+// (withParts).
+func (b *huaweiBackup) listed() listedBackup {
 	out := toolkit.Backup{
 		ID:        b.ID,
 		Name:      b.Name,
@@ -127,25 +164,18 @@ func (b *huaweiBackup) toBackup(childErrors map[string][]string) toolkit.Backup 
 		Start:     toolkit.ParseTime(huaweiStr(b.CreatedAt)),
 		Expiry:    toolkit.ParseTime(huaweiStr(b.ExpiredAt)),
 	}
-	var failed []string
-	if b.ID != "" {
-		failed = append(failed, childErrors[b.ID]...)
-	}
 	if out.Name == "" {
 		out.Name = b.ID
 	}
 	// A backup being restored from is complete.
 	out.Complete = out.State == toolkit.StateRestoring
+	var failed []string
 	for i := range b.Children {
 		if b.Children[i].Status == "error" && !slices.Contains(failed, b.Children[i].childName()) {
 			failed = append(failed, b.Children[i].childName())
 		}
 	}
-	if len(failed) > 0 {
-		// A part of the backup (a disk of a server backup) failed.
-		out.Degraded = true
-		out.Reason = "part of the backup in error: " + strings.Join(failed, ", ")
-	}
+	degrade(&out, failed)
 	// protected_at is when the backup was taken; updated_at stands in for
 	// a finished backup without it, but on a running one it is only the
 	// last progress update. A successful backup whose API gives neither
@@ -166,7 +196,34 @@ func (b *huaweiBackup) toBackup(childErrors map[string][]string) toolkit.Backup 
 	if b.ExtendInfo != nil && b.ExtendInfo.Progress != nil {
 		out.Progress = toolkit.Float(*b.ExtendInfo.Progress / 100)
 	}
+	return listedBackup{Backup: out, failed: failed}
+}
+
+// withParts is l's record once the list is read: the children listed on
+// their own in error (childErrors, by parent ID) come first among the
+// parts named, then its nested ones not named yet.
+func (l *listedBackup) withParts(childErrors map[string][]string) toolkit.Backup {
+	out := l.Backup
+	if l.ID == "" || len(childErrors[l.ID]) == 0 {
+		return out
+	}
+	failed := slices.Clone(childErrors[l.ID])
+	for _, name := range l.failed {
+		if !slices.Contains(failed, name) {
+			failed = append(failed, name)
+		}
+	}
+	degrade(&out, failed)
 	return out
+}
+
+// degrade marks b degraded when parts of it (disks of a server backup)
+// failed, naming them.
+func degrade(b *toolkit.Backup, failed []string) {
+	if len(failed) > 0 {
+		b.Degraded = true
+		b.Reason = "part of the backup in error: " + strings.Join(failed, ", ")
+	}
 }
 
 // huaweiStr is *s, or "" for a null field.
