@@ -1,10 +1,11 @@
 package longhorn
 
 import (
-	"encoding/json"
 	"math"
 	"testing"
 	"time"
+
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )

@@ -265,3 +265,26 @@ func TestJobsOf(t *testing.T) {
 		}
 	}
 }
+
+// TestSchedulesBounded: a schedule shared by many jobs is computed once,
+// and a poll computes at most maxSchedules distinct ones; the rest have
+// no interval, and say why.
+func TestSchedulesBounded(t *testing.T) {
+	var l lists
+	for i := range maxSchedules + 2 {
+		var j recurringJob
+		j.Metadata.Name, j.Spec.Task, j.Spec.Cron = fmt.Sprintf("job-%d", i), "backup", fmt.Sprintf("@every %dm", i+1)
+		l.jobs = append(l.jobs, j, j) // each schedule twice
+	}
+	var why []error
+	ix := newIndex(&l, time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC), func(_, _ string, err error) { why = append(why, err) })
+	if got := ix.intervals[&l.jobs[2*maxSchedules-1]]; got != time.Duration(maxSchedules)*time.Minute {
+		t.Errorf("the last computed schedule: %v", got)
+	}
+	if got := ix.intervals[&l.jobs[2*maxSchedules]]; got != 0 {
+		t.Errorf("a schedule past the bound: %v", got)
+	}
+	if len(why) != 2 || why[0] != errTooManySchedules {
+		t.Errorf("told %v", why)
+	}
+}

@@ -1,6 +1,7 @@
 package longhorn
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +10,13 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit/schedule"
 )
+
+// maxSchedules bounds the distinct RecurringJob schedules whose
+// interval one poll computes.
+const maxSchedules = 1000
+
+// errTooManySchedules is why a schedule past maxSchedules has no interval.
+var errTooManySchedules = errors.New("more than 1000 distinct backup schedules in one poll: not computed")
 
 // index is one poll's lists arranged for the Volumes' records.
 type index struct {
@@ -43,15 +51,29 @@ func newIndex(l *lists, now time.Time, noInterval func(job, cron string, err err
 			ix.lastBackupAt[v] = t
 		}
 	}
+	// Each distinct schedule is computed once (it walks up to 10,000 fire
+	// times), and at most maxSchedules of them per poll: an upstream that
+	// lists thousands of distinct crons cannot make a poll run for
+	// minutes.
+	computed := map[string]time.Duration{}
 	for i := range l.jobs {
 		j := &l.jobs[i]
 		if !backupTasks[j.Spec.Task] {
 			continue
 		}
 		ix.jobs = append(ix.jobs, j)
-		d, err := schedule.Interval(j.Spec.Cron, schedule.StandardUTC, now)
-		if err != nil {
-			noInterval(j.Metadata.Name, j.Spec.Cron, err)
+		d, ok := computed[j.Spec.Cron]
+		if !ok {
+			var err error
+			if len(computed) < maxSchedules {
+				d, err = schedule.Interval(j.Spec.Cron, schedule.StandardUTC, now)
+			} else {
+				err = errTooManySchedules
+			}
+			if err != nil {
+				noInterval(j.Metadata.Name, j.Spec.Cron, err)
+			}
+			computed[j.Spec.Cron] = d
 		}
 		ix.intervals[j] = d
 	}
