@@ -275,7 +275,8 @@ func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now
 }
 
 // Merge returns sc with the namespaces of gen (replacing those of the same
-// name) and gen's service accounts whose tokens sc lacks; sc nil is gen.
+// name), gen's service accounts whose tokens sc lacks and gen's CRD set
+// data (replacing sc's of the same set); sc nil is gen.
 // sc is changed in place.
 func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario {
 	if sc == nil {
@@ -293,6 +294,12 @@ func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario
 		if !slices.ContainsFunc(sc.ServiceAccounts, func(b KubernetesServiceAccount) bool { return b.Token == a.Token }) {
 			sc.ServiceAccounts = append(sc.ServiceAccounts, a)
 		}
+	}
+	for name, data := range gen.CRDs {
+		if sc.CRDs == nil {
+			sc.CRDs = KubernetesCRDs{}
+		}
+		sc.CRDs[name] = data
 	}
 	return sc
 }
