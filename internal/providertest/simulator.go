@@ -195,3 +195,22 @@ func TridentConfig(kubeconfig, global string, targets ...string) string {
 	}
 	return b.String()
 }
+
+// StartLonghorn serves GenerateLonghorn's volumes Longhorn Volumes with
+// backupsPerVolume Backups each, up to now.
+func StartLonghorn(t testing.TB, volumes, backupsPerVolume int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateLonghorn(volumes, backupsPerVolume, time.Now())})
+}
+
+// LonghornConfig is a configuration of longhorn targets (flow mappings
+// without credential and type) reading the simulator through a kubeconfig
+// file.
+func LonghornConfig(kubeconfig, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: longhorn, %s}\n", t)
+	}
+	return b.String()
+}
