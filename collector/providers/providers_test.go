@@ -78,6 +78,18 @@ targets:
   - {name: tp, type: trident_protect, credential: k8s}
 `, sim.URL(), simulator.KubernetesDemoToken, ca)
 		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"protect.trident.netapp.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
+		{"longhorn", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartLonghorn(t, 1, 2)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: k8s
+    kubernetes: {server: %q, bearer_token: %s}
+    tls_config: {ca_file: %q}
+targets:
+  - {name: lh, type: longhorn, credential: k8s}
+`, sim.URL(), simulator.KubernetesDemoToken, ca)
+		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"longhorn.io/v1beta2","kind":"BackupList","metadata":{},"items":[{}]}`},
 	}
 }
 
@@ -189,6 +201,10 @@ targets:
 		{"trident_protect", func(t *testing.T) (*simulator.Server, string) {
 			sim, _ := providertest.StartTridentProtect(t, 2, 10, 2)
 			return sim, providertest.TridentConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: tp")
+		}, ""},
+		{"longhorn", func(t *testing.T) (*simulator.Server, string) {
+			sim, _ := providertest.StartLonghorn(t, 40, 2)
+			return sim, providertest.LonghornConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: lh")
 		}, ""},
 	}
 	for _, es := range estates {
