@@ -52,7 +52,7 @@ var Type = toolkit.Type{
 	},
 	Title: "Longhorn",
 	States: []toolkit.StateTable{
-		{Field: "Backup `status.state` (`\"\"` is shown as `New`)", Table: states},
+		{Field: "Backup `status.state` (empty: `New` in `backup_info`)", Table: states},
 	},
 	New: newProvider,
 }
