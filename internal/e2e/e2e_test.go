@@ -212,9 +212,42 @@ func scenario(now time.Time) *simulator.Scenario {
 				tpBackup("tp-stale-0", "tp-stale", "Completed", 50*time.Hour),
 			},
 			Schedules: []simulator.TridentSchedule{daily("tp-healthy"), daily("tp-failed"), daily("tp-stale")},
-		}},
+		}, {Name: simulator.LonghornDefaultNamespace}},
+		CRDs: simulator.KubernetesCRDs{simulator.LonghornCRDSet: longhornScenario(ts)},
 	}
 	return &simulator.Scenario{Astra: astra, Azure: az, AWS: aws, Kubernetes: k8s}
+}
+
+// longhornScenario: Longhorn volumes in the default group (a daily backup
+// job): a healthy one, one whose newest backup is in Error, one whose last
+// backup (50h ago) is stale, and one with only a snapshot job
+// (unprotected).
+func longhornScenario(ts func(time.Duration) string) *simulator.LonghornData {
+	backup := func(name, volume, state string, ago time.Duration) simulator.LonghornBackup {
+		b := simulator.LonghornBackup{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(ago)},
+			Volume: volume, State: state, SnapshotCreatedAt: ts(ago), SizeBytes: ptr(int64(1 << 30))}
+		if state == "Error" {
+			b.Error, b.SizeBytes = "failed to upload backup block: i/o timeout", nil
+		}
+		return b
+	}
+	volume := func(name string, labels map[string]string) simulator.LonghornVolume {
+		return simulator.LonghornVolume{KubernetesMeta: simulator.KubernetesMeta{Name: name, Labels: labels, CreationTimestamp: ts(30 * 24 * time.Hour)}}
+	}
+	return &simulator.LonghornData{
+		Volumes: []simulator.LonghornVolume{volume("lh-healthy", nil), volume("lh-failed", nil), volume("lh-stale", nil),
+			volume("lh-unprotected", map[string]string{"recurring-job-group.longhorn.io/snapshots": "enabled"})},
+		Backups: []simulator.LonghornBackup{
+			backup("lh-healthy-1", "lh-healthy", "Completed", 2*time.Hour),
+			backup("lh-failed-1", "lh-failed", "Error", time.Hour), backup("lh-failed-0", "lh-failed", "Completed", 25*time.Hour),
+			backup("lh-stale-0", "lh-stale", "Completed", 50*time.Hour),
+		},
+		RecurringJobs: []simulator.LonghornRecurringJob{
+			{KubernetesMeta: simulator.KubernetesMeta{Name: "backup-daily"}, Task: "backup", Cron: "0 1 * * *", Groups: []string{"default"}},
+			{KubernetesMeta: simulator.KubernetesMeta{Name: "snapshot-6h"}, Task: "snapshot", Cron: "0 */6 * * *", Groups: []string{"snapshots"}},
+		},
+		BackupTargets: []simulator.LonghornBackupTarget{{KubernetesMeta: simulator.KubernetesMeta{Name: "default"}, URL: "s3://e2e@us-east-1/"}},
+	}
 }
 
 const exporterConfig = `global:
@@ -247,6 +280,7 @@ targets:
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
   - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
   - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e]}
+  - {name: longhorn-e2e, type: longhorn, credential: k8s}
 `
 
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
@@ -334,17 +368,17 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed"},
+			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed", "lh-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale"},
-			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected"},
+			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale", "lh-stale"},
+			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected", "lh-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
 		// AWS Backup lists no unprotected resources (docs/metrics.md), so
 		// BackupUnprotected has nothing to fire on for aws_backup.
-		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy"}
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy", "lh-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)
