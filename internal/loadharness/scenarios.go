@@ -69,6 +69,7 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 		azureTenant, azureClient, azureSecret, u, u, s.ca)
 	fmt.Fprintf(&b, "  - {name: huawei, huawei: {access_key: %s, secret_key: %s}, tls_config: {ca_file: %q}}\n", huaweiAK, huaweiSK, s.ca)
 	fmt.Fprintf(&b, "  - {name: aws, aws: {access_key_id: %s, secret_access_key: %s}, tls_config: {ca_file: %q}}\n", awsKeyID, awsSecret, s.ca)
+	fmt.Fprintf(&b, "  - {name: k8s, kubernetes: {server: %q, bearer_token: %s}, tls_config: {ca_file: %q}}\n", u, k8sToken, s.ca)
 	b.WriteString("targets:\n")
 	for _, t := range targets {
 		switch {
@@ -80,6 +81,8 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_postgresql_ltr, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
 		case t == "ab":
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_backup, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case t == "longhorn":
+			fmt.Fprintf(&b, "  - {name: %s, type: longhorn, credential: k8s}\n", t)
 		case t == "aws":
 			fmt.Fprintf(&b, "  - {name: %s, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %q}\n", t, u)
 		case strings.HasPrefix(t, "cbr"):

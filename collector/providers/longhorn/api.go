@@ -3,6 +3,8 @@ package longhorn
 import (
 	"context"
 
+	json "github.com/segmentio/encoding/json"
+
 	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
@@ -22,25 +24,65 @@ const (
 	resBackupTargets = "backuptargets"
 )
 
-// object is the metadata every resource has. Longhorn's status fields
-// are mostly strings without omitempty: absent and "" both mean no value.
-type object struct {
-	Metadata struct {
-		Name              string            `json:"name"`
-		CreationTimestamp string            `json:"creationTimestamp"`
-		DeletionTimestamp *string           `json:"deletionTimestamp"`
-		Labels            map[string]string `json:"labels"`
-	} `json:"metadata"`
+// meta is the metadata every resource has. Longhorn's status fields are
+// mostly strings without omitempty: absent and "" both mean no value.
+type meta struct {
+	Name              string  `json:"name"`
+	CreationTimestamp string  `json:"creationTimestamp"`
+	DeletionTimestamp *string `json:"deletionTimestamp"`
 }
 
-// Check implements toolkit.Checked for every resource type (promoted
-// through the embedded object): an item without a name cannot be matched
-// to anything.
-func (o *object) Check() error { return toolkit.Require("metadata.name", o.Metadata.Name) }
+// check says whether an item names itself: one without a name cannot be
+// matched to anything.
+func (m *meta) check() error { return toolkit.Require("metadata.name", m.Name) }
+
+// object is an item whose labels are not read.
+type object struct {
+	Metadata meta `json:"metadata"`
+}
+
+// Check implements toolkit.Checked for the types that embed it.
+func (o *object) Check() error { return o.Metadata.check() }
+
+// volumeLabel is the metadata of Backups and BackupVolumes, with the one
+// label read of them (not
+// their whole label map: the JSON decoder gives every map room for 64
+// entries, which for tens of thousands of Backups is most of a poll's
+// garbage).
+type volumeLabel struct {
+	meta
+	Labels struct {
+		Volume string `json:"backup-volume"`
+	} `json:"labels"`
+}
+
+// labelMap is a Volume's labels, kept (for backup_resource_info) in a map
+// of their own size.
+type labelMap map[string]string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *labelMap) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	if m == nil {
+		*l = nil
+		return nil
+	}
+	*l = make(labelMap, len(m))
+	for k, v := range m {
+		(*l)[k] = v
+	}
+	return nil
+}
 
 // volume is a Volume: a protected resource.
 type volume struct {
-	object
+	Metadata struct {
+		meta
+		Labels labelMap `json:"labels"`
+	} `json:"metadata"`
 	Spec struct {
 		// BackupTargetName is the target the volume is backed up to
 		// ("" is "default").
@@ -59,8 +101,8 @@ type volume struct {
 // backup is a Backup of a Volume (label backup-volume, else
 // status.volumeName).
 type backup struct {
-	object
-	Status struct {
+	Metadata volumeLabel `json:"metadata"`
+	Status   struct {
 		State string `json:"state"`
 		// Progress is a percentage (an int upstream; read as a number).
 		Progress          *float64          `json:"progress"`
@@ -79,8 +121,8 @@ type backup struct {
 // backupVolume is a BackupVolume: a volume's backups on one backup
 // target. Its name is "<volume>-<hash>", not the volume's.
 type backupVolume struct {
-	object
-	Spec struct {
+	Metadata volumeLabel `json:"metadata"`
+	Spec     struct {
 		VolumeName string `json:"volumeName"`
 	} `json:"spec"`
 	Status struct {
@@ -116,6 +158,15 @@ type backupTarget struct {
 		} `json:"conditions"`
 	} `json:"status"`
 }
+
+// Check implements toolkit.Checked.
+func (v *volume) Check() error { return v.Metadata.check() }
+
+// Check implements toolkit.Checked.
+func (b *backup) Check() error { return b.Metadata.check() }
+
+// Check implements toolkit.Checked.
+func (bv *backupVolume) Check() error { return bv.Metadata.check() }
 
 // list reads one resource of the target's namespace, each item decoded
 // as a T and checked.

@@ -109,7 +109,7 @@ func TestLonghornOfficialBackupDecodes(t *testing.T) {
 			t.Fatalf("%s: %v", file, err)
 		}
 		got := b.toBackup()
-		if b.Metadata.Labels[labelBackupVolume] != volume || got.State != toolkit.StatePending || got.RawStatus != "New" ||
+		if b.Metadata.Labels.Volume != volume || got.State != toolkit.StatePending || got.RawStatus != "New" ||
 			!got.Start.IsZero() || got.Size != nil || got.Progress != nil || got.Error != nil {
 			t.Errorf("%s decodes to %+v / %+v", file, b, got)
 		}

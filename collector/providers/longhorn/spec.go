@@ -68,12 +68,10 @@ var states = map[string]toolkit.State{
 	"Unknown":    toolkit.StateUnknown,
 }
 
-// Longhorn's label keys and values (longhorn-manager types/types.go).
+// Longhorn's label keys and values (longhorn-manager types/types.go); the
+// label backup-volume (unprefixed) of Backups and BackupVolumes is read
+// through its struct tag (api.go).
 const (
-	// labelBackupVolume and labelBackupTarget are on Backups and
-	// BackupVolumes, unprefixed: the volume's and the target's names.
-	labelBackupVolume = "backup-volume"
-	labelBackupTarget = "backup-target"
 	// jobPrefix and groupPrefix start a Volume's recurring job and group
 	// labels: recurring-job.longhorn.io/<job>, recurring-job-group.longhorn.io/<group>.
 	jobPrefix   = "recurring-job.longhorn.io"

@@ -41,12 +41,12 @@ func newIndex(l *lists, now time.Time, noInterval func(job, cron string, err err
 	}
 	for i := range l.backups {
 		b := &l.backups[i]
-		v := firstNonEmpty(b.Metadata.Labels[labelBackupVolume], b.Status.VolumeName)
+		v := firstNonEmpty(b.Metadata.Labels.Volume, b.Status.VolumeName)
 		ix.backups[v] = append(ix.backups[v], b)
 	}
 	for i := range l.backupVolumes {
 		bv := &l.backupVolumes[i]
-		v := firstNonEmpty(bv.Metadata.Labels[labelBackupVolume], bv.Spec.VolumeName)
+		v := firstNonEmpty(bv.Metadata.Labels.Volume, bv.Spec.VolumeName)
 		if t := toolkit.ParseTime(bv.Status.LastBackupAt); t.After(ix.lastBackupAt[v]) {
 			ix.lastBackupAt[v] = t
 		}
