@@ -59,7 +59,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -267,8 +266,6 @@ func lhClone(dst, src *KubernetesScenario) {
 	}
 	dst.CRDs[LonghornCRDSet] = c
 }
-
-var lhDigits = regexp.MustCompile(`^[0-9]+$`)
 
 // lhNormalize checks the objects against their CRDs and Longhorn's
 // webhooks.
