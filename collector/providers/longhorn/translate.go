@@ -97,6 +97,16 @@ func (ix *index) resource(v *volume) toolkit.Resource {
 	}
 	jobs := ix.jobsOf(v.Metadata.Labels)
 	r := toolkit.Summarize(id, name, converted, true)
+	if r.Latest != nil {
+		// The latest is chosen by snapshotCreatedAt, else the creation
+		// time, but only snapshotCreatedAt is a start (a new or Pending
+		// Backup has none).
+		for _, b := range backups {
+			if b.Metadata.Name == r.Latest.ID && b.Status.SnapshotCreatedAt == "" {
+				r.Latest.Start = time.Time{}
+			}
+		}
+	}
 	r.Tags = toolkit.Tags{Kind: toolkit.KubernetesLabels, Values: v.Metadata.Labels}
 	if len(converted) == 0 && len(jobs) > 0 {
 		// A backup job but no backup yet: protected, never backed up.
