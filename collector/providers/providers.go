@@ -8,6 +8,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/cloudnativepg"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/tridentprotect"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -23,5 +24,6 @@ func All() toolkit.Registry {
 		astra.Type,
 		awsbackup.Type,
 		tridentprotect.Type,
+		cloudnativepg.Type,
 	}
 }
