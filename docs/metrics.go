@@ -32,7 +32,7 @@ var filledBy = map[string][]string{
 	"backup_protected":                        {everyProvider},
 	"backup_state":                            {everyProvider},
 	"backup_info":                             {everyProvider},
-	"backup_error_info":                       {"astra", "aws_backup", "azure_backup", "azure_netapp_files", "azure_postgresql_ltr", "trident_protect"},
+	"backup_error_info":                       {"astra", "aws_backup", "azure_backup", "azure_netapp_files", "azure_postgresql_ltr", "trident_protect", "cloudnative_pg"},
 	"backup_progress_ratio":                   {"astra", "aws_backup", "azure_backup", "azure_postgresql_ltr", "huawei_cbr"},
 	"backup_transferred_bytes":                {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr"},
 	"backup_size_bytes":                       {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr"},
@@ -43,7 +43,7 @@ var filledBy = map[string][]string{
 	"backup_expected_interval_seconds":        {everyProvider},
 	"backup_expiry_timestamp_seconds":         {"aws_backup", "huawei_cbr"},
 	"backup_backups":                          {everyProvider},
-	"backup_oldest_success_timestamp_seconds": {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr", "trident_protect"},
+	"backup_oldest_success_timestamp_seconds": {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr", "trident_protect", "cloudnative_pg"},
 	"backup_expected_retention_seconds":       {everyProvider},
 }
 
