@@ -17,4 +17,5 @@ var Serves = []Served{
 	{API: "Huawei Cloud CBR", Types: []string{"huawei_cbr"}},
 	{API: "AWS Backup and STS", Types: []string{"aws_backup"}},
 	{API: "Kubernetes with NetApp Trident protect's resources", Types: []string{"trident_protect"}},
+	{API: "Kubernetes with CloudNativePG's and the barman-cloud plugin's resources", Types: []string{"cloudnative_pg"}},
 }
