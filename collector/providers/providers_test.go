@@ -78,6 +78,18 @@ targets:
   - {name: tp, type: trident_protect, credential: k8s}
 `, sim.URL(), simulator.KubernetesDemoToken, ca)
 		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"protect.trident.netapp.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
+		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartCloudNativePG(t, 1, 1, 2)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: k8s
+    kubernetes: {server: %q, bearer_token: %s}
+    tls_config: {ca_file: %q}
+targets:
+  - {name: cnpg, type: cloudnative_pg, credential: k8s}
+`, sim.URL(), simulator.KubernetesDemoToken, ca)
+		}, simulator.KubernetesAPI, "cnpg.io/v1/backups$", `{"apiVersion":"postgresql.cnpg.io/v1","kind":"BackupList","metadata":{},"items":[{"metadata":{"name":"b","namespace":"pg-001"},"spec":{}}]}`},
 	}
 }
 
@@ -189,6 +201,10 @@ targets:
 		{"trident_protect", func(t *testing.T) (*simulator.Server, string) {
 			sim, _ := providertest.StartTridentProtect(t, 2, 10, 2)
 			return sim, providertest.TridentConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: tp")
+		}, ""},
+		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
+			sim, _ := providertest.StartCloudNativePG(t, 2, 10, 2)
+			return sim, providertest.CloudNativePGConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: cnpg")
 		}, ""},
 	}
 	for _, es := range estates {
