@@ -147,3 +147,58 @@ func TestCloudNativePGSimulatorRBAC(t *testing.T) {
 		t.Errorf("without objectstores, barman_cloud_plugin false: %v, %d", res.Err, len(res.Resources))
 	}
 }
+
+// TestCloudNativePGDemoScenario: make demo's scenario
+// (examples/simulator/demo.yml, rebased to now as the simulator command
+// does) shows each case of the provider: a healthy plugin Cluster with a
+// backup running, a failed base backup, WAL archiving failing, a stale
+// Cluster and one nobody protects.
+func TestCloudNativePGDemoScenario(t *testing.T) {
+	sc, err := simulator.LoadScenario("../../../examples/simulator/demo.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := time.Parse(time.RFC3339, sc.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Rebase(time.Since(written))
+	sim, _ := providertest.Start(t, sc)
+	res := collectSim(t, sim, simulator.KubernetesDemoToken, "")
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	got := map[string]toolkit.Resource{}
+	for _, r := range res.Resources {
+		got[r.ID] = r
+	}
+	if len(got) != 5 {
+		t.Errorf("%d clusters, want 5", len(got))
+	}
+	code := func(r toolkit.Resource) string {
+		if e := r.CurrentError(); e != nil {
+			return e.Code
+		}
+		return ""
+	}
+	for id, want := range map[string]struct {
+		protected, healthy bool
+		state              toolkit.State
+		code               string
+		staleAfter         time.Duration // last success older than this
+	}{
+		"databases/pg-orders":    {true, true, toolkit.StateRunning, "", 0},
+		"databases/pg-billing":   {true, false, toolkit.StateFailed, "failed", 0},
+		"databases/pg-analytics": {true, false, toolkit.StateSucceeded, "continuous_archiving", 0},
+		"databases/pg-reports":   {true, true, toolkit.StateSucceeded, "", 9 * 24 * time.Hour},
+		"databases/pg-scratch":   {false, true, "", "", 0},
+	} {
+		r := got[id]
+		if r.Protected != want.protected || (want.protected && (r.Healthy != want.healthy || r.CurrentState() != want.state || code(r) != want.code)) {
+			t.Errorf("%s: protected %v healthy %v state %s error %q; want %+v", id, r.Protected, r.Healthy, r.CurrentState(), code(r), want)
+		}
+		if want.staleAfter > 0 && time.Since(r.LastSuccess) < want.staleAfter {
+			t.Errorf("%s: last success %v, want older than %v", id, r.LastSuccess, want.staleAfter)
+		}
+	}
+}
