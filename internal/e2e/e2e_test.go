@@ -214,6 +214,38 @@ func scenario(now time.Time) *simulator.Scenario {
 			Schedules: []simulator.TridentSchedule{daily("tp-healthy"), daily("tp-failed"), daily("tp-stale")},
 		}},
 	}
+	// CloudNativePG: in namespace e2e, a healthy Cluster with a daily
+	// ScheduledBackup, one whose newest Backup failed, one whose last
+	// completed Backup (50h ago) is stale for its daily schedule, and one
+	// with neither backups nor a WAL archive.
+	pgBackup := func(name, cluster, phase string, ago time.Duration) simulator.CNPGBackup {
+		b := simulator.CNPGBackup{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(ago)}, Namespace: "e2e",
+			Cluster: cluster, Phase: phase, StartedAt: ts(ago), StoppedAt: ts(ago - 5*time.Minute)}
+		if phase == "failed" {
+			b.Error = "can't execute backup: exit status 4"
+		}
+		return b
+	}
+	pgCluster := func(name string, archive bool) simulator.CNPGCluster {
+		c := simulator.CNPGCluster{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(30 * 24 * time.Hour)}, Namespace: "e2e"}
+		if archive {
+			c.BarmanObjectStore = &simulator.CNPGStoreConfig{DestinationPath: "s3://e2e/" + name + "/"}
+		}
+		return c
+	}
+	pgDaily := func(cluster string) simulator.CNPGScheduledBackup {
+		return simulator.CNPGScheduledBackup{KubernetesMeta: simulator.KubernetesMeta{Name: cluster + "-daily", CreationTimestamp: ts(30 * 24 * time.Hour)},
+			Namespace: "e2e", Cluster: cluster, Schedule: "0 0 1 * * *"}
+	}
+	k8s.CRDs = simulator.KubernetesCRDs{"cloudnative_pg": &simulator.CNPGData{
+		Clusters: []simulator.CNPGCluster{pgCluster("pg-healthy", true), pgCluster("pg-failed", true), pgCluster("pg-stale", true), pgCluster("pg-unprotected", false)},
+		Backups: []simulator.CNPGBackup{
+			pgBackup("pg-healthy-1", "pg-healthy", "completed", 2*time.Hour),
+			pgBackup("pg-failed-1", "pg-failed", "failed", time.Hour), pgBackup("pg-failed-0", "pg-failed", "completed", 25*time.Hour),
+			pgBackup("pg-stale-0", "pg-stale", "completed", 50*time.Hour),
+		},
+		ScheduledBackups: []simulator.CNPGScheduledBackup{pgDaily("pg-healthy"), pgDaily("pg-failed"), pgDaily("pg-stale")},
+	}}
 	return &simulator.Scenario{Astra: astra, Azure: az, AWS: aws, Kubernetes: k8s}
 }
 
@@ -247,6 +279,7 @@ targets:
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
   - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
   - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e]}
+  - {name: cnpg-e2e, type: cloudnative_pg, credential: k8s, namespaces: [e2e]}
 `
 
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
@@ -334,17 +367,17 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed"},
+			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed", "pg-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale"},
-			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected"},
+			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale", "pg-stale"},
+			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected", "pg-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
 		// AWS Backup lists no unprotected resources (docs/metrics.md), so
 		// BackupUnprotected has nothing to fire on for aws_backup.
-		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy"}
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy", "pg-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)
