@@ -53,7 +53,12 @@ func (h *harness) run(quick bool) (string, error) {
 		fmt.Println("matrix: 5,000 Azure Backup items and 5,000 AWS Backup resources")
 		cloud = append(cloud, h.cloudRun(5000, 5000))
 	}
-	return render(rows, cloud, slow, sync, storm, fast, quick), nil
+	var kube []row
+	if !quick {
+		fmt.Println("matrix: 500 CloudNativePG Clusters")
+		kube = append(kube, h.cnpgRun(500))
+	}
+	return render(rows, cloud, kube, slow, sync, storm, fast, quick), nil
 }
 
 func mib(b int64) string {
@@ -73,7 +78,7 @@ func secs(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
-func render(rows, cloud []row, slow anfSlow, sync astraSync, storm reloadStorm, fast anfFast, quick bool) string {
+func render(rows, cloud, kube []row, slow anfSlow, sync astraSync, storm reloadStorm, fast anfFast, quick bool) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Written by the load harness (`internal/loadharness`): `make bench` builds the binaries, runs the Go\n")
@@ -106,6 +111,15 @@ func render(rows, cloud []row, slow anfSlow, sync astraSync, storm reloadStorm, 
 		b.WriteString("| resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
 		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, r := range cloud {
+			writeRow(&b, r)
+		}
+	}
+	if len(kube) > 0 {
+		b.WriteString("\nKubernetes: CloudNativePG Clusters (two per namespace, 14 Backups and a ScheduledBackup each, an\n")
+		b.WriteString("ObjectStore per namespace; lists paged by 500), one target, measured as above:\n\n")
+		b.WriteString("| resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
+		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, r := range kube {
 			writeRow(&b, r)
 		}
 	}

@@ -351,3 +351,21 @@ func TestCNPGUpdateExpiresContinue(t *testing.T) {
 		t.Error("an unknown phase accepted")
 	}
 }
+
+// TestCNPGMergesWithTrident: a generated CloudNativePG estate merged into
+// another scenario (the simulator command's --generate.cnpg.* beside
+// --generate.k8s.*) keeps both sets' data.
+func TestCNPGMergesWithTrident(t *testing.T) {
+	now := time.Now()
+	sc := GenerateTridentProtect(2, 3, 2, now).Merge(GenerateCloudNativePG(2, 3, 2, now))
+	s, c := k8sStart(t, sc)
+	if items := cnpgWalk(t, c, s, cnpgGV+"/clusters", KubernetesDemoToken, 500); len(items) != 6 {
+		t.Errorf("%d clusters, want 6", len(items))
+	}
+	if items := cnpgWalk(t, c, s, k8sGV+"/applications", KubernetesDemoToken, 500); len(items) != 6 {
+		t.Errorf("%d applications, want 6", len(items))
+	}
+	if n := len(sc.Namespaces); n != 5 { // tp-001, tp-002, trident-protect, pg-001, pg-002
+		t.Errorf("%d namespaces", n)
+	}
+}

@@ -275,8 +275,9 @@ func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now
 }
 
 // Merge returns sc with the namespaces of gen (replacing those of the same
-// name) and gen's service accounts whose tokens sc lacks; sc nil is gen.
-// sc is changed in place.
+// name), the data of gen's CRD sets (replacing sc's of the same set) and
+// gen's service accounts whose tokens sc lacks; sc nil is gen. sc is
+// changed in place.
 func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario {
 	if sc == nil {
 		return gen
@@ -288,6 +289,12 @@ func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario
 		} else {
 			sc.Namespaces = append(sc.Namespaces, ns)
 		}
+	}
+	for name, data := range gen.CRDs {
+		if sc.CRDs == nil {
+			sc.CRDs = KubernetesCRDs{}
+		}
+		sc.CRDs[name] = data
 	}
 	for _, a := range gen.ServiceAccounts {
 		if !slices.ContainsFunc(sc.ServiceAccounts, func(b KubernetesServiceAccount) bool { return b.Token == a.Token }) {
