@@ -24,20 +24,14 @@ const pageSize = 500
 // spec.plugins (plugin-barman-cloud internal/cnpgi/metadata/constants.go).
 const barmanCloudPlugin = "barman-cloud.cloudnative-pg.io"
 
-// The in-tree backup methods, the keys of the Cluster's …ByMethod maps.
-const (
-	methodVolumeSnapshot    = "volumeSnapshot"
-	methodBarmanObjectStore = "barmanObjectStore"
-)
-
 // meta is the metadata every resource has. Times are metav1.Time: RFC
-// 3339, absent or null when unset.
+// 3339, absent or null when unset. Labels are decoded for Clusters only
+// (clusterMeta): a Backup's would cost a map each, by the thousand.
 type meta struct {
-	Name              string            `json:"name"`
-	Namespace         string            `json:"namespace"`
-	CreationTimestamp string            `json:"creationTimestamp"`
-	DeletionTimestamp string            `json:"deletionTimestamp"`
-	Labels            map[string]string `json:"labels"`
+	Name              string `json:"name"`
+	Namespace         string `json:"namespace"`
+	CreationTimestamp string `json:"creationTimestamp"`
+	DeletionTimestamp string `json:"deletionTimestamp"`
 }
 
 // object is a namespaced resource.
@@ -48,12 +42,16 @@ type object struct {
 // Check implements toolkit.Checked for the resources without a reference
 // to check (promoted through the embedded object): an item that does not
 // name itself cannot be matched.
-func (o *object) Check() error {
-	return toolkit.Require("metadata.name", o.Metadata.Name, "metadata.namespace", o.Metadata.Namespace)
+func (o *object) Check() error { return o.Metadata.check() }
+
+func (m *meta) check() error {
+	return toolkit.Require("metadata.name", m.Name, "metadata.namespace", m.Namespace)
 }
 
 // id is the namespace/name of the object.
-func (o *object) id() string { return o.Metadata.Namespace + "/" + o.Metadata.Name }
+func (o *object) id() string { return o.Metadata.id() }
+
+func (m *meta) id() string { return m.Namespace + "/" + m.Name }
 
 // clusterRef is spec.cluster of a Backup or ScheduledBackup (required by
 // the CRDs): the Cluster of the same namespace it belongs to.
@@ -72,13 +70,17 @@ type condition struct {
 }
 
 // pluginConfiguration is an entry of a Cluster's spec.plugins (enabled
-// defaults to true, isWALArchiver to false; parameters are the plugin's
-// own keys, barmanObjectName and serverName for barman-cloud).
+// defaults to true, isWALArchiver to false). Its parameters are the
+// plugin's own keys: only barman-cloud's two are read (a struct, not a
+// map: the JSON decoder makes every map room for 64 entries).
 type pluginConfiguration struct {
-	Name          string            `json:"name"`
-	Enabled       *bool             `json:"enabled"`
-	IsWALArchiver *bool             `json:"isWALArchiver"`
-	Parameters    map[string]string `json:"parameters"`
+	Name          string `json:"name"`
+	Enabled       *bool  `json:"enabled"`
+	IsWALArchiver *bool  `json:"isWALArchiver"`
+	Parameters    struct {
+		BarmanObjectName string `json:"barmanObjectName"`
+		ServerName       string `json:"serverName"`
+	} `json:"parameters"`
 }
 
 func (p *pluginConfiguration) enabled() bool { return p.Enabled == nil || *p.Enabled }
@@ -87,7 +89,11 @@ func (p *pluginConfiguration) enabled() bool { return p.Enabled == nil || *p.Ena
 // in-tree backup times (deprecated, "not set for backup plugins"): the
 // flat ones are strings, the …ByMethod maps metav1.Time.
 type cluster struct {
-	object
+	Metadata struct {
+		meta
+		// Labels are the owners' labels (backup_resource_info).
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
 	Spec struct {
 		Backup *struct {
 			BarmanObjectStore json.RawMessage `json:"barmanObjectStore"`
@@ -95,11 +101,23 @@ type cluster struct {
 		Plugins []pluginConfiguration `json:"plugins"`
 	} `json:"spec"`
 	Status struct {
-		FirstRecoverabilityPointByMethod map[string]string `json:"firstRecoverabilityPointByMethod"`
-		LastSuccessfulBackupByMethod     map[string]string `json:"lastSuccessfulBackupByMethod"`
-		LastFailedBackup                 string            `json:"lastFailedBackup"`
-		Conditions                       []condition       `json:"conditions"`
+		FirstRecoverabilityPointByMethod byMethod    `json:"firstRecoverabilityPointByMethod"`
+		LastSuccessfulBackupByMethod     byMethod    `json:"lastSuccessfulBackupByMethod"`
+		LastFailedBackup                 string      `json:"lastFailedBackup"`
+		Conditions                       []condition `json:"conditions"`
 	} `json:"status"`
+}
+
+// Check implements toolkit.Checked: a Cluster names itself.
+func (c *cluster) Check() error { return c.Metadata.check() }
+
+func (c *cluster) id() string { return c.Metadata.id() }
+
+// byMethod is a Cluster's status map by backup method, of the two
+// in-tree methods (keys volumeSnapshot and barmanObjectStore).
+type byMethod struct {
+	VolumeSnapshot    string `json:"volumeSnapshot"`
+	BarmanObjectStore string `json:"barmanObjectStore"`
 }
 
 // backup is a Backup of a Cluster.

@@ -39,8 +39,8 @@ func (p *provider) windowOf(c *cluster, read bool, stores map[string]*objectStor
 		return window{}
 	}
 	w := window{plugin: true}
-	name := pc.Parameters["barmanObjectName"]
-	server := pc.Parameters["serverName"]
+	name := pc.Parameters.BarmanObjectName
+	server := pc.Parameters.ServerName
 	if server == "" {
 		server = c.Metadata.Name
 	}
@@ -85,17 +85,17 @@ func (c *cluster) inTreeObjectStore() bool {
 	return b != nil && len(b.BarmanObjectStore) > 0 && string(b.BarmanObjectStore) != "null"
 }
 
-// inTree is the Cluster's own per-method value of m (its status'
-// …ByMethod map): volumeSnapshot always, barmanObjectStore only while
+// inTree is the Cluster's own per-method values of m (one of its status'
+// …ByMethod maps): volumeSnapshot always, barmanObjectStore only while
 // spec.backup.barmanObjectStore is set (after a migration to the plugin
 // that entry is stale).
-func (c *cluster) inTree(m map[string]string) []time.Time {
+func (c *cluster) inTree(m byMethod) []time.Time {
 	var out []time.Time
-	if t := toolkit.ParseTime(m[methodVolumeSnapshot]); !t.IsZero() {
+	if t := toolkit.ParseTime(m.VolumeSnapshot); !t.IsZero() {
 		out = append(out, t)
 	}
 	if c.inTreeObjectStore() {
-		if t := toolkit.ParseTime(m[methodBarmanObjectStore]); !t.IsZero() {
+		if t := toolkit.ParseTime(m.BarmanObjectStore); !t.IsZero() {
 			out = append(out, t)
 		}
 	}
