@@ -156,11 +156,20 @@ func (p *provider) interval(scheduled []*scheduledBackup, now time.Time) time.Du
 	return shortest
 }
 
-// maxWarned bounds the schedules remembered as logged.
-const maxWarned = 4096
+// maxWarned bounds the schedules remembered as logged, and
+// maxLoggedSchedule how much of one is logged and remembered.
+const (
+	maxWarned         = 4096
+	maxLoggedSchedule = 256
+)
 
 func (p *provider) warnOnce(s *scheduledBackup, err error) {
-	key := s.id() + "\x00" + s.Spec.Schedule
+	// Bounded: the schedule is untrusted input.
+	expr := s.Spec.Schedule
+	if len(expr) > maxLoggedSchedule {
+		expr = expr[:maxLoggedSchedule] + "…"
+	}
+	key := s.id() + "\x00" + expr
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.warned[key] {
@@ -171,7 +180,7 @@ func (p *provider) warnOnce(s *scheduledBackup, err error) {
 	}
 	p.warned[key] = true
 	p.env.Logger.Warn("a ScheduledBackup's schedule yields no interval: the target's expected_interval (default 24h) applies",
-		zap.String("scheduled_backup", s.id()), zap.String("schedule", s.Spec.Schedule), zap.Error(err))
+		zap.String("scheduled_backup", s.id()), zap.String("schedule", expr), zap.Error(err))
 }
 
 func (p *provider) logNotInstalled() {

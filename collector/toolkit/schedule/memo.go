@@ -33,6 +33,11 @@ type memoEntry struct {
 // are edited again and again cannot grow it without end).
 const memoSize = 4096
 
+// memoMaxExpr is the longest expression a Memo keeps: a cron schedule is
+// a few dozen characters; a longer one (untrusted input) is derived each
+// time, never held.
+const memoMaxExpr = 256
+
 // NewMemo returns a Memo that keeps an interval for ttl.
 func NewMemo(ttl time.Duration) *Memo {
 	return &Memo{ttl: ttl, m: map[memoKey]memoEntry{}}
@@ -42,6 +47,9 @@ func NewMemo(ttl time.Duration) *Memo {
 // remembered is older than the memo's ttl (or was derived at a later now
 // than the one asked for).
 func (m *Memo) Interval(expr string, d Dialect, now time.Time) (time.Duration, error) {
+	if len(expr) > memoMaxExpr {
+		return Interval(expr, d, now)
+	}
 	k := memoKey{expr, d}
 	m.mu.Lock()
 	e, ok := m.m[k]

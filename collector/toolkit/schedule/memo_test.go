@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,5 +43,10 @@ func TestMemo(t *testing.T) {
 	}
 	if len(m.m) > memoSize {
 		t.Errorf("%d entries, over the bound %d", len(m.m), memoSize)
+	}
+	m = NewMemo(time.Hour)
+	long := "0 0 0 * * *" + strings.Repeat(" ", memoMaxExpr)
+	if d, err := m.Interval(long, SecondsFirst, saturday); err != nil || d != 24*time.Hour || len(m.m) != 0 {
+		t.Errorf("a long expression: %v %v, %d kept", d, err, len(m.m))
 	}
 }
