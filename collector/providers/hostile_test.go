@@ -133,6 +133,17 @@ var hostile = map[string]hostileList{
 		},
 		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by continue token)"},
 	},
+	"velero": {
+		list:     "/backups$",
+		endless:  `{"apiVersion":"velero.io/v1","kind":"BackupList","metadata":{"continue":"c{{n}}"},"items":[]}`,
+		repeated: `{"apiVersion":"velero.io/v1","kind":"BackupList","metadata":{"continue":"again"},"items":[]}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			ns := func(s string) string { return `{"metadata":{"name":"` + longID("ns-", s) + `"}}` }
+			return yml, []simulator.Fault{{API: simulator.KubernetesAPI, Path: "/api/v1/namespaces$", Body: simulator.BodyRaw,
+				Raw: `{"apiVersion":"v1","kind":"NamespaceList","metadata":{},"items":[` + ns("a") + `,` + ns("b") + `]}`}}
+		},
+		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by continue token)"},
+	},
 	"cloudnative_pg": {
 		list:     "cnpg.io/v1/backups$",
 		endless:  `{"apiVersion":"postgresql.cnpg.io/v1","kind":"BackupList","metadata":{"continue":"c{{n}}"},"items":[]}`,

@@ -11,6 +11,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/cloudnativepg"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/tridentprotect"
+	"github.com/backup-exporter/backup_exporter/collector/providers/velero"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -24,6 +25,7 @@ func All() toolkit.Registry {
 		astra.Type,
 		awsbackup.Type,
 		tridentprotect.Type,
+		velero.Type,
 		cloudnativepg.Type,
 	}
 }

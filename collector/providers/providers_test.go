@@ -78,6 +78,10 @@ targets:
   - {name: tp, type: trident_protect, credential: k8s}
 `, sim.URL(), simulator.KubernetesDemoToken, ca)
 		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"protect.trident.netapp.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
+		{"velero", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartVelero(t, 5, 10)
+			return sim, providertest.VeleroConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", "name: velero")
+		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"velero.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
 		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartCloudNativePG(t, 1, 1, 2)
 			return sim, fmt.Sprintf(`
@@ -201,6 +205,11 @@ targets:
 		{"trident_protect", func(t *testing.T) (*simulator.Server, string) {
 			sim, _ := providertest.StartTridentProtect(t, 2, 10, 2)
 			return sim, providertest.TridentConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: tp")
+		}, ""},
+		// Velero's calls are per backup (volume bytes), not per namespace.
+		{"velero", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartVelero(t, 60, 40)
+			return sim, providertest.VeleroConfig(sim, ca, "cache_ttl: 0", "name: velero")
 		}, ""},
 		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
 			sim, _ := providertest.StartCloudNativePG(t, 2, 10, 2)

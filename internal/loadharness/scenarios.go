@@ -70,10 +70,13 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 		azureTenant, azureClient, azureSecret, u, u, s.ca)
 	fmt.Fprintf(&b, "  - {name: huawei, huawei: {access_key: %s, secret_key: %s}, tls_config: {ca_file: %q}}\n", huaweiAK, huaweiSK, s.ca)
 	fmt.Fprintf(&b, "  - {name: aws, aws: {access_key_id: %s, secret_access_key: %s}, tls_config: {ca_file: %q}}\n", awsKeyID, awsSecret, s.ca)
+	b.WriteString(k8sCredentials(u, s.ca))
 	fmt.Fprintf(&b, "  - {name: k8s, kubernetes: {server: %q, bearer_token: %s}, tls_config: {ca_file: %q}}\n", u, k8sToken, s.ca)
 	b.WriteString("targets:\n")
 	for _, t := range targets {
 		switch {
+		case k8sTarget(t) != "":
+			b.WriteString(k8sTarget(t))
 		case strings.HasPrefix(t, "astra"):
 			fmt.Fprintf(&b, "  - {name: %s, type: astra, credential: astra, endpoint: %q, account_id: %s}\n", t, u, astraAccount)
 		case strings.HasPrefix(t, "anf"):
@@ -135,12 +138,17 @@ const (
 // cnpgRun measures an estate of clusters CloudNativePG Clusters, as
 // matrixRun does.
 func (h *harness) cnpgRun(clusters int) row {
-	args := []string{
+	return h.estateRun(clusters, 0, cnpgArgs(clusters), "cnpg")
+}
+
+// cnpgArgs are the simulator's flags of an estate of clusters
+// CloudNativePG Clusters.
+func cnpgArgs(clusters int) []string {
+	return []string{
 		"--generate.cnpg.namespaces", strconv.Itoa(max(clusters/cnpgClustersPerNamespace, 1)),
 		"--generate.cnpg.clusters-per-namespace", strconv.Itoa(cnpgClustersPerNamespace),
 		"--generate.cnpg.backups-per-cluster", strconv.Itoa(cnpgBackupsPerCluster),
 	}
-	return h.estateRun(clusters, 0, args, "cnpg")
 }
 
 // Cloud backup services' estate: Azure Backup vaults of 500 items with 7

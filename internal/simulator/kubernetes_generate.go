@@ -275,9 +275,8 @@ func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now
 }
 
 // Merge returns sc with the namespaces of gen (replacing those of the same
-// name), the data of gen's CRD sets (replacing sc's of the same set) and
-// gen's service accounts whose tokens sc lacks; sc nil is gen. sc is
-// changed in place.
+// name), gen's service accounts whose tokens sc lacks and gen's data of
+// the CRD sets sc has none of; sc nil is gen. sc is changed in place.
 func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario {
 	if sc == nil {
 		return gen
@@ -290,15 +289,17 @@ func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario
 			sc.Namespaces = append(sc.Namespaces, ns)
 		}
 	}
-	for name, data := range gen.CRDs {
-		if sc.CRDs == nil {
-			sc.CRDs = KubernetesCRDs{}
-		}
-		sc.CRDs[name] = data
-	}
 	for _, a := range gen.ServiceAccounts {
 		if !slices.ContainsFunc(sc.ServiceAccounts, func(b KubernetesServiceAccount) bool { return b.Token == a.Token }) {
 			sc.ServiceAccounts = append(sc.ServiceAccounts, a)
+		}
+	}
+	for set, data := range gen.CRDs {
+		if sc.CRDs == nil {
+			sc.CRDs = KubernetesCRDs{}
+		}
+		if _, ok := sc.CRDs[set]; !ok {
+			sc.CRDs[set] = data
 		}
 	}
 	return sc
