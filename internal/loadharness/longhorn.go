@@ -2,8 +2,6 @@ package main
 
 import "strconv"
 
-// k8sToken is the simulator's demo Kubernetes service account token.
-const k8sToken = "demo-k8s-backup-exporter-token"
 
 // Longhorn's share of the Kubernetes estate of issue 23 (5,000
 // namespaces, 2,000 Velero backups, 500 CNPG clusters, 2,000 Longhorn
@@ -14,9 +12,13 @@ const longhornBackupsPerVolume = 7
 // longhornRun measures a target of volumes Longhorn Volumes, as
 // matrixRun does.
 func (h *harness) longhornRun(volumes int) row {
-	args := []string{
+	return h.estateRun(volumes, 0, longhornArgs(volumes), "longhorn")
+}
+
+// longhornArgs are the simulator's flags of volumes Longhorn Volumes.
+func longhornArgs(volumes int) []string {
+	return []string{
 		"--generate.longhorn.volumes", strconv.Itoa(volumes),
 		"--generate.longhorn.backups-per-volume", strconv.Itoa(longhornBackupsPerVolume),
 	}
-	return h.estateRun(volumes, 0, args, "longhorn")
 }

@@ -275,9 +275,8 @@ func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now
 }
 
 // Merge returns sc with the namespaces of gen (replacing those of the same
-// name), gen's service accounts whose tokens sc lacks and gen's CRD set
-// data (replacing sc's of the same set); sc nil is gen.
-// sc is changed in place.
+// name), gen's service accounts whose tokens sc lacks and gen's data of
+// the CRD sets sc has none of; sc nil is gen. sc is changed in place.
 func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario {
 	if sc == nil {
 		return gen
@@ -295,11 +294,13 @@ func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario
 			sc.ServiceAccounts = append(sc.ServiceAccounts, a)
 		}
 	}
-	for name, data := range gen.CRDs {
+	for set, data := range gen.CRDs {
 		if sc.CRDs == nil {
 			sc.CRDs = KubernetesCRDs{}
 		}
-		sc.CRDs[name] = data
+		if _, ok := sc.CRDs[set]; !ok {
+			sc.CRDs[set] = data
+		}
 	}
 	return sc
 }
