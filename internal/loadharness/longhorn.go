@@ -2,7 +2,6 @@ package main
 
 import "strconv"
 
-
 // Longhorn's share of the Kubernetes estate of issue 23 (5,000
 // namespaces, 2,000 Velero backups, 500 CNPG clusters, 2,000 Longhorn
 // volumes): volumes Volumes with a week of daily (or hourly, or weekday)
