@@ -25,6 +25,8 @@ var k8sParts = []k8sPart{
 	// resources: 4,900 namespaces.
 	{"Velero: 5,000 namespaces, 2,000 backups", []string{"--generate.velero.namespaces", "5000", "--generate.velero.backups", "2000"}, "velero", 4900},
 	{"Velero, volume_bytes: the same, and the volume copies of each latest backup", []string{"--generate.velero.namespaces", "5000", "--generate.velero.backups", "2000"}, "velero-bytes", 4900},
+	{"CloudNativePG: 500 Clusters (two per namespace, 14 Backups and a ScheduledBackup each, an ObjectStore per namespace)", cnpgArgs(500), "cnpg", 500},
+	{"Longhorn: 2,000 volumes (7 backups each: daily, hourly or weekday jobs), their BackupVolumes, RecurringJobs and BackupTargets", longhornArgs(2000), "longhorn", 2000},
 }
 
 // kubernetesRun measures one part as matrixRun does.

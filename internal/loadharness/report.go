@@ -130,7 +130,8 @@ func render(res results) string {
 	}
 	if len(k8s) > 0 {
 		b.WriteString("\nThe Kubernetes backup family's cluster, each provider's part read alone by its own target\n")
-		b.WriteString("(its resources: namespaces for Velero), measured as above:\n\n")
+		b.WriteString("(its resources: namespaces for Velero, Clusters for CloudNativePG, volumes for Longhorn), lists paged\n")
+		b.WriteString("by 500, measured as above:\n\n")
 		b.WriteString("| part | resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
 		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for i, r := range k8s {

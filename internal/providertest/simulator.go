@@ -215,3 +215,41 @@ func TridentConfig(kubeconfig, global string, targets ...string) string {
 	}
 	return b.String()
 }
+
+// StartCloudNativePG serves GenerateCloudNativePG's namespaces×clusters
+// Clusters with backupsPerCluster Backups each, up to now.
+func StartCloudNativePG(t testing.TB, namespaces, clusters, backupsPerCluster int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateCloudNativePG(namespaces, clusters, backupsPerCluster, time.Now())})
+}
+
+// CloudNativePGConfig is a configuration of cloudnative_pg targets (flow
+// mappings without credential and type) reading the simulator through a
+// kubeconfig file.
+func CloudNativePGConfig(kubeconfig, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: cloudnative_pg, %s}\n", t)
+	}
+	return b.String()
+}
+
+// StartLonghorn serves GenerateLonghorn's volumes Longhorn Volumes with
+// backupsPerVolume Backups each, up to now.
+func StartLonghorn(t testing.TB, volumes, backupsPerVolume int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateLonghorn(volumes, backupsPerVolume, time.Now())})
+}
+
+// LonghornConfig is a configuration of longhorn targets (flow mappings
+// without credential and type) reading the simulator through a kubeconfig
+// file.
+func LonghornConfig(kubeconfig, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: longhorn, %s}\n", t)
+	}
+	return b.String()
+}

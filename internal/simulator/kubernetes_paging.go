@@ -142,6 +142,10 @@ func (s *Server) k8sCollection(set *k8sCRDSet) k8sHandler {
 			k8sForbidden(w, user, verb, set.group, resource, ns, "")
 			return
 		}
+		if !s.k8sInstalled(set) {
+			http.NotFound(w, r)
+			return
+		}
 		rt, ok := set.resource(resource)
 		if !ok || (!rt.namespaced && ns != "") {
 			k8sNotFoundPath(w)
@@ -268,6 +272,10 @@ func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 		}
 		if !sa.allows("get", set.group, resource, scope) {
 			k8sForbidden(w, user, "get", set.group, resource, scope, name)
+			return
+		}
+		if !s.k8sInstalled(set) {
+			http.NotFound(w, r)
 			return
 		}
 		if !ok || rt.namespaced != (ns != "") {

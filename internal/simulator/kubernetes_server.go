@@ -18,7 +18,9 @@ package simulator
 //   - a k8sCRDSet (kubernetes_crdset.go): name, group, version, resources
 //     (plural, kind, namespaced or cluster-scoped), default grant, and
 //     newData, clone, normalize (its own checks and stored defaults) and
-//     objects (each object of a resource: namespace, metadata, JSON);
+//     objects (each object of a resource: namespace, metadata, JSON), and
+//     installed when the scenario may leave its CRDs out (a 404 as for a
+//     group nobody registered);
 //   - func init() { registerK8sCRDSet(...) }.
 // The rest is the server's, for every set: discovery, accounts and grants,
 // Status bodies, names, UIDs, creation times and resource versions, lists

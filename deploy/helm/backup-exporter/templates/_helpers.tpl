@@ -55,5 +55,5 @@ app.kubernetes.io/component: exporter
 {{/* Whether the pod reads the Kubernetes API (its token is then mounted):
 the providers whose RBAC the chart renders. */}}
 {{- define "backup-exporter.automountToken" -}}
-{{- or .Values.serviceAccount.automountServiceAccountToken .Values.tridentProtect.enabled .Values.velero.enabled }}
+{{- or .Values.serviceAccount.automountServiceAccountToken .Values.tridentProtect.enabled .Values.velero.enabled .Values.cloudnativePG.enabled .Values.longhorn.enabled }}
 {{- end }}
