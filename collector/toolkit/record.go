@@ -371,16 +371,88 @@ var timeLayouts = []string{
 
 // ParseTime parses an upstream timestamp; absent or unreadable values give
 // the zero time, which emits no sample.
+//
+// The layout is picked by the string's shape, where only one of
+// timeLayouts can read it (a miss costs time.Parse an error allocation,
+// and a list of 100,000 zoneless CBR times made 200,000 of them); any
+// other shape tries them all in order. Either way the result is the
+// first layout's that reads s (TestParseTimeMatchesTryingEveryLayout).
 func ParseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	for _, layout := range timeLayouts {
+	layouts := timeLayouts
+	switch timeShape(s) {
+	case shapeNoZone:
+		layouts = timeLayouts[1:2]
+	case shapeSpaceNoZone:
+		layouts = timeLayouts[2:3]
+	case shapeNumericZone:
+		layouts = timeLayouts[3:4]
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()
 		}
 	}
 	return time.Time{}
+}
+
+// The shapes of a timestamp timeShape tells apart.
+const (
+	shapeOther       = iota // any other: every layout is tried
+	shapeNoZone             // 2006-01-02T15:04:05[.999]: no zone
+	shapeSpaceNoZone        // 2006-01-02 15:04:05[.999]: no zone
+	shapeNumericZone        // 2006-01-02T15:04:05[.999]-0700
+)
+
+// timeShape classifies s, when it begins with a date and time of exactly
+// 19 bytes, by their separator (byte 10) and what follows the seconds:
+// nothing but a fraction (no zone), or a fraction and a zone of a sign
+// and four digits. Every layout of timeLayouts but one needs a 'T'
+// separator; without a zone, only the zoneless layout of that separator
+// can read s (the others require a zone after the fraction); with a
+// four-digit zone, only the Z0700 one (Z07:00 requires the colon, the
+// zoneless ones no trailing text).
+func timeShape(s string) int {
+	// Exactly dddd-dd-ddTdd:dd:dd first: time.Parse reads a one-digit
+	// hour too, which would move what follows.
+	if len(s) < 19 || (s[10] != 'T' && s[10] != ' ') ||
+		s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' ||
+		!allDigits(s[0:4]) || !allDigits(s[5:7]) || !allDigits(s[8:10]) ||
+		!allDigits(s[11:13]) || !allDigits(s[14:16]) || !allDigits(s[17:19]) {
+		return shapeOther
+	}
+	rest := s[19:]
+	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
+		i := 1
+		for i < len(rest) && '0' <= rest[i] && rest[i] <= '9' {
+			i++
+		}
+		if i == 1 {
+			return shapeOther
+		}
+		rest = rest[i:]
+	}
+	switch {
+	case rest == "" && s[10] == 'T':
+		return shapeNoZone
+	case rest == "":
+		return shapeSpaceNoZone
+	case s[10] == 'T' && len(rest) == 5 && (rest[0] == '+' || rest[0] == '-') && allDigits(rest[1:]):
+		return shapeNumericZone
+	}
+	return shapeOther
+}
+
+// allDigits says whether s is ASCII digits only.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Float returns a pointer to v, for optional numeric fields.
