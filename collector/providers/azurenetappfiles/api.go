@@ -126,13 +126,18 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]toolkit.Backu
 		}
 		vaults = shortNames(listed)
 	}
-	// Each backup becomes its record as its page arrives: the page's long
-	// strings (IDs, volume IDs, dates) are not held until the whole list
-	// is read, which at 5,000 volumes was a third of the poll's peak heap.
-	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, func(ctx context.Context, vault string) ([]volumeBackup, error) {
-		var out []volumeBackup
+	// Each backup becomes its record as its page arrives, grouped by its
+	// volume at once: the page's long strings (IDs, volume IDs, dates)
+	// are not held until the whole list is read (at 5,000 volumes a third
+	// of the poll's peak heap), nor a volume key per backup, nor one slice
+	// of every backup of the vault, and a backup's ID is kept as its
+	// compact key (backupKeys).
+	keys := newBackupKeys()
+	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, func(ctx context.Context, vault string) (map[string][]toolkit.Backup, error) {
+		out := map[string][]toolkit.Backup{}
 		err := azure.Each(ctx, p.arm, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, nil, func(b anfVaultBackup) error {
-			out = append(out, volumeBackup{volume: volumeKey(b.Properties.VolumeResourceID), backup: b.toBackup()})
+			volume := volumeKey(b.Properties.VolumeResourceID)
+			out[volume] = append(out[volume], b.toBackup(keys.key(b.ID)))
 			return nil
 		})
 		if err != nil {
@@ -143,19 +148,17 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]toolkit.Backu
 	if err != nil {
 		return nil, err
 	}
+	if len(perVault) == 1 {
+		return perVault[0], nil
+	}
+	// A volume's backups in the order of the vaults, then of each list.
 	byVolume := map[string][]toolkit.Backup{}
 	for _, backups := range perVault {
-		for _, b := range backups {
-			byVolume[b.volume] = append(byVolume[b.volume], b.backup)
+		for volume, bs := range backups {
+			byVolume[volume] = append(byVolume[volume], bs...)
 		}
 	}
 	return byVolume, nil
-}
-
-// volumeBackup is a vault backup's record and the key of its volume.
-type volumeBackup struct {
-	volume string
-	backup toolkit.Backup
 }
 
 // status reads the latestBackupStatus of a volume with backup

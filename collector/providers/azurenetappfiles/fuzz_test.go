@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -26,7 +27,7 @@ func FuzzANFStatus(f *testing.F) {
 		var backups []toolkit.Backup
 		if json.Unmarshal(vaultPage, &page) == nil {
 			for i := range page.Value {
-				backups = append(backups, page.Value[i].toBackup())
+				backups = append(backups, page.Value[i].toBackup(strings.ToLower(page.Value[i].ID)))
 			}
 		}
 		var st anfBackupStatus

@@ -1,7 +1,9 @@
 package azurenetappfiles
 
 import (
+	"encoding/binary"
 	"strings"
+	"sync"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -87,10 +89,12 @@ func (s *anfBackupStatus) apply(r *toolkit.Resource) {
 	r.Latest = &latest
 }
 
-func (b *anfVaultBackup) toBackup() toolkit.Backup {
+// toBackup converts b; id identifies it among its volume's backups
+// (Summarize counts a repeat once): its lowered ID, or its backupKeys key.
+func (b *anfVaultBackup) toBackup(id string) toolkit.Backup {
 	p := b.Properties
 	out := toolkit.Backup{
-		ID: strings.ToLower(b.ID),
+		ID: id,
 		// A copy: the segment would keep the whole name alive.
 		Name:      strings.Clone(azure.LastSegment(b.Name)),
 		RawStatus: p.ProvisioningState,
@@ -132,4 +136,46 @@ func volumeKey(id string) string {
 		}
 	}
 	return strings.Join(parts[:], "/")
+}
+
+// backupKeys gives vault backups compact identities: a backup's key is
+// its ID's prefix (up to its last '/', the vault's backups collection)
+// as a 4-byte index into the prefixes seen, then the rest of the ID, both
+// lowered. Two backups have the same key exactly when their IDs are
+// equal lowered (strings.ToLower maps '/' to itself and nothing else to
+// it, so the split is the same), as when the lowered ID was the key, but
+// 300,000 backups keep ~30 bytes each instead of ~200. No ID, no key (no
+// deduplication). Safe for concurrent use (vaults are listed at once).
+type backupKeys struct {
+	mu sync.Mutex
+	// lowered indexes the lowered prefixes; byCase the prefixes as
+	// spelled, to lower each spelling once.
+	lowered, byCase map[string]uint32
+}
+
+func newBackupKeys() *backupKeys {
+	return &backupKeys{lowered: map[string]uint32{}, byCase: map[string]uint32{}}
+}
+
+// key is id's key.
+func (k *backupKeys) key(id string) string {
+	if id == "" {
+		return ""
+	}
+	cut := strings.LastIndexByte(id, '/') + 1
+	prefix, rest := id[:cut], id[cut:]
+	k.mu.Lock()
+	i, ok := k.byCase[prefix]
+	if !ok {
+		lower := strings.ToLower(prefix)
+		if i, ok = k.lowered[lower]; !ok {
+			i = uint32(len(k.lowered))
+			k.lowered[lower] = i
+		}
+		k.byCase[strings.Clone(prefix)] = i
+	}
+	k.mu.Unlock()
+	var index [4]byte
+	binary.BigEndian.PutUint32(index[:], i)
+	return string(index[:]) + strings.ToLower(rest)
 }
