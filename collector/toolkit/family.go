@@ -96,7 +96,9 @@ func (f *Family) StateSet(values []string, current string) []Sample {
 	}
 	out := make([]Sample, len(values))
 	for i, v := range values {
-		out[i] = Sample{Family: f, Value: boolFloat(v == current), Labels: []string{v}}
+		// Its label is values[i] itself (no copy per sample; the table is
+		// read only, and the capacity keeps an append from writing to it).
+		out[i] = Sample{Family: f, Value: boolFloat(v == current), Labels: values[i : i+1 : i+1]}
 	}
 	return out
 }

@@ -2,9 +2,14 @@ package azurenetappfiles
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/backup-exporter/backup_exporter/collector"
+	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
 // TestBackupKeysEqualExactlyWhenLoweredIDsAre: two vault backups get the
@@ -61,5 +66,53 @@ func TestBackupKeysEqualExactlyWhenLoweredIDsAre(t *testing.T) {
 	long := "/subscriptions/S1/resourceGroups/RG/providers/Microsoft.NetApp/netAppAccounts/a/backupVaults/v1/backups/vol-001-daily-20261124"
 	if key := k.key(long); len(key) != 4+len("vol-001-daily-20261124") {
 		t.Errorf("key of %q is %q", long, key)
+	}
+}
+
+// TestANFVolumesDifferingInCaseShareTheirBackups: two volumes whose IDs
+// differ only in case are two resources that both match the vault backups
+// of that volume (matching is case-insensitive), from every vault: a
+// volume's backups are let go only after the last record that reads them
+// is built, and the vaults' groups are merged.
+func TestANFVolumesDifferingInCaseShareTheirBackups(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	volume := func(id, name string) string {
+		return `{"id":"` + anfAccount + `/capacityPools/pool1/volumes/` + id + `","name":"account1/pool1/` + name + `","properties":{"provisioningState":"Succeeded"}}`
+	}
+	backup := func(vault, name, volumeID, created string) string {
+		return `{"id":"` + anfAccount + `/backupVaults/` + vault + `/backups/` + name + `","name":"account1/` + vault + `/` + name + `",
+			"properties":{"creationDate":"` + created + `","completionDate":"` + created + `","provisioningState":"Succeeded","volumeResourceId":"` + volumeID + `"}}`
+	}
+	lower := anfAccount + "/capacityPools/pool1/volumes/volume1"
+	upper := strings.ToUpper(anfAccount) + "/CAPACITYPOOL/POOL1/VOLUMES/VOLUME1"
+	srv := providertest.ARMServer(t, map[string]string{
+		anfAccount + "/capacityPools":               file("pools.json", `{"value":[{"id":"`+anfAccount+`/capacityPools/pool1","name":"account1/pool1"}]}`),
+		anfAccount + "/capacityPools/pool1/volumes": file("volumes.json", `{"value":[`+volume("volume1", "volume1")+`,`+volume("VOLUME1", "VOLUME1")+`]}`),
+		anfAccount + "/backupVaults":                file("vaults.json", `{"value":[{"name":"account1/v1"},{"name":"account1/v2"}]}`),
+		anfAccount + "/backupVaults/v1/backups": file("v1.json", `{"value":[`+backup("v1", "b1", lower, "2026-11-20T01:00:00Z")+`,`+
+			backup("v1", "b2", upper, "2026-11-21T01:00:00Z")+`,`+backup("v1", "B2", lower, "2026-11-21T01:00:00Z")+`]}`),
+		anfAccount + "/backupVaults/v2/backups": file("v2.json", `{"value":[`+backup("v2", "b2", upper, "2026-11-22T01:00:00Z")+`]}`),
+	})
+	e := newTestExporter(t, srv.AzureConfig(`name: anf, type: azure_netapp_files, api_version: "2025-06-01",
+      subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: myRG, account: account1`), collector.Options{})
+	got := providertest.ScrapeText(t, e, "backup_backups", "backup_last_success_timestamp_seconds")
+	for _, id := range []string{"volume1", "VOLUME1"} {
+		for _, want := range []string{
+			// b1 and b2 of v1 (B2 is b2 again), b2 of v2.
+			`resource_name="` + id + `",state="succeeded",target="anf"} 3`,
+			// b2 of v2, the newest (2026-11-22T01:00:00Z).
+			`resource_name="` + id + `",target="anf"} 1.7953092e+09`,
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("missing %s in\n%s", want, got)
+			}
+		}
 	}
 }

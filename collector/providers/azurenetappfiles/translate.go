@@ -2,6 +2,7 @@ package azurenetappfiles
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"sync"
 
@@ -70,6 +71,8 @@ func (s *anfBackupStatus) apply(r *toolkit.Resource) {
 		}
 		r.Error = &toolkit.ErrorInfo{Code: "unhealthy", Message: msg}
 	}
+	// Room for the samples below at once (one growth, not three).
+	r.Extra = slices.Grow(r.Extra, len(mirrorStates)+len(relationshipStatuses)+2)
 	r.Extra = append(r.Extra, famMirrorState.StateSet(mirrorStates, s.MirrorState)...)
 	if s.MirrorState == "Broken" {
 		r.Notes = append(r.Notes, "mirror broken")
