@@ -45,9 +45,9 @@ func MetricInfos() []metricinfo.Info {
 // reg (when not nil).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: infoRequests.CounterVec(),
-		duration: infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
-		retries:  infoRetries.CounterVec(),
+		requests:   infoRequests.CounterVec(),
+		duration:   infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		retries:    infoRetries.CounterVec(),
 		armReads:   infoARMReads.GaugeVec(),
 		graphQuota: infoGraphQuota.GaugeVec(),
 	}
