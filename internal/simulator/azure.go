@@ -55,7 +55,7 @@ const (
 // AzureScenario is the `azure:` section of a scenario.
 type AzureScenario struct {
 	// PageSize of every list; default AzureDefaultPageSize.
-	PageSize      int                 `yaml:"page_size"`
+	PageSize int `yaml:"page_size"`
 	// ResourceGraph configures Resource Graph's paging and quota.
 	ResourceGraph *AzureResourceGraph `yaml:"resource_graph"`
 	Tenants       []AzureTenant       `yaml:"tenants"`
