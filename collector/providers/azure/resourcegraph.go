@@ -61,12 +61,14 @@ var sharedGraph = toolkit.NewSharedKey[*ResourceGraph]("azure-resourcegraph")
 // NewResourceGraph returns the Resource Graph client of env's credential,
 // shared by its targets.
 func NewResourceGraph(env *toolkit.Env) (*ResourceGraph, error) {
+	// Built outside SharedValue, which holds the credential's shared
+	// values while it builds (and NewClient shares the token).
+	c, err := NewClient(env, resourceGraphProvider)
+	if err != nil {
+		return nil, err
+	}
+	c.errorMessage = graphErrorMessage
 	return toolkit.SharedValue(env, sharedGraph, "", func() (*ResourceGraph, error) {
-		c, err := NewClient(env, resourceGraphProvider)
-		if err != nil {
-			return nil, err
-		}
-		c.errorMessage = graphErrorMessage
 		return &ResourceGraph{c: c, credential: env.Credential.Name, metrics: env.Pool.Metrics(), now: time.Now}, nil
 	})
 }
