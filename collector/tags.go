@@ -28,6 +28,9 @@ type tagCache struct {
 	entries map[string]tagEntry
 }
 
+// lookupReserve is the least time left to a poll after its tag look-ups.
+const lookupReserve = 500 * time.Millisecond
+
 // tagEntry is one resource's tags, and when they were looked up.
 type tagEntry struct {
 	tags map[string]string
@@ -82,6 +85,16 @@ func (c *tagCache) fill(ctx context.Context, now func() time.Time, rs []toolkit.
 	c.mu.Unlock()
 
 	slices.Sort(due)
+	if deadline, ok := ctx.Deadline(); ok && len(due) > 0 {
+		// The look-ups end a little before the poll's deadline, so that
+		// a look-up that hangs leaves the poll time to be served (a
+		// scrape with cache_ttl 0 waits for the poll up to the same
+		// deadline): the target stays up whatever the look-ups do.
+		reserve := max(time.Until(deadline)/10, lookupReserve)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-reserve))
+		defer cancel()
+	}
 	var out tagOutcome
 	failed := map[string]bool{}
 	for batch := range slices.Chunk(due, toolkit.TagBatch) {
