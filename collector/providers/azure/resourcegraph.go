@@ -136,7 +136,7 @@ func Query[T any, PT interface {
 	for {
 		payload, err := json.Marshal(req)
 		if err != nil {
-			return fmt.Errorf("Resource Graph query: %w", err)
+			return fmt.Errorf("query Resource Graph: %w", err)
 		}
 		if err := g.wait(ctx); err != nil {
 			return err
@@ -144,7 +144,7 @@ func Query[T any, PT interface {
 		var p queryPage[T]
 		err = g.c.send(ctx, http.MethodPost, u, payload, g.quota, func(body []byte) error {
 			if err := json.Unmarshal(body, &p); err != nil {
-				return fmt.Errorf("Resource Graph query: decode response: %w", err)
+				return fmt.Errorf("query Resource Graph: decode response: %w", err)
 			}
 			return nil
 		})
@@ -152,14 +152,14 @@ func Query[T any, PT interface {
 			return err
 		}
 		if p.ResultTruncated && p.SkipToken == "" {
-			return errors.New("Resource Graph query: the answer is truncated and cannot be paged")
+			return errors.New("query Resource Graph: the answer is truncated and cannot be paged")
 		}
 		if err := pages.Page(len(p.Data), p.SkipToken); err != nil {
 			return err
 		}
 		for i := range p.Data {
 			if err := PT(&p.Data[i]).Check(); err != nil {
-				return fmt.Errorf("Resource Graph query: %w", err)
+				return fmt.Errorf("query Resource Graph: %w", err)
 			}
 			if err := fn(p.Data[i]); err != nil {
 				return err
@@ -207,14 +207,14 @@ func (g *ResourceGraph) wait(ctx context.Context) error {
 		return nil
 	}
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		return fmt.Errorf("Resource Graph query: the query quota is spent, and its reset in %s would not fit the deadline", d.Round(time.Millisecond))
+		return fmt.Errorf("query Resource Graph: the query quota is spent, and its reset in %s would not fit the deadline", d.Round(time.Millisecond))
 	}
 	g.metrics.Waited(resourceGraphProvider, upstream.ReasonThrottled)
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
-		return fmt.Errorf("Resource Graph query: waiting for the query quota: %w", ctx.Err())
+		return fmt.Errorf("query Resource Graph: waiting for the query quota: %w", ctx.Err())
 	case <-timer.C:
 		return nil
 	}
