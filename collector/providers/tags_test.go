@@ -2,6 +2,7 @@ package providers_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,109 @@ func distinctResources(rs []toolkit.Resource) int {
 		}
 	}
 	return n
+}
+
+// TestHostileTagLookupAnswers: a look-up answer is untrusted: rows not
+// asked for are ignored, a repeated row counts once (the first), a
+// resource's tags are bounded, values that are not strings are left out,
+// and nothing of it takes the target down.
+func TestHostileTagLookupAnswers(t *testing.T) {
+	bodies := map[string]func(id string, tags string) string{
+		"azure_backup": func(id, tags string) string {
+			return `{"totalRecords":3,"count":3,"resultTruncated":false,"data":[` +
+				`{"id":"` + strings.ToUpper(id) + `","tags":{` + tags + `,"n":1,"o":{"x":"y"},"team":"first"}},` +
+				`{"id":"` + id + `","tags":{"team":"second"}},` +
+				`{"id":"/subscriptions/00000000-0000-0000-0000-000000000000/x","tags":null}]}`
+		},
+		"aws_backup": func(id, tags string) string {
+			var list []string
+			for _, kv := range strings.Split(tags, ",") {
+				k, v, _ := strings.Cut(kv, ":")
+				list = append(list, `{"Key":`+k+`,"Value":`+v+`}`)
+			}
+			return `{"ResourceTagMappingList":[` +
+				`{"ResourceARN":" ` + id + `","Tags":[` + strings.Join(list, ",") + `,{"Key":"team","Value":"first"},{"Key":"nil","Value":null},{"Key":"","Value":"x"}]},` +
+				`{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"second"}]},` +
+				`{"ResourceARN":"arn:aws:ec2:eu-west-1:123456789012:volume/vol-notasked","Tags":[{"Key":"team","Value":"not asked"}]},` +
+				`{"Tags":[]}]}`
+		},
+	}
+	var many []string
+	for i := range 1000 {
+		many = append(many, fmt.Sprintf(`"k%04d":"v"`, i))
+	}
+	for _, lt := range lookupTargets() {
+		t.Run(lt.provider, func(t *testing.T) {
+			sim, yml := lt.start(t, 1, "cache_ttl: 0, max_staleness: 1h", ", resource_labels_refresh: 1s")
+			e := providertest.NewExporter(t, yml, providers.All(), collector.Options{})
+			first := collectOne(t, e).Resources
+			var id string
+			for _, r := range first {
+				if r.Tags.Lookup != "" && id == "" {
+					id = r.Tags.Lookup
+				}
+			}
+			if err := sim.AddFault(simulator.Fault{API: lt.api, Path: lt.path, Body: simulator.BodyRaw, Raw: bodies[lt.provider](id, strings.Join(many, ","))}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1100 * time.Millisecond)
+			res := collectOne(t, e)
+			if res.TagLookupErrors != 0 {
+				t.Errorf("%d look-up errors", res.TagLookupErrors)
+			}
+			found := false
+			for _, r := range res.Resources {
+				if r.Tags.Lookup != id {
+					if r.Tags.Values["team"] == "not asked" {
+						t.Errorf("%s got a row not asked for", r.Name)
+					}
+					continue
+				}
+				found = true
+				v := r.Tags.Values
+				if len(v) != toolkit.MaxTagsPerResource || v["k0000"] != "v" {
+					t.Errorf("%d tags kept, want %d", len(v), toolkit.MaxTagsPerResource)
+				}
+				if _, ok := v["team"]; ok {
+					t.Errorf("team kept past the bound: %v", v["team"])
+				}
+				if _, ok := v["o"]; ok {
+					t.Error("a value that is not a string was kept")
+				}
+			}
+			if !found {
+				t.Fatalf("no resource looked up %s", id)
+			}
+		})
+	}
+}
+
+// TestHostileTagLookupFirstRowWins: of two rows of one resource, the
+// first is taken (its team), whatever the second says.
+func TestHostileTagLookupFirstRowWins(t *testing.T) {
+	for _, lt := range lookupTargets() {
+		t.Run(lt.provider, func(t *testing.T) {
+			sim, yml := lt.start(t, 1, "cache_ttl: 0, max_staleness: 1h", ", resource_labels_refresh: 1s")
+			e := providertest.NewExporter(t, yml, providers.All(), collector.Options{})
+			var id string
+			for _, r := range collectOne(t, e).Resources {
+				if r.Tags.Lookup != "" && id == "" {
+					id = r.Tags.Lookup
+				}
+			}
+			raw := map[string]string{
+				"azure_backup": `{"totalRecords":2,"count":2,"resultTruncated":"false","data":[{"id":"` + id + `","tags":{"team":"first"}},{"id":"` + strings.ToLower(id) + `","tags":{"team":"second"}}]}`,
+				"aws_backup":   `{"ResourceTagMappingList":[{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"first"}]},{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"second"}]}]}`,
+			}[lt.provider]
+			if err := sim.AddFault(simulator.Fault{API: lt.api, Path: lt.path, Body: simulator.BodyRaw, Raw: raw}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1100 * time.Millisecond)
+			for _, r := range collectOne(t, e).Resources {
+				if r.Tags.Lookup == id && r.Tags.Values["team"] != "first" {
+					t.Errorf("team %q, want the first row's", r.Tags.Values["team"])
+				}
+			}
+		})
+	}
 }
