@@ -158,7 +158,18 @@ func (st *azureState) argTable(name string) ([]kqlRow, bool) {
 		}
 	}
 	// Stable pages: sorted by id, as the paging guidance asks of queries.
-	slices.SortFunc(rows, func(a, b kqlRow) int { return strings.Compare(a["id"].(string), b["id"].(string)) })
+	type keyed struct {
+		id  string
+		row kqlRow
+	}
+	ks := make([]keyed, len(rows))
+	for i, r := range rows {
+		ks[i] = keyed{r["id"].(string), r}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.id, b.id) })
+	for i := range ks {
+		rows[i] = ks[i].row
+	}
 	return rows, true
 }
 

@@ -202,19 +202,20 @@ type kqlWhereIn struct {
 }
 
 func (w kqlWhereIn) apply(rows []kqlRow) []kqlRow {
+	set := make(map[string]bool, len(w.values))
+	for _, v := range w.values {
+		if w.fold {
+			v = strings.ToLower(v)
+		}
+		set[v] = true
+	}
 	var out []kqlRow
 	for _, row := range rows {
 		s, ok := row[w.column].(string)
-		found := false
-		if ok {
-			for _, v := range w.values {
-				if s == v || (w.fold && strings.EqualFold(s, v)) {
-					found = true
-					break
-				}
-			}
+		if ok && w.fold {
+			s = strings.ToLower(s)
 		}
-		if found != w.negate {
+		if (ok && set[s]) != w.negate {
 			out = append(out, row)
 		}
 	}
