@@ -243,7 +243,7 @@ func WithDeadlineName(ctx context.Context, name string) context.Context {
 // it cannot read (or a negative one) is not a wait.
 func QuotaResetsAfter(h http.Header) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("x-ms-user-quota-resets-after"))
-	if v == "" || len(v) > 32 {
+	if v == "" || len(v) > 32 || strings.ContainsAny(v, "+-eE") {
 		return 0, false
 	}
 	var days int64
