@@ -338,17 +338,15 @@ func BenchmarkTagLookups10k(b *testing.B) {
 		b.Run(lt.provider, func(b *testing.B) {
 			// azure_backup: 10 vaults of 1,000 items; aws_backup: 10,000 resources.
 			n := map[string]int{"azure_backup": 1000, "aws_backup": 10000}[lt.provider]
-			var sim *simulator.Server
 			var yml string
 			if lt.provider == "azure_backup" {
 				az := simulator.GenerateAzureBackup(providertest.AzureSubscription, 10, n, 2, time.Now())
 				az.ResourceGraph = &simulator.AzureResourceGraph{Quota: -1}
 				az.Tenants = []simulator.AzureTenant{{ID: providertest.AzureTenant, Clients: []simulator.AzureClient{{ClientID: providertest.AzureClient, ClientSecret: providertest.AzureSecret}}}}
-				var ca string
-				sim, ca = providertest.Start(b, &simulator.Scenario{Azure: az})
+				sim, ca := providertest.Start(b, &simulator.Scenario{Azure: az})
 				yml = providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10m", "name: ab, type: azure_backup, resource_labels: [team]")
 			} else {
-				sim, yml = lt.start(b, n, "cache_ttl: 0, scrape_timeout: 10m", "")
+				_, yml = lt.start(b, n, "cache_ttl: 0, scrape_timeout: 10m", "")
 			}
 			for _, labels := range []bool{false, true} {
 				y := yml
