@@ -2,7 +2,10 @@ package providers_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -373,4 +376,56 @@ func BenchmarkTagLookups10k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkAWSTaggingLookups10k: the tags of 10,000 ARNs of the
+// simulator's estate, looked up as the orchestrator does (100 calls of 100
+// ARNs, one after the other), on the exporter's client stack.
+//
+//	go test -run '^$' -bench AWSTaggingLookups10k -benchtime 3x ./collector/providers/
+func BenchmarkAWSTaggingLookups10k(b *testing.B) {
+	sc := simulator.GenerateAWS(simulator.AWSDemoAccountID, 10000, 1, time.Now())
+	sim, ca := providertest.Start(b, &simulator.Scenario{AWS: sc})
+	var arns []string
+	for _, r := range sc.Accounts[0].Resources {
+		arns = append(arns, r.ARN)
+	}
+	arns = arns[:10000]
+	cfg := providertest.Parse(b, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", false, "name: aws, resource_labels: [team]"), providers.All())
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		b.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	reg := prometheus.NewRegistry()
+	pool, err := upstream.NewPool(upstream.Options{TLS: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, MaxConcurrency: 16, Metrics: upstream.NewMetrics(reg)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	kind, _ := providers.All().Lookup("aws_backup")
+	lookup, err := kind.Tags(&cfg.Targets[0], toolkit.NewEnv(&cfg.Credentials[0], pool, zap.NewNop(), nil, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	tagged := 0
+	for range b.N {
+		tagged = 0
+		for i := 0; i < len(arns); i += toolkit.TagBatch {
+			found, err := lookup.Lookup(context.Background(), arns[i:i+toolkit.TagBatch])
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, tags := range found {
+				if tags["team"] != "" {
+					tagged++
+				}
+			}
+		}
+	}
+	b.StopTimer()
+	calls, _ := providertest.Value(b, reg, "backup_exporter_api_requests_total", map[string]string{"provider": "aws_tagging", "code": "200"})
+	b.ReportMetric(calls/float64(b.N), "calls/op")
+	b.ReportMetric(float64(tagged), "tagged")
 }
