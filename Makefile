@@ -80,7 +80,8 @@ FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition ./collecto
 	./collector/providers/astra:FuzzAstraBackupList ./collector/providers/huaweicbr:FuzzHuaweiBackupList \
 	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations \
 	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists \
-	./collector/toolkit/schedule:FuzzInterval
+	./collector/providers/azuredataprotection:FuzzAzureDataProtectionItems \
+	./collector/toolkit/schedule:FuzzInterval ./collector/toolkit/schedule:FuzzRepeatingInterval
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
