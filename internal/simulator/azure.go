@@ -89,6 +89,9 @@ type AzureResourceGroup struct {
 	PostgresServers []PGServer   `yaml:"postgres_servers"`
 	// RecoveryServicesVaults are Azure Backup vaults (azure_backup.go).
 	RecoveryServicesVaults []RSVault `yaml:"recovery_services_vaults"`
+	// DataProtectionVaults are Azure Backup's Backup vaults
+	// (azure_dataprotection.go).
+	DataProtectionVaults []DPVault `yaml:"data_protection_vaults"`
 }
 
 // ANFAccount is an Azure NetApp Files account.
@@ -237,6 +240,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 		return fmt.Errorf("azure: page_size %d is negative", c.PageSize)
 	}
 	if err := c.validateRecoveryServices(); err != nil {
+		return err
+	}
+	if err := c.validateDataProtection(); err != nil {
 		return err
 	}
 	certs := map[string][]*x509.Certificate{}
