@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -217,6 +218,7 @@ func TestAzureDataProtectionResourceErrors(t *testing.T) {
 			delete(r, k)
 		}
 	}
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs last, after the server has closed
 	srv := providertest.ARMServer(t, r)
 	core, logs := observer.New(zapcore.WarnLevel)
 	e := providertest.NewExporter(t, srv.AzureConfig(inRG+", vault: bv-prod"), kinds, collector.Options{Logger: zap.New(core)})
@@ -235,6 +237,21 @@ func TestAzureDataProtectionResourceErrors(t *testing.T) {
 	}
 	if !strings.Contains(text, "get job") || !strings.Contains(text, "404") {
 		t.Errorf("the log does not say why: %s", text)
+	}
+}
+
+// TestAzureDataProtectionListFails: a vault whose jobs cannot be listed
+// takes the target down, naming the vault and the list, whatever the
+// other vault's reads were doing; no goroutine is left.
+func TestAzureDataProtectionListFails(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	r := routes(t)
+	delete(r, vaults+"/bv-dr/backupJobs")
+	srv := providertest.ARMServer(t, r)
+	e := providertest.NewExporter(t, srv.AzureConfig(inRG), kinds, collector.Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err == nil || !strings.Contains(res.Err.Error(), `list jobs of vault "bv-dr"`) || !strings.Contains(res.Err.Error(), "404") {
+		t.Errorf("error %v", res.Err)
 	}
 }
 
