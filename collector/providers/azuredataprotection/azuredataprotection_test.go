@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,11 +29,16 @@ var fixedNow = time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)
 
 // kindsAt is the provider with its clock at now.
 func kindsAt(now time.Time) toolkit.Registry {
+	return kindsClock(func() time.Time { return now })
+}
+
+// kindsClock is the provider with its clock read from now.
+func kindsClock(now func() time.Time) toolkit.Registry {
 	t := Type
 	t.New = func(tg *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		p, err := newProvider(tg, env)
 		if err == nil {
-			p.(*provider).now = func() time.Time { return now }
+			p.(*provider).now = now
 		}
 		return p, err
 	}
@@ -183,6 +189,53 @@ func TestAzureDataProtectionCalls(t *testing.T) {
 	want := []string{"bi-cancelling", "bi-config-failed", "bi-never", "bi-pg-partial", "bi-pg-weekly"}
 	if !slices.Equal(points, want) {
 		t.Errorf("recovery points read for %v, want %v", points, want)
+	}
+}
+
+// TestAzureDataProtectionPoliciesKept: a policy read is kept for the
+// target's expected_interval (1h here): the next polls within it read
+// none, the first poll after it reads each again; a policy that could
+// not be read (404) is tried at every poll. What a kept policy says
+// still applies (the continuous one gives no last success).
+func TestAzureDataProtectionPoliciesKept(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(fixedNow.UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	srv := providertest.ARMServer(t, routes(t))
+	e := providertest.NewExporter(t, srv.AzureConfig(inRG+", vault: bv-prod, expected_interval: 1h"), kindsClock(now), collector.Options{})
+	reads := func() (kept, missing int) {
+		for _, r := range srv.Requests() {
+			switch {
+			case strings.Contains(r, "/backupPolicies/pol-deleted"):
+				missing++
+			case strings.Contains(r, "/backupPolicies/"):
+				kept++
+			}
+		}
+		return kept, missing
+	}
+	for i, step := range []struct {
+		advance             time.Duration
+		wantKept, wantTried int
+	}{
+		{0, 8, 1},                 // the first poll reads every policy once
+		{30 * time.Minute, 8, 2},  // within the hour: none again, but the missing one
+		{30 * time.Minute, 16, 3}, // an hour after the first read: all again
+		{20 * time.Minute, 16, 4},
+	} {
+		clock.Add(int64(step.advance))
+		res := e.Collect(context.Background(), e.Targets())[0]
+		if res.Err != nil || res.ResourceErrors != 0 {
+			t.Fatalf("poll %d: %v, %d resource errors", i, res.Err, res.ResourceErrors)
+		}
+		if kept, missing := reads(); kept != step.wantKept || missing != step.wantTried {
+			t.Errorf("after poll %d: %d policy reads, %d of the missing one; want %d, %d", i, kept, missing, step.wantKept, step.wantTried)
+		}
+		for _, r := range res.Resources {
+			if r.Name == "sablob01" && (!r.LastSuccess.IsZero() || r.NoSuccessListed) {
+				t.Errorf("poll %d: the continuous policy's resource has a last success", i)
+			}
+		}
 	}
 }
 

@@ -2,9 +2,7 @@ package azuredataprotection
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
-	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
 
 type provider struct {
@@ -38,6 +35,10 @@ type provider struct {
 	window          time.Duration
 	now             func() time.Time
 
+	// policyTTL is how long a policy read is kept: the target's
+	// expected_interval (docs/metrics.md: "cached for the interval").
+	policyTTL     time.Duration
+	policyCache   policyCache
 	policyWarning sync.Once // a policy cannot be read: said once
 }
 
@@ -64,6 +65,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		apiVersion:      s.APIVersion,
 		window:          max(2*time.Duration(t.ExpectedInterval), minJobWindow),
 		now:             time.Now,
+		policyTTL:       time.Duration(t.ExpectedInterval),
 	}, nil
 }
 
@@ -78,7 +80,8 @@ func (g *resourceInstances) identity() (id, name string) { return g.id, g.name }
 
 // Collect implements Provider. Every vault's two lists are read (vaults
 // at once, within max_concurrency); then each resource of the shard is
-// read from its instances: their policies (each once per poll), the
+// read from its instances: their policies (each read at most once per
+// poll, and kept for the target's expected_interval), the
 // details of a latest job that runs, and recovery points when needed.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	paths, err := p.vaultPaths(ctx)
@@ -95,7 +98,8 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 			jobs[k] = append(jobs[k], js...)
 		}
 	}
-	pols := &policies{p: p, m: map[string]*policyEntry{}}
+	pols := p.policyCache.poll(p)
+	defer pols.done()
 	return toolkit.FanOut(ctx, p.env, p.resources(ctx, lists), (*resourceInstances).identity,
 		func(ctx context.Context, g *resourceInstances) (toolkit.Resource, error) {
 			records := make([]toolkit.Resource, 0, len(g.instances))
@@ -180,57 +184,4 @@ func (p *provider) instanceData(ctx context.Context, pols *policies, it *backupI
 		d.pointsRead = true
 	}
 	return d, nil
-}
-
-// errNoPolicyID: an instance's policyInfo.policyId is not the ARM ID of
-// a Backup vault's policy, so the policy cannot be read.
-var errNoPolicyID = errors.New("the policy ID is not the ARM ID of a Backup vault's policy")
-
-// policies are the backup policies of one poll, each read once however
-// many instances name it (at once too: the first reads, the others wait
-// for its answer).
-type policies struct {
-	p  *provider
-	mu sync.Mutex
-	m  map[string]*policyEntry // by lower-cased policy ID
-}
-
-type policyEntry struct {
-	once  sync.Once
-	sched *policySchedule
-	err   error
-}
-
-// get returns what the policy id says of its schedule; nil, without
-// error, when it cannot be read for want of the policy or of the right to
-// read it (the default interval then applies, and the instance counts as
-// scheduled).
-func (c *policies) get(ctx context.Context, id string) (*policySchedule, error) {
-	k := strings.ToLower(id)
-	c.mu.Lock()
-	e := c.m[k]
-	if e == nil {
-		e = &policyEntry{}
-		c.m[k] = e
-	}
-	c.mu.Unlock()
-	e.once.Do(func() { e.sched, e.err = c.p.readPolicy(ctx, id) })
-	return e.sched, e.err
-}
-
-func (p *provider) readPolicy(ctx context.Context, id string) (*policySchedule, error) {
-	pol, err := p.policy(ctx, id)
-	var httpErr *upstream.HTTPError
-	switch {
-	case err == nil:
-		s := pol.schedule()
-		return &s, nil
-	case errors.Is(err, errNoPolicyID),
-		errors.As(err, &httpErr) && (httpErr.StatusCode == http.StatusNotFound || httpErr.StatusCode == http.StatusForbidden):
-		p.policyWarning.Do(func() {
-			p.logger.Warn("cannot read a backup policy: its instances are due every expected_interval (default 24h)", zap.Error(err))
-		})
-		return nil, nil
-	}
-	return nil, err
 }
