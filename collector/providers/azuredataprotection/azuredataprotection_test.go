@@ -141,8 +141,9 @@ func TestAzureDataProtectionExpectedIntervalWins(t *testing.T) {
 // jobs are listed without a filter (Jobs_List takes none), every page;
 // only the running latest jobs are read one by one; each policy is read
 // once however many instances name it; recovery points only for the
-// instances without a succeeded job of the window whose policy schedules
-// backups; nothing for an instance that protects nothing.
+// instances without a succeeded job of the window (the continuous blob
+// policy's too: its points would still say the state); nothing for an
+// instance that protects nothing.
 func TestAzureDataProtectionCalls(t *testing.T) {
 	srv := providertest.ARMServer(t, routes(t))
 	e := providertest.NewExporter(t, srv.AzureConfig(inRG+", vault: bv-prod"), kinds, collector.Options{})
@@ -186,7 +187,7 @@ func TestAzureDataProtectionCalls(t *testing.T) {
 		t.Errorf("%d policies read (%v), want the 9 the instances name", len(policies), policies)
 	}
 	slices.Sort(points)
-	want := []string{"bi-cancelling", "bi-config-failed", "bi-never", "bi-pg-partial", "bi-pg-weekly"}
+	want := []string{"bi-blob", "bi-cancelling", "bi-config-failed", "bi-never", "bi-pg-partial", "bi-pg-weekly"}
 	if !slices.Equal(points, want) {
 		t.Errorf("recovery points read for %v, want %v", points, want)
 	}

@@ -81,8 +81,8 @@ func (g *resourceInstances) identity() (id, name string) { return g.id, g.name }
 // Collect implements Provider. Every vault's two lists are read (vaults
 // at once, within max_concurrency); then each resource of the shard is
 // read from its instances: their policies (each read at most once per
-// poll, and kept for the target's expected_interval), the
-// details of a latest job that runs, and recovery points when needed.
+// poll, and kept for the target's expected_interval), the details of a
+// latest job that runs, and recovery points when needed.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	paths, err := p.vaultPaths(ctx)
 	if err != nil {
@@ -157,8 +157,8 @@ func (p *provider) wanted(it *backupInstance) bool {
 // instanceData reads what one instance's record needs beyond the lists:
 // its policy; its latest job's details while that job runs (Jobs_Get, for
 // the bytes moved); its recovery points with read_recovery_points, or
-// when no Backup job of the window succeeded (and its policy schedules
-// backups). An instance that protects nothing needs none of them.
+// when no Backup job of the window succeeded. An instance that protects
+// nothing needs none of them.
 func (p *provider) instanceData(ctx context.Context, pols *policies, it *backupInstance, jobs []*job) (instanceData, error) {
 	d := instanceData{inst: it, jobs: jobs, allPoints: p.readPoints}
 	if !it.protected() {
@@ -177,7 +177,7 @@ func (p *provider) instanceData(ctx context.Context, pols *policies, it *backupI
 	succeeded := slices.ContainsFunc(jobs, func(j *job) bool {
 		return toolkit.Normalise(jobStates, j.Properties.Status) == toolkit.StateSucceeded
 	})
-	if p.readPoints || (!succeeded && (pol == nil || pol.scheduled)) {
+	if p.readPoints || !succeeded {
 		if d.points, err = p.recoveryPoints(ctx, it); err != nil {
 			return d, err
 		}

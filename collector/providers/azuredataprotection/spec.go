@@ -8,7 +8,8 @@
 // The files split by job: spec.go (keys, validation, state tables),
 // api.go (the ARM calls and the typed items they return), translate.go
 // (items to records, whatever read the items: the records do not depend
-// on how the items were fetched), provider.go (one poll).
+// on how the items were fetched), policies.go (policies read once and
+// kept), provider.go (one poll).
 package azuredataprotection
 
 import (
