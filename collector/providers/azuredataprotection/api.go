@@ -123,7 +123,7 @@ func (p *provider) recoveryPoints(ctx context.Context, it *backupInstance) ([]re
 }
 
 // policy reads the backup policy id (BackupPolicies_Get); an ID that is
-// no Backup vault policy's is ErrNoPolicy.
+// no Backup vault policy's is errNoPolicyID.
 func (p *provider) policy(ctx context.Context, id string) (*backupPolicy, error) {
 	path, ok := childPath(id, "backupPolicies")
 	if !ok {
