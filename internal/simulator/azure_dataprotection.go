@@ -339,6 +339,17 @@ func (v *DPVault) instances(sub, rg string) dpInstances {
 	return out
 }
 
+// instanceIndex is the index of the instance called name, or -1.
+func (v *DPVault) instanceIndex(sub, rg, name string) int {
+	for i := range v.Instances {
+		// Names are compared first when given: no GUID to compute.
+		if n := v.Instances[i].Name; (n != "" && strings.EqualFold(n, name)) || (n == "" && strings.EqualFold(v.instanceName(sub, rg, i), name)) {
+			return i
+		}
+	}
+	return -1
+}
+
 // find is the instance called name, or nil.
 func (is dpInstances) find(name string) *dpInstanceJSON {
 	if i, ok := is.index[strings.ToLower(name)]; ok {
@@ -598,8 +609,8 @@ type dpJobItem struct {
 	details bool
 }
 
-func (v *DPVault) jobItem(sub, rg string, is dpInstances, i int, now time.Time, details bool) dpJobItem {
-	return dpJobItem{sub: sub, rg: rg, vault: v.Name, name: v.jobName(i), j: v.Jobs[i], inst: is.find(v.Jobs[i].Instance), now: now, details: details}
+func (v *DPVault) jobItem(sub, rg string, inst *dpInstanceJSON, i int, now time.Time, details bool) dpJobItem {
+	return dpJobItem{sub: sub, rg: rg, vault: v.Name, name: v.jobName(i), j: v.Jobs[i], inst: inst, now: now, details: details}
 }
 
 // MarshalJSON implements json.Marshaler.
@@ -789,11 +800,8 @@ func dpInstanceLookup(st *azureState, r *http.Request, p armParams, typ string, 
 	if v == nil {
 		return nil, 0, s, b
 	}
-	for i := range v.Instances {
-		// Names are compared first when given: no GUID to compute.
-		if n := v.Instances[i].Name; (n != "" && strings.EqualFold(n, p["bi"])) || (n == "" && strings.EqualFold(v.instanceName(p["sub"], p["rg"], i), p["bi"])) {
-			return v, i, 0, nil
-		}
+	if i := v.instanceIndex(p["sub"], p["rg"], p["bi"]); i >= 0 {
+		return v, i, 0, nil
 	}
 	if list {
 		s, b := parentNotFound(v.Name + "/" + p["bi"])
@@ -885,7 +893,7 @@ func armListDPJobs(st *azureState, _ http.ResponseWriter, r *http.Request, p arm
 	is := v.instances(p["sub"], p["rg"])
 	items := make([]any, 0, len(order))
 	for _, k := range order {
-		items = append(items, v.jobItem(p["sub"], p["rg"], is, k, now, false))
+		items = append(items, v.jobItem(p["sub"], p["rg"], is.find(v.Jobs[k].Instance), k, now, false))
 	}
 	return http.StatusOK, armPage{Value: items}
 }
@@ -897,7 +905,13 @@ func armGetDPJob(st *azureState, _ http.ResponseWriter, r *http.Request, p armPa
 	}
 	for i := range v.Jobs {
 		if strings.EqualFold(v.jobName(i), p["job"]) {
-			return http.StatusOK, v.jobItem(p["sub"], p["rg"], v.instances(p["sub"], p["rg"]), i, time.Now(), true)
+			// Only the job's own instance is built.
+			var inst *dpInstanceJSON
+			if k := v.instanceIndex(p["sub"], p["rg"], v.Jobs[i].Instance); k >= 0 {
+				it := dpInstanceResource(p["sub"], p["rg"], v, k)
+				inst = &it
+			}
+			return http.StatusOK, v.jobItem(p["sub"], p["rg"], inst, i, time.Now(), true)
 		}
 	}
 	return resourceNotFound(p["rg"], "Microsoft.DataProtection/backupVaults/"+v.Name+"/backupJobs/"+p["job"])

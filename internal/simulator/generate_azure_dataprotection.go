@@ -153,7 +153,7 @@ func GenerateDataProtection(sub string, vaults, instancesPerVault, jobDays int, 
 						start = now.Add(-time.Minute)
 					}
 					length := time.Duration(dur[0]+rng.IntN(dur[1]-dur[0]+1))*time.Minute + time.Duration(rng.IntN(60000))*time.Millisecond
-					j := DPJob{Instance: it.Name, Status: done, StartTime: ts(start), EndTime: ts(start.Add(length))}
+					j := DPJob{Name: stableUUID("dpjob", v.Name, it.Name, ts(start)), Instance: it.Name, Status: done, StartTime: ts(start), EndTime: ts(start.Add(length))}
 					newestRun := ri == len(runs)-1
 					r := rng.Float64()
 					switch {
@@ -182,7 +182,7 @@ func GenerateDataProtection(sub string, vaults, instancesPerVault, jobDays int, 
 			}
 			if k%30 == 0 && it.ProtectionState != "NotProtected" {
 				start := now.Add(-20 * time.Hour)
-				v.Jobs = append(v.Jobs, DPJob{Instance: it.Name, OperationCategory: "Restore", Operation: "Restore", Status: done,
+				v.Jobs = append(v.Jobs, DPJob{Name: stableUUID("dpjob", v.Name, it.Name, "restore"), Instance: it.Name, OperationCategory: "Restore", Operation: "Restore", Status: done,
 					StartTime: ts(start), EndTime: ts(start.Add(12 * time.Minute)), UserTriggered: true})
 			}
 			v.Instances = append(v.Instances, it)
