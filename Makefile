@@ -83,7 +83,10 @@ FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition ./collecto
 	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations \
 	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists \
 	./collector/providers/azuredataprotection:FuzzAzureDataProtectionItems \
-	./collector/toolkit/schedule:FuzzInterval ./collector/toolkit/schedule:FuzzRepeatingInterval
+	./collector/providers/velero:FuzzVeleroLists \
+	./collector/toolkit/schedule:FuzzInterval ./collector/toolkit/schedule:FuzzRepeatingInterval \
+	./collector/providers/cloudnativepg:FuzzCloudNativePGLists \
+	./collector/providers/longhorn:FuzzLonghornLists
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
