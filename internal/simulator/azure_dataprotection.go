@@ -755,7 +755,7 @@ func armListDPVaultsInSubscription(st *azureState, _ http.ResponseWriter, r *htt
 			items = append(items, dpVaultResource(sb.ID, g.Name, &g.DataProtectionVaults[i]))
 		}
 	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, anyList(items)
 }
 
 func armListDPVaults(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -770,7 +770,7 @@ func armListDPVaults(st *azureState, _ http.ResponseWriter, r *http.Request, p a
 	for i := range g.DataProtectionVaults {
 		items = append(items, dpVaultResource(p["sub"], g.Name, &g.DataProtectionVaults[i]))
 	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, anyList(items)
 }
 
 func armGetDPVault(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -786,11 +786,7 @@ func armListDPInstances(st *azureState, _ http.ResponseWriter, r *http.Request, 
 	if v == nil {
 		return s, b
 	}
-	items := make([]any, 0, len(v.Instances))
-	for i := range v.Instances {
-		items = append(items, dpInstanceResource(p["sub"], p["rg"], v, i))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armList{n: len(v.Instances), item: func(i int) any { return dpInstanceResource(p["sub"], p["rg"], v, i) }}
 }
 
 // dpInstanceLookup is dpLookup and the instance {bi}; with list a missing
@@ -854,7 +850,7 @@ func armListDPPoints(st *azureState, _ http.ResponseWriter, r *http.Request, p a
 		}
 		items = append(items, dpPointResource(p["sub"], p["rg"], v, name, &points[k], k))
 	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, anyList(items)
 }
 
 func armGetDPPoint(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -895,7 +891,7 @@ func armListDPJobs(st *azureState, _ http.ResponseWriter, r *http.Request, p arm
 	for _, k := range order {
 		items = append(items, v.jobItem(p["sub"], p["rg"], is.find(v.Jobs[k].Instance), k, now, false))
 	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, anyList(items)
 }
 
 func armGetDPJob(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -926,7 +922,7 @@ func armListDPPolicies(st *azureState, _ http.ResponseWriter, r *http.Request, p
 	for i := range v.Policies {
 		items = append(items, dpPolicyResource(p["sub"], p["rg"], v, &v.Policies[i]))
 	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, anyList(items)
 }
 
 func armGetDPPolicy(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -938,4 +934,9 @@ func armGetDPPolicy(st *azureState, _ http.ResponseWriter, r *http.Request, p ar
 		return http.StatusOK, dpPolicyResource(p["sub"], p["rg"], v, pol)
 	}
 	return resourceNotFound(p["rg"], "Microsoft.DataProtection/backupVaults/"+v.Name+"/backupPolicies/"+p["policy"])
+}
+
+// anyList pages items already made.
+func anyList(items []any) armList {
+	return armList{n: len(items), item: func(i int) any { return items[i] }}
 }
