@@ -31,6 +31,9 @@ type Target struct {
 
 	// shard keeps the resources this replica owns.
 	shard Shard
+	// owners are the target's rules for backup_resource_info (nil: the
+	// target sets neither resource_labels nor static_labels).
+	owners *toolkit.Owners
 }
 
 // Options are the process-wide dependencies of an Exporter.
@@ -124,6 +127,10 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 	}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
+		if toolkit.NewOwners(t.ResourceLabels, nil).AdmitsEveryKey() {
+			logger.Warn(`resource_labels admits every key ("*"): each tag or label key of every resource becomes a label of backup_resource_info; allowlist only the keys you route on`,
+				zap.String("target", t.Name))
+		}
 		kind, ok := opts.Registry.Lookup(t.Type)
 		if !ok {
 			return nil, fmt.Errorf("target %q: provider type %q is not supported", t.Name, t.Type)
@@ -151,7 +158,8 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard}
+		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard,
+			owners: toolkit.NewOwners(t.ResourceLabels, t.StaticLabels)}
 		state := newTargetState(target, fp, s, e.render, logger)
 		state.countPanic = func() { opts.CacheMetrics.panicked(t.Type, t.Name) }
 		e.add(state)
@@ -358,6 +366,26 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
 	r.Dropped, r.DroppedItems = served.drops.snapshot()
 	return r
+}
+
+// OwnerLabels are the labels of backup_resource_info of the served
+// resource i (after the identity labels), values bounded as exposed; nil
+// when the target sets neither resource_labels nor static_labels.
+func (r *Result) OwnerLabels(i int) []toolkit.Label {
+	if r.Target == nil || r.Target.owners == nil || i < 0 || i >= len(r.Resources) {
+		return nil
+	}
+	labels, _ := r.Target.owners.Labels(r.Resources[i].Tags)
+	for j := range labels {
+		labels[j].Value = labelValue(labels[j].Value, labelLimit)
+	}
+	return labels
+}
+
+// OwnerKeys are the target's resource_labels allowlist and the names of
+// its static labels, for the landing page; nil when it sets neither.
+func (t *Target) OwnerKeys() (allowlist, static []string) {
+	return t.owners.Keys()
 }
 
 // TargetStatus is what a target's last poll found, as the landing page

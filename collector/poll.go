@@ -66,7 +66,12 @@ func (r *pollResult) prepareFor(t *Target, rd *renderer, logger *zap.Logger) {
 		})
 		// The poll keeps one copy of its records.
 		r.resources = r.final
-		r.rendered = rd.resources(t, r.final, r.ids)
+		var skipped int
+		r.rendered, skipped = rd.resources(t, r.final, r.ids)
+		if skipped > 0 {
+			logger.Debug("left tag keys out of backup_resource_info: longer than 1,024 bytes, or past 100 labels of a resource",
+				zap.String("target", t.Name), zap.Int("keys", skipped))
+		}
 	})
 }
 
