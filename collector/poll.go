@@ -253,7 +253,8 @@ func (s *targetState) poll(ctx context.Context) *pollResult {
 	start := s.now()
 	logger := s.logger.With(zap.String("target", s.target.Name))
 	drops := &drops{keep: s.settings.recordDropped, logger: logger}
-	ctx = toolkit.WithPoll(ctx, toolkit.Poll{Limits: s.settings.limits, Recovered: panicLogger(logger, s.countPanic), Dropped: drops.add})
+	ctx = toolkit.WithPoll(ctx, toolkit.Poll{Limits: s.settings.limits, Recovered: panicLogger(logger, s.countPanic), Dropped: drops.add,
+		MaxStaleness: s.settings.staleness})
 	resources, err := safePoll(ctx, s.target.Provider.Collect)
 	if err == nil {
 		err = everyResourceFailed(resources)

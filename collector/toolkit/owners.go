@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/backup-exporter/backup_exporter/config"
 )
 
 // backup_resource_info says who owns a resource (docs/metrics.md, "Who
@@ -82,6 +84,11 @@ func NewOwners(allowlist []string, static map[string]string) *Owners {
 	}
 	return o
 }
+
+// WantsTags reports whether target t's backup_resource_info carries
+// labels of the resources' own tags (it sets resource_labels): only then
+// need a provider read or keep them.
+func WantsTags(t *config.Target) bool { return len(t.ResourceLabels) > 0 }
 
 // Keys are the allowlist as configured and the names of the static
 // labels (sorted); nil for no rules.

@@ -17,6 +17,22 @@ func (a astraApp) label() string {
 // identity is the app's resource_id and resource_name.
 func (a astraApp) identity() (id, name string) { return a.ID, a.label() }
 
+// labels are the app's metadata.labels as Kubernetes labels, when the
+// target wants them; a label listed twice keeps its first value.
+func (p *provider) labels(app astraApp) toolkit.Tags {
+	tags := toolkit.Tags{Kind: toolkit.KubernetesLabels}
+	if !p.wantTags || len(app.Metadata.Labels) == 0 {
+		return tags
+	}
+	tags.Values = make(map[string]string, len(app.Metadata.Labels))
+	for _, l := range app.Metadata.Labels {
+		if _, seen := tags.Values[l.Name]; !seen {
+			tags.Values[l.Name] = l.Value
+		}
+	}
+	return tags
+}
+
 // appRecord is the record of an app whose backups were all listed.
 func appRecord(app astraApp, backups []astraBackup) toolkit.Resource {
 	converted := make([]toolkit.Backup, len(backups))

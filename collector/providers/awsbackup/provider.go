@@ -54,7 +54,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toolkit.FanOut(ctx, p.env, resources, (*resource).identity, p.resource), nil
+	return toolkit.FanOut(ctx, p.env, resources, (*resource).identity, p.taggedResource), nil
 }
 
 func (p *provider) wanted(typ string) bool {
