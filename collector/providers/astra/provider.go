@@ -37,9 +37,9 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)
 	return &provider{
-		client: env.Client(Name, bearer(env.Credential)),
-		env:    env,
-		base:   s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
+		client:   env.Client(Name, bearer(env.Credential)),
+		env:      env,
+		base:     s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
 		app:      s.AppID,
 		backup:   s.BackupID,
 		wantTags: toolkit.WantsTags(t),
