@@ -55,6 +55,7 @@ func run() int {
 	genK8sNS := app.Flag("generate.k8s.namespaces", "Generate this many Kubernetes namespaces of Trident protect Applications, Backups and Schedules (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
 	genK8sApps := app.Flag("generate.k8s.apps-per-namespace", "Trident protect Applications per generated namespace.").Default("10").Int()
 	genK8sBackups := app.Flag("generate.k8s.backups-per-app", "Backups per generated Trident protect Application.").Default("14").Int()
+	genOwnerTags := app.Flag("generate.owner-tags", "Give every ANF volume, PostgreSQL server, Astra app, Trident protect Application and CBR vault of the scenario this many tags or labels (team, owner, cost-center, environment, application, tag-6, ...) instead of their own (0: keep theirs), for load tests of backup_resource_info.").Default("0").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
 	if _, err := app.Parse(os.Args[1:]); err != nil {
@@ -184,6 +185,7 @@ func run() int {
 		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateTridentProtect(*genK8sNS, *genK8sApps, *genK8sBackups, time.Now()))
 	}
 
+	simulator.OwnerTags(sc, *genOwnerTags)
 	if *azPageSize > 0 && sc.Azure != nil {
 		sc.Azure.PageSize = *azPageSize
 	}
