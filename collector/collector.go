@@ -31,9 +31,9 @@ type Target struct {
 
 	// shard keeps the resources this replica owns.
 	shard Shard
-	// owners are the target's rules for backup_resource_info (nil: the
+	// Owners are the target's rules for backup_resource_info (nil: the
 	// target sets neither resource_labels nor static_labels).
-	owners *toolkit.Owners
+	Owners *toolkit.Owners
 }
 
 // Options are the process-wide dependencies of an Exporter.
@@ -159,7 +159,7 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard,
-			owners: toolkit.NewOwners(t.ResourceLabels, t.StaticLabels)}
+			Owners: toolkit.NewOwners(t.ResourceLabels, t.StaticLabels)}
 		state := newTargetState(target, fp, s, e.render, logger)
 		state.countPanic = func() { opts.CacheMetrics.panicked(t.Type, t.Name) }
 		e.add(state)
@@ -372,20 +372,14 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 // resource i (after the identity labels), values bounded as exposed; nil
 // when the target sets neither resource_labels nor static_labels.
 func (r *Result) OwnerLabels(i int) []toolkit.Label {
-	if r.Target == nil || r.Target.owners == nil || i < 0 || i >= len(r.Resources) {
+	if r.Target == nil || r.Target.Owners == nil || i < 0 || i >= len(r.Resources) {
 		return nil
 	}
-	labels, _ := r.Target.owners.Labels(r.Resources[i].Tags)
+	labels, _ := r.Target.Owners.Labels(r.Resources[i].Tags)
 	for j := range labels {
 		labels[j].Value = labelValue(labels[j].Value, labelLimit)
 	}
 	return labels
-}
-
-// OwnerKeys are the target's resource_labels allowlist and the names of
-// its static labels, for the landing page; nil when it sets neither.
-func (t *Target) OwnerKeys() (allowlist, static []string) {
-	return t.owners.Keys()
 }
 
 // TargetStatus is what a target's last poll found, as the landing page
@@ -402,6 +396,9 @@ type TargetStatus struct {
 	Stale     bool
 	// LastSuccess is when the target was last read successfully.
 	LastSuccess time.Time
+	// ResourceLabels and StaticLabels are the target's allowlist and the
+	// names of its static labels (backup_resource_info); nil when unset.
+	ResourceLabels, StaticLabels []string
 }
 
 // Status returns the state of every target, in configuration order, from
@@ -411,6 +408,7 @@ func (e *Exporter) Status() []TargetStatus {
 	for i, t := range e.targets {
 		s := e.byName[t.Name]
 		st := TargetStatus{Name: t.Name, Type: t.Type, LastSuccess: s.lastSuccess()}
+		st.ResourceLabels, st.StaticLabels = t.Owners.Keys()
 		s.mu.Lock()
 		last := s.last
 		s.mu.Unlock()

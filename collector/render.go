@@ -300,11 +300,11 @@ func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) (o
 		}
 		switch {
 		case f.OwnerLabels():
-			if t.owners == nil {
+			if t.Owners == nil {
 				continue
 			}
 			for i := range rs {
-				labels, n := t.owners.Labels(rs[i].Tags)
+				labels, n := t.Owners.Labels(rs[i].Tags)
 				skipped += n
 				writeOwnerSample(c.cur, f.Name, t, ids[i], names[i], labels)
 				c.flush(false)
