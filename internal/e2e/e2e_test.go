@@ -20,8 +20,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
-	"github.com/backup-exporter/backup_exporter/mixin"
 	"github.com/backup-exporter/backup_exporter/internal/tooltest"
+	"github.com/backup-exporter/backup_exporter/mixin"
 )
 
 // repoRoot is the module root, two levels up from this package.
