@@ -130,3 +130,44 @@ func TestResourceInfoOfEveryProvider(t *testing.T) {
 		})
 	}
 }
+
+// TestMalformedTagsGiveNone: tags or labels that are not what the API
+// documents (a string, a list, an object for Astra's list) are no tags:
+// the target stays up, its resources are read, and backup_resource_info
+// has the static labels only. They are no field a record needs.
+func TestMalformedTagsGiveNone(t *testing.T) {
+	sub := "/subscriptions/" + providertest.AzureSubscription + "/resourceGroups/" + simulator.DefaultAzureResourceGroup
+	faults := map[string]simulator.Fault{
+		"astra": {API: simulator.AstraAPI, Path: "/k8s/v[12]/apps$", Body: simulator.BodyRaw,
+			Raw: `{"items":[{"id":"` + providertest.SimulatedAppID(1) + `","name":"app-001","metadata":{"labels":{"team":"payments"}}}],"metadata":{}}`},
+		"azure_netapp_files": {API: simulator.AzureAPI, Path: "/capacityPools/pool-01/volumes$", Body: simulator.BodyRaw,
+			Raw: `{"value":[{"id":"` + sub + `/providers/Microsoft.NetApp/netAppAccounts/demo-account/capacityPools/pool-01/volumes/vol-001","name":"demo-account/pool-01/vol-001","tags":"team=payments"}]}`},
+		"azure_postgresql_ltr": {API: simulator.AzureAPI, Path: "/flexibleServers$", Body: simulator.BodyRaw,
+			Raw: `{"value":[{"id":"` + sub + `/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-server-01","name":"pg-server-01","tags":[{"team":"payments"}]}]}`},
+		"huawei_cbr": {API: simulator.HuaweiAPI, Path: "/vaults$", Body: simulator.BodyRaw,
+			Raw: `{"vaults":[{"id":"7a000000-0000-4000-8000-000000000001","tags":{"team":"platform"}}],"count":1}`},
+		"trident_protect": {API: simulator.KubernetesAPI, Path: "/applications$", Body: simulator.BodyRaw,
+			Raw: `{"apiVersion":"protect.trident.netapp.io/v1","kind":"ApplicationList","metadata":{},"items":[{"metadata":{"namespace":"tp-001","name":"app-01","labels":["team=payments"]}}]}`},
+	}
+	for _, es := range ownerEstates() {
+		f, ok := faults[es.provider]
+		if !ok {
+			continue
+		}
+		t.Run(es.provider, func(t *testing.T) {
+			sim, yml := es.start(t)
+			if err := sim.AddFault(f); err != nil {
+				t.Fatal(err)
+			}
+			e := providertest.NewExporter(t, yml, providers.All(), collector.Options{})
+			res := e.Collect(context.Background(), e.Targets())[0]
+			if res.Err != nil || len(res.Resources) == 0 {
+				t.Fatalf("%d resources, error %v", len(res.Resources), res.Err)
+			}
+			got := providertest.ScrapeText(t, e, "backup_resource_info")
+			if strings.Contains(got, `team="`) || !strings.Contains(got, `environment="simulated"`) {
+				t.Errorf("malformed tags gave labels, or the static ones are missing:\n%s", got)
+			}
+		})
+	}
+}

@@ -37,9 +37,10 @@ func main() {
 	astra := flag.Bool("astra", false, "run only the Astra cache_ttl 0 goal and print it")
 	jsonExporter := flag.String("json-exporter", "", "a json_exporter binary (built from prometheus-community/json_exporter): compare it with the Astra cache_ttl 0 goal and print both")
 	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
+	owners := flag.Int("owners", 0, "with --only: every resource carries this many tags or labels (the simulator's --generate.owner-tags), all allowlisted in every target's resource_labels (backup_resource_info)")
 	anf := flag.Bool("anf", false, "run only the goal of 1,000 ANF volumes at 50 ms, max_concurrency 32 (cold poll against the ideal) and print it")
 	flag.Parse()
-	h := &harness{bin: *bin}
+	h := &harness{bin: *bin, owners: *owners}
 	if *storm > 0 {
 		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
 		return
@@ -72,8 +73,8 @@ func main() {
 	}
 	if *only > 0 {
 		r := h.matrixRun(*only, 0)
-		fmt.Printf("%d resources: err %v, cold %s, warm plain %s / gzip %s, CPU %s, peak RSS %s, series %d\n",
-			r.resources, r.err, secs(r.cold), secs(median(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		fmt.Printf("%d resources (%d tags each): err %v, cold %s, warm plain %s / gzip %s, CPU %s, peak RSS %s, series %d, %s\n",
+			r.resources, h.owners, r.err, secs(r.cold), secs(median(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series, mib(int64(r.bytes)))
 		return
 	}
 	report, err := h.run(*quick)
@@ -88,7 +89,12 @@ func main() {
 	fmt.Println("wrote", *out)
 }
 
-type harness struct{ bin string }
+// harness runs the binaries of bin; with owners above 0, every resource
+// carries that many tags, all allowlisted (backup_resource_info).
+type harness struct {
+	bin    string
+	owners int
+}
 
 // estate is the generated estate of n resources, in the proportions of
 // the large-estate issue: half ANF volumes, a fifth PG servers, a fifth

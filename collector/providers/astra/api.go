@@ -198,8 +198,9 @@ type astraApp struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Metadata struct {
-		// Labels are type_astra_label: {name, value}.
-		Labels []astraLabel `json:"labels"`
+		// Labels are type_astra_label: {name, value}, read by labels
+		// (malformed ones are none: no field a record needs).
+		Labels json.RawMessage `json:"labels"`
 	} `json:"metadata"`
 }
 

@@ -3,6 +3,8 @@ package astra
 import (
 	"strings"
 
+	json "github.com/segmentio/encoding/json"
+
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -21,11 +23,12 @@ func (a astraApp) identity() (id, name string) { return a.ID, a.label() }
 // target wants them; a label listed twice keeps its first value.
 func (p *provider) labels(app astraApp) toolkit.Tags {
 	tags := toolkit.Tags{Kind: toolkit.KubernetesLabels}
-	if !p.wantTags || len(app.Metadata.Labels) == 0 {
+	var labels []astraLabel
+	if !p.wantTags || json.Unmarshal(app.Metadata.Labels, &labels) != nil || len(labels) == 0 {
 		return tags
 	}
-	tags.Values = make(map[string]string, len(app.Metadata.Labels))
-	for _, l := range app.Metadata.Labels {
+	tags.Values = make(map[string]string, len(labels))
+	for _, l := range labels {
 		if _, seen := tags.Values[l.Name]; !seen {
 			tags.Values[l.Name] = l.Value
 		}

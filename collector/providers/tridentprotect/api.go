@@ -33,8 +33,19 @@ type object struct {
 type application struct {
 	Metadata struct {
 		meta
-		Labels map[string]string `json:"labels"`
+		// Labels are read by labels (malformed ones are none).
+		Labels json.RawMessage `json:"labels"`
 	} `json:"metadata"`
+}
+
+// labels are the Application's metadata.labels; none when they are not
+// a map of strings (no field a record needs).
+func (a *application) labels() map[string]string {
+	var m map[string]string
+	if len(a.Metadata.Labels) == 0 || json.Unmarshal(a.Metadata.Labels, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // Check implements toolkit.Checked, as for every resource.

@@ -71,7 +71,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 		r := resource(id, a.Metadata.Name, byApp[id], schedulesOf[id])
 		r.Tags.Kind = toolkit.KubernetesLabels
 		if p.wantTags {
-			r.Tags.Values = a.Metadata.Labels
+			r.Tags.Values = a.labels()
 		}
 		out = append(out, r)
 	}
