@@ -240,7 +240,7 @@ func appMetadata(a AstraApp) astraMetadata {
 	created := firstNonEmpty(a.CreationTimestamp, astraDefaultTime)
 	labels := []astraLabel{}
 	for _, l := range a.Labels {
-		labels = append(labels, astraLabel{Name: l.Name, Value: l.Value})
+		labels = append(labels, astraLabel(l))
 	}
 	return astraMetadata{
 		Labels:                labels,

@@ -93,7 +93,7 @@ func huaweiVaults(p *HuaweiProject) []huaweiVaultJSON {
 	for _, v := range all {
 		tags := []huaweiTagJSON{}
 		for _, t := range v.Tags {
-			tags = append(tags, huaweiTagJSON{Key: t.Key, Value: t.Value})
+			tags = append(tags, huaweiTagJSON(t))
 		}
 		res := resources[v.ID]
 		if res == nil {
