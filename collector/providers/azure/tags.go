@@ -13,7 +13,9 @@ import (
 func Tags(raw json.RawMessage) toolkit.Tags {
 	tags := toolkit.Tags{Kind: toolkit.CloudTags, CaseInsensitive: true}
 	if len(raw) > 0 {
-		var values map[string]string
+		// A map made here: decoding into a nil map, segmentio's decoder
+		// makes one for 64 entries, 4 kB kept per resource.
+		values := map[string]string{}
 		if json.Unmarshal(raw, &values) == nil && len(values) > 0 {
 			tags.Values = values
 		}

@@ -41,8 +41,10 @@ type application struct {
 // labels are the Application's metadata.labels; none when they are not
 // a map of strings (no field a record needs).
 func (a *application) labels() map[string]string {
-	var m map[string]string
-	if len(a.Metadata.Labels) == 0 || json.Unmarshal(a.Metadata.Labels, &m) != nil {
+	// A map made here: decoding into a nil map, segmentio's decoder makes
+	// one for 64 entries, 4 kB kept per Application.
+	m := map[string]string{}
+	if len(a.Metadata.Labels) == 0 || json.Unmarshal(a.Metadata.Labels, &m) != nil || len(m) == 0 {
 		return nil
 	}
 	return m
