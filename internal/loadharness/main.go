@@ -37,15 +37,16 @@ func main() {
 	astra := flag.Bool("astra", false, "run only the Astra cache_ttl 0 goal and print it")
 	jsonExporter := flag.String("json-exporter", "", "a json_exporter binary (built from prometheus-community/json_exporter): compare it with the Astra cache_ttl 0 goal and print both")
 	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
+	full := flag.Bool("full", false, "with --json-exporter: the whole run, the comparison among its goals")
 	owners := flag.Int("owners", 0, "with --only: every resource carries this many tags or labels (the simulator's --generate.owner-tags), all allowlisted in every target's resource_labels (backup_resource_info)")
 	anf := flag.Bool("anf", false, "run only the goal of 1,000 ANF volumes at 50 ms, max_concurrency 32 (cold poll against the ideal) and print it")
 	flag.Parse()
-	h := &harness{bin: *bin, owners: *owners}
+	h := &harness{bin: *bin, jsonExporter: *jsonExporter, owners: *owners}
 	if *storm > 0 {
 		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
 		return
 	}
-	if *jsonExporter != "" {
+	if *jsonExporter != "" && !*full {
 		a, j := h.astraSyncRun(), h.jsonExporterRun(*jsonExporter)
 		fmt.Printf("backup_exporter: err %v, CPU per scrape %s, scrape %s median, peak RSS %s\n", a.err, secs(a.cpuPerScrape), secs(median(a.took)), mib(a.peakRSS))
 		fmt.Printf("json_exporter:   err %v, CPU per scrape %s, scrape %s median, peak RSS %s\n", j.err, secs(j.cpuPerScrape), secs(median(j.took)), mib(j.peakRSS))
@@ -89,10 +90,14 @@ func main() {
 	fmt.Println("wrote", *out)
 }
 
-// harness runs the binaries of bin; with owners above 0, every resource
-// carries that many tags, all allowlisted (backup_resource_info).
+// harness runs the binaries of bin.
 type harness struct {
-	bin    string
+	bin string
+	// jsonExporter is a json_exporter binary to compare with on the Astra
+	// estate ("": the comparison is not measured).
+	jsonExporter string
+	// owners above 0: every resource carries that many tags, all
+	// allowlisted (backup_resource_info).
 	owners int
 }
 

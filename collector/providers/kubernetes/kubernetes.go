@@ -323,17 +323,33 @@ func decodeStatus(_ int, body []byte) string {
 	return s.Message
 }
 
+// ListOptions narrow and page a list.
+type ListOptions struct {
+	// Limit is the page size (the API server's limit parameter; 0: 500).
+	Limit int
+	// LabelSelector is a label selector the API server applies
+	// (velero.io/backup-name=nightly); "" lists every item.
+	LabelSelector string
+}
+
+// DefaultPageSize is a list's page size when ListOptions.Limit is 0.
+const DefaultPageSize = 500
+
 // List reads every item of the collection at path (an API path such as
-// /apis/group/v1/namespaces/ns/things), limit at a time, following
-// metadata.continue. A continue token that expired while the list was
-// read (410 Gone) restarts the list from the start, once; the items are
-// returned only when a whole list was read.
-func (c *Client) List(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
+// /apis/group/v1/namespaces/ns/things, or /api/v1/namespaces for a
+// cluster-scoped one), a page at a time, following metadata.continue. A
+// continue token that expired while the list was read (410 Gone)
+// restarts the list from the start, once; the items are returned only
+// when a whole list was read.
+func (c *Client) List(ctx context.Context, path string, opts ListOptions) ([]json.RawMessage, error) {
 	if c.err != nil {
 		return nil, fmt.Errorf("list %s: %w", path, c.err)
 	}
+	if opts.Limit <= 0 {
+		opts.Limit = DefaultPageSize
+	}
 	for attempt := 1; ; attempt++ {
-		items, err := c.list(ctx, path, limit)
+		items, err := c.list(ctx, path, opts)
 		var httpErr *upstream.HTTPError
 		if attempt == 1 && errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusGone {
 			continue
@@ -342,12 +358,23 @@ func (c *Client) List(ctx context.Context, path string, limit int) ([]json.RawMe
 	}
 }
 
-func (c *Client) list(ctx context.Context, path string, limit int) ([]json.RawMessage, error) {
+// NotInstalled reports whether err is the API server's 404 to a list: the
+// resource type does not exist in the cluster (its CRD is not installed;
+// a list in a namespace that does not exist is empty, not a 404).
+func NotInstalled(err error) bool {
+	var httpErr *upstream.HTTPError
+	return errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusNotFound
+}
+
+func (c *Client) list(ctx context.Context, path string, opts ListOptions) ([]json.RawMessage, error) {
 	var items []json.RawMessage
 	cont := ""
 	pages := toolkit.NewPager(ctx, "list "+path)
 	for page := 1; ; page++ {
-		q := url.Values{"limit": {fmt.Sprint(limit)}}
+		q := url.Values{"limit": {fmt.Sprint(opts.Limit)}}
+		if opts.LabelSelector != "" {
+			q.Set("labelSelector", opts.LabelSelector)
+		}
 		if cont != "" {
 			q.Set("continue", cont)
 		}
@@ -378,8 +405,8 @@ func (c *Client) Describe() string { return c.desc }
 func ListOf[T any, PT interface {
 	*T
 	toolkit.Checked
-}](ctx context.Context, c *Client, resource, path string, limit int) ([]T, error) {
-	items, err := c.List(ctx, path, limit)
+}](ctx context.Context, c *Client, resource, path string, opts ListOptions) ([]T, error) {
+	items, err := c.List(ctx, path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %w", resource, c.Describe(), err)
 	}

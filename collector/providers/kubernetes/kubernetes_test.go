@@ -43,7 +43,7 @@ func list(t *testing.T, c *cluster) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = client.List(context.Background(), "/apis/x/v1/things", 10)
+	_, err = client.List(context.Background(), "/apis/x/v1/things", ListOptions{Limit: 10})
 	return err
 }
 
@@ -170,5 +170,51 @@ current-context: prod
 	write(t, dir, "client.crt", "not a certificate")
 	if _, err := resolve(&config.Credential{Type: "kubernetes", Spec: &Credential{Kubeconfig: path}}, inClusterEnv{}); err == nil || !strings.Contains(err.Error(), "do not load") {
 		t.Errorf("a bad certificate: %v", err)
+	}
+}
+
+// TestListSendsTheSelectorAndTellsNotInstalled: a list carries its label
+// selector and page size as query parameters; a 404 to a list (a resource
+// type the cluster does not have) is NotInstalled, a 403 is not.
+func TestListSendsTheSelectorAndTellsNotInstalled(t *testing.T) {
+	var got url.Values
+	srv := providertest.NewServer(t, providertest.Options{}, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/apis/x/v1/things":
+			got = r.URL.Query()
+			_, _ = w.Write([]byte(`{"metadata":{},"items":[]}`))
+		case "/apis/x/v1/forbidden":
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"kind":"Status","reason":"Forbidden","code":403,"message":"no"}`))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	ca, err := os.ReadFile(srv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := upstream.NewPool(upstream.Options{MaxConcurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := connect(pool, "velero", &cluster{server: srv.URL, caPEM: ca, token: func(context.Context) (string, error) { return "t", nil }, desc: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := client.List(ctx, "/apis/x/v1/things", ListOptions{LabelSelector: "velero.io/backup-name=nightly,cluster!=dev"}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("labelSelector") != "velero.io/backup-name=nightly,cluster!=dev" || got.Get("limit") != "500" {
+		t.Errorf("query %v: want the selector and the default limit 500", got)
+	}
+	_, err = client.List(ctx, "/apis/absent.example.com/v1/things", ListOptions{})
+	if !NotInstalled(err) {
+		t.Errorf("404: NotInstalled(%v) = false", err)
+	}
+	_, err = client.List(ctx, "/apis/x/v1/forbidden", ListOptions{})
+	if err == nil || NotInstalled(err) {
+		t.Errorf("403: %v, NotInstalled true", err)
 	}
 }

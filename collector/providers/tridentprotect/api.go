@@ -98,7 +98,7 @@ func list[T any, PT interface {
 	}
 	var out []T
 	for _, path := range paths {
-		items, err := kubernetes.ListOf[T, PT](ctx, p.k8s, resource, path, pageSize)
+		items, err := kubernetes.ListOf[T, PT](ctx, p.k8s, resource, path, kubernetes.ListOptions{Limit: pageSize})
 		if err != nil {
 			return nil, err
 		}
