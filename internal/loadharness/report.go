@@ -65,13 +65,13 @@ type results struct {
 	rows, cloud []row
 	// owners are the 10,000-resource estate with ownerTags tags on every
 	// resource, all allowlisted (backup_resource_info).
-	owners []row
-	slow        anfSlow
-	sync, json  astraSync
-	jsonRun     bool
-	storm       reloadStorm
-	fast        anfFast
-	quick       bool
+	owners     []row
+	slow       anfSlow
+	sync, json astraSync
+	jsonRun    bool
+	storm      reloadStorm
+	fast       anfFast
+	quick      bool
 }
 
 // ownerTags is how many tags every resource of the owners' estate has.
