@@ -55,6 +55,13 @@ func run() int {
 	genK8sNS := app.Flag("generate.k8s.namespaces", "Generate this many Kubernetes namespaces of Trident protect Applications, Backups and Schedules (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
 	genK8sApps := app.Flag("generate.k8s.apps-per-namespace", "Trident protect Applications per generated namespace.").Default("10").Int()
 	genK8sBackups := app.Flag("generate.k8s.backups-per-app", "Backups per generated Trident protect Application.").Default("14").Int()
+	genVeleroNS := app.Flag("generate.velero.namespaces", "Generate a cluster of this many namespaces watched by Velero, with its Schedules, Backups, storage locations and volume copies (0: none), readable with bearer token "+simulator.VeleroDemoToken+".").Default("0").Int()
+	genVeleroBackups := app.Flag("generate.velero.backups", "Velero Backups of the generated cluster.").Default("2000").Int()
+	genCNPGNS := app.Flag("generate.cnpg.namespaces", "Generate this many Kubernetes namespaces of CloudNativePG Clusters, Backups, ScheduledBackups and barman-cloud ObjectStores (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
+	genCNPGClusters := app.Flag("generate.cnpg.clusters-per-namespace", "CloudNativePG Clusters per generated namespace.").Default("2").Int()
+	genCNPGBackups := app.Flag("generate.cnpg.backups-per-cluster", "Backups per generated CloudNativePG Cluster.").Default("14").Int()
+	genLonghorn := app.Flag("generate.longhorn.volumes", "Generate this many Longhorn Volumes with Backups, BackupVolumes, RecurringJobs and BackupTargets in namespace longhorn-system (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
+	genLonghornBackups := app.Flag("generate.longhorn.backups-per-volume", "Backups per generated Longhorn Volume.").Default("7").Int()
 	genOwnerTags := app.Flag("generate.owner-tags", "Give every ANF volume, PostgreSQL server, Astra app, Trident protect Application and CBR vault of the scenario this many tags or labels (team, owner, cost-center, environment, application, tag-6, ...) instead of their own (0: keep theirs), for load tests of backup_resource_info.").Default("0").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
@@ -183,6 +190,17 @@ func run() int {
 
 	if *genK8sNS > 0 {
 		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateTridentProtect(*genK8sNS, *genK8sApps, *genK8sBackups, time.Now()))
+	}
+	if *genLonghorn > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateLonghorn(*genLonghorn, *genLonghornBackups, time.Now()))
+	}
+
+	if *genVeleroNS > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateVelero(*genVeleroNS, *genVeleroBackups, time.Now()))
+	}
+
+	if *genCNPGNS > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateCloudNativePG(*genCNPGNS, *genCNPGClusters, *genCNPGBackups, time.Now()))
 	}
 
 	simulator.OwnerTags(sc, *genOwnerTags)

@@ -8,8 +8,11 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/cloudnativepg"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huaweicbr"
+	"github.com/backup-exporter/backup_exporter/collector/providers/longhorn"
 	"github.com/backup-exporter/backup_exporter/collector/providers/tridentprotect"
+	"github.com/backup-exporter/backup_exporter/collector/providers/velero"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -23,5 +26,8 @@ func All() toolkit.Registry {
 		astra.Type,
 		awsbackup.Type,
 		tridentprotect.Type,
+		velero.Type,
+		cloudnativepg.Type,
+		longhorn.Type,
 	}
 }

@@ -50,6 +50,10 @@ type Stats struct {
 	Requests map[string]int `json:"requests"`
 	// APIs is keyed by API name, e.g. "astra".
 	APIs map[string]int `json:"apis"`
+	// Secrets counts the requests for Kubernetes Secrets, each refused
+	// with 403 whatever the account may read (kubernetes_secrets.go): a
+	// backup exporter has no business reading them.
+	Secrets int `json:"secrets"`
 	// Stray are the requests that reached the simulator over plain HTTP
 	// or at its other origin (OtherOriginURL): a client that sent one
 	// followed a redirect or link it should have refused.
@@ -85,7 +89,9 @@ type Server struct {
 	faults    []*activeFault
 	errWriter map[string]ErrorWriter
 	astra     *AstraScenario
+	astraIdx  *astraIndex
 	huawei    *HuaweiScenario
+	hwIndex   *huaweiIndex
 	azureOnce sync.Once
 	azure     *azureState
 	aws       *awsState
@@ -224,7 +230,7 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
+	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Secrets: s.stats.Secrets, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = v
 	}

@@ -17,4 +17,7 @@ var Serves = []Served{
 	{API: "Huawei Cloud CBR", Types: []string{"huawei_cbr"}},
 	{API: "AWS Backup and STS", Types: []string{"aws_backup"}},
 	{API: "Kubernetes with NetApp Trident protect's resources", Types: []string{"trident_protect"}},
+	{API: "Kubernetes with Velero's resources and the cluster's namespaces", Types: []string{"velero"}},
+	{API: "Kubernetes with CloudNativePG's and the barman-cloud plugin's resources", Types: []string{"cloudnative_pg"}},
+	{API: "Kubernetes with Longhorn's resources", Types: []string{"longhorn"}},
 }
