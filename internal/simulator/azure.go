@@ -55,7 +55,9 @@ const (
 // AzureScenario is the `azure:` section of a scenario.
 type AzureScenario struct {
 	// PageSize of every list; default AzureDefaultPageSize.
-	PageSize      int                 `yaml:"page_size"`
+	PageSize int `yaml:"page_size"`
+	// ResourceGraph configures Resource Graph's paging and quota.
+	ResourceGraph *AzureResourceGraph `yaml:"resource_graph"`
 	Tenants       []AzureTenant       `yaml:"tenants"`
 	Subscriptions []AzureSubscription `yaml:"subscriptions"`
 }
@@ -89,6 +91,10 @@ type AzureResourceGroup struct {
 	PostgresServers []PGServer   `yaml:"postgres_servers"`
 	// RecoveryServicesVaults are Azure Backup vaults (azure_backup.go).
 	RecoveryServicesVaults []RSVault `yaml:"recovery_services_vaults"`
+	// Resources are other resources of the group, as Resource Graph's
+	// Resources table holds them (azure_resourcegraph.go): the VMs and
+	// storage accounts Azure Backup items point to, with their tags.
+	Resources []AzureResource `yaml:"resources"`
 }
 
 // ANFAccount is an Azure NetApp Files account.
@@ -199,6 +205,8 @@ type azureState struct {
 	// (azure_index.go).
 	gen, idxGen uint64
 	idx         *azIndex
+	// argQuota is Resource Graph's quota window per client.
+	argQuota map[string]*argBucket
 }
 
 type azureToken struct {
@@ -208,7 +216,7 @@ type azureToken struct {
 
 func (s *Server) azureState() *azureState {
 	s.azureOnce.Do(func() {
-		s.azure = &azureState{sc: &AzureScenario{}, tokens: map[string]azureToken{}, reads: map[string]int{}}
+		s.azure = &azureState{sc: &AzureScenario{}, tokens: map[string]azureToken{}, reads: map[string]int{}, argQuota: map[string]*argBucket{}}
 	})
 	return s.azure
 }
@@ -229,6 +237,7 @@ func (s *Server) registerAzure(sc *AzureScenario) error {
 	// Azure Backup writes job ids as "/Subscriptions/..."; ARM paths are
 	// case-insensitive, so those ids can be followed.
 	s.handle(AzureAPI, "/Subscriptions/", s.armDispatch)
+	s.registerResourceGraph()
 	return nil
 }
 
@@ -284,6 +293,7 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	st.certs = certs
 	st.tokens = map[string]azureToken{}
 	st.reads = map[string]int{}
+	st.argQuota = map[string]*argBucket{}
 	return nil
 }
 

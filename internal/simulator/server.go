@@ -261,7 +261,16 @@ func (s *Server) registerAPI(api string, ew ErrorWriter) {
 // handle registers an API route: the request is counted, matched against
 // the faults, logged, and then given to h.
 func (s *Server) handle(api, pattern string, h http.HandlerFunc) {
+	s.handleBy(pattern, func(*http.Request) (string, http.HandlerFunc) { return api, h })
+}
+
+// handleBy registers a route that several APIs share (AWS's "POST /":
+// STS's query protocol, and the JSON protocols' X-Amz-Target): pick says
+// which API a request is for, and its handler; the request is then
+// counted and matched against the faults as that API's.
+func (s *Server) handleBy(pattern string, pick func(*http.Request) (string, http.HandlerFunc)) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		api, h := pick(r)
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.count(api, r)

@@ -17,6 +17,9 @@ type Metrics struct {
 	// armReads is ARM's x-ms-ratelimit-remaining-subscription-reads, as
 	// last seen per subscription.
 	armReads *prometheus.GaugeVec
+	// graphQuota is Resource Graph's x-ms-user-quota-remaining, as last
+	// seen per credential.
+	graphQuota *prometheus.GaugeVec
 }
 
 // The upstream traffic metrics.
@@ -29,24 +32,27 @@ var (
 		Help: "Upstream requests retried, by reason (throttled, server_error, network)."}
 	infoARMReads = metricinfo.Info{Name: "backup_exporter_azure_ratelimit_remaining_reads", Type: metricinfo.Gauge, Labels: []string{"subscription_id"},
 		Help: "ARM read requests left in the current throttling window (x-ms-ratelimit-remaining-subscription-reads), as last seen."}
+	infoGraphQuota = metricinfo.Info{Name: "backup_exporter_azure_resourcegraph_quota_remaining", Type: metricinfo.Gauge, Labels: []string{"credential"},
+		Help: "Azure Resource Graph queries left in the credential's current quota window (x-ms-user-quota-remaining), as last seen."}
 )
 
 // MetricInfos describe the upstream traffic metrics.
 func MetricInfos() []metricinfo.Info {
-	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads}
+	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads, infoGraphQuota}
 }
 
 // NewMetrics creates the upstream traffic metrics and registers them on
 // reg (when not nil).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: infoRequests.CounterVec(),
-		duration: infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
-		retries:  infoRetries.CounterVec(),
-		armReads: infoARMReads.GaugeVec(),
+		requests:   infoRequests.CounterVec(),
+		duration:   infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		retries:    infoRetries.CounterVec(),
+		armReads:   infoARMReads.GaugeVec(),
+		graphQuota: infoGraphQuota.GaugeVec(),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads)
+		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads, m.graphQuota)
 	}
 	return m
 }
@@ -64,6 +70,19 @@ func (m *Metrics) retry(provider, reason string) {
 		return
 	}
 	m.retries.WithLabelValues(provider, reason).Inc()
+}
+
+// Waited counts a wait before a request that a client made on its own
+// (Resource Graph's spent quota, say) as a retry for reason.
+func (m *Metrics) Waited(provider, reason string) { m.retry(provider, reason) }
+
+// ResourceGraphQuotaRemaining records Resource Graph's remaining query
+// quota of credential.
+func (m *Metrics) ResourceGraphQuotaRemaining(credential string, v float64) {
+	if m == nil {
+		return
+	}
+	m.graphQuota.WithLabelValues(credential).Set(v)
 }
 
 // ARMReadsRemaining records ARM's remaining read quota of subscription.
