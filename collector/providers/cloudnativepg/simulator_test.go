@@ -28,7 +28,7 @@ func collectSim(t *testing.T, sim *simulator.Server, token, extra string) collec
 // mix come out as the contract says.
 func TestCloudNativePGSimulatorCluster(t *testing.T) {
 	sim, _ := providertest.StartCloudNativePG(t, 3, 40, 6)
-	res := collectSim(t, sim, simulator.KubernetesDemoToken, "")
+	res := collectSim(t, sim, simulator.KubernetesDemoToken, ", resource_labels: [team]")
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}

@@ -40,15 +40,7 @@ type application struct {
 
 // labels are the Application's metadata.labels; none when they are not
 // a map of strings (no field a record needs).
-func (a *application) labels() map[string]string {
-	// A map made here: decoding into a nil map, segmentio's decoder makes
-	// one for 64 entries, 4 kB kept per Application.
-	m := map[string]string{}
-	if len(a.Metadata.Labels) == 0 || json.Unmarshal(a.Metadata.Labels, &m) != nil || len(m) == 0 {
-		return nil
-	}
-	return m
-}
+func (a *application) labels() map[string]string { return kubernetes.OwnerLabels(a.Metadata.Labels) }
 
 // Check implements toolkit.Checked, as for every resource.
 func (a *application) Check() error { return (&object{Metadata: a.Metadata.meta}).Check() }

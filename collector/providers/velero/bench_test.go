@@ -19,7 +19,8 @@ func BenchmarkVeleroRecords(b *testing.B) {
 	d := sc.CRDs["velero"].(*simulator.VeleroCRDs)
 	nss := make([]namespace, len(sc.Namespaces))
 	for i, n := range sc.Namespaces {
-		nss[i].Metadata = meta{Name: n.Name, CreationTimestamp: n.CreationTimestamp, Labels: n.Labels}
+		nss[i].Metadata.meta = meta{Name: n.Name, CreationTimestamp: n.CreationTimestamp}
+		nss[i].Metadata.Labels = n.Labels
 	}
 	backups := make([]backup, len(d.Backups))
 	for i, x := range d.Backups {
