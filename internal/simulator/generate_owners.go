@@ -54,6 +54,8 @@ func ownerTagValues(i, n int) map[string]string {
 // OwnerTags gives every ANF volume, PostgreSQL server, Astra app, Trident
 // protect Application and CBR vault of sc n tags or labels (team, owner,
 // cost-center, environment, application, then tag-6, ...), replacing
+// theirs, and every Kubernetes namespace (Velero's resources),
+// CloudNativePG Cluster and Longhorn Volume the same n labels beside
 // theirs: the estate of a load test of backup_resource_info.
 func OwnerTags(sc *Scenario, n int) {
 	if n <= 0 {
@@ -97,6 +99,22 @@ func OwnerTags(sc *Scenario, n int) {
 				k.Namespaces[ns].Applications[a].Labels = next()
 			}
 		}
+		// Velero's namespaces, CloudNativePG's Clusters and Longhorn's
+		// Volumes keep their labels (Velero's exclusion, Longhorn's
+		// recurring jobs say what is backed up): the owners' are added.
+		for ns := range k.Namespaces {
+			addLabels(&k.Namespaces[ns].Labels, next())
+		}
+		if d, ok := k.CRDs[cnpgSetName].(*CNPGData); ok && d != nil {
+			for c := range d.Clusters {
+				addLabels(&d.Clusters[c].Labels, next())
+			}
+		}
+		if d, ok := k.CRDs[LonghornCRDSet].(*LonghornData); ok && d != nil {
+			for v := range d.Volumes {
+				addLabels(&d.Volumes[v].Labels, next())
+			}
+		}
 	}
 	if h := sc.Huawei; h != nil {
 		for p := range h.Projects {
@@ -120,6 +138,14 @@ func OwnerTags(sc *Scenario, n int) {
 			}
 		}
 	}
+}
+
+// addLabels sets the labels of add on *labels (made when nil).
+func addLabels(labels *map[string]string, add map[string]string) {
+	if *labels == nil {
+		*labels = make(map[string]string, len(add))
+	}
+	maps.Copy(*labels, add)
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

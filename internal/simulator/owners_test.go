@@ -94,7 +94,22 @@ func TestGeneratedOwners(t *testing.T) {
 		t.Errorf("Trident labels: %v %v", apps[0].Labels, apps[4].Labels)
 	}
 
-	sc := &Scenario{Azure: az, Astra: astra, Huawei: hw, Kubernetes: tp}
+	vel := GenerateVelero(50, 10, now)
+	if ns := vel.Namespaces; ns[2].Labels["team"] == "" {
+		t.Errorf("Velero namespace labels: %v", ns[2].Labels)
+	}
+	cnpg := GenerateCloudNativePG(1, 5, 1, now)
+	if cs := cnpg.CRDs[cnpgSetName].(*CNPGData).Clusters; cs[0].Labels["team"] == "" || len(cs[4].Labels) != 1 || cs[4].Labels["team"] != "" {
+		t.Errorf("CNPG labels: %v %v", cs[0].Labels, cs[4].Labels)
+	}
+	lh := GenerateLonghorn(10, 1, now)
+	lhVols := lh.CRDs[LonghornCRDSet].(*LonghornData).Volumes
+	if lhVols[0].Labels["team"] != "payments" || lhVols[0].Labels["recurring-job-group.longhorn.io/hourly"] != "enabled" || lhVols[4].Labels != nil || lhVols[8].Labels["team"] == "" {
+		t.Errorf("Longhorn labels: %v %v %v", lhVols[0].Labels, lhVols[4].Labels, lhVols[8].Labels)
+	}
+	k8s := tp.Merge(vel).Merge(cnpg).Merge(lh)
+
+	sc := &Scenario{Azure: az, Astra: astra, Huawei: hw, Kubernetes: k8s}
 	OwnerTags(sc, 5)
 	check := func(what string, n int) {
 		if n != 5 {
@@ -113,7 +128,40 @@ func TestGeneratedOwners(t *testing.T) {
 	for _, v := range hw.Projects[0].Vaults {
 		check("vault "+v.ID, len(v.Tags))
 	}
-	for _, a := range tp.Namespaces[1].Applications {
-		check("application "+a.Name, len(a.Labels))
+	trident := 0
+	for _, ns := range k8s.Namespaces {
+		for _, a := range ns.Applications {
+			check("application "+a.Name, len(a.Labels))
+			trident++
+		}
+	}
+	if trident != 5 {
+		t.Errorf("%d Trident Applications", trident)
+	}
+	// Kubernetes objects whose own labels matter keep them: the owners'
+	// five are added.
+	owners := func(what string, labels map[string]string) {
+		n := 0
+		for _, k := range ownerKeys {
+			if labels[k] != "" {
+				n++
+			}
+		}
+		check(what, n)
+	}
+	for _, ns := range k8s.Namespaces {
+		owners("namespace "+ns.Name, ns.Labels)
+		if ns.Name == "t10-app-00050" && ns.Labels["velero.io/exclude-from-backup"] != "true" {
+			t.Errorf("%s lost its exclusion: %v", ns.Name, ns.Labels)
+		}
+	}
+	for _, c := range k8s.CRDs[cnpgSetName].(*CNPGData).Clusters {
+		owners("cluster "+c.Name, c.Labels)
+	}
+	for _, v := range k8s.CRDs[LonghornCRDSet].(*LonghornData).Volumes {
+		owners("volume "+v.Name, v.Labels)
+	}
+	if v := k8s.CRDs[LonghornCRDSet].(*LonghornData).Volumes[0]; v.Labels["recurring-job-group.longhorn.io/hourly"] != "enabled" {
+		t.Errorf("a Longhorn volume lost its recurring-job group: %v", v.Labels)
 	}
 }

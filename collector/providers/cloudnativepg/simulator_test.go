@@ -76,8 +76,11 @@ func TestCloudNativePGSimulatorCluster(t *testing.T) {
 	if e := pg16.CurrentError(); e == nil || (e.Code != "continuous_archiving" && !strings.HasPrefix(e.Code, "f")) {
 		t.Errorf("pg-16 error %+v", e)
 	}
-	if tags := byID["pg-001/pg-01"].Tags; tags.Values["team"] != "team-1" {
+	if tags := byID["pg-001/pg-01"].Tags; tags.Values["team"] != "payments" {
 		t.Errorf("pg-01 labels %+v", tags)
+	}
+	if tags := byID["pg-001/pg-05"].Tags; len(tags.Values) != 1 || tags.Values["app.kubernetes.io/name"] != "pg-05" {
+		t.Errorf("pg-05 (no owner) labels %+v", tags)
 	}
 }
 
