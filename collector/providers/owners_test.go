@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/providers"
@@ -68,6 +69,27 @@ targets:
 			sim, _ := providertest.StartTridentProtect(t, 1, 11, 1)
 			return sim, providertest.TridentConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: tp, "+ownerKeys)
 		}},
+		{"velero", func(t *testing.T) (*simulator.Server, string) {
+			// Namespaces t01..t06 carry their team; kube-system none and
+			// no backup; scratch-sandbox, which no Schedule covers, its
+			// owner.
+			sc := simulator.GenerateVelero(6, 12, time.Now())
+			sc.Namespaces = append(sc.Namespaces, simulator.KubernetesNamespace{Name: "scratch-sandbox", Labels: map[string]string{"team": "search"}})
+			sim, ca := providertest.Start(t, &simulator.Scenario{Kubernetes: sc})
+			return sim, providertest.VeleroConfig(sim, ca, "cache_ttl: 0", "name: velero, "+ownerKeys)
+		}},
+		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
+			// Cluster 5 has no team; cluster 6 (g%7 == 6) no backup
+			// configuration, and its owner.
+			sim, _ := providertest.StartCloudNativePG(t, 1, 7, 1)
+			return sim, providertest.CloudNativePGConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: cnpg, "+ownerKeys)
+		}},
+		{"longhorn", func(t *testing.T) (*simulator.Server, string) {
+			// Volumes 5 and 10 have no team; volume 9 only snapshots (no
+			// backup job), and its owner.
+			sim, _ := providertest.StartLonghorn(t, 10, 1)
+			return sim, providertest.LonghornConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: lh, "+ownerKeys)
+		}},
 		// The lists of these two carry no tags of the resources: they are
 		// looked up by ID (Resource Graph, the Tagging API); the static
 		// labels are there either way.
@@ -124,7 +146,7 @@ func TestResourceInfoOfEveryProvider(t *testing.T) {
 			if len(info) != len(res.Resources) {
 				t.Errorf("%d backup_resource_info series for %d resources", len(info), len(res.Resources))
 			}
-			if want := map[string]bool{"azure_netapp_files": true, "azure_postgresql_ltr": true}[es.provider]; want && unprotected == 0 {
+			if want := map[string]bool{"azure_netapp_files": true, "azure_postgresql_ltr": true, "velero": true, "cloudnative_pg": true, "longhorn": true}[es.provider]; want && unprotected == 0 {
 				t.Error("no unprotected resource: its owner is not shown")
 			}
 		})
@@ -134,7 +156,10 @@ func TestResourceInfoOfEveryProvider(t *testing.T) {
 // TestMalformedTagsGiveNone: tags or labels that are not what the API
 // documents (a string, a list, an object for Astra's list) are no tags:
 // the target stays up, its resources are read, and backup_resource_info
-// has the static labels only. They are no field a record needs.
+// has the static labels only. They are no field a record needs. (Velero's
+// namespace labels and Longhorn's volume labels are: they say what is
+// excluded and which recurring jobs apply, so malformed ones fail their
+// list, as any field a record needs.)
 func TestMalformedTagsGiveNone(t *testing.T) {
 	sub := "/subscriptions/" + providertest.AzureSubscription + "/resourceGroups/" + simulator.DefaultAzureResourceGroup
 	faults := map[string]simulator.Fault{
@@ -146,6 +171,8 @@ func TestMalformedTagsGiveNone(t *testing.T) {
 			Raw: `{"value":[{"id":"` + sub + `/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-server-01","name":"pg-server-01","tags":[{"team":"payments"}]}]}`},
 		"huawei_cbr": {API: simulator.HuaweiAPI, Path: "/vaults$", Body: simulator.BodyRaw,
 			Raw: `{"vaults":[{"id":"7a000000-0000-4000-8000-000000000001","tags":{"team":"platform"}}],"count":1}`},
+		"cloudnative_pg": {API: simulator.KubernetesAPI, Path: "/clusters$", Body: simulator.BodyRaw,
+			Raw: `{"apiVersion":"postgresql.cnpg.io/v1","kind":"ClusterList","metadata":{},"items":[{"metadata":{"namespace":"pg-001","name":"pg-01","labels":"team=payments"}}]}`},
 		"trident_protect": {API: simulator.KubernetesAPI, Path: "/applications$", Body: simulator.BodyRaw,
 			Raw: `{"apiVersion":"protect.trident.netapp.io/v1","kind":"ApplicationList","metadata":{},"items":[{"metadata":{"namespace":"tp-001","name":"app-01","labels":["team=payments"]}}]}`},
 	}
