@@ -17,8 +17,10 @@ import (
 
 // TestDemoShowsOwners: make demo's configuration and scenario show who
 // owns the resources (backup_resource_info): a team on several resources
-// of several providers, an unprotected volume and a never backed-up app
-// with their owners, and resources without any.
+// of several providers (Velero's namespaces, CloudNativePG's Clusters and
+// Longhorn's Volumes too), an unprotected volume, a never backed-up app,
+// an unprotected Cluster and Longhorn Volume with their owners, and
+// resources without any.
 func TestDemoShowsOwners(t *testing.T) {
 	if testing.Short() {
 		t.Skip("polls the simulator")
@@ -74,6 +76,13 @@ func TestDemoShowsOwners(t *testing.T) {
 		`target="cbr-demo",vault_tag_team="platform"`,
 		`label_team="billing",provider="trident_protect"`,
 		`provider="trident_protect",resource_id="sandbox/playground",resource_name="playground",target="trident-demo"} 1`,
+		`label_team="payments",provider="velero",resource_id="payments",resource_name="payments",target="velero-demo"} 1`,
+		`label_team="finance",provider="velero",resource_id="archive",resource_name="archive"`,
+		`label_team="shop",provider="cloudnative_pg",resource_id="databases/pg-orders"`,
+		`label_team="data",provider="cloudnative_pg",resource_id="databases/pg-scratch"`,
+		`label_team="billing",provider="longhorn",resource_id="pvc-5f0c1d2e-0003-4a6b-9c1d-2e3f4a5b6c03"`,
+		`label_team="data",provider="longhorn",resource_id="pvc-5f0c1d2e-0006-4a6b-9c1d-2e3f4a5b6c06",resource_name="sandbox/scratch"`,
+		`{provider="longhorn",resource_id="pvc-5f0c1d2e-0005-4a6b-9c1d-2e3f4a5b6c05",resource_name="pvc-5f0c1d2e-0005-4a6b-9c1d-2e3f4a5b6c05",target="longhorn-demo"} 1`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("make demo does not show %s:\n%s", want, text)
