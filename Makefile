@@ -82,8 +82,9 @@ FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition ./collecto
 	./collector/providers/astra:FuzzAstraBackupList ./collector/providers/huaweicbr:FuzzHuaweiBackupList \
 	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations \
 	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists \
+	./collector/providers/azuredataprotection:FuzzAzureDataProtectionItems \
 	./collector/providers/velero:FuzzVeleroLists \
-	./collector/toolkit/schedule:FuzzInterval \
+	./collector/toolkit/schedule:FuzzInterval ./collector/toolkit/schedule:FuzzRepeatingInterval \
 	./collector/providers/cloudnativepg:FuzzCloudNativePGLists \
 	./collector/providers/longhorn:FuzzLonghornLists
 fuzz:

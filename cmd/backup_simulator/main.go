@@ -52,6 +52,9 @@ func run() int {
 	genAzBkVaults := app.Flag("generate.azure.backup-vaults", "Generate this many Azure Backup (Recovery Services) vaults (0: none) in the same resource group.").Default("0").Int()
 	genAzBkItems := app.Flag("generate.azure.backup-items-per-vault", "Protected items (VMs, file shares, SQL databases) per generated Recovery Services vault.").Default("20").Int()
 	genAzBkDays := app.Flag("generate.azure.backup-job-days", "Daily backup jobs per generated protected item.").Default("7").Int()
+	genDPVaults := app.Flag("generate.azure.dp-vaults", "Generate this many Azure Backup vaults (Microsoft.DataProtection; 0: none) in the same resource group.").Default("0").Int()
+	genDPInstances := app.Flag("generate.azure.dp-instances-per-vault", "Backup instances (managed disks, PostgreSQL servers, blobs, AKS clusters) per generated Backup vault.").Default("20").Int()
+	genDPDays := app.Flag("generate.azure.dp-job-days", "Days of backup jobs (and recovery points) per generated backup instance.").Default("7").Int()
 	genK8sNS := app.Flag("generate.k8s.namespaces", "Generate this many Kubernetes namespaces of Trident protect Applications, Backups and Schedules (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
 	genK8sApps := app.Flag("generate.k8s.apps-per-namespace", "Trident protect Applications per generated namespace.").Default("10").Int()
 	genK8sBackups := app.Flag("generate.k8s.backups-per-app", "Backups per generated Trident protect Application.").Default("14").Int()
@@ -129,11 +132,15 @@ func run() int {
 		}
 	}
 
-	if *genAzPools > 0 || *genAzServers > 0 || *genAzBkVaults > 0 {
+	if *genAzPools > 0 || *genAzServers > 0 || *genAzBkVaults > 0 || *genDPVaults > 0 {
 		gen := simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, *genAzPools, *genAzVolumes, *genAzServers, *genAzOps, time.Now())
 		if *genAzBkVaults > 0 {
 			bk := simulator.GenerateAzureBackup(simulator.DefaultAzureSubscriptionID, *genAzBkVaults, *genAzBkItems, *genAzBkDays, time.Now())
 			gen.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults = bk.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults
+		}
+		if *genDPVaults > 0 {
+			dp := simulator.GenerateDataProtection(simulator.DefaultAzureSubscriptionID, *genDPVaults, *genDPInstances, *genDPDays, time.Now())
+			gen.Subscriptions[0].ResourceGroups[0].DataProtectionVaults = dp.Subscriptions[0].ResourceGroups[0].DataProtectionVaults
 		}
 		if sc.Azure == nil {
 			sc.Azure = gen

@@ -107,6 +107,24 @@ var hostile = map[string]hostileList{
 				Raw: `{"value":[` + item("a") + `,` + item("b") + `]}`}}
 		},
 	},
+	"azure_dataprotection": {
+		list:     "backupInstances$",
+		endless:  `{"value":[],` + armNext + `{{n}}"}`,
+		repeated: `{"value":[],` + armNext + `again"}`,
+		foreign:  `{"value":[],"nextLink":"{{other}}{{path}}?api-version=2025-07-01"}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			// Instances that protect nothing: no call of their own.
+			policy := "/subscriptions/" + providertest.AzureSubscription + "/resourceGroups/" + simulator.DefaultAzureResourceGroup +
+				"/providers/Microsoft.DataProtection/backupVaults/bv-01/backupPolicies/" + simulator.DPPolicyBlob
+			instance := func(s string) string {
+				return `{"id":"/bi/` + s + `","name":"` + s + `","properties":{"friendlyName":"` + s + `","dataSourceInfo":{"resourceID":"` +
+					longID("/subscriptions/s/sa", s) + `","datasourceType":"Microsoft.Storage/storageAccounts/blobServices"},"policyInfo":{"policyId":"` +
+					policy + `"},"currentProtectionState":"NotProtected"}}`
+			}
+			return yml, []simulator.Fault{{API: simulator.AzureAPI, Path: "backupInstances$", Body: simulator.BodyRaw,
+				Raw: `{"value":[` + instance("a") + `,` + instance("b") + `]}`}}
+		},
+	},
 	"aws_backup": {
 		list:     "/resources$",
 		endless:  `{"Results":[],"NextToken":"t{{n}}"}`,

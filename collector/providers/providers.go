@@ -6,6 +6,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
 	"github.com/backup-exporter/backup_exporter/collector/providers/awsbackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azuredataprotection"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/cloudnativepg"
@@ -22,6 +23,7 @@ func All() toolkit.Registry {
 		azurenetappfiles.Type,
 		azurepostgresqlltr.Type,
 		azurebackup.Type,
+		azuredataprotection.Type,
 		huaweicbr.Type,
 		astra.Type,
 		awsbackup.Type,

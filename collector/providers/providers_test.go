@@ -62,6 +62,11 @@ targets:
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
 				"name: ab, type: azure_backup, vault: rsv-01")
 		}, simulator.AzureAPI, "backupProtectedItems$", `{"value":[{"properties":{}}]}`},
+		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartDataProtection(t, 1, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
+				"name: dp, type: azure_dataprotection, vault: bv-01")
+		}, simulator.AzureAPI, "backupInstances$", `{"value":[{"properties":{}}]}`},
 		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAWS(t, 1, 3, 0)
 			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", false, "name: aws")
@@ -209,6 +214,10 @@ targets:
 		{"azure_backup", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAzureBackup(t, 2, 20, 0)
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0", "name: ab, type: azure_backup")
+		}, "/backupJobs/[^/]+$"},
+		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartDataProtection(t, 2, 20, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0", "name: dp, type: azure_dataprotection")
 		}, "/backupJobs/[^/]+$"},
 		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAWS(t, 60, 3, 0)

@@ -159,6 +159,35 @@ func scenario(now time.Time) *simulator.Scenario {
 			job("ab-stale", "Completed", 50*time.Hour+20*time.Minute),
 		},
 	})
+	// Azure Backup vaults: a healthy disk, one whose newest job failed, one
+	// whose last good backup (50h ago) is older than the job window (its
+	// recovery point says when), and one whose instance protects nothing.
+	disk := func(name string) string {
+		return "/subscriptions/" + simulator.DefaultAzureSubscriptionID + "/resourceGroups/rg-app/providers/Microsoft.Compute/disks/" + name
+	}
+	dpJob := func(instance, status string, ago time.Duration) simulator.DPJob {
+		j := simulator.DPJob{Instance: instance, Status: status, StartTime: ts(ago), EndTime: ts(ago - 5*time.Minute)}
+		if status == "Failed" {
+			j.Errors = []simulator.DPError{{Code: "UserErrorMissingDiskBackupReaderRole", Message: "The Backup vault's managed identity lacks the Disk Backup Reader role on the disk."}}
+		}
+		return j
+	}
+	rg.DataProtectionVaults = append(rg.DataProtectionVaults, simulator.DPVault{
+		Name: "e2e-bv", Location: simulator.DefaultAzureLocation,
+		Policies: []simulator.DPPolicy{{Name: "daily", Schedules: []string{"R/2026-01-01T02:00:00+00:00/P1D"}}},
+		Instances: []simulator.DPInstance{
+			{Name: "dp-healthy", ResourceID: disk("dp-healthy"), Policy: "daily"},
+			{Name: "dp-failed", ResourceID: disk("dp-failed"), Policy: "daily"},
+			{Name: "dp-stale", ResourceID: disk("dp-stale"), Policy: "daily",
+				RecoveryPoints: []simulator.DPRecoveryPoint{{RecoveryPointTime: ts(50 * time.Hour), ExpiryTime: ts(-5 * 24 * time.Hour)}}},
+			{Name: "dp-unprotected", ResourceID: disk("dp-unprotected"), Policy: "daily", ProtectionState: "NotProtected"},
+		},
+		Jobs: []simulator.DPJob{
+			dpJob("dp-healthy", "Completed", 2*time.Hour+20*time.Minute), dpJob("dp-healthy", "Completed", 26*time.Hour),
+			dpJob("dp-failed", "Failed", time.Hour), dpJob("dp-failed", "Completed", 26*time.Hour+20*time.Minute),
+			dpJob("dp-stale", "Completed", 50*time.Hour+5*time.Minute),
+		},
+	})
 	// AWS Backup: a healthy volume, a database whose newest job failed,
 	// and a table whose last recovery point (50h old) is older than the
 	// job window.
@@ -346,6 +375,7 @@ targets:
   - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account,
      resource_labels: [team], static_labels: {environment: e2e}}
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
+  - {name: azure-dp-e2e, type: azure_dataprotection, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-bv}
   - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
   - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e], resource_labels: [team]}
   - {name: velero-e2e, type: velero, credential: k8s-velero, exclude_namespaces: [e2e]}
@@ -463,17 +493,17 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed", "ve-failed", "pg-failed", "lh-failed"},
+			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed", "ve-failed", "pg-failed", "lh-failed", "dp-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale", "ve-stale", "pg-stale", "lh-stale"},
-			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected", "ve-unprotected", "pg-unprotected", "lh-unprotected"},
+			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale", "ve-stale", "pg-stale", "lh-stale", "dp-stale"},
+			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected", "ve-unprotected", "pg-unprotected", "lh-unprotected", "dp-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
 		// AWS Backup lists no unprotected resources (docs/metrics.md), so
 		// BackupUnprotected has nothing to fire on for aws_backup.
-		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy", "ve-healthy", "pg-healthy", "lh-healthy"}
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy", "ve-healthy", "pg-healthy", "lh-healthy", "dp-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)

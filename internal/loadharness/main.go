@@ -37,6 +37,8 @@ func main() {
 	astra := flag.Bool("astra", false, "run only the Astra cache_ttl 0 goal and print it")
 	jsonExporter := flag.String("json-exporter", "", "a json_exporter binary (built from prometheus-community/json_exporter): compare it with the Astra cache_ttl 0 goal and print both")
 	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
+	dataProtection := flag.Int("dataprotection", 0, "measure only an estate of this many Azure Backup vault instances (vaults of 500) and print its row")
+	dpPageSize := flag.Int("dataprotection-page-size", armPageSize, "with --dataprotection: the simulator's ARM page size")
 	k8s := flag.Bool("kubernetes", false, "measure only the Kubernetes backup family's cluster, each provider's part alone, and print its rows")
 	cnpg := flag.Int("cnpg", 0, "measure only an estate of this many CloudNativePG Clusters and print its row")
 	longhorn := flag.Int("longhorn", 0, "measure only a Longhorn target of this many volumes and print its row")
@@ -81,6 +83,12 @@ func main() {
 		r := h.cloudRun(*cloud, *cloud)
 		fmt.Printf("%d resources: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
 			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		return
+	}
+	if *dataProtection > 0 {
+		r := h.dataProtectionRun(*dataProtection, *dpPageSize)
+		fmt.Printf("%d Backup vault instances (page size %d): err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
+			r.resources, *dpPageSize, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
 		return
 	}
 	if *cnpg > 0 {

@@ -88,6 +88,8 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_postgresql_ltr, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
 		case t == "ab":
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_backup, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case t == "dp":
+			fmt.Fprintf(&b, "  - {name: %s, type: azure_dataprotection, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
 		case t == "longhorn":
 			fmt.Fprintf(&b, "  - {name: %s, type: longhorn, credential: k8s}\n", t)
 		case t == "aws":
@@ -197,6 +199,23 @@ func (h *harness) cloudRun(azureItems, awsResources int) row {
 		"--azure.page-size", strconv.Itoa(armPageSize),
 	}
 	return h.estateRun(azureItems+awsResources, 0, args, "ab", "aws")
+}
+
+// dpVaultInstances is the size of the Backup vaults of dataProtectionRun.
+const dpVaultInstances = 500
+
+// dataProtectionRun measures an estate of instances Backup vault
+// instances (vaults of 500, 7 days of jobs each), as matrixRun does, the
+// simulator's ARM lists paged by pageSize.
+func (h *harness) dataProtectionRun(instances, pageSize int) row {
+	vaults := max(instances/dpVaultInstances, 1)
+	args := []string{
+		"--generate.azure.dp-vaults", strconv.Itoa(vaults),
+		"--generate.azure.dp-instances-per-vault", strconv.Itoa(min(instances, dpVaultInstances)),
+		"--generate.azure.dp-job-days", "7",
+		"--azure.page-size", strconv.Itoa(pageSize),
+	}
+	return h.estateRun(instances, 0, args, "dp")
 }
 
 func (h *harness) estateRun(resources int, latency time.Duration, simArgs []string, targets ...string) (r row) {

@@ -133,6 +133,17 @@ func StartAzureBackup(t testing.TB, vaults, items, pageSize int) (*simulator.Ser
 	return Start(t, &simulator.Scenario{Azure: az})
 }
 
+// StartDataProtection serves GenerateDataProtection's vaults×instances
+// backup instances with 7 days of jobs up to now, with the test tenant and
+// client, its ARM lists paged by pageSize (0: the simulator's default).
+func StartDataProtection(t testing.TB, vaults, instances, pageSize int) (*simulator.Server, string) {
+	t.Helper()
+	az := simulator.GenerateDataProtection(AzureSubscription, vaults, instances, 7, time.Now())
+	az.PageSize = pageSize
+	az.Tenants = []simulator.AzureTenant{{ID: AzureTenant, Clients: []simulator.AzureClient{{ClientID: AzureClient, ClientSecret: AzureSecret}}}}
+	return Start(t, &simulator.Scenario{Azure: az})
+}
+
 // StartAWS serves GenerateAWS's resources (with jobsPerResource daily jobs
 // up to now) in the demo account and region, with the demo key and role,
 // lists paged by pageSize (0: the simulator's default).

@@ -91,6 +91,9 @@ type AzureResourceGroup struct {
 	PostgresServers []PGServer   `yaml:"postgres_servers"`
 	// RecoveryServicesVaults are Azure Backup vaults (azure_backup.go).
 	RecoveryServicesVaults []RSVault `yaml:"recovery_services_vaults"`
+	// DataProtectionVaults are Azure Backup's Backup vaults
+	// (azure_dataprotection.go).
+	DataProtectionVaults []DPVault `yaml:"data_protection_vaults"`
 	// Resources are other resources of the group, as Resource Graph's
 	// Resources table holds them (azure_resourcegraph.go): the VMs and
 	// storage accounts Azure Backup items point to, with their tags.
@@ -205,6 +208,7 @@ type azureState struct {
 	// (azure_index.go).
 	gen, idxGen uint64
 	idx         *azIndex
+
 	// argQuota is Resource Graph's quota window per client.
 	argQuota map[string]*argBucket
 }
@@ -255,6 +259,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 		return fmt.Errorf("azure: page_size %d is negative", c.PageSize)
 	}
 	if err := c.validateRecoveryServices(); err != nil {
+		return err
+	}
+	if err := c.validateDataProtection(); err != nil {
 		return err
 	}
 	certs := map[string][]*x509.Certificate{}
