@@ -98,6 +98,14 @@ targets:
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0",
 				"name: ab, type: azure_backup, static_labels: {environment: simulated}")
 		}},
+		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
+			// 22 instances: the 21st is not protected (its resource's owner
+			// says Team, matched case-insensitively), the 4th, 8th, ...
+			// resources have no tags; the tags are looked up in Resource Graph.
+			sim, ca := providertest.StartDataProtection(t, 1, 22, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0",
+				"name: dp, type: azure_dataprotection, resource_labels: [team], static_labels: {environment: simulated}")
+		}},
 		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAWS(t, 3, 3, 0)
 			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", false, "name: aws, static_labels: {environment: simulated}")
