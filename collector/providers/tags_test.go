@@ -73,6 +73,16 @@ func lookupTargets() []lookupTarget {
 	}
 }
 
+// lookupTargetOf is lookupTargets' target of provider.
+func lookupTargetOf(provider string) lookupTarget {
+	for _, lt := range lookupTargets() {
+		if lt.provider == provider {
+			return lt
+		}
+	}
+	panic("no look-up target " + provider)
+}
+
 func collectOne(t *testing.T, e *collector.Exporter) collector.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -163,7 +173,7 @@ func TestTagLookupsOnlyWithAnAllowlist(t *testing.T) {
 // GetResources calls of at most 100 ARNs, in JSON 1.1 (the simulator
 // serves no other protocol).
 func TestAWS250ResourcesAre3TaggingCalls(t *testing.T) {
-	sim, yml := lookupTargets()[1].start(t, 250, "cache_ttl: 0", "")
+	sim, yml := lookupTargetOf("aws_backup").start(t, 250, "cache_ttl: 0", "")
 	reg := prometheus.NewRegistry()
 	e := providertest.NewExporter(t, yml, providers.All(), collector.Options{APIMetrics: upstream.NewMetrics(reg)})
 	res := collectOne(t, e)
