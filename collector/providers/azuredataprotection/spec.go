@@ -113,7 +113,8 @@ var Type = toolkit.Type{
 		{Field: "Backup job `status`", Table: jobStates},
 		{Field: "Recovery point `recoveryPointState` (no job in the window; counts)", Table: recoveryPointStates},
 	},
-	New: newProvider,
+	New:  newProvider,
+	Tags: azure.ResourceGraphTags,
 }
 
 // jobStates maps a Backup job's status. The REST examples write Started

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	json "github.com/segmentio/encoding/json"
 
@@ -44,7 +43,7 @@ func (p *provider) listBackups(ctx context.Context) (g *grouping, err error) {
 	}
 	for range huaweiCBRListAttempts {
 		g = newGrouping()
-		err = each(ctx, p, "/backups", q, g.add)
+		err = each(ctx, p, "backups", q, g.add)
 		if !errors.Is(err, errHuaweiCountChanged) {
 			break
 		}
@@ -53,25 +52,49 @@ func (p *provider) listBackups(ctx context.Context) (g *grouping, err error) {
 }
 
 // cbrPage is one page of a CBR list: its items, under the collection's
-// name (backups, the only collection this provider reads), and the count
-// of the whole list.
+// name (backups or vaults), and the count of the whole list.
 type cbrPage struct {
-	Items []json.RawMessage `json:"backups"`
-	Count *int              `json:"count"`
+	Backups []json.RawMessage `json:"backups"`
+	Vaults  []json.RawMessage `json:"vaults"`
+	Count   *int              `json:"count"`
 }
 
-// each walks every page of the CBR list at path with query (limit and
-// offset, until offset reaches count) and hands each item, decoded and
-// checked, to fn as its page arrives: a page is not held once read.
+// items are the page's items of collection.
+func (pg *cbrPage) items(collection string) []json.RawMessage {
+	if collection == "vaults" {
+		return pg.Vaults
+	}
+	return pg.Backups
+}
+
+// list walks every page of the CBR collection (backups, vaults) with
+// query and returns its items decoded and checked.
+func list[T any, PT interface {
+	*T
+	toolkit.Checked
+}](ctx context.Context, p *provider, collection string, query url.Values) ([]T, error) {
+	var all []T
+	err := each[T, PT](ctx, p, collection, query, func(v T) { all = append(all, v) })
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// each walks every page of the CBR collection (backups, vaults) with
+// query (limit and offset, until offset reaches count) and hands each
+// item, decoded and checked, to fn as its page arrives: a page is not
+// held once read.
 func each[T any, PT interface {
 	*T
 	toolkit.Checked
-}](ctx context.Context, p *provider, path string, query url.Values, fn func(T)) error {
+}](ctx context.Context, p *provider, collection string, query url.Values, fn func(T)) error {
 	var (
 		read  int // items read so far: the next page's offset
 		count = -1
 	)
-	pages := toolkit.NewPager(ctx, "list CBR "+strings.TrimPrefix(path, "/"))
+	path := "/" + collection
+	pages := toolkit.NewPager(ctx, "list CBR "+collection)
 	for page := 1; ; page++ {
 		q := make(url.Values, len(query)+2)
 		for k, v := range query {
@@ -90,23 +113,24 @@ func each[T any, PT interface {
 			return fmt.Errorf("page %d: %w (from %d to %d)", page, errHuaweiCountChanged, count, *body.Count)
 		}
 		count = *body.Count
-		for i, raw := range body.Items {
+		items := body.items(collection)
+		for i, raw := range items {
 			v, err := toolkit.Decode[T, PT](raw)
 			if err != nil {
 				return fmt.Errorf("page %d item %d: %w", page, i, err)
 			}
 			fn(v)
 		}
-		read += len(body.Items)
+		read += len(items)
 		next := ""
 		if read < count {
 			// The next page's offset is the continuation.
 			next = strconv.Itoa(read)
 		}
-		if next != "" && len(body.Items) == 0 {
+		if next != "" && len(items) == 0 {
 			return fmt.Errorf("page %d at offset %d is empty although count is %d", page, read, count)
 		}
-		if err := pages.Page(len(body.Items), next); err != nil {
+		if err := pages.Page(len(items), next); err != nil {
 			return err
 		}
 		if next == "" {
@@ -157,6 +181,7 @@ type huaweiBackup struct {
 	ResourceID   string   `json:"resource_id"`
 	ResourceName string   `json:"resource_name"`
 	ResourceSize *float64 `json:"resource_size"`
+	VaultID      string   `json:"vault_id"`
 	CreatedAt    *string  `json:"created_at"`
 	UpdatedAt    *string  `json:"updated_at"`
 	ProtectedAt  *string  `json:"protected_at"`

@@ -28,6 +28,6 @@ func FuzzHuaweiBackupList(f *testing.F) {
 			_ = b.toBackup(map[string][]string{})
 			g.add(b)
 		}
-		g.dropChildOnly(context.Background(), g.records())
+		g.dropChildOnly(context.Background(), g.records(map[string]map[string]string{"v": {"k": "v"}}))
 	})
 }

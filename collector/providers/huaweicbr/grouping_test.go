@@ -14,7 +14,7 @@ import (
 // referenceRecords is the grouping as it was when the whole list was
 // decoded before any record was made (the list held, then grouped): the
 // per-page grouping must give exactly its records and drops.
-func referenceRecords(ctx context.Context, backups []huaweiBackup) []toolkit.Resource {
+func referenceRecords(ctx context.Context, backups []huaweiBackup, vaults map[string]map[string]string) []toolkit.Resource {
 	childErrors := map[string][]string{}
 	var top, children []*huaweiBackup
 	for i := range backups {
@@ -55,7 +55,16 @@ func referenceRecords(ctx context.Context, backups []huaweiBackup) []toolkit.Res
 		if name == "" {
 			name = group[0].resourceKey()
 		}
-		rs = append(rs, toolkit.Summarize(key, name, converted, true))
+		r := toolkit.Summarize(key, name, converted, true)
+		last := group[0]
+		at := toolkit.ParseTime(huaweiStr(last.CreatedAt))
+		for _, b := range group[1:] {
+			if t := toolkit.ParseTime(huaweiStr(b.CreatedAt)); t.After(at) {
+				last, at = b, t
+			}
+		}
+		r.Tags = toolkit.Tags{Kind: toolkit.VaultTags, Values: vaults[last.VaultID]}
+		rs = append(rs, r)
 	}
 	seen := map[string]bool{}
 	for i := range rs {
@@ -99,12 +108,16 @@ func containsString(s []string, v string) bool {
 // TestGroupingMatchesTheWholeListGrouping: on random lists (children
 // listed on their own before and after their parents, in error or not,
 // nested children in error, repeats, renamed resources, backups without
-// resource_id or resource_name, equal and missing creation times) the
+// resource_id or resource_name, equal and missing creation times,
+// backups of several vaults, some with tags) the
 // grouping made page by page gives the same records, in the same order,
-// and the same child drops as grouping the whole list at the end.
+// (names, vault tags of the newest backup) and the same child drops as
+// grouping the whole list at the end.
 func TestGroupingMatchesTheWholeListGrouping(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 2))
 	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	// v3 has no tags: its resources have none.
+	vaults := map[string]map[string]string{"v1": {"owner": "a"}, "v2": {"owner": "b", "env": "prod"}}
 	times := []string{"", "2026-11-23T01:00:00", "2026-11-24T01:00:00", "2026-11-24T01:00:00.5", "2026-11-25T01:00:00Z"}
 	for round := range 500 {
 		n := 1 + rng.IntN(30)
@@ -116,6 +129,7 @@ func TestGroupingMatchesTheWholeListGrouping(t *testing.T) {
 				Status:       pick("available", "error", "protecting", "restoring", "deleting"),
 				ResourceID:   pick("", "r1", "r2", "r3", "disk-a", "disk-b"),
 				ResourceName: pick("", "ecs-one", "ecs-two", "disk"),
+				VaultID:      pick("", "v1", "v2", "v3"),
 			}
 			if c := pick(times...); c != "" {
 				b.CreatedAt = &c
@@ -132,12 +146,12 @@ func TestGroupingMatchesTheWholeListGrouping(t *testing.T) {
 		}
 
 		var wantDrops, gotDrops []toolkit.Dropped
-		want := referenceRecords(toolkit.WithPoll(context.Background(), toolkit.Poll{Dropped: func(d toolkit.Dropped) { wantDrops = append(wantDrops, d) }}), list)
+		want := referenceRecords(toolkit.WithPoll(context.Background(), toolkit.Poll{Dropped: func(d toolkit.Dropped) { wantDrops = append(wantDrops, d) }}), list, vaults)
 		g := newGrouping()
 		for _, b := range list {
 			g.add(b)
 		}
-		got := g.records()
+		got := g.records(vaults)
 		g.dropChildOnly(toolkit.WithPoll(context.Background(), toolkit.Poll{Dropped: func(d toolkit.Dropped) { gotDrops = append(gotDrops, d) }}), got)
 		if len(want) == 0 {
 			want = []toolkit.Resource{}

@@ -37,6 +37,11 @@ type resourceGroup struct {
 	// keeps its ID; newest is that backup's start.
 	name   string
 	newest time.Time
+	// vault is the vault ID of the newest backup (by created_at, the
+	// first listed among equals), whose tags are the resource's; vaultAt
+	// is that backup's start.
+	vault   string
+	vaultAt time.Time
 }
 
 // listedBackup is a top-level backup's record as its page gave it, and
@@ -64,15 +69,17 @@ func (g *grouping) add(b huaweiBackup) {
 		return
 	}
 	key := b.resourceKey()
+	l := b.listed()
 	grp := g.byResource[key]
 	if grp == nil {
-		grp = &resourceGroup{}
+		grp = &resourceGroup{vault: b.VaultID, vaultAt: l.Start}
 		g.byResource[key] = grp
 		g.order = append(g.order, key)
+	} else if l.Start.After(grp.vaultAt) {
+		grp.vault, grp.vaultAt = b.VaultID, l.Start
 	}
 	// A backup listed twice counts once (Summarize drops repeats of its
 	// ID).
-	l := b.listed()
 	if b.ResourceName != "" && (grp.name == "" || l.Start.After(grp.newest)) {
 		grp.name, grp.newest = b.ResourceName, l.Start
 	}
@@ -80,8 +87,9 @@ func (g *grouping) add(b huaweiBackup) {
 }
 
 // records are the resources of the list, in the order it first names
-// each; the grouping is spent.
-func (g *grouping) records() []toolkit.Resource {
+// each; the grouping is spent. Each resource's tags are those of the
+// vault of its newest backup, in vaults (by vault ID).
+func (g *grouping) records(vaults map[string]map[string]string) []toolkit.Resource {
 	rs := make([]toolkit.Resource, 0, len(g.order))
 	var converted []toolkit.Backup
 	for _, key := range g.order {
@@ -94,7 +102,9 @@ func (g *grouping) records() []toolkit.Resource {
 		if name == "" {
 			name = key
 		}
-		rs = append(rs, toolkit.Summarize(key, name, converted, true))
+		r := toolkit.Summarize(key, name, converted, true)
+		r.Tags = toolkit.Tags{Kind: toolkit.VaultTags, Values: vaults[grp.vault]}
+		rs = append(rs, r)
 		// Freed as the records are made.
 		grp.backups = nil
 	}
