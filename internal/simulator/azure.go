@@ -55,7 +55,14 @@ const (
 // AzureScenario is the `azure:` section of a scenario.
 type AzureScenario struct {
 	// PageSize of every list; default AzureDefaultPageSize.
-	PageSize      int                 `yaml:"page_size"`
+	PageSize int `yaml:"page_size"`
+	// ReadBucket, when set, limits ARM reads as Azure Resource Manager's
+	// throttling does since 2024: a token bucket per subscription and
+	// client (azure_ratelimit.go). Unset: every read is served, and
+	// x-ms-ratelimit-remaining-subscription-reads counts down from
+	// AzureRateLimitReads (the older hourly budget) without ever
+	// refusing.
+	ReadBucket    *AzureReadBucket    `yaml:"read_bucket"`
 	Tenants       []AzureTenant       `yaml:"tenants"`
 	Subscriptions []AzureSubscription `yaml:"subscriptions"`
 }
@@ -190,6 +197,9 @@ type azureState struct {
 	certs  map[string][]*x509.Certificate // tenant/client (lower case) -> certificates
 	tokens map[string]azureToken
 	reads  map[string]int // subscription (lower case) -> remaining reads
+	// buckets are the read buckets of ReadBucket, by subscription and
+	// client (lower case).
+	buckets map[string]*readBucket
 }
 
 type azureToken struct {
@@ -236,6 +246,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	if c.PageSize < 0 {
 		return fmt.Errorf("azure: page_size %d is negative", c.PageSize)
 	}
+	if err := c.ReadBucket.validate(); err != nil {
+		return err
+	}
 	if err := c.validateRecoveryServices(); err != nil {
 		return err
 	}
@@ -274,6 +287,7 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	st.certs = certs
 	st.tokens = map[string]azureToken{}
 	st.reads = map[string]int{}
+	st.buckets = map[string]*readBucket{}
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -50,6 +51,9 @@ type Stats struct {
 	Requests map[string]int `json:"requests"`
 	// APIs is keyed by API name, e.g. "astra".
 	APIs map[string]int `json:"apis"`
+	// Codes counts the answers by API and status, keyed "api status",
+	// e.g. "azure 429".
+	Codes map[string]int `json:"codes"`
 	// Stray are the requests that reached the simulator over plain HTTP
 	// or at its other origin (OtherOriginURL): a client that sent one
 	// followed a redirect or link it should have refused.
@@ -224,7 +228,10 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
+	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Codes: map[string]int{}, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
+	for k, v := range s.stats.Codes {
+		out.Codes[k] = v
+	}
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = v
 	}
@@ -242,7 +249,7 @@ func (s *Server) ResetStats() {
 }
 
 func (s *Server) resetStatsLocked() {
-	s.stats = Stats{Requests: map[string]int{}, APIs: map[string]int{}}
+	s.stats = Stats{Requests: map[string]int{}, APIs: map[string]int{}, Codes: map[string]int{}}
 }
 
 // registerAPI sets the error writer of an API, used for injected faults.
@@ -262,6 +269,9 @@ func (s *Server) handle(api, pattern string, h http.HandlerFunc) {
 		if !s.applyFaults(api, rec, r) {
 			h(rec, r)
 		}
+		s.mu.Lock()
+		s.stats.Codes[api+" "+strconv.Itoa(rec.status)]++
+		s.mu.Unlock()
 		s.log.Debug("request",
 			zap.String("api", api), zap.String("method", r.Method),
 			zap.String("uri", r.URL.RequestURI()), zap.Int("status", rec.status),
