@@ -26,6 +26,11 @@ type provider struct {
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
+	if s.FromGraph() {
+		// The query, its paging and quota, and the rows' translation come
+		// with the Resource Graph client (issue 24, phase 2).
+		return nil, fmt.Errorf("source %s is not available for type %s in this version", azure.SourceResourceGraph, Name)
+	}
 	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
 	if err != nil {
 		return nil, err
