@@ -69,10 +69,12 @@ e2e:
 
 # Benchmarks: Go benchmarks of the hot paths against the simulator, then
 # the load harness (real binaries, generated estates, injected latency),
-# which writes docs/benchmarks.md.
+# which writes docs/benchmarks.md. JSON_EXPORTER=/path/to/json_exporter adds
+# the comparison with json_exporter (built from its source: see
+# internal/loadharness/jsonexporter.go).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	$(GO) run ./internal/loadharness --bin $(BIN) --out docs/benchmarks.md
+	$(GO) run ./internal/loadharness --bin $(BIN) --out docs/benchmarks.md $(if $(JSON_EXPORTER),--json-exporter $(JSON_EXPORTER) --full)
 
 # Fuzzing: each fuzz target for FUZZTIME (make test runs their seeds).
 FUZZTIME ?= 30s
