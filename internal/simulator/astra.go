@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -318,6 +319,7 @@ func (s *Server) SetAstraScenario(sc *AstraScenario) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.astra = c
+	s.astraChanged()
 }
 
 func (sc *AstraScenario) clone() *AstraScenario {
@@ -345,6 +347,7 @@ func (s *Server) UpdateAstraBackup(account, app, backupID string, fn func(*Astra
 	for i := range a.Backups {
 		if a.Backups[i].ID == backupID {
 			fn(&a.Backups[i])
+			s.astraChanged()
 			return nil
 		}
 	}
@@ -372,6 +375,7 @@ func (s *Server) AddAstraBackup(account, app string, b AstraBackup) {
 		a = &acc.Apps[len(acc.Apps)-1]
 	}
 	a.Backups = append(a.Backups, b)
+	s.astraChanged()
 }
 
 func (s *Server) astraAccount(id string) *AstraAccount {
@@ -388,10 +392,8 @@ func (s *Server) astraApp(account, id string) *AstraApp {
 	if acc == nil {
 		return nil
 	}
-	for i := range acc.Apps {
-		if acc.Apps[i].ID == id {
-			return &acc.Apps[i]
-		}
+	if i := s.astraIndexOf(acc).apps[id]; len(i) > 0 {
+		return &acc.Apps[i[0]]
 	}
 	return nil
 }
@@ -439,28 +441,23 @@ func (s *Server) astraApps(v1 bool, h func(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) astraListApps(w http.ResponseWriter, r *http.Request, v1 bool) {
+	version, fields := astraAppVersion, astraAppFields
+	if v1 {
+		version, fields = astraAppV1Version, astraAppV1Fields
+	}
 	s.mu.Lock()
 	acc := s.astraAccount(r.PathValue("account"))
-	var items []any
-	if acc != nil {
-		for _, a := range acc.Apps {
-			if v1 {
-				items = append(items, appToV1JSON(a))
-			} else {
-				items = append(items, appToJSON(a))
-			}
-		}
-	}
-	s.mu.Unlock()
 	if acc == nil {
+		s.mu.Unlock()
 		astraNotFound(w, true)
 		return
 	}
-	if v1 {
-		astraList(w, r, "application/astra-apps", astraAppV1Version, astraAppV1Fields, items)
-		return
-	}
-	astraList(w, r, "application/astra-apps", astraAppVersion, astraAppFields, items)
+	s.astraList(w, r, "application/astra-apps", version, fields, len(acc.Apps), func(i int) any {
+		if v1 {
+			return appToV1JSON(acc.Apps[i])
+		}
+		return appToJSON(acc.Apps[i])
+	})
 }
 
 func (s *Server) astraGetApp(w http.ResponseWriter, r *http.Request, v1 bool) {
@@ -488,26 +485,38 @@ func (s *Server) astraListBackups(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("app")
 	s.mu.Lock()
 	acc := s.astraAccount(r.PathValue("account"))
-	found := acc != nil
-	var items []any
-	if acc != nil {
-		found = appID == ""
-		for _, a := range acc.Apps {
-			if appID != "" && a.ID != appID {
-				continue
-			}
-			found = true
-			for _, b := range a.Backups {
-				items = append(items, backupToJSON(a.ID, b))
-			}
-		}
+	var apps []int
+	if acc != nil && appID != "" {
+		apps = s.astraIndexOf(acc).apps[appID]
 	}
-	s.mu.Unlock()
-	if !found {
+	if acc == nil || appID != "" && len(apps) == 0 {
+		s.mu.Unlock()
 		astraNotFound(w, true)
 		return
 	}
-	astraList(w, r, "application/astra-appBackups", astraBackupVersion, astraBackupFields, items)
+	// The backups of the account, or of the apps of the ID (one, unless
+	// the scenario repeats an ID), in order.
+	var refs []astraBackupRef
+	switch {
+	case appID == "":
+		refs = s.astraIndexOf(acc).allBackups(acc)
+	case len(apps) == 1:
+		a := &acc.Apps[apps[0]]
+		s.astraList(w, r, "application/astra-appBackups", astraBackupVersion, astraBackupFields, len(a.Backups), func(i int) any {
+			return backupToJSON(a.ID, a.Backups[i])
+		})
+		return
+	default:
+		for _, ai := range apps {
+			for b := range acc.Apps[ai].Backups {
+				refs = append(refs, astraBackupRef{ai, b})
+			}
+		}
+	}
+	s.astraList(w, r, "application/astra-appBackups", astraBackupVersion, astraBackupFields, len(refs), func(i int) any {
+		a := &acc.Apps[refs[i].a]
+		return backupToJSON(a.ID, a.Backups[refs[i].b])
+	})
 }
 
 func (s *Server) astraGetBackup(w http.ResponseWriter, r *http.Request) {
@@ -516,16 +525,15 @@ func (s *Server) astraGetBackup(w http.ResponseWriter, r *http.Request) {
 	var out *astraBackupJSON
 	appFound := appID == ""
 	if acc := s.astraAccount(r.PathValue("account")); acc != nil {
-		for _, a := range acc.Apps {
-			if appID != "" && a.ID != appID {
-				continue
-			}
-			appFound = true
-			for _, b := range a.Backups {
-				if b.ID == id {
-					j := backupToJSON(a.ID, b)
-					out = &j
-				}
+		ax := s.astraIndexOf(acc)
+		appFound = appFound || len(ax.apps[appID]) > 0
+		// The last backup of the ID (of an app of appID, when given).
+		refs := ax.backupsOfID(acc, id)
+		for k := len(refs) - 1; k >= 0; k-- {
+			if a := &acc.Apps[refs[k].a]; appID == "" || a.ID == appID {
+				j := backupToJSON(a.ID, a.Backups[refs[k].b])
+				out = &j
+				break
 			}
 		}
 	}
@@ -537,9 +545,13 @@ func (s *Server) astraGetBackup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// astraList answers a collection with the `include`, `limit`, `continue`
-// and `count` query parameters.
-func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fields map[string]bool, items []any) {
+// astraList answers a collection of n items, the i-th made by item, with
+// the `include`, `limit`, `continue` and `count` query parameters. The
+// caller holds s.mu, which astraList releases once it has made the page's
+// items (and only them).
+func (s *Server) astraList(w http.ResponseWriter, r *http.Request, typ, version string, fields map[string]bool, total int, item func(i int) any) {
+	unlock := sync.OnceFunc(s.mu.Unlock)
+	defer unlock()
 	q := r.URL.Query()
 	var invalid []map[string]string
 	bad := func(name, reason string) {
@@ -581,6 +593,7 @@ func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fiel
 		count = b
 	}
 	if len(invalid) > 0 {
+		unlock()
 		writeJSON(w, http.StatusBadRequest, astraProblem{
 			Type:          "https://astra.netapp.io/problems/5",
 			Title:         "Invalid query parameters",
@@ -591,7 +604,6 @@ func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fiel
 		return
 	}
 
-	total := len(items)
 	if offset > total {
 		offset = total
 	}
@@ -599,7 +611,11 @@ func astraList(w http.ResponseWriter, r *http.Request, typ, version string, fiel
 	if limit > 0 && offset+limit < total {
 		end = offset + limit
 	}
-	page := items[offset:end]
+	page := make([]any, 0, end-offset)
+	for i := offset; i < end; i++ {
+		page = append(page, item(i))
+	}
+	unlock()
 
 	out := make([]any, 0, len(page))
 	for _, it := range page {

@@ -407,11 +407,13 @@ type awsAccountData struct {
 	vaultByName map[string]*awsVaultData
 	protected   []awsProtectedResourceJSON
 	jobs        []*awsJobItem // newest first
+	jobIndex    *awsIndex     // of jobs (aws_index.go)
 }
 
 type awsVaultData struct {
-	json   awsVaultJSON
-	points []*awsPointItem // newest first
+	json       awsVaultJSON
+	points     []*awsPointItem // newest first
+	pointIndex *awsIndex       // of points
 }
 
 type awsJobItem struct {
@@ -862,7 +864,7 @@ func compileAWS(sc *AWSScenario) (*awsData, error) {
 
 func compileAWSAccount(sc *AWSScenario, a *AWSAccount) (*awsAccountData, error) {
 	c := &awsCompiler{sci: sc.ScientificTimestamps, typeOf: map[string]AWSResource{}}
-	ad := &awsAccountData{id: a.ID, vaultByName: map[string]*awsVaultData{}}
+	ad := &awsAccountData{id: a.ID, vaultByName: map[string]*awsVaultData{}, jobIndex: &awsIndex{}}
 	for _, r := range a.Resources {
 		if r.ARN == "" {
 			return nil, errors.New("a resource needs an arn")
@@ -900,7 +902,7 @@ func compileAWSAccount(sc *AWSScenario, a *AWSAccount) (*awsAccountData, error) 
 		if !slices.Contains(awsVaultTypes, vt) || !slices.Contains(awsVaultStates, vs) {
 			return nil, fmt.Errorf("vault %s: vault_type %q or vault_state %q is not one of %v, %v", v.Name, vt, vs, awsVaultTypes, awsVaultStates)
 		}
-		vd := &awsVaultData{json: awsVaultJSON{
+		vd := &awsVaultData{pointIndex: &awsIndex{}, json: awsVaultJSON{
 			BackupVaultArn:   awsVaultARN(sc.Region, a.ID, v.Name),
 			BackupVaultName:  v.Name,
 			CreationDate:     c.time("vault "+v.Name, "creation_date", v.CreationDate),
@@ -1398,12 +1400,18 @@ func (s *Server) awsDecodeToken(tok, binding string, now time.Time) (int, error)
 
 // awsPaginate writes {key: page, "NextToken"?} for items[offset:].
 func awsPaginate[T any](s *Server, w http.ResponseWriter, p *awsPage, key string, items []T) {
+	awsPaginateN(s, w, p, key, len(items), func(i int) T { return items[i] })
+}
+
+// awsPaginateN writes {key: page, "NextToken"?} for the items from
+// offset of a list of n, the i-th being item(i).
+func awsPaginateN[T any](s *Server, w http.ResponseWriter, p *awsPage, key string, n int, item func(i int) T) {
 	page := []T{}
-	if p.offset < len(items) {
-		page = items[p.offset:min(len(items), p.offset+p.limit)]
+	for i := p.offset; i < min(n, p.offset+p.limit); i++ {
+		page = append(page, item(i))
 	}
 	out := map[string]any{key: page}
-	if next := p.offset + p.limit; next < len(items) {
+	if next := p.offset + p.limit; next < n {
 		out["NextToken"] = s.awsToken(p.binding, next, time.Now())
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -1508,27 +1516,20 @@ func (s *Server) awsListBackupJobs(w http.ResponseWriter, r *http.Request, d *aw
 	if account == "*" {
 		account = ""
 	}
-	resArn, state, vault, resType, parent := q.Get("resourceArn"), q.Get("state"), q.Get("backupVaultName"), q.Get("resourceType"), q.Get("parentJobId")
-	out := []*awsBackupJobJSON{}
-	for _, j := range acct.jobs {
-		if j.created.Before(since) {
-			break // newest first
+	// In awsJobFields' order.
+	want := []string{q.Get("resourceArn"), q.Get("state"), q.Get("backupVaultName"), q.Get("resourceType"), q.Get("parentJobId"), account, msgCat}
+	var keep func(*awsJobItem) bool
+	if !completeAfter.IsZero() || !completeBefore.IsZero() {
+		keep = func(j *awsJobItem) bool {
+			return !(!completeAfter.IsZero() && (j.completed.IsZero() || !j.completed.After(completeAfter)) ||
+				!completeBefore.IsZero() && (j.completed.IsZero() || !j.completed.Before(completeBefore)))
 		}
-		if resArn != "" && resArn != j.json.ResourceArn || state != "" && state != j.json.State || vault != "" && vault != j.json.BackupVaultName ||
-			resType != "" && resType != j.json.ResourceType || parent != "" && parent != j.json.ParentJobID ||
-			account != "" && account != j.json.AccountID || msgCat != "" && msgCat != j.json.MessageCategory {
-			continue
-		}
-		if !createdAfter.IsZero() && !j.created.After(createdAfter) || !createdBefore.IsZero() && !j.created.Before(createdBefore) {
-			continue
-		}
-		if !completeAfter.IsZero() && (j.completed.IsZero() || !j.completed.After(completeAfter)) ||
-			!completeBefore.IsZero() && (j.completed.IsZero() || !j.completed.Before(completeBefore)) {
-			continue
-		}
-		out = append(out, &j.json)
 	}
-	awsPaginate(s, w, p, "BackupJobs", out)
+	// The jobs that pass the filters (once per distinct filters), then the
+	// creation window: a range of them, as they are newest first.
+	idx := awsMatch(acct.jobIndex, acct.jobs, awsJobFields, want, awsTimeKey(completeAfter)+" "+awsTimeKey(completeBefore), keep)
+	idx = awsWindow(idx, func(i int) time.Time { return acct.jobs[i].created }, createdAfter, createdBefore, since)
+	awsPaginateN(s, w, p, "BackupJobs", len(idx), func(i int) *awsBackupJobJSON { return &acct.jobs[idx[i]].json })
 }
 
 // awsListRecoveryPoints answers ListRecoveryPointsByBackupVault, newest
@@ -1563,17 +1564,11 @@ func (s *Server) awsListRecoveryPoints(w http.ResponseWriter, r *http.Request, d
 	if !ok {
 		return
 	}
-	resArn, resType, plan, parent := q.Get("resourceArn"), q.Get("resourceType"), q.Get("backupPlanId"), q.Get("parentRecoveryPointArn")
-	out := []*awsRecoveryPointJSON{}
-	for _, rp := range v.points {
-		if resArn != "" && resArn != rp.json.ResourceArn || resType != "" && resType != rp.json.ResourceType || plan != "" && plan != rp.planID ||
-			parent != "" && parent != rp.json.ParentRecoveryPointArn {
-			continue
-		}
-		if !createdAfter.IsZero() && !rp.created.After(createdAfter) || !createdBefore.IsZero() && !rp.created.Before(createdBefore) {
-			continue
-		}
-		out = append(out, &rp.json)
+	want := make([]string, len(awsPointFields))
+	for f, field := range awsPointFields {
+		want[f] = q.Get(field.param)
 	}
-	awsPaginate(s, w, p, "RecoveryPoints", out)
+	idx := awsMatch(v.pointIndex, v.points, awsPointFields, want, "", nil)
+	idx = awsWindow(idx, func(i int) time.Time { return v.points[i].created }, createdAfter, createdBefore, time.Time{})
+	awsPaginateN(s, w, p, "RecoveryPoints", len(idx), func(i int) *awsRecoveryPointJSON { return &v.points[idx[i]].json })
 }

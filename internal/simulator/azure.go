@@ -200,6 +200,11 @@ type azureState struct {
 	// buckets are the read buckets of ReadBucket, by subscription and
 	// client (lower case).
 	buckets map[string]*readBucket
+
+	// gen counts the changes of sc; idx is its index as of idxGen
+	// (azure_index.go).
+	gen, idxGen uint64
+	idx         *azIndex
 }
 
 type azureToken struct {
@@ -284,6 +289,7 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.sc = c
+	st.changed()
 	st.certs = certs
 	st.tokens = map[string]azureToken{}
 	st.reads = map[string]int{}
@@ -322,6 +328,7 @@ func (s *Server) DeleteANFVolume(sub, rg, account, pool, volume string) error {
 	for i := range p.Volumes {
 		if strings.EqualFold(p.Volumes[i].Name, volume) {
 			p.Volumes = append(p.Volumes[:i], p.Volumes[i+1:]...)
+			st.changed()
 			return nil
 		}
 	}
@@ -338,6 +345,7 @@ func (s *Server) UpdateANFVolume(sub, rg, account, pool, volume string, fn func(
 		return fmt.Errorf("azure: no volume %s/%s/%s in %s/%s", account, pool, volume, sub, rg)
 	}
 	fn(v)
+	st.changed()
 	return nil
 }
 
@@ -347,6 +355,7 @@ func (s *Server) AddANFBackup(sub, rg, account, vault string, b ANFBackup) {
 	st := s.azureState()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer st.changed()
 	g := st.ensureRG(sub, rg)
 	var acc *ANFAccount
 	for i := range g.NetAppAccounts {
@@ -373,6 +382,7 @@ func (s *Server) AddPGOperation(sub, rg, server string, op PGOperation) {
 	st := s.azureState()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer st.changed()
 	g := st.ensureRG(sub, rg)
 	for i := range g.PostgresServers {
 		if strings.EqualFold(g.PostgresServers[i].Name, server) {
@@ -384,15 +394,10 @@ func (s *Server) AddPGOperation(sub, rg, server string, op PGOperation) {
 }
 
 // ---------------------------------------------------------------------
-// Lookups; the caller holds s.mu.
+// Lookups (by the index, azure_index.go); the caller holds s.mu.
 
 func (st *azureState) sub(id string) *AzureSubscription {
-	for i := range st.sc.Subscriptions {
-		if strings.EqualFold(st.sc.Subscriptions[i].ID, id) {
-			return &st.sc.Subscriptions[i]
-		}
-	}
-	return nil
+	return st.index().subs[foldKey(id)]
 }
 
 func (st *azureState) rg(sub, name string) *AzureResourceGroup {
@@ -400,24 +405,23 @@ func (st *azureState) rg(sub, name string) *AzureResourceGroup {
 	if sb == nil {
 		return nil
 	}
-	for i := range sb.ResourceGroups {
-		if strings.EqualFold(sb.ResourceGroups[i].Name, name) {
-			return &sb.ResourceGroups[i]
-		}
-	}
-	return nil
+	return st.index().rgs[azChild[AzureSubscription]{sb, foldKey(name)}]
 }
 
+// ensureRG returns the resource group, adding it (and the subscription)
+// when missing.
 func (st *azureState) ensureRG(sub, rg string) *AzureResourceGroup {
 	sb := st.sub(sub)
 	if sb == nil {
 		st.sc.Subscriptions = append(st.sc.Subscriptions, AzureSubscription{ID: sub})
+		st.changed()
 		sb = &st.sc.Subscriptions[len(st.sc.Subscriptions)-1]
 	}
 	if g := st.rg(sub, rg); g != nil {
 		return g
 	}
 	sb.ResourceGroups = append(sb.ResourceGroups, AzureResourceGroup{Name: rg})
+	st.changed()
 	return &sb.ResourceGroups[len(sb.ResourceGroups)-1]
 }
 
@@ -426,12 +430,7 @@ func (st *azureState) account(sub, rg, name string) *ANFAccount {
 	if g == nil {
 		return nil
 	}
-	for i := range g.NetAppAccounts {
-		if strings.EqualFold(g.NetAppAccounts[i].Name, name) {
-			return &g.NetAppAccounts[i]
-		}
-	}
-	return nil
+	return st.index().accounts[azChild[AzureResourceGroup]{g, foldKey(name)}]
 }
 
 func (st *azureState) pool(sub, rg, account, name string) *ANFPool {
@@ -439,25 +438,15 @@ func (st *azureState) pool(sub, rg, account, name string) *ANFPool {
 	if a == nil {
 		return nil
 	}
-	return a.pool(name)
+	return st.poolOf(a, name)
 }
 
-func (a *ANFAccount) pool(name string) *ANFPool {
-	for i := range a.Pools {
-		if strings.EqualFold(a.Pools[i].Name, name) {
-			return &a.Pools[i]
-		}
-	}
-	return nil
+func (st *azureState) poolOf(a *ANFAccount, name string) *ANFPool {
+	return st.index().pools[azChild[ANFAccount]{a, foldKey(name)}]
 }
 
-func (p *ANFPool) volume(name string) *ANFVolume {
-	for i := range p.Volumes {
-		if strings.EqualFold(p.Volumes[i].Name, name) {
-			return &p.Volumes[i]
-		}
-	}
-	return nil
+func (st *azureState) volumeOf(p *ANFPool, name string) *ANFVolume {
+	return st.index().volumes[azChild[ANFPool]{p, foldKey(name)}]
 }
 
 func (st *azureState) volume(sub, rg, account, pool, name string) *ANFVolume {
@@ -465,16 +454,11 @@ func (st *azureState) volume(sub, rg, account, pool, name string) *ANFVolume {
 	if p == nil {
 		return nil
 	}
-	return p.volume(name)
+	return st.volumeOf(p, name)
 }
 
-func (a *ANFAccount) vault(name string) *ANFBackupVault {
-	for i := range a.BackupVaults {
-		if strings.EqualFold(a.BackupVaults[i].Name, name) {
-			return &a.BackupVaults[i]
-		}
-	}
-	return nil
+func (st *azureState) vaultOf(a *ANFAccount, name string) *ANFBackupVault {
+	return st.index().vaults[azChild[ANFAccount]{a, foldKey(name)}]
 }
 
 func (st *azureState) server(sub, rg, name string) *PGServer {
@@ -482,12 +466,7 @@ func (st *azureState) server(sub, rg, name string) *PGServer {
 	if g == nil {
 		return nil
 	}
-	for i := range g.PostgresServers {
-		if strings.EqualFold(g.PostgresServers[i].Name, name) {
-			return &g.PostgresServers[i]
-		}
-	}
-	return nil
+	return st.index().servers[azChild[AzureResourceGroup]{g, foldKey(name)}]
 }
 
 func (st *azureState) tenant(id string) *AzureTenant {

@@ -404,6 +404,10 @@ func (v *RSVault) validate() error {
 			return fmt.Errorf("protectable_items[%d] %s: %w", i, it.Name, err)
 		}
 	}
+	items := make(map[string]bool, len(v.ProtectedItems))
+	for _, it := range v.ProtectedItems {
+		items[foldKey(it.Name)] = true
+	}
 	jobNames := map[string]bool{}
 	for i := range v.Jobs {
 		j := &v.Jobs[i]
@@ -412,7 +416,7 @@ func (v *RSVault) validate() error {
 		if j.StartTime == "" {
 			errs = append(errs, fmt.Errorf("no start_time"))
 		}
-		if j.Item != "" && v.item(j.Item) == nil {
+		if j.Item != "" && !items[foldKey(j.Item)] {
 			errs = append(errs, fmt.Errorf("item %q is not a protected item of the vault", j.Item))
 		} else if _, ok := rsKinds[rsKind(j.Kind)]; j.Item == "" && !ok {
 			errs = append(errs, fmt.Errorf("kind %q: want %s, %s or %s", j.Kind, RSKindVM, RSKindFileShare, RSKindSQL))
@@ -426,15 +430,6 @@ func (v *RSVault) validate() error {
 			if err != nil {
 				return fmt.Errorf("jobs[%d]: %w", i, err)
 			}
-		}
-	}
-	return nil
-}
-
-func (v *RSVault) item(name string) *RSProtectedItem {
-	for i := range v.ProtectedItems {
-		if strings.EqualFold(v.ProtectedItems[i].Name, name) {
-			return &v.ProtectedItems[i]
 		}
 	}
 	return nil
@@ -456,12 +451,7 @@ func (st *azureState) rsVault(sub, rg, name string) *RSVault {
 	if g == nil {
 		return nil
 	}
-	for i := range g.RecoveryServicesVaults {
-		if strings.EqualFold(g.RecoveryServicesVaults[i].Name, name) {
-			return &g.RecoveryServicesVaults[i]
-		}
-	}
-	return nil
+	return st.index().rsVaults[azChild[AzureResourceGroup]{g, foldKey(name)}]
 }
 
 // UpdateRSVault calls fn with the named Recovery Services vault, under the
@@ -475,6 +465,7 @@ func (s *Server) UpdateRSVault(sub, rg, vault string, fn func(*RSVault)) error {
 		return fmt.Errorf("azure: no recovery services vault %s in %s/%s", vault, sub, rg)
 	}
 	fn(v)
+	st.changed()
 	return nil
 }
 
@@ -484,6 +475,7 @@ func (s *Server) AddRSJob(sub, rg, vault string, j RSJob) {
 	st := s.azureState()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer st.changed()
 	g := st.ensureRG(sub, rg)
 	if v := st.rsVault(sub, rg, vault); v != nil {
 		v.Jobs = append(v.Jobs, j)
@@ -825,11 +817,12 @@ type rsJobView struct {
 
 func rsRunning(status string) bool { return status == "InProgress" || status == "Cancelling" }
 
-func (v *RSVault) jobView(sub, rg string, i int) rsJobView {
+// rsJobView is the view of the i-th job of v; the caller holds s.mu.
+func (st *azureState) rsJobView(sub, rg string, v *RSVault, i int) rsJobView {
 	j := &v.Jobs[i]
 	jv := rsJobView{j: j, name: v.jobName(i), kind: rsKind(j.Kind), entity: j.Entity,
 		status: firstNonEmpty(j.Status, "Completed"), operation: firstNonEmpty(j.Operation, "Backup")}
-	if it := v.item(j.Item); it != nil {
+	if it := st.rsItem(v, j.Item); it != nil {
 		jv.kind = rsKind(it.Kind)
 		jv.entity = firstNonEmpty(j.Entity, it.Name)
 		jv.container = rsItemNames(sub, rg, jv.kind, it.Name, it.ResourceGroup, it.StorageAccount, it.Server, it.Instance).containerName
@@ -1131,11 +1124,7 @@ func armListRSVaults(st *azureState, _ http.ResponseWriter, r *http.Request, p a
 		return s, b
 	}
 	g := st.rg(p["sub"], p["rg"])
-	items := []any{}
-	for i := range g.RecoveryServicesVaults {
-		items = append(items, rsVaultResource(p["sub"], g.Name, &g.RecoveryServicesVaults[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(g.RecoveryServicesVaults, func(v *RSVault) any { return rsVaultResource(p["sub"], g.Name, v) })
 }
 
 func armGetRSVault(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -1165,27 +1154,55 @@ func armListRSProtectedItems(st *azureState, _ http.ResponseWriter, r *http.Requ
 		}
 	}
 	if fab, ok := f["fabricName"]; ok && !strings.EqualFold(fab, "Azure") {
-		return http.StatusOK, armPage{Value: []any{}}
+		return http.StatusOK, armList{}
 	}
-	items := []any{}
-	for i := range v.ProtectedItems {
-		res, n := rsProtectedItemResource(p["sub"], p["rg"], v, &v.ProtectedItems[i])
-		pr := res.Properties.(rsItemProps)
-		switch {
-		case bmt != "" && pr.BackupManagementType != bmt,
-			itemType != "" && pr.WorkloadType != itemType,
-			health != "" && pr.HealthStatus != health,
-			rsNotEq(f, "policyName", pr.PolicyName),
-			rsNotEq(f, "friendlyName", pr.FriendlyName),
-			// The container's name, with or without its type prefix.
-			rsNotEq(f, "containerName", n.containerName) && rsNotEq(f, "containerName", n.container),
-			// No item has a backup engine or a backup set.
-			f["backupEngineName"] != "", f["backupSetName"] != "":
-			continue
+	item := func(it *RSProtectedItem) any {
+		res, _ := rsProtectedItemResource(p["sub"], p["rg"], v, it)
+		return res
+	}
+	if len(f) == 0 {
+		return http.StatusOK, armItems(v.ProtectedItems, item)
+	}
+	// Each distinct filter is answered once per change of the data (the
+	// answer does not depend on how the request spells sub and rg: the
+	// filters that read them compare without case).
+	idx := st.rsVaultIndex(v).filtered.get("backupProtectedItems "+rsFilterKey(f), func() []int {
+		var idx []int
+		for i := range v.ProtectedItems {
+			res, n := rsProtectedItemResource(p["sub"], p["rg"], v, &v.ProtectedItems[i])
+			pr := res.Properties.(rsItemProps)
+			switch {
+			case bmt != "" && pr.BackupManagementType != bmt,
+				itemType != "" && pr.WorkloadType != itemType,
+				health != "" && pr.HealthStatus != health,
+				rsNotEq(f, "policyName", pr.PolicyName),
+				rsNotEq(f, "friendlyName", pr.FriendlyName),
+				// The container's name, with or without its type prefix.
+				rsNotEq(f, "containerName", n.containerName) && rsNotEq(f, "containerName", n.container),
+				// No item has a backup engine or a backup set.
+				f["backupEngineName"] != "", f["backupSetName"] != "":
+				continue
+			}
+			idx = append(idx, i)
 		}
-		items = append(items, res)
+		return idx
+	})
+	return http.StatusOK, armSelected(v.ProtectedItems, idx, item)
+}
+
+// rsFilterKey names a parsed $filter: its properties and values, sorted
+// and quoted.
+func rsFilterKey(f map[string]string) string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
 	}
-	return http.StatusOK, armPage{Value: items}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(strconv.Quote(k) + strconv.Quote(f[k]))
+	}
+	return b.String()
 }
 
 // rsNotEq is whether the filter names prop with a value other than got.
@@ -1210,21 +1227,31 @@ func armListRSProtectable(st *azureState, _ http.ResponseWriter, r *http.Request
 			return rsBadFilter(r, err)
 		}
 	}
-	items := []any{}
-	for i := range v.ProtectableItems {
-		res, n := rsProtectableResource(p["sub"], p["rg"], v, &v.ProtectableItems[i])
-		pr := res.Properties.(rsProtectableProps)
-		switch {
-		case bmt != "" && pr.BackupManagementType != bmt,
-			wt != "" && pr.WorkloadType != wt,
-			rsNotEq(f, "status", pr.ProtectionState),
-			rsNotEq(f, "friendlyName", pr.FriendlyName),
-			rsNotEq(f, "containerName", n.containerName) && rsNotEq(f, "containerName", n.container):
-			continue
-		}
-		items = append(items, res)
+	item := func(it *RSProtectableItem) any {
+		res, _ := rsProtectableResource(p["sub"], p["rg"], v, it)
+		return res
 	}
-	return http.StatusOK, armPage{Value: items}
+	if len(f) == 0 {
+		return http.StatusOK, armItems(v.ProtectableItems, item)
+	}
+	idx := st.rsVaultIndex(v).filtered.get("backupProtectableItems "+rsFilterKey(f), func() []int {
+		var idx []int
+		for i := range v.ProtectableItems {
+			res, n := rsProtectableResource(p["sub"], p["rg"], v, &v.ProtectableItems[i])
+			pr := res.Properties.(rsProtectableProps)
+			switch {
+			case bmt != "" && pr.BackupManagementType != bmt,
+				wt != "" && pr.WorkloadType != wt,
+				rsNotEq(f, "status", pr.ProtectionState),
+				rsNotEq(f, "friendlyName", pr.FriendlyName),
+				rsNotEq(f, "containerName", n.containerName) && rsNotEq(f, "containerName", n.container):
+				continue
+			}
+			idx = append(idx, i)
+		}
+		return idx
+	})
+	return http.StatusOK, armSelected(v.ProtectableItems, idx, item)
 }
 
 func armListRSJobs(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -1261,27 +1288,44 @@ func armListRSJobs(st *azureState, _ http.ResponseWriter, r *http.Request, p arm
 		return rsBadFilter(r, fmt.Errorf("endTime '%s' is before startTime '%s'", f["endTime"], f["startTime"]))
 	}
 	now := time.Now()
-	var views []rsJobView
-	for i := range v.Jobs {
-		jv := v.jobView(p["sub"], p["rg"], i)
-		switch {
-		case status != "" && jv.status != status,
-			bmt != "" && rsKinds[jv.kind].backupManagementType != bmt,
-			op != "" && jv.operation != op,
-			rsNotEq(f, "jobId", jv.name),
-			!from.IsZero() && jv.start.Before(from),
-			!to.IsZero() && jv.start.After(to):
-			continue
+	// The jobs that pass, newest first (as in the examples), once per
+	// distinct filter and change of the data.
+	idx := st.rsVaultIndex(v).filtered.get("backupJobs "+rsFilterKey(f), func() []int {
+		var idx []int
+		var starts []time.Time
+		for i := range v.Jobs {
+			jv := st.rsJobView(p["sub"], p["rg"], v, i)
+			switch {
+			case status != "" && jv.status != status,
+				bmt != "" && rsKinds[jv.kind].backupManagementType != bmt,
+				op != "" && jv.operation != op,
+				rsNotEq(f, "jobId", jv.name),
+				!from.IsZero() && jv.start.Before(from),
+				!to.IsZero() && jv.start.After(to):
+				continue
+			}
+			idx = append(idx, i)
+			starts = append(starts, jv.start)
 		}
-		views = append(views, jv)
-	}
-	// Newest first, as in the examples.
-	sort.SliceStable(views, func(a, b int) bool { return views[a].start.After(views[b].start) })
-	items := []any{}
-	for _, jv := range views {
-		items = append(items, rsJobResource(p["sub"], p["rg"], v, jv, false, now))
-	}
-	return http.StatusOK, armPage{Value: items}
+		sort.Stable(rsNewestFirst{idx, starts})
+		return idx
+	})
+	return http.StatusOK, armList{n: len(idx), item: func(i int) any {
+		return rsJobResource(p["sub"], p["rg"], v, st.rsJobView(p["sub"], p["rg"], v, idx[i]), false, now)
+	}}
+}
+
+// rsNewestFirst sorts job indexes by their start times, newest first.
+type rsNewestFirst struct {
+	idx    []int
+	starts []time.Time
+}
+
+func (s rsNewestFirst) Len() int           { return len(s.idx) }
+func (s rsNewestFirst) Less(a, b int) bool { return s.starts[a].After(s.starts[b]) }
+func (s rsNewestFirst) Swap(a, b int) {
+	s.idx[a], s.idx[b] = s.idx[b], s.idx[a]
+	s.starts[a], s.starts[b] = s.starts[b], s.starts[a]
 }
 
 func armGetRSJob(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -1289,10 +1333,8 @@ func armGetRSJob(st *azureState, _ http.ResponseWriter, r *http.Request, p armPa
 	if v == nil {
 		return s, b
 	}
-	for i := range v.Jobs {
-		if strings.EqualFold(v.jobName(i), p["job"]) {
-			return http.StatusOK, rsJobResource(p["sub"], p["rg"], v, v.jobView(p["sub"], p["rg"], i), true, time.Now())
-		}
+	if i := st.rsJob(v, p["job"]); i >= 0 {
+		return http.StatusOK, rsJobResource(p["sub"], p["rg"], v, st.rsJobView(p["sub"], p["rg"], v, i), true, time.Now())
 	}
 	return resourceNotFound(p["rg"], "Microsoft.RecoveryServices/vaults/"+v.Name+"/backupJobs/"+p["job"])
 }

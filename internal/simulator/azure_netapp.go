@@ -38,7 +38,7 @@ func anfLookup(st *azureState, p armParams, list bool) (*ANFAccount, *ANFPool, *
 		return a, nil, nil, 0, nil
 	}
 	typ += "/capacityPools/" + p["pool"]
-	pl := a.pool(p["pool"])
+	pl := st.poolOf(a, p["pool"])
 	if pl == nil {
 		if list && p["volume"] == "" {
 			s, b := parentNotFound(p["pool"])
@@ -50,7 +50,7 @@ func anfLookup(st *azureState, p armParams, list bool) (*ANFAccount, *ANFPool, *
 	if p["volume"] == "" {
 		return a, pl, nil, 0, nil
 	}
-	v := pl.volume(p["volume"])
+	v := st.volumeOf(pl, p["volume"])
 	if v == nil {
 		s, b := resourceNotFound(rg, typ+"/volumes/"+p["volume"])
 		return nil, nil, nil, s, b
@@ -182,7 +182,7 @@ type anfBackupProps struct {
 	IsLargeVolume          bool   `json:"isLargeVolume"`
 }
 
-func backupJSON(sub, rg string, a *ANFAccount, vault *ANFBackupVault, b *ANFBackup) armResource {
+func backupJSON(st *azureState, sub, rg string, a *ANFAccount, vault *ANFBackupVault, b *ANFBackup) armResource {
 	acc := anfAccountID(sub, rg, a.Name)
 	id := acc + "/backupVaults/" + vault.Name + "/backups/" + b.Name
 	state := firstNonEmpty(b.State, "Succeeded")
@@ -201,9 +201,9 @@ func backupJSON(sub, rg string, a *ANFAccount, vault *ANFBackupVault, b *ANFBack
 		props.CompletionDate = ""
 	}
 	if pool, vol, ok := strings.Cut(b.Volume, "/"); ok {
-		props.VolumeResourceID = acc + "/capacityPools/" + pool + "/volumes/" + vol
-		if pl := a.pool(pool); pl != nil {
-			if v := pl.volume(vol); v != nil && v.Backup != nil && v.Backup.Policy != "" && props.BackupType == "Scheduled" {
+		props.VolumeResourceID = anfVolumeResourceID(acc, pool, vol)
+		if pl := st.poolOf(a, pool); pl != nil {
+			if v := st.volumeOf(pl, vol); v != nil && v.Backup != nil && v.Backup.Policy != "" && props.BackupType == "Scheduled" {
 				props.BackupPolicyResourceID = acc + "/backupPolicies/" + v.Backup.Policy
 			}
 		}
@@ -217,6 +217,12 @@ func backupJSON(sub, rg string, a *ANFAccount, vault *ANFBackupVault, b *ANFBack
 	}
 }
 
+// anfVolumeResourceID is the resource ID of volume vol of pool in the
+// account of ID acc.
+func anfVolumeResourceID(acc, pool, vol string) string {
+	return acc + "/capacityPools/" + pool + "/volumes/" + vol
+}
+
 // Route handlers; s.mu is held.
 
 func armListAccounts(st *azureState, _ http.ResponseWriter, _ *http.Request, p armParams) (int, any) {
@@ -224,11 +230,7 @@ func armListAccounts(st *azureState, _ http.ResponseWriter, _ *http.Request, p a
 		return s, b
 	}
 	g := st.rg(p["sub"], p["rg"])
-	var items []any
-	for i := range g.NetAppAccounts {
-		items = append(items, accountJSON(p["sub"], g.Name, &g.NetAppAccounts[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(g.NetAppAccounts, func(a *ANFAccount) any { return accountJSON(p["sub"], g.Name, a) })
 }
 
 func armGetAccount(st *azureState, _ http.ResponseWriter, _ *http.Request, p armParams) (int, any) {
@@ -244,11 +246,7 @@ func armListPools(st *azureState, _ http.ResponseWriter, _ *http.Request, p armP
 	if a == nil {
 		return s, b
 	}
-	var items []any
-	for i := range a.Pools {
-		items = append(items, poolJSON(p["sub"], p["rg"], a, &a.Pools[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(a.Pools, func(pl *ANFPool) any { return poolJSON(p["sub"], p["rg"], a, pl) })
 }
 
 func armGetPool(st *azureState, _ http.ResponseWriter, _ *http.Request, p armParams) (int, any) {
@@ -264,11 +262,7 @@ func armListVolumes(st *azureState, _ http.ResponseWriter, _ *http.Request, p ar
 	if pl == nil {
 		return s, b
 	}
-	var items []any
-	for i := range pl.Volumes {
-		items = append(items, volumeJSON(p["sub"], p["rg"], a, pl, &pl.Volumes[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(pl.Volumes, func(v *ANFVolume) any { return volumeJSON(p["sub"], p["rg"], a, pl, v) })
 }
 
 func armGetVolume(st *azureState, _ http.ResponseWriter, _ *http.Request, p armParams) (int, any) {
@@ -307,11 +301,7 @@ func armListVaults(st *azureState, _ http.ResponseWriter, _ *http.Request, p arm
 	if a == nil {
 		return s, b
 	}
-	var items []any
-	for i := range a.BackupVaults {
-		items = append(items, vaultJSON(p["sub"], p["rg"], a, &a.BackupVaults[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(a.BackupVaults, func(v *ANFBackupVault) any { return vaultJSON(p["sub"], p["rg"], a, v) })
 }
 
 func vaultLookup(st *azureState, p armParams, list bool) (*ANFAccount, *ANFBackupVault, int, any) {
@@ -319,7 +309,7 @@ func vaultLookup(st *azureState, p armParams, list bool) (*ANFAccount, *ANFBacku
 	if a == nil {
 		return nil, nil, s, b
 	}
-	v := a.vault(p["vault"])
+	v := st.vaultOf(a, p["vault"])
 	if v == nil {
 		if list {
 			s, b := parentNotFound(p["vault"])
@@ -366,15 +356,29 @@ func armListBackups(st *azureState, _ http.ResponseWriter, r *http.Request, p ar
 		}
 		want = id
 	}
-	var items []any
-	for i := range v.Backups {
-		j := backupJSON(p["sub"], p["rg"], a, v, &v.Backups[i])
-		if want != "" && !strings.EqualFold(j.Properties.(anfBackupProps).VolumeResourceID, want) {
-			continue
-		}
-		items = append(items, j)
+	item := func(b *ANFBackup) any { return backupJSON(st, p["sub"], p["rg"], a, v, b) }
+	if want == "" {
+		return http.StatusOK, armItems(v.Backups, item)
 	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armSelected(v.Backups, st.anfBackupsOfVolume(v, anfAccountID(p["sub"], p["rg"], a.Name), want), item)
+}
+
+// anfBackupsOfVolume are the backups of vault v (of the account of ID
+// acc) whose volumeResourceId is want (case-insensitive), by an index of
+// the vault's backups by volume built on the first such list.
+func (st *azureState) anfBackupsOfVolume(v *ANFBackupVault, acc, want string) []int {
+	vx := st.anfVault(v)
+	if vx.byVolume == nil {
+		// acc is as the request spells it, but the keys fold case.
+		vx.byVolume = map[string][]int{}
+		for i := range v.Backups {
+			if pool, vol, ok := strings.Cut(v.Backups[i].Volume, "/"); ok {
+				k := foldKey(anfVolumeResourceID(acc, pool, vol))
+				vx.byVolume[k] = append(vx.byVolume[k], i)
+			}
+		}
+	}
+	return vx.byVolume[foldKey(want)]
 }
 
 func armGetBackup(st *azureState, _ http.ResponseWriter, _ *http.Request, p armParams) (int, any) {
@@ -382,10 +386,8 @@ func armGetBackup(st *azureState, _ http.ResponseWriter, _ *http.Request, p armP
 	if v == nil {
 		return s, b
 	}
-	for i := range v.Backups {
-		if strings.EqualFold(v.Backups[i].Name, p["backup"]) {
-			return http.StatusOK, backupJSON(p["sub"], p["rg"], a, v, &v.Backups[i])
-		}
+	if i, ok := st.anfVault(v).byName[foldKey(p["backup"])]; ok {
+		return http.StatusOK, backupJSON(st, p["sub"], p["rg"], a, v, &v.Backups[i])
 	}
 	return resourceNotFound(p["rg"], "Microsoft.NetApp/netAppAccounts/"+a.Name+"/backupVaults/"+v.Name+"/backups/"+p["backup"])
 }

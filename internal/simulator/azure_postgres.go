@@ -70,11 +70,7 @@ func armListServers(st *azureState, _ http.ResponseWriter, _ *http.Request, p ar
 		return s, b
 	}
 	g := st.rg(p["sub"], p["rg"])
-	var items []any
-	for i := range g.PostgresServers {
-		items = append(items, serverJSON(p["sub"], g.Name, &g.PostgresServers[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(g.PostgresServers, func(sv *PGServer) any { return serverJSON(p["sub"], g.Name, sv) })
 }
 
 func serverLookup(st *azureState, p armParams, list bool) (*PGServer, int, any) {
@@ -106,11 +102,7 @@ func armListLTR(st *azureState, _ http.ResponseWriter, _ *http.Request, p armPar
 	if sv == nil {
 		return s, b
 	}
-	var items []any
-	for i := range sv.LTROperations {
-		items = append(items, ltrJSON(p["sub"], p["rg"], sv, &sv.LTROperations[i]))
-	}
-	return http.StatusOK, armPage{Value: items}
+	return http.StatusOK, armItems(sv.LTROperations, func(op *PGOperation) any { return ltrJSON(p["sub"], p["rg"], sv, op) })
 }
 
 func armGetLTR(st *azureState, _ http.ResponseWriter, _ *http.Request, p armParams) (int, any) {
@@ -118,10 +110,8 @@ func armGetLTR(st *azureState, _ http.ResponseWriter, _ *http.Request, p armPara
 	if sv == nil {
 		return s, b
 	}
-	for i := range sv.LTROperations {
-		if strings.EqualFold(sv.LTROperations[i].Name, p["name"]) {
-			return http.StatusOK, ltrJSON(p["sub"], p["rg"], sv, &sv.LTROperations[i])
-		}
+	if i := st.ltrOperation(sv, p["name"]); i >= 0 {
+		return http.StatusOK, ltrJSON(p["sub"], p["rg"], sv, &sv.LTROperations[i])
 	}
 	return resourceNotFound(p["rg"], "Microsoft.DBforPostgreSQL/flexibleServers/"+sv.Name+"/ltrBackupOperations/"+p["name"])
 }

@@ -75,7 +75,7 @@ func (st *azureState) recoveryServicesRows(now time.Time) ([]map[string]any, err
 					}
 				}
 				for i := range v.Jobs {
-					jv := v.jobView(sb.ID, g.Name, i)
+					jv := st.rsJobView(sb.ID, g.Name, v, i)
 					if jv.start.IsZero() || now.Sub(jv.start) > argJobRetention {
 						continue
 					}

@@ -88,11 +88,28 @@ func (rt armRoute) match(segs []string) (armParams, bool) {
 	return p, true
 }
 
-// armPage is a list page; from the handlers it carries all items, and
-// armDispatch cuts the page.
+// armPage is a list page.
 type armPage struct {
 	Value    []any  `json:"value"`
 	NextLink string `json:"nextLink,omitempty"`
+}
+
+// armList is a handler's list answer: n items, the i-th made by item(i).
+// armDispatch cuts the page and makes only its items (under s.mu, as
+// item reads the data), so that a page costs its own items.
+type armList struct {
+	n    int
+	item func(i int) any
+}
+
+// armItems lists items[i] made by item.
+func armItems[T any](items []T, item func(*T) any) armList {
+	return armList{n: len(items), item: func(i int) any { return item(&items[i]) }}
+}
+
+// armSelected lists items[idx[i]] made by item.
+func armSelected[T any](items []T, idx []int, item func(*T) any) armList {
+	return armList{n: len(idx), item: func(i int) any { return item(&items[idx[i]]) }}
 }
 
 func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
@@ -168,11 +185,10 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 		status, body := rt.h(st, w, r, p)
-		s.mu.Unlock()
-		if page, ok := body.(armPage); ok && status == http.StatusOK {
-			s.armWritePage(w, r, page.Value, pageSize)
-			return
+		if list, ok := body.(armList); ok && status == http.StatusOK {
+			status, body = armCutPage(r, list, pageSize)
 		}
+		s.mu.Unlock()
 		writeJSON(w, status, body)
 		return
 	}
@@ -180,30 +196,29 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 		"The resource type or path '"+r.URL.Path+"' is not served by the simulator.")
 }
 
-func (s *Server) armWritePage(w http.ResponseWriter, r *http.Request, items []any, pageSize int) {
+// armCutPage answers the page of list that the request's $skiptoken (an
+// offset) names.
+func armCutPage(r *http.Request, list armList, pageSize int) (int, any) {
 	q := r.URL.Query()
 	offset := 0
 	if v := q.Get("$skiptoken"); v != "" {
 		n, err := decodeContinue(v)
 		if err != nil {
-			armError(w, http.StatusBadRequest, "InvalidSkipToken", "The $skiptoken '"+v+"' is invalid.")
-			return
+			return armErr(http.StatusBadRequest, "InvalidSkipToken", "The $skiptoken '"+v+"' is invalid.")
 		}
 		offset = n
 	}
-	if offset > len(items) {
-		offset = len(items)
+	offset = min(offset, list.n)
+	end := min(offset+pageSize, list.n)
+	page := armPage{Value: make([]any, 0, end-offset)}
+	for i := offset; i < end; i++ {
+		page.Value = append(page.Value, list.item(i))
 	}
-	end := min(offset+pageSize, len(items))
-	page := armPage{Value: items[offset:end]}
-	if page.Value == nil {
-		page.Value = []any{}
-	}
-	if end < len(items) {
+	if end < list.n {
 		q.Set("$skiptoken", encodeContinue(end))
 		page.NextLink = baseURL(r) + r.URL.EscapedPath() + "?" + q.Encode()
 	}
-	writeJSON(w, http.StatusOK, page)
+	return http.StatusOK, page
 }
 
 func armErr(status int, code, msg string) (int, any) {

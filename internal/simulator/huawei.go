@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -269,6 +268,7 @@ func (s *Server) SetHuaweiScenario(sc *HuaweiScenario) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.huawei = c
+	s.huaweiChanged()
 }
 
 func (sc *HuaweiScenario) clone() *HuaweiScenario {
@@ -303,22 +303,6 @@ func (s *Server) huaweiProject(id string) *HuaweiProject {
 	return nil
 }
 
-// findHuaweiBackup searches bs and their children.
-func findHuaweiBackup(bs []HuaweiBackup, id string) (b *HuaweiBackup, parent *HuaweiBackup) {
-	for i := range bs {
-		if bs[i].ID == id {
-			return &bs[i], nil
-		}
-		if c, p := findHuaweiBackup(bs[i].Children, id); c != nil {
-			if p == nil {
-				p = &bs[i]
-			}
-			return c, p
-		}
-	}
-	return nil, nil
-}
-
 // UpdateHuaweiBackup calls fn with the named backup (top-level or child),
 // under the server's lock.
 func (s *Server) UpdateHuaweiBackup(project, backupID string, fn func(*HuaweiBackup)) error {
@@ -328,11 +312,12 @@ func (s *Server) UpdateHuaweiBackup(project, backupID string, fn func(*HuaweiBac
 	if p == nil {
 		return fmt.Errorf("huawei: no project %q", project)
 	}
-	b, _ := findHuaweiBackup(p.Backups, backupID)
+	b, _ := s.huaweiFind(p, backupID)
 	if b == nil {
 		return fmt.Errorf("huawei: no backup %q in project %q", backupID, project)
 	}
 	fn(b)
+	s.huaweiChanged()
 	return nil
 }
 
@@ -353,6 +338,7 @@ func (s *Server) AddHuaweiBackup(project string, b HuaweiBackup) {
 		p = &s.huawei.Projects[len(s.huawei.Projects)-1]
 	}
 	p.Backups = append(p.Backups, b)
+	s.huaweiChanged()
 }
 
 // huaweiAuth checks X-Auth-Token or the AK/SK signature, then that the
@@ -430,7 +416,7 @@ func (s *Server) huaweiGetBackup(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var out *huaweiBackupJSON
 	if p := s.huaweiProject(pid); p != nil {
-		if b, parent := findHuaweiBackup(p.Backups, id); b != nil {
+		if b, parent := s.huaweiFind(p, id); b != nil {
 			var parentID *string
 			if parent != nil {
 				parentID = ptr(parent.ID)
@@ -523,43 +509,22 @@ func (s *Server) huaweiListBackups(w http.ResponseWriter, r *http.Request) {
 		huaweiError(w, http.StatusBadRequest, "BackupService.0005", "Invalid parameter sort: "+err.Error())
 		return
 	}
-	filters := map[string]func(*HuaweiBackup) string{
-		"vault_id":      func(b *HuaweiBackup) string { return b.VaultID },
-		"resource_id":   func(b *HuaweiBackup) string { return b.ResourceID },
-		"resource_type": func(b *HuaweiBackup) string { return firstNonEmpty(b.ResourceType, huaweiResourceServer) },
-		"status":        func(b *HuaweiBackup) string { return firstNonEmpty(b.Status, "available") },
-		"image_type":    func(b *HuaweiBackup) string { return firstNonEmpty(b.ImageType, "backup") },
-		"name":          func(b *HuaweiBackup) string { return b.Name },
+	filters := map[string]string{}
+	for _, f := range huaweiListFilters {
+		filters[f.name] = q.Get(f.name)
 	}
 
 	pid := r.PathValue("project_id")
 	s.mu.Lock()
-	var matched []*HuaweiBackup
-	if p := s.huaweiProject(pid); p != nil {
-	backups:
-		for i := range p.Backups {
-			b := &p.Backups[i]
-			for name, get := range filters {
-				if v := q.Get(name); v != "" && get(b) != v {
-					continue backups
-				}
-			}
-			matched = append(matched, b)
-		}
+	var matched []int
+	p := s.huaweiProject(pid)
+	if p != nil {
+		matched = s.huaweiQuery(p, filters, q.Get("sort"), keys)
 	}
-	sort.SliceStable(matched, func(i, j int) bool {
-		for _, k := range keys {
-			a, b := k.get(matched[i]), k.get(matched[j])
-			if a != b {
-				return (a < b) != k.desc
-			}
-		}
-		return false
-	})
 	count := len(matched)
 	page := []huaweiBackupJSON{}
 	for i := offset; i < count && i < offset+limit; i++ {
-		page = append(page, huaweiBackupToJSON(pid, nil, *matched[i]))
+		page = append(page, huaweiBackupToJSON(pid, nil, p.Backups[matched[i]]))
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"backups": page, "count": count})

@@ -89,7 +89,9 @@ type Server struct {
 	faults    []*activeFault
 	errWriter map[string]ErrorWriter
 	astra     *AstraScenario
+	astraIdx  *astraIndex
 	huawei    *HuaweiScenario
+	hwIndex   *huaweiIndex
 	azureOnce sync.Once
 	azure     *azureState
 	aws       *awsState
