@@ -126,24 +126,36 @@ func (p *provider) vaultBackups(ctx context.Context) (map[string][]toolkit.Backu
 		}
 		vaults = shortNames(listed)
 	}
-	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, func(ctx context.Context, vault string) ([]anfVaultBackup, error) {
-		backups, err := azure.List[anfVaultBackup](ctx, p.arm, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, nil)
+	// Each backup becomes its record as its page arrives: the page's long
+	// strings (IDs, volume IDs, dates) are not held until the whole list
+	// is read, which at 5,000 volumes was a third of the poll's peak heap.
+	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, func(ctx context.Context, vault string) ([]volumeBackup, error) {
+		var out []volumeBackup
+		err := azure.Each(ctx, p.arm, p.base+"/backupVaults/"+url.PathEscape(vault)+"/backups", p.apiVersion, nil, func(b anfVaultBackup) error {
+			out = append(out, volumeBackup{volume: volumeKey(b.Properties.VolumeResourceID), backup: b.toBackup()})
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("list backups of vault %q: %w", vault, err)
 		}
-		return backups, nil
+		return out, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	byVolume := map[string][]toolkit.Backup{}
 	for _, backups := range perVault {
-		for i := range backups {
-			key := volumeKey(backups[i].Properties.VolumeResourceID)
-			byVolume[key] = append(byVolume[key], backups[i].toBackup())
+		for _, b := range backups {
+			byVolume[b.volume] = append(byVolume[b.volume], b.backup)
 		}
 	}
 	return byVolume, nil
+}
+
+// volumeBackup is a vault backup's record and the key of its volume.
+type volumeBackup struct {
+	volume string
+	backup toolkit.Backup
 }
 
 // status reads the latestBackupStatus of a volume with backup

@@ -90,8 +90,9 @@ func (s *anfBackupStatus) apply(r *toolkit.Resource) {
 func (b *anfVaultBackup) toBackup() toolkit.Backup {
 	p := b.Properties
 	out := toolkit.Backup{
-		ID:        strings.ToLower(b.ID),
-		Name:      azure.LastSegment(b.Name),
+		ID: strings.ToLower(b.ID),
+		// A copy: the segment would keep the whole name alive.
+		Name:      strings.Clone(azure.LastSegment(b.Name)),
 		RawStatus: p.ProvisioningState,
 		State:     toolkit.Normalise(vaultBackupStates, p.ProvisioningState),
 		Start:     toolkit.ParseTime(p.CreationDate),
