@@ -82,7 +82,11 @@ FUZZ_TARGETS := ./config:FuzzParse ./collector:FuzzRenderedExposition ./collecto
 	./collector/providers/astra:FuzzAstraBackupList ./collector/providers/huaweicbr:FuzzHuaweiBackupList \
 	./collector/providers/azurenetappfiles:FuzzANFStatus ./collector/providers/azurepostgresqlltr:FuzzPGOperations \
 	./collector/providers/azurebackup:FuzzAzureBackupItems ./collector/providers/tridentprotect:FuzzTridentProtectLists \
-	./collector/toolkit/schedule:FuzzInterval
+	./collector/providers/azuredataprotection:FuzzAzureDataProtectionItems \
+	./collector/providers/velero:FuzzVeleroLists \
+	./collector/toolkit/schedule:FuzzInterval ./collector/toolkit/schedule:FuzzRepeatingInterval \
+	./collector/providers/cloudnativepg:FuzzCloudNativePGLists \
+	./collector/providers/longhorn:FuzzLonghornLists
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -158,6 +158,14 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard}
 		state := newTargetState(target, fp, s, e.render, logger)
 		state.countPanic = func() { opts.CacheMetrics.panicked(t.Type, t.Name) }
+		if kind.Tags != nil && len(t.ResourceLabels) > 0 {
+			// Tags are looked up only where an allowlist can show them.
+			l, err := kind.Tags(t, env)
+			if err != nil {
+				return nil, fmt.Errorf("target %q: tag look-up: %w", t.Name, err)
+			}
+			state.tags = newTagCache(l, time.Duration(t.ResourceLabelsRefresh), s.staleness)
+		}
 		e.add(state)
 	}
 	return e, nil
@@ -309,6 +317,11 @@ type Result struct {
 	// ResourceErrors counts the resources whose own read failed in the
 	// last poll.
 	ResourceErrors int
+	// TagLookupErrors counts the resources whose tags were due and could
+	// not be looked up in the last poll (their last tags are kept for
+	// max_staleness); LooksUpTags says whether the target looks tags up.
+	TagLookupErrors int
+	LooksUpTags     bool
 	// Dropped counts the listed items the served poll left out, by
 	// reason (toolkit.DropReasons); DroppedItems are those items when the
 	// exporter records them (Options.RecordDropped).
@@ -361,7 +374,9 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	r.Stale = served != res
 	if res.err == nil {
 		r.ResourceErrors = res.resourceErrors
+		r.TagLookupErrors = res.tags.failed
 	}
+	r.LooksUpTags = s.tags != nil
 	served.prepareFor(t, e.render, e.logger)
 	r.served, r.poll, r.Resources, r.rendered = true, served, served.final, served.rendered
 	r.Dropped, r.DroppedItems = served.drops.snapshot()

@@ -32,6 +32,10 @@ var (
 		gauge(func(r *Result) (float64, bool) { return toolkit.UnixSeconds(r.LastSuccess), !r.LastSuccess.IsZero() }))
 	descTargetResourceErrors = newTargetFamily("backup_exporter_target_resource_errors", "Resources of a discovery target whose own read failed in the last poll (their last good series are kept for max_staleness).", nil,
 		gauge(func(r *Result) (float64, bool) { return float64(r.ResourceErrors), r.served && r.Err == nil }))
+	descTargetTagLookupErrors = newTargetFamily("backup_exporter_target_tag_lookup_errors", "Resources of the target whose tags were due and could not be looked up in the last poll (Resource Graph, Resource Groups Tagging API): their last known tags are kept for max_staleness. Only for targets that look tags up.", nil,
+		gauge(func(r *Result) (float64, bool) {
+			return float64(r.TagLookupErrors), r.LooksUpTags && r.served && r.Err == nil
+		}))
 	descTargetResources = newTargetFamily("backup_exporter_target_resources", "Protected resources found for the target (including unprotected ones discovered).", nil,
 		gauge(func(r *Result) (float64, bool) { return float64(len(r.Resources)), r.served }))
 	descTargetResourcesDropped = newTargetFamily("backup_exporter_target_resources_dropped", "Items of the target's listings left out of the served poll, by reason: not_owned (another shard's), duplicate, child (part of another resource's backup), filtered (the target's filters).", []string{"reason"},
@@ -46,7 +50,7 @@ var (
 )
 
 // targetFamilies are the per-target self-metrics, in exposition order.
-var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetPollPaced, descTargetLastSuccess, descTargetResources, descTargetResourceErrors, descTargetResourcesDropped}
+var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetPollPaced, descTargetLastSuccess, descTargetResources, descTargetResourceErrors, descTargetTagLookupErrors, descTargetResourcesDropped}
 
 // Bounds of label values from upstream, in runes (a cut value ends in
 // "…", within the bound): names, states, codes and messages 256, as

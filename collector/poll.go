@@ -28,6 +28,8 @@ type pollResult struct {
 	// goodAt is when each resource served was last read successfully.
 	resourceErrors int
 	goodAt         map[string]time.Time
+	// tags is what the poll's tag look-ups came to.
+	tags tagOutcome
 
 	// prepare builds final and rendered once, for every scrape the poll
 	// answers.
@@ -99,6 +101,8 @@ type targetState struct {
 	now         func() time.Time
 	// countPanic counts a panic recovered in a poll of the target.
 	countPanic func()
+	// tags are the target's looked-up tags (nil: it looks none up).
+	tags *tagCache
 	// render renders the target's polls.
 	render *renderer
 
@@ -112,6 +116,7 @@ type targetState struct {
 	// loggedErr is the error text last logged, to log state changes only.
 	loggedErr       string
 	loggedResources string
+	loggedTags      string
 	polled          bool
 
 	// The background loop: cancel stops it, done is closed when it has.
@@ -255,7 +260,15 @@ func (s *targetState) poll(ctx context.Context) *pollResult {
 	if err == nil {
 		err = everyResourceFailed(resources)
 	}
-	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), paced: toolkit.Held(ctx), at: s.now(), drops: drops}
+	var tags tagOutcome
+	if err == nil && s.tags != nil {
+		owns := func(string) bool { return true }
+		if t := s.target; t.shard.Enabled() {
+			owns = func(id string) bool { return t.shard.Owns(t.Name, id) }
+		}
+		tags = s.tags.fill(ctx, s.now, resources, owns)
+	}
+	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), paced: toolkit.Held(ctx), at: s.now(), drops: drops, tags: tags}
 }
 
 // drops are the listed items a poll left out: counted by reason, logged
@@ -363,6 +376,9 @@ func (s *targetState) record(r *pollResult) {
 		r.prepareFor(s.target, s.render, s.logger)
 	}
 	s.logResourceErrors(failed)
+	if r.err == nil && s.tags != nil {
+		s.logTagLookups(r.tags)
+	}
 	s.mu.Lock()
 	s.last = r
 	if r.err == nil {
@@ -406,6 +422,28 @@ func (s *targetState) logResourceErrors(failed []toolkit.Resource) {
 			append(fields, zap.Int("resources", len(failed)), zap.Strings("first", ids[:min(5, len(ids))]), zap.Error(failed[0].Err))...)
 	default:
 		s.logger.Info("every resource of the target is read again", fields...)
+	}
+}
+
+// logTagLookups logs a failed tag look-up once when it starts (or its
+// error changes), at warn, and once when look-ups succeed again: the
+// target stays up either way.
+func (s *targetState) logTagLookups(o tagOutcome) {
+	msg := ""
+	if o.err != nil {
+		msg = o.err.Error()
+	}
+	s.mu.Lock()
+	prev := s.loggedTags
+	s.loggedTags = msg
+	s.mu.Unlock()
+	fields := []zap.Field{zap.String("target", s.target.Name), zap.String("provider", s.target.Type)}
+	switch {
+	case msg == prev:
+	case o.err != nil:
+		s.logger.Warn("tag look-up failed; the last known tags are kept for max_staleness", append(fields, zap.Int("resources", o.failed), zap.Error(o.err))...)
+	default:
+		s.logger.Info("tag look-ups succeed again", fields...)
 	}
 }
 

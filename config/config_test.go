@@ -143,7 +143,7 @@ func TestLoadInvalid(t *testing.T) {
 		"missing-required":         `testdata/invalid-missing-required.yml:5: target "cbr": project_id is required for type huawei_cbr`,
 		"cbr-no-endpoint":          `testdata/invalid-cbr-no-endpoint.yml:5: target "cbr": endpoint or region is required for type huawei_cbr`,
 		"cbr-bad-region":           `testdata/invalid-cbr-bad-region.yml:9: target "cbr": region "North 4" must look like cn-north-4`,
-		"unknown-type":             `testdata/invalid-unknown-type.yml:6: target "a": unknown type "veeam" (want azure_netapp_files, azure_postgresql_ltr, azure_backup, huawei_cbr, astra, aws_backup or trident_protect)`,
+		"unknown-type":             `testdata/invalid-unknown-type.yml:6: target "a": unknown type "veeam" (want azure_netapp_files, azure_postgresql_ltr, azure_backup, azure_dataprotection, huawei_cbr, astra, aws_backup, trident_protect, velero, cloudnative_pg or longhorn)`,
 		"missing-secret-file":      `testdata/invalid-missing-secret-file.yml:4: credential "astra": api_token_file: testdata/does-not-exist: no such file or directory`,
 		"unset-env":                `testdata/invalid-unset-env.yml:4: environment variable "BACKUP_EXPORTER_TEST_UNSET" is not set`,
 		"zero-scrape-timeout":      `testdata/invalid-zero-scrape-timeout.yml:2: global.scrape_timeout must be greater than 0`,

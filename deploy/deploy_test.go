@@ -35,6 +35,8 @@ const (
 	baseDir       = "kubernetes/base"
 	overlayDir    = "kubernetes/overlays/azure-workload-identity"
 	tridentDir    = "kubernetes/overlays/trident-protect"
+	cnpgDir       = "kubernetes/overlays/cloudnative-pg"
+	longhornDir   = "kubernetes/overlays/longhorn"
 	composeDir    = "compose"
 	unitFile      = "systemd/backup_exporter.service"
 	envFile       = "systemd/backup_exporter.default"
@@ -217,9 +219,10 @@ func checkWorkload(t *testing.T, where string, docs []obj) (dep obj) {
 		t.Errorf("%s: pod seccompProfile is not RuntimeDefault", where)
 	}
 	// The token is mounted only where the exporter reads the Kubernetes
-	// API (Trident protect), which a ClusterRole then allows.
-	if readsAPI := len(ofKind(docs, "ClusterRole")) > 0; get(pod, "automountServiceAccountToken") != readsAPI {
-		t.Errorf("%s: automountServiceAccountToken = %v, want %v (a ClusterRole is rendered: %v)", where, get(pod, "automountServiceAccountToken"), readsAPI, readsAPI)
+	// API (Trident protect, CloudNativePG, Longhorn), which a ClusterRole
+	// or Roles then allow.
+	if readsAPI := len(ofKind(docs, "ClusterRole"))+len(ofKind(docs, "Role")) > 0; get(pod, "automountServiceAccountToken") != readsAPI {
+		t.Errorf("%s: automountServiceAccountToken = %v, want %v (a ClusterRole or Role is rendered: %v)", where, get(pod, "automountServiceAccountToken"), readsAPI, readsAPI)
 	}
 	containers := list(pod, "containers")
 	if len(containers) != 1 {
@@ -563,6 +566,151 @@ func TestKustomizeTridentProtect(t *testing.T) {
 	}
 }
 
+// cnpgRules are the read-only rules of config.md for cloudnative_pg.
+const cnpgRules = "[map[apiGroups:[postgresql.cnpg.io] resources:[clusters backups scheduledbackups] verbs:[get list]] map[apiGroups:[barmancloud.cnpg.io] resources:[objectstores] verbs:[get list]]]"
+
+// checkCloudNativePGRBAC asserts that the docs give the pod's
+// ServiceAccount exactly the rules of config.md for cloudnative_pg, in a
+// ClusterRole (namespaces empty) or in a Role of each namespace, each
+// bound to it, and nothing else: never Secrets.
+func checkCloudNativePGRBAC(t *testing.T, where string, docs []obj, dep obj, namespaces ...string) {
+	t.Helper()
+	roleKind, bindingKind := "ClusterRole", "ClusterRoleBinding"
+	if len(namespaces) > 0 {
+		roleKind, bindingKind = "Role", "RoleBinding"
+		if n := len(ofKind(docs, "ClusterRole")) + len(ofKind(docs, "ClusterRoleBinding")); n != 0 {
+			t.Errorf("%s: %d cluster-wide RBAC objects with namespaces %v", where, n, namespaces)
+		}
+	} else {
+		namespaces = []string{""}
+	}
+	roles, bindings := ofKind(docs, roleKind), ofKind(docs, bindingKind)
+	if len(roles) != len(namespaces) || len(bindings) != len(namespaces) {
+		t.Fatalf("%s: %d %ss and %d %ss, want %d each", where, len(roles), roleKind, len(bindings), bindingKind, len(namespaces))
+	}
+	sa := str(dep, "spec", "template", "spec", "serviceAccountName")
+	for i, ns := range namespaces {
+		role, binding := roles[i], bindings[i]
+		if got := str(role, "metadata", "namespace"); ns != "" && got != ns {
+			t.Errorf("%s: %s in namespace %q, want %q", where, roleKind, got, ns)
+		}
+		if got := fmt.Sprint(get(role, "rules")); got != cnpgRules {
+			t.Errorf("%s: %s rules\n got %s\nwant %s", where, roleKind, got, cnpgRules)
+		}
+		if strings.Contains(strings.ToLower(fmt.Sprint(role)), "secret") || strings.Contains(fmt.Sprint(role), "*") {
+			t.Errorf("%s: the %s reaches beyond the four resources: %v", where, roleKind, role)
+		}
+		if str(binding, "roleRef", "name") != str(role, "metadata", "name") || str(binding, "roleRef", "kind") != roleKind ||
+			str(binding, "metadata", "namespace") != str(role, "metadata", "namespace") {
+			t.Errorf("%s: the binding %v does not bind the %s %q", where, get(binding, "roleRef"), roleKind, str(role, "metadata", "name"))
+		}
+		subjects := list(binding, "subjects")
+		if len(subjects) != 1 || str(subjects[0], "kind") != "ServiceAccount" || str(subjects[0], "name") != sa || str(subjects[0], "namespace") != "monitoring" {
+			t.Errorf("%s: the binding's subjects %v are not the pod's ServiceAccount %q in monitoring", where, subjects, sa)
+		}
+	}
+	if s := one(t, docs, "ServiceAccount"); get(s, "automountServiceAccountToken") != true {
+		t.Errorf("%s: the ServiceAccount does not mount its token", where)
+	}
+}
+
+// TestKustomizeCloudNativePG: the overlay's ClusterRole is exactly the
+// rules of config.md, bound to the exporter, and its configuration has a
+// cloudnative_pg target that reads no secret file.
+func TestKustomizeCloudNativePG(t *testing.T) {
+	docs := kustomize(t, cnpgDir)
+	dep := checkWorkload(t, cnpgDir, docs)
+	checkCloudNativePGRBAC(t, cnpgDir, docs, dep)
+	cfg := str(one(t, docs, "ConfigMap"), "data", "backup_exporter.yml")
+	if !strings.Contains(cfg, "type: cloudnative_pg") {
+		t.Error("the overlay's configuration has no cloudnative_pg target")
+	}
+	if names := checkConfig(t, cnpgDir+"/backup_exporter.yml", []byte(cfg)); len(names) != 0 {
+		t.Errorf("the cloudnative-pg configuration reads secret files %q", names)
+	}
+}
+
+// TestHelmCloudNativePG: cloudnativePG.enabled renders the ClusterRole of
+// config.md and its binding and mounts the token; with namespaces, a Role
+// and RoleBinding in each instead; by default there is none.
+func TestHelmCloudNativePG(t *testing.T) {
+	docs := helmTemplate(t, "--set", "cloudnativePG.enabled=true")
+	dep := checkWorkload(t, "helm cloudnativePG", docs)
+	checkCloudNativePGRBAC(t, "helm cloudnativePG", docs, dep)
+	docs = helmTemplate(t, "--set", "cloudnativePG.enabled=true", "--set", "cloudnativePG.namespaces={payments,shop}")
+	dep = checkWorkload(t, "helm cloudnativePG namespaces", docs)
+	checkCloudNativePGRBAC(t, "helm cloudnativePG namespaces", docs, dep, "payments", "shop")
+	for _, kind := range []string{"ClusterRole", "Role", "RoleBinding"} {
+		if n := len(ofKind(helmTemplate(t, "--set", "cloudnativePG.namespaces={payments}"), kind)); n != 0 {
+			t.Errorf("cloudnativePG not enabled: %d %s", n, kind)
+		}
+	}
+}
+
+// checkLonghornRBAC asserts that the docs give the pod's ServiceAccount
+// (in monitoring) get/list of Longhorn's five resources in namespace ns,
+// through a Role there, and nothing else: no ClusterRole, no Secrets.
+func checkLonghornRBAC(t *testing.T, where, ns string, docs []obj, dep obj) {
+	t.Helper()
+	if n := len(ofKind(docs, "ClusterRole")) + len(ofKind(docs, "ClusterRoleBinding")); n != 0 {
+		t.Errorf("%s: %d cluster-wide RBAC objects, want none", where, n)
+	}
+	role := one(t, docs, "Role")
+	rules := list(role, "rules")
+	if len(rules) != 1 {
+		t.Fatalf("%s: Role has %d rules, want 1", where, len(rules))
+	}
+	r := rules[0]
+	if fmt.Sprint(get(r, "apiGroups")) != "[longhorn.io]" ||
+		fmt.Sprint(get(r, "resources")) != "[volumes backups backupvolumes recurringjobs backuptargets]" ||
+		fmt.Sprint(get(r, "verbs")) != "[get list]" {
+		t.Errorf("%s: Role rule %v, want get/list of volumes, backups, backupvolumes, recurringjobs, backuptargets in longhorn.io", where, r)
+	}
+	if strings.Contains(fmt.Sprint(role), "secrets") || strings.Contains(fmt.Sprint(role), "*") || get(r, "resourceNames") != nil {
+		t.Errorf("%s: the Role reaches beyond the five resources: %v", where, role)
+	}
+	binding := one(t, docs, "RoleBinding")
+	for _, o := range []obj{role, binding} {
+		if got := str(o, "metadata", "namespace"); got != ns {
+			t.Errorf("%s: %s in namespace %q, want %q", where, o["kind"], got, ns)
+		}
+	}
+	if str(binding, "roleRef", "kind") != "Role" || str(binding, "roleRef", "name") != str(role, "metadata", "name") {
+		t.Errorf("%s: the binding refers to %v, not the Role %q", where, get(binding, "roleRef"), str(role, "metadata", "name"))
+	}
+	subjects := list(binding, "subjects")
+	sa := str(dep, "spec", "template", "spec", "serviceAccountName")
+	if len(subjects) != 1 || str(subjects[0], "kind") != "ServiceAccount" || str(subjects[0], "name") != sa || str(subjects[0], "namespace") != "monitoring" {
+		t.Errorf("%s: the binding's subjects %v are not the pod's ServiceAccount %q in monitoring", where, subjects, sa)
+	}
+	// Helm leaves the release's own objects without a namespace (they go
+	// to the release's, monitoring).
+	if s := one(t, docs, "ServiceAccount"); get(s, "automountServiceAccountToken") != true || !slices.Contains([]string{"", "monitoring"}, str(s, "metadata", "namespace")) {
+		t.Errorf("%s: the ServiceAccount does not mount its token, or is not in monitoring: %v", where, s)
+	}
+}
+
+func TestKustomizeLonghorn(t *testing.T) {
+	docs := kustomize(t, longhornDir)
+	dep := checkWorkload(t, longhornDir, docs)
+	checkLonghornRBAC(t, longhornDir, "longhorn-system", docs, dep)
+	cfg := str(one(t, docs, "ConfigMap"), "data", "backup_exporter.yml")
+	if !strings.Contains(cfg, "type: longhorn") || !strings.Contains(cfg, "namespace: longhorn-system") {
+		t.Error("the overlay's configuration has no longhorn target reading longhorn-system")
+	}
+	if names := checkConfig(t, longhornDir+"/backup_exporter.yml", []byte(cfg)); len(names) != 0 {
+		t.Errorf("the longhorn configuration reads secret files %q", names)
+	}
+	for _, d := range docs {
+		if d["kind"] == "Role" || d["kind"] == "RoleBinding" {
+			continue
+		}
+		if ns := str(d, "metadata", "namespace"); ns != "monitoring" {
+			t.Errorf("%s %s: namespace %q", d["kind"], str(d, "metadata", "name"), ns)
+		}
+	}
+}
+
 // ---------------------------------------------------------------- helm
 
 var (
@@ -610,6 +758,7 @@ var allOn = []string{
 	"--set", "azureWorkloadIdentity.enabled=true",
 	"--set", "azureWorkloadIdentity.clientId=00000000-0000-0000-0000-000000000001",
 	"--set", "serviceMonitor.labels.release=kube-prometheus-stack",
+	"--set", "cloudnativePG.enabled=true",
 }
 
 func TestHelmLint(t *testing.T) {
@@ -720,6 +869,25 @@ func TestHelmTridentProtect(t *testing.T) {
 	defaults := helmTemplate(t)
 	for _, kind := range []string{"ClusterRole", "ClusterRoleBinding"} {
 		if len(ofKind(defaults, kind)) != 0 {
+			t.Errorf("helm defaults render a %s", kind)
+		}
+	}
+}
+
+// TestHelmLonghorn: one value renders the Role and binding in Longhorn's
+// namespace (longhorn.namespace) and mounts the token; by default there is
+// neither.
+func TestHelmLonghorn(t *testing.T) {
+	for ns, args := range map[string][]string{
+		"longhorn-system": {"--set", "longhorn.enabled=true"},
+		"storage":         {"--set", "longhorn.enabled=true", "--set", "longhorn.namespace=storage"},
+	} {
+		docs := helmTemplate(t, args...)
+		dep := checkWorkload(t, "helm longhorn", docs)
+		checkLonghornRBAC(t, "helm longhorn", ns, docs, dep)
+	}
+	for _, kind := range []string{"Role", "RoleBinding"} {
+		if len(ofKind(helmTemplate(t), kind)) != 0 {
 			t.Errorf("helm defaults render a %s", kind)
 		}
 	}

@@ -32,18 +32,18 @@ var filledBy = map[string][]string{
 	"backup_protected":                        {everyProvider},
 	"backup_state":                            {everyProvider},
 	"backup_info":                             {everyProvider},
-	"backup_error_info":                       {"astra", "aws_backup", "azure_backup", "azure_netapp_files", "azure_postgresql_ltr", "trident_protect"},
-	"backup_progress_ratio":                   {"astra", "aws_backup", "azure_backup", "azure_postgresql_ltr", "huawei_cbr"},
-	"backup_transferred_bytes":                {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr"},
-	"backup_size_bytes":                       {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr"},
+	"backup_error_info":                       {"astra", "aws_backup", "azure_backup", "azure_netapp_files", "azure_postgresql_ltr", "trident_protect", "velero", "cloudnative_pg", "longhorn", "azure_dataprotection"},
+	"backup_progress_ratio":                   {"astra", "aws_backup", "azure_backup", "azure_postgresql_ltr", "huawei_cbr", "velero", "longhorn"},
+	"backup_transferred_bytes":                {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "velero", "longhorn", "azure_dataprotection"},
+	"backup_size_bytes":                       {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr", "velero", "longhorn"},
 	"backup_start_timestamp_seconds":          {everyProvider},
 	"backup_end_timestamp_seconds":            {everyProvider},
 	"backup_last_success_timestamp_seconds":   {everyProvider},
 	"backup_last_failure_timestamp_seconds":   {everyProvider},
 	"backup_expected_interval_seconds":        {everyProvider},
-	"backup_expiry_timestamp_seconds":         {"aws_backup", "huawei_cbr"},
+	"backup_expiry_timestamp_seconds":         {"aws_backup", "huawei_cbr", "velero", "azure_dataprotection"},
 	"backup_backups":                          {everyProvider},
-	"backup_oldest_success_timestamp_seconds": {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr", "trident_protect"},
+	"backup_oldest_success_timestamp_seconds": {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr", "trident_protect", "velero", "cloudnative_pg", "longhorn", "azure_dataprotection"},
 	"backup_expected_retention_seconds":       {everyProvider},
 }
 
@@ -139,10 +139,14 @@ func MetricsReference(r toolkit.Registry) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// code writes each value as inline code, comma-separated; "" for none.
+// code writes each value as inline code, comma-separated, an empty value
+// as `""` (a raw state that is the empty string); "" for none.
 func code(values []string) string {
 	out := make([]string, len(values))
 	for i, v := range values {
+		if v == "" {
+			v = `""`
+		}
 		out[i] = "`" + v + "`"
 	}
 	return strings.Join(out, ", ")

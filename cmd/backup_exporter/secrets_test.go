@@ -67,11 +67,12 @@ targets:
   - {name: anf, type: azure_netapp_files, credential: azure, subscription_id: %s, resource_group: %s, account: %s}
   - {name: cbr, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s}
   - {name: ab, type: azure_backup, credential: azure, subscription_id: %s, resource_group: %s}
+  - {name: dp, type: azure_dataprotection, credential: azure, subscription_id: %s, resource_group: %s}
   - {name: aws, type: aws_backup, credential: aws, region: %s, endpoint: %q}
 `, secrets["astra inline token"], simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID, u, u,
 		simulator.HuaweiDemoAccessKey, simulator.AWSDemoAccessKeyID, u, simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup,
 		simulator.DefaultAzureNetAppAccount, u, simulator.HuaweiDemoProject, simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup,
-		simulator.AWSDemoRegion, u)
+		simulator.DefaultAzureSubscriptionID, simulator.DefaultAzureResourceGroup, simulator.AWSDemoRegion, u)
 	// The same file with the pasted value in a key that is not a secret.
 	bad := strings.Replace(good, "client_id: "+simulator.DefaultAzureClientID, `client_id: "${BACKUP_EXPORTER_TEST_PASTED}"`, 1)
 	path := filepath.Join(dir, "backup_exporter.yml")

@@ -52,9 +52,19 @@ func run() int {
 	genAzBkVaults := app.Flag("generate.azure.backup-vaults", "Generate this many Azure Backup (Recovery Services) vaults (0: none) in the same resource group.").Default("0").Int()
 	genAzBkItems := app.Flag("generate.azure.backup-items-per-vault", "Protected items (VMs, file shares, SQL databases) per generated Recovery Services vault.").Default("20").Int()
 	genAzBkDays := app.Flag("generate.azure.backup-job-days", "Daily backup jobs per generated protected item.").Default("7").Int()
+	genDPVaults := app.Flag("generate.azure.dp-vaults", "Generate this many Azure Backup vaults (Microsoft.DataProtection; 0: none) in the same resource group.").Default("0").Int()
+	genDPInstances := app.Flag("generate.azure.dp-instances-per-vault", "Backup instances (managed disks, PostgreSQL servers, blobs, AKS clusters) per generated Backup vault.").Default("20").Int()
+	genDPDays := app.Flag("generate.azure.dp-job-days", "Days of backup jobs (and recovery points) per generated backup instance.").Default("7").Int()
 	genK8sNS := app.Flag("generate.k8s.namespaces", "Generate this many Kubernetes namespaces of Trident protect Applications, Backups and Schedules (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
 	genK8sApps := app.Flag("generate.k8s.apps-per-namespace", "Trident protect Applications per generated namespace.").Default("10").Int()
 	genK8sBackups := app.Flag("generate.k8s.backups-per-app", "Backups per generated Trident protect Application.").Default("14").Int()
+	genVeleroNS := app.Flag("generate.velero.namespaces", "Generate a cluster of this many namespaces watched by Velero, with its Schedules, Backups, storage locations and volume copies (0: none), readable with bearer token "+simulator.VeleroDemoToken+".").Default("0").Int()
+	genVeleroBackups := app.Flag("generate.velero.backups", "Velero Backups of the generated cluster.").Default("2000").Int()
+	genCNPGNS := app.Flag("generate.cnpg.namespaces", "Generate this many Kubernetes namespaces of CloudNativePG Clusters, Backups, ScheduledBackups and barman-cloud ObjectStores (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
+	genCNPGClusters := app.Flag("generate.cnpg.clusters-per-namespace", "CloudNativePG Clusters per generated namespace.").Default("2").Int()
+	genCNPGBackups := app.Flag("generate.cnpg.backups-per-cluster", "Backups per generated CloudNativePG Cluster.").Default("14").Int()
+	genLonghorn := app.Flag("generate.longhorn.volumes", "Generate this many Longhorn Volumes with Backups, BackupVolumes, RecurringJobs and BackupTargets in namespace longhorn-system (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
+	genLonghornBackups := app.Flag("generate.longhorn.backups-per-volume", "Backups per generated Longhorn Volume.").Default("7").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
 	if _, err := app.Parse(os.Args[1:]); err != nil {
@@ -121,11 +131,15 @@ func run() int {
 		}
 	}
 
-	if *genAzPools > 0 || *genAzServers > 0 || *genAzBkVaults > 0 {
+	if *genAzPools > 0 || *genAzServers > 0 || *genAzBkVaults > 0 || *genDPVaults > 0 {
 		gen := simulator.GenerateAzure(simulator.DefaultAzureSubscriptionID, *genAzPools, *genAzVolumes, *genAzServers, *genAzOps, time.Now())
 		if *genAzBkVaults > 0 {
 			bk := simulator.GenerateAzureBackup(simulator.DefaultAzureSubscriptionID, *genAzBkVaults, *genAzBkItems, *genAzBkDays, time.Now())
 			gen.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults = bk.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults
+		}
+		if *genDPVaults > 0 {
+			dp := simulator.GenerateDataProtection(simulator.DefaultAzureSubscriptionID, *genDPVaults, *genDPInstances, *genDPDays, time.Now())
+			gen.Subscriptions[0].ResourceGroups[0].DataProtectionVaults = dp.Subscriptions[0].ResourceGroups[0].DataProtectionVaults
 		}
 		if sc.Azure == nil {
 			sc.Azure = gen
@@ -182,6 +196,17 @@ func run() int {
 
 	if *genK8sNS > 0 {
 		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateTridentProtect(*genK8sNS, *genK8sApps, *genK8sBackups, time.Now()))
+	}
+	if *genLonghorn > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateLonghorn(*genLonghorn, *genLonghornBackups, time.Now()))
+	}
+
+	if *genVeleroNS > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateVelero(*genVeleroNS, *genVeleroBackups, time.Now()))
+	}
+
+	if *genCNPGNS > 0 {
+		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateCloudNativePG(*genCNPGNS, *genCNPGClusters, *genCNPGBackups, time.Now()))
 	}
 
 	if *azPageSize > 0 && sc.Azure != nil {

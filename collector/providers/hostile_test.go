@@ -107,6 +107,24 @@ var hostile = map[string]hostileList{
 				Raw: `{"value":[` + item("a") + `,` + item("b") + `]}`}}
 		},
 	},
+	"azure_dataprotection": {
+		list:     "backupInstances$",
+		endless:  `{"value":[],` + armNext + `{{n}}"}`,
+		repeated: `{"value":[],` + armNext + `again"}`,
+		foreign:  `{"value":[],"nextLink":"{{other}}{{path}}?api-version=2025-07-01"}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			// Instances that protect nothing: no call of their own.
+			policy := "/subscriptions/" + providertest.AzureSubscription + "/resourceGroups/" + simulator.DefaultAzureResourceGroup +
+				"/providers/Microsoft.DataProtection/backupVaults/bv-01/backupPolicies/" + simulator.DPPolicyBlob
+			instance := func(s string) string {
+				return `{"id":"/bi/` + s + `","name":"` + s + `","properties":{"friendlyName":"` + s + `","dataSourceInfo":{"resourceID":"` +
+					longID("/subscriptions/s/sa", s) + `","datasourceType":"Microsoft.Storage/storageAccounts/blobServices"},"policyInfo":{"policyId":"` +
+					policy + `"},"currentProtectionState":"NotProtected"}}`
+			}
+			return yml, []simulator.Fault{{API: simulator.AzureAPI, Path: "backupInstances$", Body: simulator.BodyRaw,
+				Raw: `{"value":[` + instance("a") + `,` + instance("b") + `]}`}}
+		},
+	},
 	"aws_backup": {
 		list:     "/resources$",
 		endless:  `{"Results":[],"NextToken":"t{{n}}"}`,
@@ -130,6 +148,41 @@ var hostile = map[string]hostileList{
 			}
 			return yml, []simulator.Fault{{API: simulator.KubernetesAPI, Path: "/applications$", Body: simulator.BodyRaw,
 				Raw: `{"apiVersion":"protect.trident.netapp.io/v1","kind":"ApplicationList","metadata":{},"items":[` + app("a") + `,` + app("b") + `]}`}}
+		},
+		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by continue token)"},
+	},
+	"velero": {
+		list:     "/backups$",
+		endless:  `{"apiVersion":"velero.io/v1","kind":"BackupList","metadata":{"continue":"c{{n}}"},"items":[]}`,
+		repeated: `{"apiVersion":"velero.io/v1","kind":"BackupList","metadata":{"continue":"again"},"items":[]}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			ns := func(s string) string { return `{"metadata":{"name":"` + longID("ns-", s) + `"}}` }
+			return yml, []simulator.Fault{{API: simulator.KubernetesAPI, Path: "/api/v1/namespaces$", Body: simulator.BodyRaw,
+				Raw: `{"apiVersion":"v1","kind":"NamespaceList","metadata":{},"items":[` + ns("a") + `,` + ns("b") + `]}`}}
+		},
+		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by continue token)"},
+	},
+	"cloudnative_pg": {
+		list:     "cnpg.io/v1/backups$",
+		endless:  `{"apiVersion":"postgresql.cnpg.io/v1","kind":"BackupList","metadata":{"continue":"c{{n}}"},"items":[]}`,
+		repeated: `{"apiVersion":"postgresql.cnpg.io/v1","kind":"BackupList","metadata":{"continue":"again"},"items":[]}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			cluster := func(s string) string {
+				return `{"metadata":{"namespace":"ns","name":"` + longID("pg-", s) + `"},"spec":{"backup":{"barmanObjectStore":{"destinationPath":"s3://b/"}}}}`
+			}
+			return yml, []simulator.Fault{{API: simulator.KubernetesAPI, Path: "/clusters$", Body: simulator.BodyRaw,
+				Raw: `{"apiVersion":"postgresql.cnpg.io/v1","kind":"ClusterList","metadata":{},"items":[` + cluster("a") + `,` + cluster("b") + `]}`}}
+		},
+		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by continue token)"},
+	},
+	"longhorn": {
+		list:     "/backups$",
+		endless:  `{"apiVersion":"longhorn.io/v1beta2","kind":"BackupList","metadata":{"continue":"c{{n}}"},"items":[]}`,
+		repeated: `{"apiVersion":"longhorn.io/v1beta2","kind":"BackupList","metadata":{"continue":"again"},"items":[]}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			volume := func(s string) string { return `{"metadata":{"name":"` + longID("pvc-", s) + `"}}` }
+			return yml, []simulator.Fault{{API: simulator.KubernetesAPI, Path: "/volumes$", Body: simulator.BodyRaw,
+				Raw: `{"apiVersion":"longhorn.io/v1beta2","kind":"VolumeList","metadata":{},"items":[` + volume("a") + `,` + volume("b") + `]}`}}
 		},
 		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by continue token)"},
 	},

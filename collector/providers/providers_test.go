@@ -62,6 +62,11 @@ targets:
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
 				"name: ab, type: azure_backup, vault: rsv-01")
 		}, simulator.AzureAPI, "backupProtectedItems$", `{"value":[{"properties":{}}]}`},
+		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartDataProtection(t, 1, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
+				"name: dp, type: azure_dataprotection, vault: bv-01")
+		}, simulator.AzureAPI, "backupInstances$", `{"value":[{"properties":{}}]}`},
 		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAWS(t, 1, 3, 0)
 			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", false, "name: aws")
@@ -78,6 +83,34 @@ targets:
   - {name: tp, type: trident_protect, credential: k8s}
 `, sim.URL(), simulator.KubernetesDemoToken, ca)
 		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"protect.trident.netapp.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
+		{"velero", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartVelero(t, 5, 10)
+			return sim, providertest.VeleroConfig(sim, ca, "cache_ttl: 0, scrape_timeout: 10s", "name: velero")
+		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"velero.io/v1","kind":"BackupList","metadata":{},"items":[{}]}`},
+		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartCloudNativePG(t, 1, 1, 2)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: k8s
+    kubernetes: {server: %q, bearer_token: %s}
+    tls_config: {ca_file: %q}
+targets:
+  - {name: cnpg, type: cloudnative_pg, credential: k8s}
+`, sim.URL(), simulator.KubernetesDemoToken, ca)
+		}, simulator.KubernetesAPI, "cnpg.io/v1/backups$", `{"apiVersion":"postgresql.cnpg.io/v1","kind":"BackupList","metadata":{},"items":[{"metadata":{"name":"b","namespace":"pg-001"},"spec":{}}]}`},
+		{"longhorn", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartLonghorn(t, 1, 2)
+			return sim, fmt.Sprintf(`
+global: {cache_ttl: 0, scrape_timeout: 10s}
+credentials:
+  - name: k8s
+    kubernetes: {server: %q, bearer_token: %s}
+    tls_config: {ca_file: %q}
+targets:
+  - {name: lh, type: longhorn, credential: k8s}
+`, sim.URL(), simulator.KubernetesDemoToken, ca)
+		}, simulator.KubernetesAPI, "/backups$", `{"apiVersion":"longhorn.io/v1beta2","kind":"BackupList","metadata":{},"items":[{}]}`},
 	}
 }
 
@@ -182,6 +215,10 @@ targets:
 			sim, ca := providertest.StartAzureBackup(t, 2, 20, 0)
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0", "name: ab, type: azure_backup")
 		}, "/backupJobs/[^/]+$"},
+		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartDataProtection(t, 2, 20, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0", "name: dp, type: azure_dataprotection")
+		}, "/backupJobs/[^/]+$"},
 		{"aws_backup", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartAWS(t, 60, 3, 0)
 			return sim, providertest.AWSSimConfig(sim, ca, "cache_ttl: 0", false, "name: aws")
@@ -189,6 +226,19 @@ targets:
 		{"trident_protect", func(t *testing.T) (*simulator.Server, string) {
 			sim, _ := providertest.StartTridentProtect(t, 2, 10, 2)
 			return sim, providertest.TridentConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: tp")
+		}, ""},
+		// Velero's calls are per backup (volume bytes), not per namespace.
+		{"velero", func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartVelero(t, 60, 40)
+			return sim, providertest.VeleroConfig(sim, ca, "cache_ttl: 0", "name: velero")
+		}, ""},
+		{"cloudnative_pg", func(t *testing.T) (*simulator.Server, string) {
+			sim, _ := providertest.StartCloudNativePG(t, 2, 10, 2)
+			return sim, providertest.CloudNativePGConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: cnpg")
+		}, ""},
+		{"longhorn", func(t *testing.T) (*simulator.Server, string) {
+			sim, _ := providertest.StartLonghorn(t, 40, 2)
+			return sim, providertest.LonghornConfig(providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken), "cache_ttl: 0", "name: lh")
 		}, ""},
 	}
 	for _, es := range estates {

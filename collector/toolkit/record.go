@@ -231,14 +231,7 @@ func Unprotected(id, name string) Resource {
 // resource (a list API) rather than a single one the target names; only
 // then are backup_backups counts and a 0 last-success time meaningful.
 func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
-	r := Resource{ID: id, Name: name, Protected: true, Healthy: true}
 	backups = uniqueBackups(backups)
-	if len(backups) == 0 {
-		if listedAll {
-			r.Protected = false
-		}
-		return r
-	}
 	// Newest start first; a stable sort keeps the API's order among
 	// backups that started at the same instant (or gave no start).
 	sorted := make([]*Backup, len(backups))
@@ -246,6 +239,22 @@ func Summarize(id, name string, backups []Backup, listedAll bool) Resource {
 		sorted[i] = &backups[i]
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start.After(sorted[j].Start) })
+	return SummarizeSorted(id, name, sorted, listedAll)
+}
+
+// SummarizeSorted is Summarize for backups that are already unique and
+// sorted newest start first (as Summarize sorts them), given by pointer:
+// a provider whose backups cover many resources each (Velero's cover
+// namespaces) summarizes without copying them per resource. The backups
+// are read, not kept: the record holds a copy of the latest.
+func SummarizeSorted(id, name string, sorted []*Backup, listedAll bool) Resource {
+	r := Resource{ID: id, Name: name, Protected: true, Healthy: true}
+	if len(sorted) == 0 {
+		if listedAll {
+			r.Protected = false
+		}
+		return r
+	}
 	// A copy: the record does not keep the provider's whole list alive.
 	latest := *sorted[0]
 	r.Latest = &latest

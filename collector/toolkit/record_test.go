@@ -144,3 +144,27 @@ func TestSummarizeReason(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeSortedIsSummarize: given Summarize's own order (unique,
+// newest start first), SummarizeSorted gives the same record, and its
+// latest is a copy: the caller's backups are not kept or changed.
+func TestSummarizeSortedIsSummarize(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	sorted := []*Backup{
+		{ID: "c", Name: "c", State: StateRunning, Start: t0.Add(3 * time.Hour)},
+		{ID: "b", Name: "b", State: StateFailed, Start: t0.Add(2 * time.Hour)},
+		{ID: "a", Name: "a", State: StateSucceeded, Start: t0, End: t0.Add(time.Hour)},
+	}
+	values := []Backup{*sorted[2], *sorted[0], *sorted[1]}
+	want := Summarize("id", "n", values, true)
+	got := SummarizeSorted("id", "n", sorted, true)
+	if got.Latest == sorted[0] || got.Latest.Name != want.Latest.Name || got.Healthy != want.Healthy ||
+		!got.LastSuccess.Equal(want.LastSuccess) || !got.LastFailure.Equal(want.LastFailure) ||
+		!got.OldestSuccess.Equal(want.OldestSuccess) || got.Reason != want.Reason ||
+		got.Counts[StateFailed] != 1 || got.Counts[StateRunning] != 1 || got.Counts[StateSucceeded] != 1 {
+		t.Errorf("SummarizeSorted %+v, Summarize %+v", got, want)
+	}
+	if r := SummarizeSorted("id", "n", nil, true); r.Protected || r.Latest != nil {
+		t.Errorf("no backups listed: %+v", r)
+	}
+}

@@ -38,6 +38,10 @@ type Type struct {
 	// New builds the provider of one target, whose Spec is the provider's
 	// own spec type.
 	New func(t *config.Target, env *Env) (Provider, error)
+	// Tags builds the look-up of the tags the provider's listings do not
+	// carry (Resource.Tags.Lookup names the resource to look up); nil
+	// when the listings carry every tag there is.
+	Tags NewTagLookup
 }
 
 // StateTable is one of a provider's mappings of raw states to normalised

@@ -158,6 +158,35 @@ func scenario(now time.Time) *simulator.Scenario {
 			job("ab-stale", "Completed", 50*time.Hour+20*time.Minute),
 		},
 	})
+	// Azure Backup vaults: a healthy disk, one whose newest job failed, one
+	// whose last good backup (50h ago) is older than the job window (its
+	// recovery point says when), and one whose instance protects nothing.
+	disk := func(name string) string {
+		return "/subscriptions/" + simulator.DefaultAzureSubscriptionID + "/resourceGroups/rg-app/providers/Microsoft.Compute/disks/" + name
+	}
+	dpJob := func(instance, status string, ago time.Duration) simulator.DPJob {
+		j := simulator.DPJob{Instance: instance, Status: status, StartTime: ts(ago), EndTime: ts(ago - 5*time.Minute)}
+		if status == "Failed" {
+			j.Errors = []simulator.DPError{{Code: "UserErrorMissingDiskBackupReaderRole", Message: "The Backup vault's managed identity lacks the Disk Backup Reader role on the disk."}}
+		}
+		return j
+	}
+	rg.DataProtectionVaults = append(rg.DataProtectionVaults, simulator.DPVault{
+		Name: "e2e-bv", Location: simulator.DefaultAzureLocation,
+		Policies: []simulator.DPPolicy{{Name: "daily", Schedules: []string{"R/2026-01-01T02:00:00+00:00/P1D"}}},
+		Instances: []simulator.DPInstance{
+			{Name: "dp-healthy", ResourceID: disk("dp-healthy"), Policy: "daily"},
+			{Name: "dp-failed", ResourceID: disk("dp-failed"), Policy: "daily"},
+			{Name: "dp-stale", ResourceID: disk("dp-stale"), Policy: "daily",
+				RecoveryPoints: []simulator.DPRecoveryPoint{{RecoveryPointTime: ts(50 * time.Hour), ExpiryTime: ts(-5 * 24 * time.Hour)}}},
+			{Name: "dp-unprotected", ResourceID: disk("dp-unprotected"), Policy: "daily", ProtectionState: "NotProtected"},
+		},
+		Jobs: []simulator.DPJob{
+			dpJob("dp-healthy", "Completed", 2*time.Hour+20*time.Minute), dpJob("dp-healthy", "Completed", 26*time.Hour),
+			dpJob("dp-failed", "Failed", time.Hour), dpJob("dp-failed", "Completed", 26*time.Hour+20*time.Minute),
+			dpJob("dp-stale", "Completed", 50*time.Hour+5*time.Minute),
+		},
+	})
 	// AWS Backup: a healthy volume, a database whose newest job failed,
 	// and a table whose last recovery point (50h old) is older than the
 	// job window.
@@ -212,9 +241,104 @@ func scenario(now time.Time) *simulator.Scenario {
 				tpBackup("tp-stale-0", "tp-stale", "Completed", 50*time.Hour),
 			},
 			Schedules: []simulator.TridentSchedule{daily("tp-healthy"), daily("tp-failed"), daily("tp-stale")},
-		}},
+		}, {Name: simulator.LonghornDefaultNamespace}},
+		CRDs: simulator.KubernetesCRDs{simulator.LonghornCRDSet: longhornScenario(ts)},
+	}
+	// Velero: namespaces ve-* (the e2e one is excluded by the target), one
+	// freshly backed up by its daily Schedule, one whose newest Backup
+	// failed, one whose last good backup (50h ago) is stale for its daily
+	// Schedule, and one no Schedule or Backup covers.
+	veBackup := func(name, ns, phase string, ago time.Duration) simulator.VeleroBackup {
+		b := simulator.VeleroBackup{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(ago)},
+			VeleroBackupSpec: simulator.VeleroBackupSpec{IncludedNamespaces: []string{ns}}, ScheduleName: ns,
+			Phase: phase, StartTimestamp: ts(ago), CompletionTimestamp: ts(ago - 5*time.Minute), ExpiresAt: ts(ago - 30*24*time.Hour)}
+		if phase == "Failed" {
+			b.FailureReason = "rpc error: code = Unknown desc = error putting object: NoSuchBucket"
+		}
+		return b
+	}
+	veSchedule := func(ns string) simulator.VeleroSchedule {
+		return simulator.VeleroSchedule{KubernetesMeta: simulator.KubernetesMeta{Name: ns, CreationTimestamp: ts(30 * 24 * time.Hour)},
+			Schedule: "0 1 * * *", Phase: "Enabled", Template: simulator.VeleroBackupSpec{IncludedNamespaces: []string{ns}}}
+	}
+	k8s.ServiceAccounts = append(k8s.ServiceAccounts, simulator.VeleroServiceAccount())
+	for _, ns := range []string{simulator.VeleroNamespace, "ve-healthy", "ve-failed", "ve-stale", "ve-unprotected"} {
+		k8s.Namespaces = append(k8s.Namespaces, simulator.KubernetesNamespace{Name: ns, CreationTimestamp: ts(30 * 24 * time.Hour)})
+	}
+	k8s.CRDs["velero"] = &simulator.VeleroCRDs{
+		Schedules: []simulator.VeleroSchedule{veSchedule("ve-healthy"), veSchedule("ve-failed"), veSchedule("ve-stale")},
+		Backups: []simulator.VeleroBackup{
+			veBackup("ve-healthy-1", "ve-healthy", "Completed", 2*time.Hour),
+			veBackup("ve-failed-1", "ve-failed", "Failed", time.Hour), veBackup("ve-failed-0", "ve-failed", "Completed", 25*time.Hour),
+			veBackup("ve-stale-0", "ve-stale", "Completed", 50*time.Hour),
+		},
+		StorageLocations: []simulator.VeleroStorageLocation{{KubernetesMeta: simulator.KubernetesMeta{Name: "default"}, Default: true, Phase: "Available"}},
+	}
+	// CloudNativePG: in namespace e2e, a healthy Cluster with a daily
+	// ScheduledBackup, one whose newest Backup failed, one whose last
+	// completed Backup (50h ago) is stale for its daily schedule, and one
+	// with neither backups nor a WAL archive.
+	pgBackup := func(name, cluster, phase string, ago time.Duration) simulator.CNPGBackup {
+		b := simulator.CNPGBackup{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(ago)}, Namespace: "e2e",
+			Cluster: cluster, Phase: phase, StartedAt: ts(ago), StoppedAt: ts(ago - 5*time.Minute)}
+		if phase == "failed" {
+			b.Error = "can't execute backup: exit status 4"
+		}
+		return b
+	}
+	pgCluster := func(name string, archive bool) simulator.CNPGCluster {
+		c := simulator.CNPGCluster{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(30 * 24 * time.Hour)}, Namespace: "e2e"}
+		if archive {
+			c.BarmanObjectStore = &simulator.CNPGStoreConfig{DestinationPath: "s3://e2e/" + name + "/"}
+		}
+		return c
+	}
+	pgDaily := func(cluster string) simulator.CNPGScheduledBackup {
+		return simulator.CNPGScheduledBackup{KubernetesMeta: simulator.KubernetesMeta{Name: cluster + "-daily", CreationTimestamp: ts(30 * 24 * time.Hour)},
+			Namespace: "e2e", Cluster: cluster, Schedule: "0 0 1 * * *"}
+	}
+	k8s.CRDs["cloudnative_pg"] = &simulator.CNPGData{
+		Clusters: []simulator.CNPGCluster{pgCluster("pg-healthy", true), pgCluster("pg-failed", true), pgCluster("pg-stale", true), pgCluster("pg-unprotected", false)},
+		Backups: []simulator.CNPGBackup{
+			pgBackup("pg-healthy-1", "pg-healthy", "completed", 2*time.Hour),
+			pgBackup("pg-failed-1", "pg-failed", "failed", time.Hour), pgBackup("pg-failed-0", "pg-failed", "completed", 25*time.Hour),
+			pgBackup("pg-stale-0", "pg-stale", "completed", 50*time.Hour),
+		},
+		ScheduledBackups: []simulator.CNPGScheduledBackup{pgDaily("pg-healthy"), pgDaily("pg-failed"), pgDaily("pg-stale")},
 	}
 	return &simulator.Scenario{Astra: astra, Azure: az, AWS: aws, Kubernetes: k8s}
+}
+
+// longhornScenario: Longhorn volumes in the default group (a daily backup
+// job): a healthy one, one whose newest backup is in Error, one whose last
+// backup (50h ago) is stale, and one with only a snapshot job
+// (unprotected).
+func longhornScenario(ts func(time.Duration) string) *simulator.LonghornData {
+	backup := func(name, volume, state string, ago time.Duration) simulator.LonghornBackup {
+		b := simulator.LonghornBackup{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(ago)},
+			Volume: volume, State: state, SnapshotCreatedAt: ts(ago), SizeBytes: ptr(int64(1 << 30))}
+		if state == "Error" {
+			b.Error, b.SizeBytes = "failed to upload backup block: i/o timeout", nil
+		}
+		return b
+	}
+	volume := func(name string, labels map[string]string) simulator.LonghornVolume {
+		return simulator.LonghornVolume{KubernetesMeta: simulator.KubernetesMeta{Name: name, Labels: labels, CreationTimestamp: ts(30 * 24 * time.Hour)}}
+	}
+	return &simulator.LonghornData{
+		Volumes: []simulator.LonghornVolume{volume("lh-healthy", nil), volume("lh-failed", nil), volume("lh-stale", nil),
+			volume("lh-unprotected", map[string]string{"recurring-job-group.longhorn.io/snapshots": "enabled"})},
+		Backups: []simulator.LonghornBackup{
+			backup("lh-healthy-1", "lh-healthy", "Completed", 2*time.Hour),
+			backup("lh-failed-1", "lh-failed", "Error", time.Hour), backup("lh-failed-0", "lh-failed", "Completed", 25*time.Hour),
+			backup("lh-stale-0", "lh-stale", "Completed", 50*time.Hour),
+		},
+		RecurringJobs: []simulator.LonghornRecurringJob{
+			{KubernetesMeta: simulator.KubernetesMeta{Name: "backup-daily"}, Task: "backup", Cron: "0 1 * * *", Groups: []string{"default"}},
+			{KubernetesMeta: simulator.KubernetesMeta{Name: "snapshot-6h"}, Task: "snapshot", Cron: "0 */6 * * *", Groups: []string{"snapshots"}},
+		},
+		BackupTargets: []simulator.LonghornBackupTarget{{KubernetesMeta: simulator.KubernetesMeta{Name: "default"}, URL: "s3://e2e@us-east-1/"}},
+	}
 }
 
 const exporterConfig = `global:
@@ -229,6 +353,9 @@ credentials:
     tls_config: {ca_file: ca.pem}
   - name: k8s
     kubernetes: {server: %[1]q, bearer_token: %[8]s}
+    tls_config: {ca_file: ca.pem}
+  - name: k8s-velero
+    kubernetes: {server: %[1]q, bearer_token: %[9]s}
     tls_config: {ca_file: ca.pem}
   - name: azure
     azure:
@@ -245,8 +372,12 @@ targets:
   - {name: astra-broken, type: astra, credential: astra, endpoint: %[1]q, account_id: no-such-account}
   - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account}
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
+  - {name: azure-dp-e2e, type: azure_dataprotection, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-bv}
   - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
   - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e]}
+  - {name: velero-e2e, type: velero, credential: k8s-velero, exclude_namespaces: [e2e]}
+  - {name: cnpg-e2e, type: cloudnative_pg, credential: k8s, namespaces: [e2e]}
+  - {name: longhorn-e2e, type: longhorn, credential: k8s}
 `
 
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
@@ -281,7 +412,7 @@ func TestE2E(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	cfg := fmt.Sprintf(exporterConfig, sim.URL(), simulator.DefaultAzureTenantID, simulator.DefaultAzureClientID,
-		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey, simulator.KubernetesDemoToken)
+		simulator.DefaultAzureClientSecret, simulator.DefaultAzureSubscriptionID, simulator.AWSDemoAccessKeyID, simulator.AWSDemoSecretAccessKey, simulator.KubernetesDemoToken, simulator.VeleroDemoToken)
 	writeFile(t, filepath.Join(dir, "backup_exporter.yml"), cfg)
 	exporterAddr := freePort(t)
 	start(t, dir, exporterBin, "--config.file=backup_exporter.yml", "--web.listen-address="+exporterAddr)
@@ -334,17 +465,17 @@ scrape_configs:
 
 	t.Run("alerts", func(t *testing.T) {
 		want := map[string][]string{ // alertname → resource names (or targets) it must name
-			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed"},
+			"BackupFailed":             {"failed", "never", "ab-failed", "aws-failed", "tp-failed", "ve-failed", "pg-failed", "lh-failed", "dp-failed"},
 			"BackupUnhealthy":          {"hooks"},
-			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale"},
-			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected"},
+			"BackupStale":              {"stale", "never", "ab-stale", "aws-stale", "tp-stale", "ve-stale", "pg-stale", "lh-stale", "dp-stale"},
+			"BackupUnprotected":        {"unprotected", "vol-008", "ab-unprotected", "tp-unprotected", "ve-unprotected", "pg-unprotected", "lh-unprotected", "dp-unprotected"},
 			"BackupMirrorBroken":       {"vol-007"},
 			"BackupExporterTargetDown": {"astra-broken"},
 			"BackupExporterThrottled":  {"astra"}, // the 429s injected above
 		}
 		// AWS Backup lists no unprotected resources (docs/metrics.md), so
 		// BackupUnprotected has nothing to fire on for aws_backup.
-		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy"}
+		healthy := []string{"healthy", "running", "vol-001", "ab-healthy", "aws-healthy", "tp-healthy", "ve-healthy", "pg-healthy", "lh-healthy", "dp-healthy"}
 		amURL := "http://" + amAddr
 		waitFor(t, "alerts firing in Prometheus and received by Alertmanager", 90*time.Second, func() (bool, string) {
 			got, err := amAlerts(amURL)

@@ -37,6 +37,11 @@ func main() {
 	astra := flag.Bool("astra", false, "run only the Astra cache_ttl 0 goal and print it")
 	jsonExporter := flag.String("json-exporter", "", "a json_exporter binary (built from prometheus-community/json_exporter): compare it with the Astra cache_ttl 0 goal and print both")
 	cloud := flag.Int("cloud", 0, "measure only an estate of this many Azure Backup items and as many AWS Backup resources and print its row")
+	dataProtection := flag.Int("dataprotection", 0, "measure only an estate of this many Azure Backup vault instances (vaults of 500) and print its row")
+	dpPageSize := flag.Int("dataprotection-page-size", armPageSize, "with --dataprotection: the simulator's ARM page size")
+	k8s := flag.Bool("kubernetes", false, "measure only the Kubernetes backup family's cluster, each provider's part alone, and print its rows")
+	cnpg := flag.Int("cnpg", 0, "measure only an estate of this many CloudNativePG Clusters and print its row")
+	longhorn := flag.Int("longhorn", 0, "measure only a Longhorn target of this many volumes and print its row")
 	full := flag.Bool("full", false, "with --json-exporter: the whole run, the comparison among its goals")
 	anf := flag.Bool("anf", false, "run only the goal of 1,000 ANF volumes at 50 ms, max_concurrency 32 (cold poll against the ideal) and print it")
 	flag.Parse()
@@ -65,9 +70,35 @@ func main() {
 			a.err, secs(a.poll), secs(a.ideal), a.pages, float64(a.poll)/float64(a.ideal))
 		return
 	}
+	if *k8s {
+		for _, p := range k8sParts {
+			r := h.kubernetesRun(p)
+			fmt.Printf("%s (%d resources): err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
+				p.title, r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		}
+		return
+	}
 	if *cloud > 0 {
 		r := h.cloudRun(*cloud, *cloud)
 		fmt.Printf("%d resources: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
+			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		return
+	}
+	if *dataProtection > 0 {
+		r := h.dataProtectionRun(*dataProtection, *dpPageSize)
+		fmt.Printf("%d Backup vault instances (page size %d): err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
+			r.resources, *dpPageSize, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		return
+	}
+	if *cnpg > 0 {
+		r := h.cnpgRun(*cnpg)
+		fmt.Printf("%d CloudNativePG Clusters: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
+			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		return
+	}
+	if *longhorn > 0 {
+		r := h.longhornRun(*longhorn)
+		fmt.Printf("%d Longhorn volumes: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
 			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
 		return
 	}

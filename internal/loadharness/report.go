@@ -53,12 +53,19 @@ func (h *harness) run(quick bool) (string, error) {
 		fmt.Println("matrix: 5,000 Azure Backup items and 5,000 AWS Backup resources")
 		res.cloud = append(res.cloud, h.cloudRun(5000, 5000))
 	}
+	if !quick {
+		for _, p := range k8sParts {
+			fmt.Println("matrix: " + p.title)
+			res.k8s = append(res.k8s, h.kubernetesRun(p))
+		}
+	}
 	return render(res), nil
 }
 
 // results are what one run measured.
 type results struct {
 	rows, cloud []row
+	k8s         []row // the Kubernetes cluster's parts (k8sParts)
 	slow        anfSlow
 	sync, json  astraSync
 	jsonRun     bool
@@ -85,7 +92,7 @@ func secs(d time.Duration) string {
 }
 
 func render(res results) string {
-	rows, cloud, slow, sync, storm, fast, quick := res.rows, res.cloud, res.slow, res.sync, res.storm, res.fast, res.quick
+	rows, cloud, k8s, slow, sync, storm, fast, quick := res.rows, res.cloud, res.k8s, res.slow, res.sync, res.storm, res.fast, res.quick
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Written by the load harness (`internal/loadharness`): `make bench` builds the binaries, runs the Go\n")
@@ -118,6 +125,17 @@ func render(res results) string {
 		b.WriteString("| resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
 		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, r := range cloud {
+			writeRow(&b, r)
+		}
+	}
+	if len(k8s) > 0 {
+		b.WriteString("\nThe Kubernetes backup family's cluster, each provider's part read alone by its own target\n")
+		b.WriteString("(its resources: namespaces for Velero, Clusters for CloudNativePG, volumes for Longhorn), lists paged\n")
+		b.WriteString("by 500, measured as above:\n\n")
+		b.WriteString("| part | resources | latency | cold | upstream requests | warm plain (median / max) | warm gzip (median / max) | CPU per warm scrape | peak RSS | series | text | gzip |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for i, r := range k8s {
+			b.WriteString("| " + k8sParts[i].title + " ")
 			writeRow(&b, r)
 		}
 	}

@@ -33,6 +33,7 @@ const (
 	astraAccount = "demo-account"
 	awsKeyID     = "AKIADEMOSIMULATOR001"
 	awsSecret    = "demoSecretAccessKeyForTheSimulator000000"
+	k8sToken     = "demo-k8s-backup-exporter-token"
 )
 
 // start starts the simulator with simArgs and latency, then the exporter
@@ -69,9 +70,13 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 		azureTenant, azureClient, azureSecret, u, u, s.ca)
 	fmt.Fprintf(&b, "  - {name: huawei, huawei: {access_key: %s, secret_key: %s}, tls_config: {ca_file: %q}}\n", huaweiAK, huaweiSK, s.ca)
 	fmt.Fprintf(&b, "  - {name: aws, aws: {access_key_id: %s, secret_access_key: %s}, tls_config: {ca_file: %q}}\n", awsKeyID, awsSecret, s.ca)
+	b.WriteString(k8sCredentials(u, s.ca))
+	fmt.Fprintf(&b, "  - {name: k8s, kubernetes: {server: %q, bearer_token: %s}, tls_config: {ca_file: %q}}\n", u, k8sToken, s.ca)
 	b.WriteString("targets:\n")
 	for _, t := range targets {
 		switch {
+		case k8sTarget(t) != "":
+			b.WriteString(k8sTarget(t))
 		case strings.HasPrefix(t, "astra"):
 			fmt.Fprintf(&b, "  - {name: %s, type: astra, credential: astra, endpoint: %q, account_id: %s}\n", t, u, astraAccount)
 		case strings.HasPrefix(t, "anf"):
@@ -80,8 +85,14 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_postgresql_ltr, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
 		case t == "ab":
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_backup, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case t == "dp":
+			fmt.Fprintf(&b, "  - {name: %s, type: azure_dataprotection, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case t == "longhorn":
+			fmt.Fprintf(&b, "  - {name: %s, type: longhorn, credential: k8s}\n", t)
 		case t == "aws":
 			fmt.Fprintf(&b, "  - {name: %s, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %q}\n", t, u)
+		case t == "cnpg":
+			fmt.Fprintf(&b, "  - {name: %s, type: cloudnative_pg, credential: k8s}\n", t)
 		case strings.HasPrefix(t, "cbr"):
 			fmt.Fprintf(&b, "  - {name: %s, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s%s}\n", t, u, huaweiProj, strings.TrimPrefix(t, "cbr"))
 		}
@@ -119,6 +130,31 @@ func (h *harness) matrixRun(n int, latency time.Duration) (r row) {
 	return h.estateRun(e.resources(), latency, e.simArgs(), "astra", "anf", "pg", "cbr")
 }
 
+// CloudNativePG's estate: its share of "a cluster of 5,000 namespaces":
+// Clusters two per namespace, each with 14 daily-or-so Backups (some
+// Clusters have none, some are unprotected), a ScheduledBackup, and an
+// ObjectStore per namespace for the plugin Clusters' windows.
+const (
+	cnpgClustersPerNamespace = 2
+	cnpgBackupsPerCluster    = 14
+)
+
+// cnpgRun measures an estate of clusters CloudNativePG Clusters, as
+// matrixRun does.
+func (h *harness) cnpgRun(clusters int) row {
+	return h.estateRun(clusters, 0, cnpgArgs(clusters), "cnpg")
+}
+
+// cnpgArgs are the simulator's flags of an estate of clusters
+// CloudNativePG Clusters.
+func cnpgArgs(clusters int) []string {
+	return []string{
+		"--generate.cnpg.namespaces", strconv.Itoa(max(clusters/cnpgClustersPerNamespace, 1)),
+		"--generate.cnpg.clusters-per-namespace", strconv.Itoa(cnpgClustersPerNamespace),
+		"--generate.cnpg.backups-per-cluster", strconv.Itoa(cnpgBackupsPerCluster),
+	}
+}
+
 // Cloud backup services' estate: Azure Backup vaults of 500 items with 7
 // days of jobs, and AWS Backup resources with 10 daily jobs each.
 const (
@@ -138,6 +174,23 @@ func (h *harness) cloudRun(azureItems, awsResources int) row {
 		"--azure.page-size", strconv.Itoa(armPageSize),
 	}
 	return h.estateRun(azureItems+awsResources, 0, args, "ab", "aws")
+}
+
+// dpVaultInstances is the size of the Backup vaults of dataProtectionRun.
+const dpVaultInstances = 500
+
+// dataProtectionRun measures an estate of instances Backup vault
+// instances (vaults of 500, 7 days of jobs each), as matrixRun does, the
+// simulator's ARM lists paged by pageSize.
+func (h *harness) dataProtectionRun(instances, pageSize int) row {
+	vaults := max(instances/dpVaultInstances, 1)
+	args := []string{
+		"--generate.azure.dp-vaults", strconv.Itoa(vaults),
+		"--generate.azure.dp-instances-per-vault", strconv.Itoa(min(instances, dpVaultInstances)),
+		"--generate.azure.dp-job-days", "7",
+		"--azure.page-size", strconv.Itoa(pageSize),
+	}
+	return h.estateRun(instances, 0, args, "dp")
 }
 
 func (h *harness) estateRun(resources int, latency time.Duration, simArgs []string, targets ...string) (r row) {

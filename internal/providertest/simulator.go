@@ -133,6 +133,17 @@ func StartAzureBackup(t testing.TB, vaults, items, pageSize int) (*simulator.Ser
 	return Start(t, &simulator.Scenario{Azure: az})
 }
 
+// StartDataProtection serves GenerateDataProtection's vaults×instances
+// backup instances with 7 days of jobs up to now, with the test tenant and
+// client, its ARM lists paged by pageSize (0: the simulator's default).
+func StartDataProtection(t testing.TB, vaults, instances, pageSize int) (*simulator.Server, string) {
+	t.Helper()
+	az := simulator.GenerateDataProtection(AzureSubscription, vaults, instances, 7, time.Now())
+	az.PageSize = pageSize
+	az.Tenants = []simulator.AzureTenant{{ID: AzureTenant, Clients: []simulator.AzureClient{{ClientID: AzureClient, ClientSecret: AzureSecret}}}}
+	return Start(t, &simulator.Scenario{Azure: az})
+}
+
 // StartAWS serves GenerateAWS's resources (with jobsPerResource daily jobs
 // up to now) in the demo account and region, with the demo key and role,
 // lists paged by pageSize (0: the simulator's default).
@@ -173,6 +184,26 @@ func StartTridentProtect(t testing.TB, namespaces, apps, backupsPerApp int) (*si
 	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateTridentProtect(namespaces, apps, backupsPerApp, time.Now())})
 }
 
+// StartVelero serves GenerateVelero's cluster of namespaces namespaces
+// and about backups Velero Backups, up to now.
+func StartVelero(t testing.TB, namespaces, backups int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateVelero(namespaces, backups, time.Now())})
+}
+
+// VeleroConfig is a configuration of velero targets (flow mappings
+// without credential and type) reading the simulator with Velero's
+// service account (its token, the simulator's CA).
+func VeleroConfig(sim *simulator.Server, caFile, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {server: %q, bearer_token: %s}, tls_config: {ca_file: %q}}\ntargets:\n",
+		global, sim.URL(), simulator.VeleroDemoToken, caFile)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: velero, %s}\n", t)
+	}
+	return b.String()
+}
+
 // KubeconfigFile writes the simulator's kubeconfig for token (its cluster
 // CA inline) and returns its path.
 func KubeconfigFile(t testing.TB, sim *simulator.Server, token string) string {
@@ -192,6 +223,44 @@ func TridentConfig(kubeconfig, global string, targets ...string) string {
 	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
 	for _, t := range targets {
 		fmt.Fprintf(&b, "  - {credential: k8s, type: trident_protect, %s}\n", t)
+	}
+	return b.String()
+}
+
+// StartCloudNativePG serves GenerateCloudNativePG's namespaces×clusters
+// Clusters with backupsPerCluster Backups each, up to now.
+func StartCloudNativePG(t testing.TB, namespaces, clusters, backupsPerCluster int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateCloudNativePG(namespaces, clusters, backupsPerCluster, time.Now())})
+}
+
+// CloudNativePGConfig is a configuration of cloudnative_pg targets (flow
+// mappings without credential and type) reading the simulator through a
+// kubeconfig file.
+func CloudNativePGConfig(kubeconfig, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: cloudnative_pg, %s}\n", t)
+	}
+	return b.String()
+}
+
+// StartLonghorn serves GenerateLonghorn's volumes Longhorn Volumes with
+// backupsPerVolume Backups each, up to now.
+func StartLonghorn(t testing.TB, volumes, backupsPerVolume int) (*simulator.Server, string) {
+	t.Helper()
+	return Start(t, &simulator.Scenario{Kubernetes: simulator.GenerateLonghorn(volumes, backupsPerVolume, time.Now())})
+}
+
+// LonghornConfig is a configuration of longhorn targets (flow mappings
+// without credential and type) reading the simulator through a kubeconfig
+// file.
+func LonghornConfig(kubeconfig, global string, targets ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
+	for _, t := range targets {
+		fmt.Fprintf(&b, "  - {credential: k8s, type: longhorn, %s}\n", t)
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -157,6 +158,12 @@ type AWSResource struct {
 	// Type: EBS, EC2, RDS, DynamoDB, EFS, S3, Aurora, FSx, ...
 	Type string `yaml:"type"`
 	Name string `yaml:"name"`
+	// Tags are the resource's tags, as the Resource Groups Tagging API
+	// (aws_tagging.go) returns them.
+	Tags map[string]string `yaml:"tags"`
+	// Gone marks a resource deleted since its backups: AWS Backup still
+	// lists it, the tagging API leaves it out.
+	Gone bool `yaml:"gone"`
 	// LastBackupTime, LastBackupVaultArn and LastRecoveryPointArn, when
 	// set, replace the values derived from the newest recovery point.
 	LastBackupTime       string `yaml:"last_backup_time"`
@@ -408,6 +415,9 @@ type awsAccountData struct {
 	protected   []awsProtectedResourceJSON
 	jobs        []*awsJobItem // newest first
 	jobIndex    *awsIndex     // of jobs (aws_index.go)
+	// tags are the declared resources' tags, by ARN (an untagged one has
+	// an empty map): the resources the tagging API knows.
+	tags map[string]map[string]string
 }
 
 type awsVaultData struct {
@@ -469,7 +479,15 @@ func (s *Server) registerAWS(sc *AWSScenario) error {
 		s.handle(AWSBackupAPI, "GET "+route.path, h)
 		s.handle(AWSBackupAPI, "GET "+route.path+"/{$}", h)
 	}
-	s.handle(AWSSTSAPI, "POST /{$}", s.awsSTS)
+	s.registerAPI(AWSTaggingAPI, awsTaggingFaultError)
+	s.handleBy("POST /{$}", func(r *http.Request) (string, http.HandlerFunc) {
+		// The JSON protocols name the operation in X-Amz-Target; STS's
+		// query protocol in its form.
+		if target := r.Header.Get("X-Amz-Target"); strings.HasPrefix(target, awsTaggingTargetPrefix) {
+			return AWSTaggingAPI, s.awsTagging
+		}
+		return AWSSTSAPI, s.awsSTS
+	})
 	s.handle(AWSSTSAPI, "GET /{$}", s.awsSTS)
 	return nil
 }
@@ -623,6 +641,9 @@ func (sc *AWSScenario) clone() *AWSScenario {
 	for i, a := range sc.Accounts {
 		a.AccessKeys = slices.Clone(a.AccessKeys)
 		a.Resources = slices.Clone(a.Resources)
+		for j := range a.Resources {
+			a.Resources[j].Tags = maps.Clone(a.Resources[j].Tags)
+		}
 		a.Roles = slices.Clone(a.Roles)
 		for j := range a.Roles {
 			a.Roles[j].TrustedAccounts = slices.Clone(a.Roles[j].TrustedAccounts)
@@ -864,7 +885,7 @@ func compileAWS(sc *AWSScenario) (*awsData, error) {
 
 func compileAWSAccount(sc *AWSScenario, a *AWSAccount) (*awsAccountData, error) {
 	c := &awsCompiler{sci: sc.ScientificTimestamps, typeOf: map[string]AWSResource{}}
-	ad := &awsAccountData{id: a.ID, vaultByName: map[string]*awsVaultData{}, jobIndex: &awsIndex{}}
+	ad := &awsAccountData{id: a.ID, vaultByName: map[string]*awsVaultData{}, jobIndex: &awsIndex{}, tags: map[string]map[string]string{}}
 	for _, r := range a.Resources {
 		if r.ARN == "" {
 			return nil, errors.New("a resource needs an arn")
@@ -873,6 +894,13 @@ func compileAWSAccount(sc *AWSScenario, a *AWSAccount) (*awsAccountData, error) 
 			return nil, fmt.Errorf("resource %s given twice", r.ARN)
 		}
 		c.typeOf[r.ARN] = r
+		if r.Gone {
+			continue
+		}
+		ad.tags[r.ARN] = maps.Clone(r.Tags)
+		if ad.tags[r.ARN] == nil {
+			ad.tags[r.ARN] = map[string]string{}
+		}
 	}
 
 	// Vaults and recovery points.

@@ -62,7 +62,9 @@ type AzureScenario struct {
 	// x-ms-ratelimit-remaining-subscription-reads counts down from
 	// AzureRateLimitReads (the older hourly budget) without ever
 	// refusing.
-	ReadBucket    *AzureReadBucket    `yaml:"read_bucket"`
+	ReadBucket *AzureReadBucket `yaml:"read_bucket"`
+	// ResourceGraph configures Resource Graph's paging and quota.
+	ResourceGraph *AzureResourceGraph `yaml:"resource_graph"`
 	Tenants       []AzureTenant       `yaml:"tenants"`
 	Subscriptions []AzureSubscription `yaml:"subscriptions"`
 }
@@ -96,6 +98,13 @@ type AzureResourceGroup struct {
 	PostgresServers []PGServer   `yaml:"postgres_servers"`
 	// RecoveryServicesVaults are Azure Backup vaults (azure_backup.go).
 	RecoveryServicesVaults []RSVault `yaml:"recovery_services_vaults"`
+	// DataProtectionVaults are Azure Backup's Backup vaults
+	// (azure_dataprotection.go).
+	DataProtectionVaults []DPVault `yaml:"data_protection_vaults"`
+	// Resources are other resources of the group, as Resource Graph's
+	// Resources table holds them (azure_resourcegraph.go): the VMs and
+	// storage accounts Azure Backup items point to, with their tags.
+	Resources []AzureResource `yaml:"resources"`
 }
 
 // ANFAccount is an Azure NetApp Files account.
@@ -205,6 +214,9 @@ type azureState struct {
 	// (azure_index.go).
 	gen, idxGen uint64
 	idx         *azIndex
+
+	// argQuota is Resource Graph's quota window per client.
+	argQuota map[string]*argBucket
 }
 
 type azureToken struct {
@@ -214,7 +226,7 @@ type azureToken struct {
 
 func (s *Server) azureState() *azureState {
 	s.azureOnce.Do(func() {
-		s.azure = &azureState{sc: &AzureScenario{}, tokens: map[string]azureToken{}, reads: map[string]int{}}
+		s.azure = &azureState{sc: &AzureScenario{}, tokens: map[string]azureToken{}, reads: map[string]int{}, argQuota: map[string]*argBucket{}}
 	})
 	return s.azure
 }
@@ -235,6 +247,7 @@ func (s *Server) registerAzure(sc *AzureScenario) error {
 	// Azure Backup writes job ids as "/Subscriptions/..."; ARM paths are
 	// case-insensitive, so those ids can be followed.
 	s.handle(AzureAPI, "/Subscriptions/", s.armDispatch)
+	s.registerResourceGraph()
 	return nil
 }
 
@@ -255,6 +268,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 		return err
 	}
 	if err := c.validateRecoveryServices(); err != nil {
+		return err
+	}
+	if err := c.validateDataProtection(); err != nil {
 		return err
 	}
 	certs := map[string][]*x509.Certificate{}
@@ -294,6 +310,7 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	st.tokens = map[string]azureToken{}
 	st.reads = map[string]int{}
 	st.buckets = map[string]*readBucket{}
+	st.argQuota = map[string]*argBucket{}
 	return nil
 }
 

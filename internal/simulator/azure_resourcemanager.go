@@ -133,29 +133,11 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 		st.reads[k] = left
 		w.Header().Set("x-ms-ratelimit-remaining-subscription-reads", strconv.Itoa(left))
 	}
-	tok, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	at, known := st.tokens[strings.TrimSpace(tok)]
-	valid := hasBearer && known && time.Now().Before(at.expires)
-	authTenant := DefaultAzureTenantID
-	if len(st.sc.Tenants) > 0 {
-		authTenant = st.sc.Tenants[0].ID
-	}
 	pageSize := orDefault(st.sc.PageSize, AzureDefaultPageSize)
 	s.mu.Unlock()
 
-	if !valid {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(
-			`Bearer authorization_uri="%s/%s", error="invalid_token", error_description="The access token is invalid."`,
-			baseURL(r), authTenant))
-		if !hasBearer || strings.TrimSpace(tok) == "" {
-			armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
-			return
-		}
-		if known {
-			armError(w, http.StatusUnauthorized, "ExpiredAuthenticationToken", "The access token expiry UTC time '"+at.expires.UTC().Format("1/2/2006 3:04:05 PM")+"' is earlier than current UTC time.")
-			return
-		}
-		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
+	at, ok := s.armBearer(w, r, st)
+	if !ok {
 		return
 	}
 	if bucket && len(segs) >= 2 && segs[1] != "" {
@@ -194,6 +176,35 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	armError(w, http.StatusNotFound, "InvalidResourceType",
 		"The resource type or path '"+r.URL.Path+"' is not served by the simulator.")
+}
+
+// armBearer checks the request's Entra bearer token, as every Resource
+// Manager route does, and returns it; an invalid one is answered (401).
+func (s *Server) armBearer(w http.ResponseWriter, r *http.Request, st *azureState) (azureToken, bool) {
+	s.mu.Lock()
+	tok, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	at, known := st.tokens[strings.TrimSpace(tok)]
+	valid := hasBearer && known && time.Now().Before(at.expires)
+	authTenant := DefaultAzureTenantID
+	if len(st.sc.Tenants) > 0 {
+		authTenant = st.sc.Tenants[0].ID
+	}
+	s.mu.Unlock()
+	if valid {
+		return at, true
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(
+		`Bearer authorization_uri="%s/%s", error="invalid_token", error_description="The access token is invalid."`,
+		baseURL(r), authTenant))
+	switch {
+	case !hasBearer || strings.TrimSpace(tok) == "":
+		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
+	case known:
+		armError(w, http.StatusUnauthorized, "ExpiredAuthenticationToken", "The access token expiry UTC time '"+at.expires.UTC().Format("1/2/2006 3:04:05 PM")+"' is earlier than current UTC time.")
+	default:
+		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
+	}
+	return azureToken{}, false
 }
 
 // armCutPage answers the page of list that the request's $skiptoken (an

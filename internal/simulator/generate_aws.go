@@ -91,7 +91,7 @@ func GenerateAWS(accountID string, resources, jobsPerResource int, now time.Time
 		}
 		name := fmt.Sprintf("%s-%03d", map[string]string{"EBS": "vol", "EC2": "ec2", "RDS": "db", "DynamoDB": "table",
 			"EFS": "efs", "S3": fmt.Sprintf("bucket-%s", accountID), "CloudFormation": "stack"}[typ], i)
-		res := AWSResource{ARN: arnOf(typ, name), Type: typ, Name: name}
+		res := AWSResource{ARN: arnOf(typ, name), Type: typ, Name: name, Tags: awsGeneratedTags(i, name), Gone: i%25 == 13}
 		acc.Resources = append(acc.Resources, res)
 		var kids []AWSResource
 		if stack {
@@ -219,4 +219,14 @@ func GenerateAWS(accountID string, resources, jobsPerResource int, now time.Time
 		}
 	}
 	return &AWSScenario{Region: region, Accounts: []AWSAccount{acc}}
+}
+
+// awsGeneratedTags are the tags of the i-th generated resource: a team
+// ("payments", "search" or "platform") and a Name on three of four, none
+// on the fourth.
+func awsGeneratedTags(i int, name string) map[string]string {
+	if i%4 == 0 {
+		return nil
+	}
+	return map[string]string{"team": []string{"payments", "search", "platform"}[i%3], "Name": name, "cost-center": fmt.Sprintf("cc-%d", i%5)}
 }

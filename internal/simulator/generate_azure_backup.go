@@ -33,6 +33,11 @@ import (
 //
 // Each vault also has three protectable items: a NotProtected VM, a
 // Protecting VM and a NotProtected SQL database.
+//
+// The resource group also holds the items' source resources as Resource
+// Graph lists them (Resources): the VMs (tagged by azureGeneratedTags, but
+// for the VM of an item scheduled for deferred delete, which is gone), the
+// storage accounts (team storage) and the SQL VMs (team dba).
 func GenerateAzureBackup(sub string, vaults, itemsPerVault, jobDays int, now time.Time) *AzureScenario {
 	h := fnv.New64a()
 	h.Write([]byte(sub))
@@ -45,6 +50,14 @@ func GenerateAzureBackup(sub string, vaults, itemsPerVault, jobDays int, now tim
 	ts := func(t time.Time) string { return t.Format(time.RFC3339) }
 
 	var out []RSVault
+	var resources []AzureResource
+	declared := map[string]bool{}
+	declare := func(typ, name string, tags map[string]string) {
+		if k := typ + "/" + name; !declared[k] {
+			declared[k] = true
+			resources = append(resources, AzureResource{Type: typ, Name: name, Location: DefaultAzureLocation, Tags: tags})
+		}
+	}
 	k := 0
 	for vi := 1; vi <= vaults; vi++ {
 		v := RSVault{
@@ -66,6 +79,18 @@ func GenerateAzureBackup(sub string, vaults, itemsPerVault, jobDays int, now tim
 				it.Name = fmt.Sprintf("db-%04d", k)
 				it.Server = fmt.Sprintf("sqlvm-%02d", (k-1)/100+1)
 				it.Policy = "SQLPolicy"
+			}
+			// The source resources, with tags, for Resource Graph; the VM
+			// of an item scheduled for deferred delete is gone.
+			switch it.Kind {
+			case RSKindVM:
+				if k%50 != 12 {
+					declare("Microsoft.Compute/virtualMachines", it.Name, azureGeneratedTags(k))
+				}
+			case RSKindFileShare:
+				declare("Microsoft.Storage/storageAccounts", it.StorageAccount, map[string]string{"team": "storage", "cost-center": "cc-files"})
+			case RSKindSQL:
+				declare("Microsoft.Compute/virtualMachines", it.Server, map[string]string{"team": "dba"})
 			}
 			inProgress, failing := k%10 == 4, k%10 == 7
 			stopped, cancelling, irPending := k%25 == 12, k%50 == 29, k%40 == 33
@@ -182,6 +207,9 @@ func GenerateAzureBackup(sub string, vaults, itemsPerVault, jobDays int, now tim
 			}
 			v.ProtectedItems = append(v.ProtectedItems, it)
 		}
+		declare("Microsoft.Compute/virtualMachines", fmt.Sprintf("new-vm-%02d", vi), map[string]string{"team": "platform"})
+		declare("Microsoft.Compute/virtualMachines", fmt.Sprintf("onboarding-vm-%02d", vi), nil)
+		declare("Microsoft.Compute/virtualMachines", fmt.Sprintf("sqlvm-%02d", vi), map[string]string{"team": "dba"})
 		v.ProtectableItems = []RSProtectableItem{
 			{Kind: RSKindVM, Name: fmt.Sprintf("new-vm-%02d", vi)},
 			{Kind: RSKindVM, Name: fmt.Sprintf("onboarding-vm-%02d", vi), ProtectionState: "Protecting"},
@@ -195,9 +223,23 @@ func GenerateAzureBackup(sub string, vaults, itemsPerVault, jobDays int, now tim
 			Clients: []AzureClient{{ClientID: DefaultAzureClientID, ClientSecret: DefaultAzureClientSecret}},
 		}},
 		Subscriptions: []AzureSubscription{{ID: sub, ResourceGroups: []AzureResourceGroup{{
-			Name: DefaultAzureResourceGroup, RecoveryServicesVaults: out,
+			Name: DefaultAzureResourceGroup, RecoveryServicesVaults: out, Resources: resources,
 		}}}},
 	}
+}
+
+// azureGeneratedTags are the tags of the k-th generated VM: a team
+// ("payments", "search" or "platform", with the casing a person gives it:
+// "Team" on some) and a cost center on three of four, none on the fourth.
+func azureGeneratedTags(k int) map[string]string {
+	if k%4 == 0 {
+		return nil
+	}
+	key := "team"
+	if k%7 == 0 {
+		key = "Team"
+	}
+	return map[string]string{key: []string{"payments", "search", "platform"}[k%3], "cost-center": fmt.Sprintf("cc-%d", k%5)}
 }
 
 // rsGeneratedError is the failure of a generated job of an item kind.

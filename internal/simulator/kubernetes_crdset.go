@@ -37,6 +37,10 @@ type k8sCRDSet struct {
 	// objects calls fn with every object of a resource of sc, in the
 	// scenario's order (resource versions are given in that order).
 	objects func(sc *KubernetesScenario, resource string, fn func(k8sObject))
+	// installed says whether the set's CRDs are installed in the cluster
+	// of sc; nil: always. A set that is not answers as a group and
+	// version nobody registered (kubernetes_notinstalled.go).
+	installed func(sc *KubernetesScenario) bool
 }
 
 // k8sResourceType is one resource of a CRD set.

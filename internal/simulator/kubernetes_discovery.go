@@ -29,14 +29,18 @@ func (s *Server) k8sDiscoveryAPI(w http.ResponseWriter, r *http.Request, sa *Kub
 	})(w, r, sa, user)
 }
 
-// k8sGroupJSON is the APIGroup of a group: its versions in the order
-// the sets are registered, the first preferred.
-func k8sGroupJSON(group string) map[string]any {
+// k8sGroupJSON is the APIGroup of a group: the versions installed, in
+// the order the sets are registered, the first preferred; nil when none
+// is.
+func (s *Server) k8sGroupJSON(group string) map[string]any {
 	var versions []any
 	for _, set := range k8sCRDSets {
-		if set.group == group {
+		if set.group == group && s.k8sInstalled(set) {
 			versions = append(versions, map[string]string{"groupVersion": set.apiVersion(), "version": set.version})
 		}
+	}
+	if len(versions) == 0 {
+		return nil
 	}
 	return map[string]any{"name": group, "versions": versions, "preferredVersion": versions[0]}
 }
@@ -46,7 +50,9 @@ func (s *Server) k8sDiscoveryGroups(w http.ResponseWriter, r *http.Request, sa *
 		groups := []any{}
 		for i, set := range k8sCRDSets {
 			if i == 0 || k8sCRDSets[i-1].group != set.group {
-				groups = append(groups, k8sGroupJSON(set.group))
+				if g := s.k8sGroupJSON(set.group); g != nil {
+					groups = append(groups, g)
+				}
 			}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
@@ -55,7 +61,11 @@ func (s *Server) k8sDiscoveryGroups(w http.ResponseWriter, r *http.Request, sa *
 
 func (s *Server) k8sDiscoveryGroup(group string) k8sHandler {
 	return nonResource(func(w http.ResponseWriter, r *http.Request) {
-		g := k8sGroupJSON(group)
+		g := s.k8sGroupJSON(group)
+		if g == nil {
+			http.NotFound(w, r)
+			return
+		}
 		g["kind"], g["apiVersion"] = "APIGroup", "v1"
 		writeJSON(w, http.StatusOK, g)
 	})
@@ -63,6 +73,10 @@ func (s *Server) k8sDiscoveryGroup(group string) k8sHandler {
 
 func (s *Server) k8sDiscoveryResources(set *k8sCRDSet) k8sHandler {
 	return nonResource(func(w http.ResponseWriter, r *http.Request) {
+		if !s.k8sInstalled(set) {
+			http.NotFound(w, r)
+			return
+		}
 		verbs := []string{"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"}
 		if set == k8sCore {
 			verbs = []string{"create", "delete", "get", "list", "patch", "update", "watch"} // namespaces

@@ -275,8 +275,8 @@ func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now
 }
 
 // Merge returns sc with the namespaces of gen (replacing those of the same
-// name) and gen's service accounts whose tokens sc lacks; sc nil is gen.
-// sc is changed in place.
+// name), gen's service accounts whose tokens sc lacks and gen's data of
+// the CRD sets sc has none of; sc nil is gen. sc is changed in place.
 func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario {
 	if sc == nil {
 		return gen
@@ -292,6 +292,14 @@ func (sc *KubernetesScenario) Merge(gen *KubernetesScenario) *KubernetesScenario
 	for _, a := range gen.ServiceAccounts {
 		if !slices.ContainsFunc(sc.ServiceAccounts, func(b KubernetesServiceAccount) bool { return b.Token == a.Token }) {
 			sc.ServiceAccounts = append(sc.ServiceAccounts, a)
+		}
+	}
+	for set, data := range gen.CRDs {
+		if sc.CRDs == nil {
+			sc.CRDs = KubernetesCRDs{}
+		}
+		if _, ok := sc.CRDs[set]; !ok {
+			sc.CRDs[set] = data
 		}
 	}
 	return sc

@@ -51,6 +51,17 @@ func k8sOtherAPIs(w http.ResponseWriter, r *http.Request, sa *KubernetesServiceA
 	http.NotFound(w, r)
 }
 
+// k8sInstalled reports whether the CRDs of set are installed in the
+// served cluster.
+func (s *Server) k8sInstalled(set *k8sCRDSet) bool {
+	if set.installed == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return set.installed(s.k8s.sc)
+}
+
 // k8sAttributes are what a resource request is authorized on.
 type k8sAttributes struct {
 	verb, namespace, resource, name string

@@ -22,31 +22,31 @@ func TestKubernetesNotInstalled(t *testing.T) {
 		}
 	}
 	for _, p := range []string{
-		"/apis/velero.io/v1/namespaces/velero/backups",
-		"/apis/velero.io/v1/backups?limit=10",
-		"/apis/velero.io/v1/namespaces/velero/backups/daily-1",
-		"/apis/velero.io/v1",
-		"/apis/velero.io",
+		"/apis/k8up.io/v1/namespaces/k8up/backups",
+		"/apis/k8up.io/v1/backups?limit=10",
+		"/apis/k8up.io/v1/namespaces/k8up/backups/daily-1",
+		"/apis/k8up.io/v1",
+		"/apis/k8up.io",
 		"/apis/protect.trident.netapp.io/v2/backups", // a version the CRD does not serve
 	} {
 		plain404(p, k8sVaultToken) // granted "*"
 	}
 	// Grants are by resource name: the demo account reads "backups".
-	plain404("/apis/velero.io/v1/namespaces/velero/backups", KubernetesDemoToken)
+	plain404("/apis/k8up.io/v1/namespaces/k8up/backups", KubernetesDemoToken)
 
-	code, m := k8sGet(t, c, s, "/apis/velero.io/v1/namespaces/velero/podvolumebackups", KubernetesDemoToken)
-	k8sWantStatus(t, code, m, 403, "Forbidden", `podvolumebackups.velero.io is forbidden: User "system:serviceaccount:trident-protect:backup-exporter" cannot list resource "podvolumebackups" in API group "velero.io" in the namespace "velero"`)
-	code, m = k8sGet(t, c, s, "/apis/velero.io/v1/backups?watch=true", KubernetesDemoToken)
-	k8sWantStatus(t, code, m, 403, "Forbidden", `backups.velero.io is forbidden: User "system:serviceaccount:trident-protect:backup-exporter" cannot watch resource "backups" in API group "velero.io" at the cluster scope`)
-	code, m = k8sGet(t, c, s, "/apis/velero.io/v1/namespaces/velero/backups/b/status", KubernetesDemoToken)
-	k8sWantStatus(t, code, m, 403, "Forbidden", `backups.velero.io "b" is forbidden: User "system:serviceaccount:trident-protect:backup-exporter" cannot get resource "backups/status" in API group "velero.io" in the namespace "velero"`)
-	code, m = k8sGet(t, c, s, "/apis/velero.io/v1/namespaces/velero/backups", "")
-	k8sWantStatus(t, code, m, 403, "Forbidden", `backups.velero.io is forbidden: User "system:anonymous" cannot list resource "backups" in API group "velero.io" in the namespace "velero"`)
-	code, m = k8sGet(t, c, s, "/apis/velero.io/v1", "")
-	k8sWantStatus(t, code, m, 403, "Forbidden", `forbidden: User "system:anonymous" cannot get path "/apis/velero.io/v1"`)
-	code, m = k8sGet(t, c, s, "/apis/velero.io/v1/backups", "wrong")
+	code, m := k8sGet(t, c, s, "/apis/k8up.io/v1/namespaces/k8up/archives", KubernetesDemoToken)
+	k8sWantStatus(t, code, m, 403, "Forbidden", `archives.k8up.io is forbidden: User "system:serviceaccount:trident-protect:backup-exporter" cannot list resource "archives" in API group "k8up.io" in the namespace "k8up"`)
+	code, m = k8sGet(t, c, s, "/apis/k8up.io/v1/backups?watch=true", KubernetesDemoToken)
+	k8sWantStatus(t, code, m, 403, "Forbidden", `backups.k8up.io is forbidden: User "system:serviceaccount:trident-protect:backup-exporter" cannot watch resource "backups" in API group "k8up.io" at the cluster scope`)
+	code, m = k8sGet(t, c, s, "/apis/k8up.io/v1/namespaces/k8up/backups/b/status", KubernetesDemoToken)
+	k8sWantStatus(t, code, m, 403, "Forbidden", `backups.k8up.io "b" is forbidden: User "system:serviceaccount:trident-protect:backup-exporter" cannot get resource "backups/status" in API group "k8up.io" in the namespace "k8up"`)
+	code, m = k8sGet(t, c, s, "/apis/k8up.io/v1/namespaces/k8up/backups", "")
+	k8sWantStatus(t, code, m, 403, "Forbidden", `backups.k8up.io is forbidden: User "system:anonymous" cannot list resource "backups" in API group "k8up.io" in the namespace "k8up"`)
+	code, m = k8sGet(t, c, s, "/apis/k8up.io/v1", "")
+	k8sWantStatus(t, code, m, 403, "Forbidden", `forbidden: User "system:anonymous" cannot get path "/apis/k8up.io/v1"`)
+	code, m = k8sGet(t, c, s, "/apis/k8up.io/v1/backups", "wrong")
 	k8sWantStatus(t, code, m, 401, "Unauthorized", "Unauthorized")
-	req, _ := http.NewRequest(http.MethodDelete, s.URL()+"/apis/velero.io/v1/namespaces/velero/backups/b", nil)
+	req, _ := http.NewRequest(http.MethodDelete, s.URL()+"/apis/k8up.io/v1/namespaces/k8up/backups/b", nil)
 	req.Header.Set("Authorization", "Bearer "+KubernetesDemoToken)
 	if resp, err := c.Do(req); err != nil || resp.StatusCode != 403 {
 		t.Errorf("DELETE without the verb: %v %v", resp, err)

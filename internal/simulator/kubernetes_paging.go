@@ -142,6 +142,10 @@ func (s *Server) k8sCollection(set *k8sCRDSet) k8sHandler {
 			k8sForbidden(w, user, verb, set.group, resource, ns, "")
 			return
 		}
+		if !s.k8sInstalled(set) {
+			http.NotFound(w, r)
+			return
+		}
 		rt, ok := set.resource(resource)
 		if !ok || (!rt.namespaced && ns != "") {
 			k8sNotFoundPath(w)
@@ -212,7 +216,14 @@ func (st *k8sState) list(q url.Values, set *k8sCRDSet, rt k8sResourceType, ns st
 		}
 	}
 
+	sel, err := parseK8sLabelSelector(q.Get("labelSelector"))
+	if err != nil {
+		return failure(http.StatusBadRequest, "BadRequest", err.Error(), nil)
+	}
 	entries := k8sFrom(st.entries(set, rt.plural), ns, start)
+	if len(sel) > 0 {
+		entries = k8sSelect(entries, sel)
+	}
 	page := entries
 	meta := k8sListMetaJSON{ResourceVersion: strconv.FormatInt(listRV, 10)}
 	if limit > 0 && int64(len(entries)) > limit {
@@ -223,13 +234,27 @@ func (st *k8sState) list(q url.Values, set *k8sCRDSet, rt k8sResourceType, ns st
 			key = last.obj.meta.Name
 		}
 		meta.Continue = encodeK8sContinue(k8sContinueToken{RV: listRV, Start: key + "\x00", T: began})
-		meta.RemainingItemCount = ptr(int64(len(entries)) - limit)
+		if len(sel) == 0 {
+			// Unknown with a selector (ListMeta.remainingItemCount).
+			meta.RemainingItemCount = ptr(int64(len(entries)) - limit)
+		}
 	}
 	items := make([]any, 0, len(page))
 	for _, e := range page {
 		items = append(items, e.obj.json())
 	}
 	return http.StatusOK, k8sListJSON{APIVersion: set.apiVersion(), Kind: rt.kind + "List", Metadata: meta, Items: items}
+}
+
+// k8sSelect returns the entries whose labels sel selects.
+func k8sSelect(es []k8sEntry, sel k8sLabelSelector) []k8sEntry {
+	out := make([]k8sEntry, 0, len(es))
+	for _, e := range es {
+		if sel.matches(e.obj.meta.Labels) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // k8sGet answers one object of a resource of set.
@@ -247,6 +272,10 @@ func (s *Server) k8sGet(set *k8sCRDSet) k8sHandler {
 		}
 		if !sa.allows("get", set.group, resource, scope) {
 			k8sForbidden(w, user, "get", set.group, resource, scope, name)
+			return
+		}
+		if !s.k8sInstalled(set) {
+			http.NotFound(w, r)
 			return
 		}
 		if !ok || rt.namespaced != (ns != "") {

@@ -38,21 +38,34 @@ func (s *Server) k8sAuth(h k8sHandler) http.HandlerFunc {
 }
 
 // allows reports whether sa may use verb on resource of group in ns (""
-// is the cluster scope).
+// is the cluster scope): its own grant or one of its Grants.
 func (sa *KubernetesServiceAccount) allows(verb, group, resource, ns string) bool {
 	if sa == nil {
 		return false
 	}
-	if !slices.Contains(sa.Verbs, "*") && !slices.Contains(sa.Verbs, verb) {
+	own := KubernetesGrant{Resources: sa.Resources, Verbs: sa.Verbs, APIGroups: sa.APIGroups, Namespaces: sa.Namespaces}
+	if own.allows(verb, group, resource, ns) {
+		return true
+	}
+	for i := range sa.Grants {
+		if sa.Grants[i].allows(verb, group, resource, ns) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *KubernetesGrant) allows(verb, group, resource, ns string) bool {
+	if !slices.Contains(g.Verbs, "*") && !slices.Contains(g.Verbs, verb) {
 		return false
 	}
-	if sa.APIGroups != nil && !slices.Contains(sa.APIGroups, "*") && !slices.Contains(sa.APIGroups, group) {
+	if g.APIGroups != nil && !slices.Contains(g.APIGroups, "*") && !slices.Contains(g.APIGroups, group) {
 		return false
 	}
-	if !slices.Contains(sa.Resources, "*") && !slices.Contains(sa.Resources, resource) {
+	if !slices.Contains(g.Resources, "*") && !slices.Contains(g.Resources, resource) {
 		return false
 	}
-	return len(sa.Namespaces) == 0 || (ns != "" && slices.Contains(sa.Namespaces, ns))
+	return len(g.Namespaces) == 0 || (ns != "" && slices.Contains(g.Namespaces, ns))
 }
 
 // nonResource refuses system:anonymous on discovery paths.

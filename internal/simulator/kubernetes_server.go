@@ -18,7 +18,9 @@ package simulator
 //   - a k8sCRDSet (kubernetes_crdset.go): name, group, version, resources
 //     (plural, kind, namespaced or cluster-scoped), default grant, and
 //     newData, clone, normalize (its own checks and stored defaults) and
-//     objects (each object of a resource: namespace, metadata, JSON);
+//     objects (each object of a resource: namespace, metadata, JSON), and
+//     installed when the scenario may leave its CRDs out (a 404 as for a
+//     group nobody registered);
 //   - func init() { registerK8sCRDSet(...) }.
 // The rest is the server's, for every set: discovery, accounts and grants,
 // Status bodies, names, UIDs, creation times and resource versions, lists
@@ -76,8 +78,8 @@ package simulator
 //     account granted them, else 403 (authorization runs before routing,
 //     as in the API server). Other paths under /api/ are that 404 without
 //     authorization.
-//   - watch, labelSelector and fieldSelector: watch is refused with 400;
-//     the selectors are ignored.
+//   - watch is refused with 400; labelSelector is applied
+//     (kubernetes_selector.go); fieldSelector is ignored.
 
 import (
 	"crypto/sha256"
@@ -161,6 +163,20 @@ type KubernetesServiceAccount struct {
 	APIGroups []string `yaml:"api_groups"`
 	// Namespaces it is bound in; empty means cluster-wide (it may then list
 	// across all namespaces).
+	Namespaces []string `yaml:"namespaces"`
+	// Grants are more bindings of the account, each a Role or ClusterRole
+	// rule of its own (Velero's: get and list of velero.io resources in
+	// Velero's namespace, and list of namespaces cluster-wide).
+	Grants []KubernetesGrant `yaml:"grants"`
+}
+
+// KubernetesGrant is one more binding of a service account: as the
+// account's own resources, verbs, api_groups and namespaces (resources
+// required; verbs default get and list; api_groups default any).
+type KubernetesGrant struct {
+	Resources  []string `yaml:"resources"`
+	Verbs      []string `yaml:"verbs"`
+	APIGroups  []string `yaml:"api_groups"`
 	Namespaces []string `yaml:"namespaces"`
 }
 
@@ -251,6 +267,7 @@ func (s *Server) registerKubernetes(sc *KubernetesScenario) error {
 	s.handle(KubernetesAPI, "GET /api/v1", s.k8sAuth(s.k8sDiscoveryResources(k8sCore)))
 	s.handle(KubernetesAPI, "GET /api/v1/{resource}", s.k8sAuth(s.k8sCollection(k8sCore)))
 	s.handle(KubernetesAPI, "GET /api/v1/{resource}/{name}", s.k8sAuth(s.k8sGet(k8sCore)))
+	s.registerK8sSecrets()
 	s.handle(KubernetesAPI, "GET /apis", s.k8sAuth(s.k8sDiscoveryGroups))
 	groups := map[string]bool{}
 	for _, set := range k8sCRDSets {
@@ -355,6 +372,11 @@ func (sc *KubernetesScenario) clone() *KubernetesScenario {
 		a.Verbs = slices.Clone(a.Verbs)
 		a.APIGroups = slices.Clone(a.APIGroups)
 		a.Namespaces = slices.Clone(a.Namespaces)
+		grants := a.Grants
+		a.Grants = nil
+		for _, g := range grants {
+			a.Grants = append(a.Grants, KubernetesGrant{slices.Clone(g.Resources), slices.Clone(g.Verbs), slices.Clone(g.APIGroups), slices.Clone(g.Namespaces)})
+		}
 		c.ServiceAccounts = append(c.ServiceAccounts, a)
 	}
 	c.CRDs = maps.Clone(sc.CRDs)
@@ -437,6 +459,26 @@ func (sc *KubernetesScenario) normalize() error {
 		for _, v := range a.Verbs {
 			if err := oneOf(fmt.Sprintf("service_accounts[%d]: verb", i), v, "get", "list", "watch", "*"); err != nil {
 				return err
+			}
+		}
+		for j := range a.Grants {
+			g := &a.Grants[j]
+			where := fmt.Sprintf("service_accounts[%d]: grants[%d]", i, j)
+			if len(g.Resources) == 0 {
+				return fmt.Errorf("%s: resources are required", where)
+			}
+			for _, r := range g.Resources {
+				if r != "*" && !slices.Contains(k8sGrantable(), r) {
+					return fmt.Errorf("%s: resource %q: want one of %s or *", where, r, strings.Join(k8sGrantable(), ", "))
+				}
+			}
+			if g.Verbs == nil {
+				g.Verbs = []string{"get", "list"}
+			}
+			for _, v := range g.Verbs {
+				if err := oneOf(where+": verb", v, "get", "list", "watch", "*"); err != nil {
+					return err
+				}
 			}
 		}
 	}

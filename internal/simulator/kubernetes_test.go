@@ -507,7 +507,10 @@ func TestKubernetesDiscoveryAndFaults(t *testing.T) {
 		t.Errorf("/api: %d %v", code, m)
 	}
 	code, m := k8sGet(t, c, s, "/api/v1/namespaces/x/secrets", KubernetesDemoToken)
-	k8sWantStatus(t, code, m, 404, "NotFound", "")
+	k8sWantStatus(t, code, m, 403, "Forbidden", "")
+	if n := s.Stats().Secrets; n != 1 {
+		t.Errorf("%d secrets requests counted, want 1", n)
+	}
 	if code, m := k8sGet(t, c, s, k8sGV+"/backups", KubernetesDemoToken); code != 200 || len(k8sItems(t, m)) != 0 {
 		t.Errorf("empty scenario: %d %v", code, m)
 	}

@@ -54,6 +54,10 @@ type Stats struct {
 	// Codes counts the answers by API and status, keyed "api status",
 	// e.g. "azure 429".
 	Codes map[string]int `json:"codes"`
+	// Secrets counts the requests for Kubernetes Secrets, each refused
+	// with 403 whatever the account may read (kubernetes_secrets.go): a
+	// backup exporter has no business reading them.
+	Secrets int `json:"secrets"`
 	// Stray are the requests that reached the simulator over plain HTTP
 	// or at its other origin (OtherOriginURL): a client that sent one
 	// followed a redirect or link it should have refused.
@@ -230,7 +234,7 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Codes: map[string]int{}, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
+	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Codes: map[string]int{}, Secrets: s.stats.Secrets, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
 	for k, v := range s.stats.Codes {
 		out.Codes[k] = v
 	}
@@ -264,7 +268,16 @@ func (s *Server) registerAPI(api string, ew ErrorWriter) {
 // handle registers an API route: the request is counted, matched against
 // the faults, logged, and then given to h.
 func (s *Server) handle(api, pattern string, h http.HandlerFunc) {
+	s.handleBy(pattern, func(*http.Request) (string, http.HandlerFunc) { return api, h })
+}
+
+// handleBy registers a route that several APIs share (AWS's "POST /":
+// STS's query protocol, and the JSON protocols' X-Amz-Target): pick says
+// which API a request is for, and its handler; the request is then
+// counted and matched against the faults as that API's.
+func (s *Server) handleBy(pattern string, pick func(*http.Request) (string, http.HandlerFunc)) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		api, h := pick(r)
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.count(api, r)

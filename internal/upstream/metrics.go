@@ -21,6 +21,9 @@ type Metrics struct {
 	// back to stay within a subscription's read quota, and how long.
 	armPaced        *prometheus.CounterVec
 	armPacedSeconds *prometheus.CounterVec
+	// graphQuota is Resource Graph's x-ms-user-quota-remaining, as last
+	// seen per credential.
+	graphQuota *prometheus.GaugeVec
 }
 
 // The upstream traffic metrics.
@@ -37,27 +40,30 @@ var (
 		Help: "ARM requests held back so that the subscription's read quota (x-ms-ratelimit-remaining-subscription-reads) is not used up."}
 	infoARMPacedSeconds = metricinfo.Info{Name: "backup_exporter_azure_paced_seconds_total", Type: metricinfo.Counter, Labels: []string{"subscription_id"},
 		Help: "Time ARM requests were held back so that the subscription's read quota is not used up, summed over the requests."}
+	infoGraphQuota = metricinfo.Info{Name: "backup_exporter_azure_resourcegraph_quota_remaining", Type: metricinfo.Gauge, Labels: []string{"credential"},
+		Help: "Azure Resource Graph queries left in the credential's current quota window (x-ms-user-quota-remaining), as last seen."}
 )
 
 // MetricInfos describe the upstream traffic metrics.
 func MetricInfos() []metricinfo.Info {
-	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads, infoARMPaced, infoARMPacedSeconds}
+	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads, infoARMPaced, infoARMPacedSeconds, infoGraphQuota}
 }
 
 // NewMetrics creates the upstream traffic metrics and registers them on
 // reg (when not nil).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: infoRequests.CounterVec(),
-		duration: infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
-		retries:  infoRetries.CounterVec(),
-		armReads: infoARMReads.GaugeVec(),
+		requests:   infoRequests.CounterVec(),
+		duration:   infoDuration.HistogramVec([]float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		retries:    infoRetries.CounterVec(),
+		armReads:   infoARMReads.GaugeVec(),
+		graphQuota: infoGraphQuota.GaugeVec(),
 
 		armPaced:        infoARMPaced.CounterVec(),
 		armPacedSeconds: infoARMPacedSeconds.CounterVec(),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads, m.armPaced, m.armPacedSeconds)
+		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads, m.graphQuota, m.armPaced, m.armPacedSeconds)
 	}
 	return m
 }
@@ -75,6 +81,19 @@ func (m *Metrics) retry(provider, reason string) {
 		return
 	}
 	m.retries.WithLabelValues(provider, reason).Inc()
+}
+
+// Waited counts a wait before a request that a client made on its own
+// (Resource Graph's spent quota, say) as a retry for reason.
+func (m *Metrics) Waited(provider, reason string) { m.retry(provider, reason) }
+
+// ResourceGraphQuotaRemaining records Resource Graph's remaining query
+// quota of credential.
+func (m *Metrics) ResourceGraphQuotaRemaining(credential string, v float64) {
+	if m == nil {
+		return
+	}
+	m.graphQuota.WithLabelValues(credential).Set(v)
 }
 
 // ARMReadsRemaining records ARM's remaining read quota of subscription.

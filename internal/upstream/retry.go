@@ -190,11 +190,15 @@ func RetryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
-// retryAfter reads a Retry-After header (seconds or an HTTP date); the
-// wait saturates at maxWait.
+// retryAfter reads a Retry-After header (seconds or an HTTP date), else
+// Azure Resource Graph's x-ms-user-quota-resets-after (hh:mm:ss, sent
+// with its 429s instead); the wait saturates at maxWait.
 func retryAfter(h http.Header, fallback time.Duration) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
+		if d, ok := QuotaResetsAfter(h); ok {
+			return d
+		}
 		return fallback
 	}
 	if secs, err := strconv.ParseFloat(v, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs >= 0 {
@@ -241,4 +245,35 @@ type deadlineNameKey struct{}
 // setting to change.
 func WithDeadlineName(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, deadlineNameKey{}, name)
+}
+
+// QuotaResetsAfter reads Azure Resource Graph's x-ms-user-quota-resets-after
+// header, a .NET TimeSpan "hh:mm:ss" (or "d.hh:mm:ss", with fractional
+// seconds): how long until the user's query quota is full again. A value
+// it cannot read (or a negative one) is not a wait.
+func QuotaResetsAfter(h http.Header) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("x-ms-user-quota-resets-after"))
+	if v == "" || len(v) > 32 || strings.ContainsAny(v, "+-eE") {
+		return 0, false
+	}
+	var days int64
+	if d, rest, ok := strings.Cut(v, "."); ok && !strings.Contains(d, ":") {
+		n, err := strconv.ParseInt(d, 10, 32)
+		if err != nil || n < 0 {
+			return 0, false
+		}
+		days, v = n, rest
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 {
+		return 0, false
+	}
+	hours, err1 := strconv.ParseInt(parts[0], 10, 32)
+	minutes, err2 := strconv.ParseInt(parts[1], 10, 32)
+	seconds, err3 := strconv.ParseFloat(parts[2], 64)
+	if err1 != nil || err2 != nil || err3 != nil || hours < 0 || minutes < 0 || minutes > 59 || !(seconds >= 0 && seconds < 60) {
+		return 0, false
+	}
+	return time.Duration(days)*24*time.Hour + time.Duration(hours)*time.Hour + time.Duration(minutes)*time.Minute +
+		time.Duration(seconds*float64(time.Second)), true
 }

@@ -179,6 +179,20 @@ local g = import 'lib.libsonnet';
           } },
           targets: [g.rangeTarget('A', 'backup:last_success_age:ratio{%s} < 100' % g.sel.resource, legend)],
         },
+
+        g.row(19, 'Kubernetes', 51),
+        g.panel(20, 'table', 'Kubernetes namespaces without backup', "The cluster's namespaces that no Velero Schedule or Backup covers (velero targets, backup_protected 0: BackupUnprotected), the coverage gap Velero's own metrics cannot show. Velero's own namespace, the target's exclude_namespaces and namespaces labelled velero.io/exclude-from-backup=true are never listed.", g.gridPos(0, 52, 24, 8), 'none') {
+          options: { showHeader: true, cellHeight: 'sm', sortBy: [{ displayName: 'Namespace', desc: false }] },
+          targets: [g.tableTarget('A', 'max by (target, resource_name) (backup_protected{provider="velero",target=~"$target"} == 0)')],
+          transformations: [{
+            id: 'organize',
+            options: {
+              excludeByName: { Time: true, Value: true },
+              renameByName: { target: 'Target', resource_name: 'Namespace' },
+              indexByName: { resource_name: 0, target: 1 },
+            },
+          }],
+        },
       ],
     ),
   },

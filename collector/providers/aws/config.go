@@ -6,6 +6,7 @@ package aws
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -115,6 +116,9 @@ func staticKeys(a *Credential) awssdk.CredentialsProvider {
 type nonEmpty struct{ client *http.Client }
 
 func (c nonEmpty) Do(req *http.Request) (*http.Response, error) {
+	if err := rewindable(req); err != nil {
+		return nil, err
+	}
 	resp, err := c.client.Do(req)
 	if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp, err
@@ -132,4 +136,29 @@ func (c nonEmpty) Do(req *http.Request) (*http.Response, error) {
 		io.Closer
 	}{br, resp.Body}
 	return resp, nil
+}
+
+// maxRewindBody bounds a request body kept in memory to be sent again.
+const maxRewindBody = 1 << 20
+
+// rewindable gives a request with a body (the JSON protocols' POSTs, STS's
+// form) a GetBody, which the SDK leaves unset: without it the exporter's
+// retry layer could not send it again, and a throttled or failed call
+// would not be retried. Bodies are small (an ARN list at most); a body
+// over maxRewindBody is left as it is (sent once).
+func rewindable(req *http.Request) error {
+	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
+		return nil
+	}
+	if req.ContentLength < 0 || req.ContentLength > maxRewindBody {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, maxRewindBody+1))
+	req.Body.Close()
+	if err != nil {
+		return fmt.Errorf("read the request body: %w", err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return nil
 }

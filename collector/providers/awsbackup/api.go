@@ -2,15 +2,13 @@ package awsbackup
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/backup/types"
 
+	awscred "github.com/backup-exporter/backup_exporter/collector/providers/aws"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/internal/upstream"
 )
@@ -156,49 +154,7 @@ func (p *provider) recoveryPoints(ctx context.Context, vault, arn string) ([]rec
 // and the API's error code and message, without the request ID (which
 // changes on every call) or the URL's query, and with no secret.
 func (p *provider) wrap(op string, err error) error {
-	return fmt.Errorf("%s: %s", op, upstream.RedactSecrets(describe(err), p.secrets))
-}
-
-var reRequestID = regexp.MustCompile(`,? ?RequestID: [^,]*,?`)
-
-func describe(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "no answer within the deadline: " + err.Error()
-	}
-	var apiErr interface {
-		ErrorCode() string
-		ErrorMessage() string
-	}
-	var status interface{ HTTPStatusCode() int }
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "" {
-		code := ""
-		if errors.As(err, &status) {
-			code = fmt.Sprintf("HTTP %d ", status.HTTPStatusCode())
-		}
-		return code + apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
-	}
-	msg := err.Error()
-	// The SDK's "operation error Backup: X, ..." prefix says what op says.
-	if _, rest, ok := strings.Cut(msg, ", "); ok && strings.HasPrefix(msg, "operation error") {
-		msg = rest
-	}
-	if errors.As(err, &status) {
-		// "https response error StatusCode: 502, RequestID: ..., <cause>"
-		if i := strings.Index(msg, "StatusCode: "); i >= 0 {
-			if j := strings.IndexAny(msg[i+len("StatusCode: "):], ", "); j >= 0 {
-				msg = msg[i+len("StatusCode: ")+j:]
-			}
-		}
-		msg = fmt.Sprintf("HTTP %d: %s", status.HTTPStatusCode(), strings.TrimLeft(reRequestID.ReplaceAllString(msg, " "), ", "))
-	}
-	msg = reRequestID.ReplaceAllString(msg, " ")
-	if i := strings.Index(msg, "?"); i >= 0 {
-		// A URL's query (a page token): cut up to the closing quote.
-		if j := strings.IndexByte(msg[i:], '"'); j >= 0 {
-			msg = msg[:i] + msg[i+j:]
-		}
-	}
-	return strings.Join(strings.Fields(msg), " ")
+	return fmt.Errorf("%s: %s", op, upstream.RedactSecrets(awscred.Describe(err), p.secrets))
 }
 
 // ensure the interface is met by the SDK client.

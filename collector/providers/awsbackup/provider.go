@@ -54,7 +54,13 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toolkit.FanOut(ctx, p.env, resources, (*resource).identity, p.resource), nil
+	rs := toolkit.FanOut(ctx, p.env, resources, (*resource).identity, p.resource)
+	for i := range rs {
+		// ListProtectedResources carries no tags: they are looked up
+		// (Resource Groups Tagging API) by the resource's ARN.
+		rs[i].Tags = toolkit.Tags{Kind: toolkit.CloudTags, Lookup: rs[i].ID}
+	}
+	return rs, nil
 }
 
 func (p *provider) wanted(typ string) bool {

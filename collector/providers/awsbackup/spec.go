@@ -69,6 +69,10 @@ var Type = toolkit.Type{
 		{Field: "Recovery point `Status` (counts, when recovery points are read)", Table: recoveryPointStates},
 	},
 	New: newProvider,
+	Tags: func(t *config.Target, env *toolkit.Env) (*toolkit.TagLookup, error) {
+		s := t.Spec.(*Spec)
+		return awscred.Tagging(env, s.Region, awscred.TaggingEndpoint(s.Endpoint))
+	},
 }
 
 // jobStates maps a backup job's State.

@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/prometheus/common/version"
 
@@ -43,6 +45,8 @@ type Client struct {
 	// ID: the only label values of the ARM read-quota gauge (an answer's
 	// path is upstream data and never a label).
 	subscriptions map[string]string
+	// errorMessage reads an error answer's body (default armErrorMessage).
+	errorMessage func(body []byte) string
 }
 
 // noRetries turns azcore's retry policy off: the upstream stack retries.
@@ -254,20 +258,37 @@ func (c *Client) sameOrigin(link string) error {
 // do sends one GET through the pipeline and returns the body of a 2xx
 // answer, or an error naming the ARM error code and message.
 func (c *Client) do(ctx context.Context, u string, consume func(body []byte) error) error {
-	req, err := runtime.NewRequest(ctx, http.MethodGet, u)
+	return c.send(ctx, http.MethodGet, u, nil, nil, consume)
+}
+
+// send sends one request (with payload as its JSON body, when not nil)
+// through the pipeline, shows the answer's headers to header (when not
+// nil) whatever its status, and returns the body of a 2xx answer, or an
+// error naming the ARM error code and message.
+func (c *Client) send(ctx context.Context, method, u string, payload []byte, header func(http.Header), consume func(body []byte) error) error {
+	req, err := runtime.NewRequest(ctx, method, u)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
 	req.Raw().Header.Set("Accept", "application/json")
-	where := "GET " + upstream.RedactURL(u)
+	if payload != nil {
+		// A seekable body: the retry layer rewinds it for every attempt.
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(payload)), "application/json"); err != nil {
+			return fmt.Errorf("build request: %w", err)
+		}
+	}
+	where := method + " " + upstream.RedactURL(u)
 	if path, ok := strings.CutPrefix(upstream.RedactURL(u), c.endpoint); ok {
-		where = "GET " + path
+		where = method + " " + path
 	}
 	resp, err := c.pipeline.Do(req)
 	if err != nil {
 		return c.wrap(where, err)
 	}
 	defer resp.Body.Close()
+	if header != nil {
+		header(resp.Header)
+	}
 	if v := resp.Header.Get("x-ms-ratelimit-remaining-subscription-reads"); v != "" {
 		sub, known := c.subscriptions[strings.ToLower(subscriptionOf(resp.Request.URL.Path))]
 		if n, err := strconv.ParseFloat(v, 64); err == nil && known && n >= 0 && !math.IsInf(n, 0) {
@@ -280,7 +301,7 @@ func (c *Client) do(ctx context.Context, u string, consume func(body []byte) err
 		return c.wrap(where, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var err error = &upstream.HTTPError{Method: http.MethodGet, URL: upstream.RedactURL(u), StatusCode: resp.StatusCode, Message: armErrorMessage(body)}
+		var err error = &upstream.HTTPError{Method: method, URL: upstream.RedactURL(u), StatusCode: resp.StatusCode, Message: c.readError(body)}
 		if why := upstream.GaveUp(resp); why != "" {
 			err = fmt.Errorf("%w (%s)", err, why)
 		}
@@ -371,6 +392,14 @@ func redactError(err error, secrets []string) error {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// readError reads an error answer's body.
+func (c *Client) readError(body []byte) string {
+	if c.errorMessage != nil {
+		return c.errorMessage(body)
+	}
+	return armErrorMessage(body)
 }
 
 // armErrorMessage reads ARM's {"error":{"code","message"}} body.

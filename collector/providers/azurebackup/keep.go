@@ -76,7 +76,9 @@ func (p *provider) unprotected(ctx context.Context, protectable []protectableIte
 		case !p.wanted(it.Properties.WorkloadType):
 			toolkit.Drop(ctx, id, it.label(), toolkit.DropFiltered)
 		default:
-			rs = append(rs, toolkit.Unprotected(id, it.label()))
+			r := toolkit.Unprotected(id, it.label())
+			r.Tags = toolkit.Tags{Kind: toolkit.CloudTags, Lookup: it.Properties.VirtualMachineID}
+			rs = append(rs, r)
 		}
 	}
 	return onceEach(ctx, seen, toolkit.Keep(ctx, p.env, rs))

@@ -94,7 +94,8 @@ var Type = toolkit.Type{
 		{Field: "Backup job `status`", Table: jobStates},
 		{Field: "Protected item `lastBackupStatus` (no job in the window)", Table: lastBackupStates},
 	},
-	New: newProvider,
+	New:  newProvider,
+	Tags: azure.ResourceGraphTags,
 }
 
 // jobStates maps a Backup job's status (JobStatus).

@@ -66,6 +66,9 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 		r.Reason = why
 	}
 	r.Error = errorInfo(r.CurrentError(), it, rec.jobs, r.CurrentState() == toolkit.StateFailed || it.unhealthy())
+	// The item's own tags are not its resource's: those are looked up
+	// (Resource Graph) on the source resource, the VM or storage account.
+	r.Tags = toolkit.Tags{Kind: toolkit.CloudTags, Lookup: it.Properties.SourceResourceID}
 	return r, nil
 }
 

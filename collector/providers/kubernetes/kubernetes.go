@@ -342,19 +342,36 @@ const DefaultPageSize = 500
 // restarts the list from the start, once; the items are returned only
 // when a whole list was read.
 func (c *Client) List(ctx context.Context, path string, opts ListOptions) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	err := c.walk(ctx, path, opts, func() { items = nil }, func(page []json.RawMessage) error {
+		items = append(items, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// walk reads the collection at path as List does, handing each page's
+// items to page as it arrives (an error of page ends the walk, as is);
+// before a restart after a 410 it calls reset, so that the caller drops
+// what it kept of the first attempt.
+func (c *Client) walk(ctx context.Context, path string, opts ListOptions, reset func(), page func([]json.RawMessage) error) error {
 	if c.err != nil {
-		return nil, fmt.Errorf("list %s: %w", path, c.err)
+		return fmt.Errorf("list %s: %w", path, c.err)
 	}
 	if opts.Limit <= 0 {
 		opts.Limit = DefaultPageSize
 	}
 	for attempt := 1; ; attempt++ {
-		items, err := c.list(ctx, path, opts)
+		err := c.list(ctx, path, opts, page)
 		var httpErr *upstream.HTTPError
 		if attempt == 1 && errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusGone {
+			reset()
 			continue
 		}
-		return items, err
+		return err
 	}
 }
 
@@ -366,11 +383,10 @@ func NotInstalled(err error) bool {
 	return errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusNotFound
 }
 
-func (c *Client) list(ctx context.Context, path string, opts ListOptions) ([]json.RawMessage, error) {
-	var items []json.RawMessage
+func (c *Client) list(ctx context.Context, path string, opts ListOptions, page func([]json.RawMessage) error) error {
 	cont := ""
 	pages := toolkit.NewPager(ctx, "list "+path)
-	for page := 1; ; page++ {
+	for n := 1; ; n++ {
 		q := url.Values{"limit": {fmt.Sprint(opts.Limit)}}
 		if opts.LabelSelector != "" {
 			q.Set("labelSelector", opts.LabelSelector)
@@ -383,14 +399,16 @@ func (c *Client) list(ctx context.Context, path string, opts ListOptions) ([]jso
 			Items    []json.RawMessage `json:"items"`
 		}
 		if _, err := c.client.GetJSON(ctx, upstream.Request{URL: c.base + path + "?" + q.Encode(), DecodeError: decodeStatus}, &body); err != nil {
-			return nil, fmt.Errorf("list %s: page %d: %w", path, page, err)
+			return fmt.Errorf("list %s: page %d: %w", path, n, err)
 		}
-		items = append(items, body.Items...)
+		if err := page(body.Items); err != nil {
+			return err
+		}
 		if err := pages.Page(len(body.Items), body.Metadata.Continue); err != nil {
-			return nil, err
+			return err
 		}
 		if body.Metadata.Continue == "" {
-			return items, nil
+			return nil
 		}
 		cont = body.Metadata.Continue
 	}
@@ -400,23 +418,28 @@ func (c *Client) list(ctx context.Context, path string, opts ListOptions) ([]jso
 func (c *Client) Describe() string { return c.desc }
 
 // ListOf reads every item of the collection at path (as List), each
-// decoded as a T and checked; errors name the resource and the
-// credential.
+// decoded as a T and checked as its page arrives (a page's raw JSON is
+// not kept once decoded); errors name the resource and the credential.
 func ListOf[T any, PT interface {
 	*T
 	toolkit.Checked
 }](ctx context.Context, c *Client, resource, path string, opts ListOptions) ([]T, error) {
-	items, err := c.List(ctx, path, opts)
+	var out []T
+	err := c.walk(ctx, path, opts, func() { out = nil }, func(page []json.RawMessage) error {
+		for _, raw := range page {
+			v, err := toolkit.Decode[T, PT](raw)
+			if err != nil {
+				return fmt.Errorf("item %d: %w", len(out), err)
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %w", resource, c.Describe(), err)
 	}
-	out := make([]T, 0, len(items))
-	for i, raw := range items {
-		v, err := toolkit.Decode[T, PT](raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s (%s): item %d: %w", resource, c.Describe(), i, err)
-		}
-		out = append(out, v)
+	if out == nil {
+		out = []T{}
 	}
 	return out, nil
 }

@@ -66,20 +66,5 @@ func list[T any, PT interface {
 	*T
 	toolkit.Checked
 }](ctx context.Context, p *provider, resource string) ([]T, error) {
-	paths := []string{apiPrefix + "/" + resource}
-	if len(p.namespaces) > 0 {
-		paths = paths[:0]
-		for _, ns := range p.namespaces {
-			paths = append(paths, apiPrefix+"/namespaces/"+ns+"/"+resource)
-		}
-	}
-	var out []T
-	for _, path := range paths {
-		items, err := kubernetes.ListOf[T, PT](ctx, p.k8s, resource, path, kubernetes.ListOptions{Limit: pageSize})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-	}
-	return out, nil
+	return kubernetes.ListIn[T, PT](ctx, p.k8s, apiPrefix, resource, p.namespaces, kubernetes.ListOptions{Limit: pageSize})
 }

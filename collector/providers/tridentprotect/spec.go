@@ -1,8 +1,6 @@
 package tridentprotect
 
 import (
-	"regexp"
-
 	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
@@ -10,9 +8,6 @@ import (
 
 // Name is the target type and provider label.
 const Name = "trident_protect"
-
-// reNamespace is a Kubernetes namespace name (an RFC 1123 label).
-var reNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // Spec is the target's keys.
 type Spec struct {
@@ -23,17 +18,7 @@ type Spec struct {
 
 // Validate implements config.TargetSpec.
 func (s *Spec) Validate(v *config.Validator) error {
-	seen := map[string]bool{}
-	for i, ns := range s.Namespaces {
-		if !reNamespace.MatchString(ns) {
-			return v.Errorf("namespaces", "namespaces entry %d %s is not a namespace name (lower-case letters, digits and '-', at most 63)", i+1, v.Shown("namespaces", ns))
-		}
-		if seen[ns] {
-			return v.Errorf("namespaces", "namespaces lists %q twice", ns)
-		}
-		seen[ns] = true
-	}
-	return nil
+	return kubernetes.CheckNamespaces(v, "namespaces", s.Namespaces)
 }
 
 // Type is the trident_protect provider.

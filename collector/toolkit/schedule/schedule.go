@@ -8,6 +8,9 @@
 // ParseStandard; CloudNativePG: v1's Parse, whose six-field,
 // seconds-first form v3 builds from the same options). A parser of our
 // own would disagree with theirs on the edge cases that matter here.
+//
+// Azure Backup vaults write their schedules as ISO 8601 repeating
+// intervals instead: RepeatingInterval reads those.
 package schedule
 
 import (

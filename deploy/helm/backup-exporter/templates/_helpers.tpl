@@ -51,3 +51,9 @@ app.kubernetes.io/component: exporter
 {{- define "backup-exporter.config" -}}
 {{- required "config is required: backup_exporter.yml as YAML" .Values.config | toYaml }}
 {{- end }}
+
+{{/* Whether the pod reads the Kubernetes API (its token is then mounted):
+the providers whose RBAC the chart renders. */}}
+{{- define "backup-exporter.automountToken" -}}
+{{- or .Values.serviceAccount.automountServiceAccountToken .Values.tridentProtect.enabled .Values.velero.enabled .Values.cloudnativePG.enabled .Values.longhorn.enabled }}
+{{- end }}

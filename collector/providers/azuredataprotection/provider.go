@@ -1,0 +1,187 @@
+package azuredataprotection
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
+	"github.com/backup-exporter/backup_exporter/config"
+)
+
+type provider struct {
+	arm *azure.Client
+	// env is the target's: its shard and the credential's
+	// max_concurrency (how many vaults and resources are read at once).
+	env    *toolkit.Env
+	logger *zap.Logger
+
+	subscription  string
+	resourceGroup string
+	// base is the ARM path of the vaults' list: the resource group's, or
+	// the subscription's.
+	base            string
+	vault           string
+	datasourceTypes []string
+	readPoints      bool
+	apiVersion      string
+	window          time.Duration
+	now             func() time.Time
+
+	// policyTTL is how long a policy read is kept: the target's
+	// expected_interval (docs/metrics.md: "cached for the interval").
+	policyTTL     time.Duration
+	policyCache   policyCache
+	policyWarning sync.Once // a policy cannot be read: said once
+}
+
+func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
+	s := t.Spec.(*Spec)
+	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	base := "/subscriptions/" + url.PathEscape(s.SubscriptionID)
+	if s.ResourceGroup != "" {
+		base = s.ResourceGroupPath()
+	}
+	return &provider{
+		arm:             arm,
+		env:             env,
+		logger:          env.Logger,
+		subscription:    s.SubscriptionID,
+		resourceGroup:   s.ResourceGroup,
+		base:            base + "/providers/Microsoft.DataProtection/backupVaults",
+		vault:           s.Vault,
+		datasourceTypes: s.DatasourceTypes,
+		readPoints:      s.ReadRecoveryPoints,
+		apiVersion:      s.APIVersion,
+		window:          max(2*time.Duration(t.ExpectedInterval), minJobWindow),
+		now:             time.Now,
+		policyTTL:       time.Duration(t.ExpectedInterval),
+	}, nil
+}
+
+// resourceInstances are the backup instances that protect one resource
+// (one each in two vaults, say), in the order listed.
+type resourceInstances struct {
+	id, name  string
+	instances []*backupInstance
+}
+
+func (g *resourceInstances) identity() (id, name string) { return g.id, g.name }
+
+// Collect implements Provider. Every vault's two lists are read (vaults
+// at once, within max_concurrency); then each resource of the shard is
+// read from its instances: their policies (each read at most once per
+// poll, and kept for the target's expected_interval), the details of a
+// latest job that runs, and recovery points when needed.
+func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
+	paths, err := p.vaultPaths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lists, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), paths, p.vaultLists)
+	if err != nil {
+		return nil, err
+	}
+	jobs := map[string][]*job{}
+	for _, l := range lists {
+		for k, js := range l.jobs {
+			jobs[k] = append(jobs[k], js...)
+		}
+	}
+	pols := p.policyCache.poll(p)
+	defer pols.done()
+	return toolkit.FanOut(ctx, p.env, p.resources(ctx, lists), (*resourceInstances).identity,
+		func(ctx context.Context, g *resourceInstances) (toolkit.Resource, error) {
+			records := make([]toolkit.Resource, 0, len(g.instances))
+			for _, it := range g.instances {
+				d, err := p.instanceData(ctx, pols, it, jobs[strings.ToLower(it.ID)])
+				if err != nil {
+					return toolkit.Resource{}, err
+				}
+				records = append(records, d.record())
+			}
+			return merge(records), nil
+		}), nil
+}
+
+// resources groups the vaults' instances by the resource they protect
+// (its ID compared without case, as Azure compares IDs), keeping those of
+// the target's datasource_types (the others are dropped as filtered); an
+// instance listed twice is dropped as a duplicate.
+func (p *provider) resources(ctx context.Context, lists []vaultLists) []*resourceInstances {
+	var out []*resourceInstances
+	byID := map[string]*resourceInstances{}
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for i := range l.instances {
+			it := &l.instances[i]
+			switch {
+			case !p.wanted(it):
+				toolkit.Drop(ctx, it.resourceID(), it.label(), toolkit.DropFiltered)
+				continue
+			case seen[strings.ToLower(it.ID)]:
+				toolkit.Drop(ctx, it.resourceID(), it.label(), toolkit.DropDuplicate)
+				continue
+			}
+			seen[strings.ToLower(it.ID)] = true
+			k := strings.ToLower(it.resourceID())
+			g := byID[k]
+			if g == nil {
+				g = &resourceInstances{id: it.resourceID(), name: it.label()}
+				byID[k] = g
+				out = append(out, g)
+			}
+			g.instances = append(g.instances, it)
+		}
+	}
+	return out
+}
+
+// wanted applies the target's datasource_types.
+func (p *provider) wanted(it *backupInstance) bool {
+	return len(p.datasourceTypes) == 0 || slices.ContainsFunc(p.datasourceTypes, func(d string) bool {
+		return strings.EqualFold(d, it.Properties.DataSourceInfo.DatasourceType)
+	})
+}
+
+// instanceData reads what one instance's record needs beyond the lists:
+// its policy; its latest job's details while that job runs (Jobs_Get, for
+// the bytes moved); its recovery points with read_recovery_points, or
+// when no Backup job of the window succeeded. An instance that protects
+// nothing needs none of them.
+func (p *provider) instanceData(ctx context.Context, pols *policies, it *backupInstance, jobs []*job) (instanceData, error) {
+	d := instanceData{inst: it, jobs: jobs, allPoints: p.readPoints}
+	if !it.protected() {
+		return d, nil
+	}
+	pol, err := pols.get(ctx, it.Properties.PolicyInfo.PolicyID)
+	if err != nil {
+		return d, fmt.Errorf("backup instance %q: %w", it.Name, err)
+	}
+	d.policy = pol
+	if latest := newestJob(jobs); latest != nil && toolkit.Normalise(jobStates, latest.Properties.Status) == toolkit.StateRunning {
+		if d.detail, err = p.jobDetail(ctx, latest); err != nil {
+			return d, fmt.Errorf("backup instance %q: %w", it.Name, err)
+		}
+	}
+	succeeded := slices.ContainsFunc(jobs, func(j *job) bool {
+		return toolkit.Normalise(jobStates, j.Properties.Status) == toolkit.StateSucceeded
+	})
+	if p.readPoints || !succeeded {
+		if d.points, err = p.recoveryPoints(ctx, it); err != nil {
+			return d, err
+		}
+		d.pointsRead = true
+	}
+	return d, nil
+}
