@@ -87,8 +87,12 @@ type AzureClient struct {
 
 // AzureSubscription is one subscription.
 type AzureSubscription struct {
-	ID             string               `yaml:"id"`
-	ResourceGroups []AzureResourceGroup `yaml:"resource_groups"`
+	ID string `yaml:"id"`
+	// ManagementGroups are the management groups the subscription is
+	// under (its own and its ancestors): a Resource Graph query scoped to
+	// one of them reads it.
+	ManagementGroups []string             `yaml:"management_groups"`
+	ResourceGroups   []AzureResourceGroup `yaml:"resource_groups"`
 }
 
 // AzureResourceGroup is one resource group.

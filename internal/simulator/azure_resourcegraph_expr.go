@@ -3,6 +3,7 @@ package simulator
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,11 +156,23 @@ func (b kqlBin) eval(row map[string]any, now time.Time) any {
 	return nil
 }
 
-// kqlIn is `x in (...)`, in~, !in, !in~.
+// kqlIn is `x in (...)`, in~, !in, !in~: a set lookup (the owners' tag
+// look-ups send a hundred IDs against every row).
 type kqlIn struct {
 	x            kqlExpr
-	values       []string
+	set          map[string]bool // the values, in lower case under fold
 	fold, negate bool
+}
+
+func newKQLIn(x kqlExpr, values []string, fold, negate bool) kqlIn {
+	set := make(map[string]bool, len(values))
+	for _, v := range values {
+		if fold {
+			v = strings.ToLower(v)
+		}
+		set[v] = true
+	}
+	return kqlIn{x: x, set: set, fold: fold, negate: negate}
 }
 
 func (in kqlIn) eval(row map[string]any, now time.Time) any {
@@ -168,8 +181,10 @@ func (in kqlIn) eval(row map[string]any, now time.Time) any {
 		return in.negate
 	}
 	s := kqlToString(v)
-	found := slices.ContainsFunc(in.values, func(w string) bool { return s == w || (in.fold && strings.EqualFold(s, w)) })
-	return found != in.negate
+	if in.fold {
+		s = strings.ToLower(s)
+	}
+	return in.set[s] != in.negate
 }
 
 // kqlCompare orders two values of one kind: strings, numbers, datetimes,
@@ -232,9 +247,9 @@ func kqlDatetime(v any) any {
 	return nil
 }
 
-// kqlTimespan reads a timespan literal: a number and a unit d, h, m, s,
+// kqlReadTimespan reads a timespan literal: a number and a unit d, h, m, s,
 // ms (2d, 36h, 1.5h).
-func kqlTimespan(s string) (time.Duration, bool) {
+func kqlReadTimespan(s string) (time.Duration, bool) {
 	units := []struct {
 		suffix string
 		d      time.Duration
@@ -358,21 +373,15 @@ func kqlLeftOuterJoin(left, right []map[string]any, key string, rightColumns []s
 			matches = byKey[kqlToString(v)]
 		}
 		if len(matches) == 0 {
-			o := make(map[string]any, len(l)+len(rightColumns))
-			for k, v := range l {
-				o[k] = v
-			}
+			// The right's columns, null.
+			nulls := make(map[string]any, len(rightColumns))
 			for _, c := range rightColumns {
-				o[name(c)] = nil
+				nulls[c] = nil
 			}
-			out = append(out, o)
-			continue
+			matches = []map[string]any{nulls}
 		}
 		for _, r := range matches {
-			o := make(map[string]any, len(l)+len(r))
-			for k, v := range l {
-				o[k] = v
-			}
+			o := maps.Clone(l)
 			for k, v := range r {
 				o[name(k)] = v
 			}

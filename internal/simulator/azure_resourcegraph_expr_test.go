@@ -15,21 +15,33 @@ func str(s string) kqlExpr                    { return kqlLit{v: s} }
 func call(fn string, args ...kqlExpr) kqlExpr { return kqlCall{fn: fn, args: args} }
 func bin(op string, l, r kqlExpr) kqlExpr     { return kqlBin{op: op, l: l, r: r} }
 
-// backupQueryRows evaluates docs/metrics.md's query of Resource Graph mode
-// for azure_backup (its types, a window of window) over rows.
-func backupQueryRows(rows []map[string]any, window time.Duration, now time.Time) []map[string]any {
-	const job = "microsoft.recoveryservices/vaults/backupjobs"
-	rows = kqlWhere(rows, kqlIn{x: col("type"), fold: true, values: []string{
-		"microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems",
-		"microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protectableitems", job}}, now)
-	rows = kqlWhere(rows, bin("or", bin("!endswith", col("type"), str("/backupjobs")),
-		bin("and", bin(">", call("todatetime", col("properties.startTime")), call("ago", kqlLit{v: window})),
-			bin("and", bin("=~", col("type"), str(job)), bin("=~", call("tostring", col("properties.operation")), str("Backup"))))), now)
-	var cols []kqlNamed
-	for _, c := range []string{"id", "type", "subscriptionId", "resourceGroup", "properties"} {
-		cols = append(cols, kqlNamed{name: c, expr: col(c)})
+// specBackupQuery is the spec's Resource Graph mode query for azure_backup
+// (docs/metrics.md), its window written %s.
+const specBackupQuery = `RecoveryServicesResources
+| where type in~ (
+    'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems',
+    'microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protectableitems',
+    'microsoft.recoveryservices/vaults/backupjobs')
+| where type !endswith '/backupjobs'
+    or (todatetime(properties.startTime) > ago(%s)
+        and ((type =~ 'microsoft.recoveryservices/vaults/backupjobs'
+              and tostring(properties.operation) =~ 'Backup')))
+| project id, type, subscriptionId, resourceGroup, properties
+| order by id asc`
+
+// backupQueryRows evaluates the spec's query for azure_backup (a window
+// of window) over rows, parsed by the one parser of the simulator.
+func backupQueryRows(t *testing.T, rows []map[string]any, window string, now time.Time) []map[string]any {
+	t.Helper()
+	q, err := kqlParse(fmt.Sprintf(specBackupQuery, window))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return kqlOrderRows(kqlProjectRows(rows, cols, now), "id", false)
+	out, err := q.run(kqlEnv{now: now, table: func(string) ([]kqlRow, bool) { return rows, true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestRecoveryServicesRowsAreTheRESTLists: the spec's query over the
@@ -52,7 +64,7 @@ func TestRecoveryServicesRowsAreTheRESTLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	window := 3 * 24 * time.Hour
-	got := backupQueryRows(table, window, now)
+	got := backupQueryRows(t, table, "3d", now)
 	if !slices.IsSortedFunc(got, func(a, b map[string]any) int { return strings.Compare(a["id"].(string), b["id"].(string)) }) {
 		t.Error("rows not sorted by id")
 	}
@@ -142,9 +154,9 @@ func TestKQLExpressionSemantics(t *testing.T) {
 		"isempty of a value":       {call("isempty", col("type")), false},
 		"number compare":           {bin(">=", col("n"), kqlLit{v: 3.0}), true},
 		"two kinds compare false":  {bin("==", col("n"), str("3")), false},
-		"in~ folds":                {kqlIn{x: col("properties.operation"), values: []string{"backup"}, fold: true}, true},
-		"in does not":              {kqlIn{x: col("properties.operation"), values: []string{"backup"}}, false},
-		"!in~ of null":             {kqlIn{x: col("nope"), values: []string{"x"}, fold: true, negate: true}, true},
+		"in~ folds":                {newKQLIn(col("properties.operation"), []string{"backup"}, true, false), true},
+		"in does not":              {newKQLIn(col("properties.operation"), []string{"backup"}, false, false), false},
+		"!in~ of null":             {newKQLIn(col("nope"), []string{"x"}, true, true), true},
 		"and short":                {bin("and", bin("==", col("n"), kqlLit{v: 4.0}), col("nope")), false},
 		"or":                       {bin("or", col("nope"), bin("==", col("n"), kqlLit{v: 3.0})), true},
 		"not":                      {call("not", bin("==", col("n"), kqlLit{v: 3.0})), false},
@@ -154,12 +166,12 @@ func TestKQLExpressionSemantics(t *testing.T) {
 		}
 	}
 	for s, want := range map[string]time.Duration{"2d": 48 * time.Hour, "36h": 36 * time.Hour, "90m": 90 * time.Minute, "1.5h": 90 * time.Minute, "500ms": 500 * time.Millisecond} {
-		if d, ok := kqlTimespan(s); !ok || d != want {
+		if d, ok := kqlReadTimespan(s); !ok || d != want {
 			t.Errorf("timespan %s: %v %v", s, d, ok)
 		}
 	}
 	for _, s := range []string{"2", "d", "-1d", "2w"} {
-		if _, ok := kqlTimespan(s); ok {
+		if _, ok := kqlReadTimespan(s); ok {
 			t.Errorf("timespan %q read", s)
 		}
 	}
@@ -194,5 +206,70 @@ func TestKQLLeftOuterJoin(t *testing.T) {
 	// no disk.
 	if ordered := kqlOrderRows(joined, "name", true); ordered[0]["name"] != "d3" || ordered[3]["name"] != "d1" {
 		t.Errorf("order by name desc: %v", ordered)
+	}
+}
+
+// TestKQLParsesTheSpecQueries: the spec's two queries parse into the
+// operators the row functions implement, and evaluate as those do: the
+// coverage join's text gives what TestKQLLeftOuterJoin builds by hand.
+func TestKQLParsesTheSpecQueries(t *testing.T) {
+	now := time.Now()
+	disks := []map[string]any{
+		{"id": "/S/D1", "name": "d1", "type": "microsoft.compute/disks"},
+		{"id": "/s/d2", "name": "d2", "type": "microsoft.compute/disks"},
+		{"id": "/s/vm", "name": "vm", "type": "microsoft.compute/virtualmachines"},
+	}
+	instances := []map[string]any{
+		{"id": "bi-1", "type": "microsoft.dataprotection/backupvaults/backupinstances", "properties": map[string]any{"dataSourceInfo": map[string]any{"resourceID": "/s/d1"}}},
+		{"id": "bi-2", "type": "microsoft.dataprotection/backupvaults/backupjobs", "properties": map[string]any{"dataSourceInfo": map[string]any{"resourceID": "/s/d2"}}},
+	}
+	q, err := kqlParse(`Resources
+| where type in~ ('microsoft.compute/disks')
+| extend rid = tolower(id)
+| join kind=leftouter (
+    RecoveryServicesResources
+    | where type =~ 'microsoft.dataprotection/backupvaults/backupinstances'
+    | project rid = tolower(tostring(properties.dataSourceInfo.resourceID)), bi = id) on rid
+| where isempty(bi)
+| project id, name, type, subscriptionId, resourceGroup, tags
+| order by id asc`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.run(kqlEnv{now: now, table: func(name string) ([]kqlRow, bool) {
+		switch name {
+		case "Resources":
+			return disks, true
+		case "RecoveryServicesResources":
+			return instances, true
+		}
+		return nil, false
+	}})
+	if err != nil || len(got) != 1 || got[0]["id"] != "/s/d2" || len(got[0]) != 6 {
+		t.Errorf("coverage rows %v %v, want d2 alone (the job does not protect it), six columns", got, err)
+	}
+	if _, err := q.run(kqlEnv{now: now, table: func(name string) ([]kqlRow, bool) { return disks, name == "Resources" }}); err == nil {
+		t.Error("a join over an unknown table ran")
+	}
+	// Default order is descending; asc and desc as written.
+	for text, first := range map[string]string{"order by name": "vm", "sort by name asc": "d1", "order by name desc": "vm"} {
+		q, err := kqlParse("Resources | " + text)
+		if err != nil {
+			t.Fatal(text, err)
+		}
+		rows, _ := q.run(kqlEnv{now: now, table: func(string) ([]kqlRow, bool) { return disks, true }})
+		if rows[0]["name"] != first {
+			t.Errorf("%s: first %v, want %s", text, rows[0]["name"], first)
+		}
+	}
+	for _, bad := range []string{
+		"Resources | where", "Resources | join kind=inner (Resources) on id",
+		"Resources | extend x", "Resources | where ago(2w) > now()", "Resources | where nope(id)",
+		"Resources | where type =~ 'a' and", "Resources | summarize count()", "Resources | where (type =~ 'a'",
+		"Resources | project id | limit 5",
+	} {
+		if _, err := kqlParse(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
 	}
 }

@@ -22,7 +22,8 @@ import (
 // are up to 14 days old are available in ARG"; rows carry id, name, type,
 // subscriptionId, resourceGroup, location and the resource's properties).
 // Resource Graph writes types in lower case; the simulator writes
-// resourceGroup in lower case too, as it does for Resources.
+// resourceGroup in lower case too, as it does for Resources. Backup
+// vaults' instances and jobs are there too (dataProtectionRows).
 
 // argJobRetention is how long Resource Graph keeps Backup and Restore
 // jobs.
@@ -59,6 +60,11 @@ func (st *azureState) recoveryServicesRows(now time.Time) ([]map[string]any, err
 	}
 	for _, sb := range st.sc.Subscriptions {
 		for _, g := range sb.ResourceGroups {
+			for vi := range g.DataProtectionVaults {
+				if err := st.dataProtectionRows(sb.ID, g.Name, &g.DataProtectionVaults[vi], now, func(r map[string]any) { rows = append(rows, r) }); err != nil {
+					return nil, err
+				}
+			}
 			for vi := range g.RecoveryServicesVaults {
 				v := &g.RecoveryServicesVaults[vi]
 				loc := rsVaultLocation(v)
@@ -90,4 +96,54 @@ func (st *azureState) recoveryServicesRows(now time.Time) ([]map[string]any, err
 		}
 	}
 	return rows, nil
+}
+
+// dataProtectionRows adds a Backup vault's rows: its backup instances and
+// its Backup and Restore jobs of the last 14 days, each the resource the
+// vault's REST routes answer.
+func (st *azureState) dataProtectionRows(sub, rg string, v *DPVault, now time.Time, add func(map[string]any)) error {
+	loc := firstNonEmpty(v.Location, DefaultAzureLocation)
+	resource := func(res any) error {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		var r struct {
+			ID, Name, Type string
+			Properties     any
+		}
+		if err := json.Unmarshal(b, &r); err != nil {
+			return err
+		}
+		row, err := argRecoveryRow(sub, rg, loc, r.ID, r.Name, r.Type, r.Properties)
+		if err != nil {
+			return err
+		}
+		add(row)
+		return nil
+	}
+	is := v.instances(sub, rg)
+	for _, inst := range is.json {
+		if err := resource(inst); err != nil {
+			return err
+		}
+	}
+	for k := range v.Jobs {
+		j := &v.Jobs[k]
+		start, err := time.Parse(time.RFC3339, j.StartTime)
+		if err != nil || now.Sub(start) > argJobRetention {
+			continue
+		}
+		if c := firstNonEmpty(j.OperationCategory, "Backup"); c != "Backup" && c != "Restore" {
+			continue
+		}
+		inst := is.find(j.Instance)
+		if inst == nil {
+			continue
+		}
+		if err := resource(v.jobItem(sub, rg, inst, k, now, false)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
