@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -86,4 +87,23 @@ func SubscriptionGroups(subscriptions []string) [][]string {
 		subscriptions = subscriptions[n:]
 	}
 	return out
+}
+
+// GraphQueryFunc runs a Resource Graph mode query over a target's scope
+// and hands each row to fn as its page arrives.
+type GraphQueryFunc func(ctx context.Context, scope GraphSpec, kql string, fn func(GraphRow) error) error
+
+// GraphRows is the GraphQueryFunc of g at apiVersion: one paged query per
+// group of at most 300 subscriptions (one with the management groups, or
+// with no scope: every subscription the credential may read).
+func GraphRows(g *ResourceGraph, apiVersion string) GraphQueryFunc {
+	return func(ctx context.Context, scope GraphSpec, kql string, fn func(GraphRow) error) error {
+		for _, subs := range SubscriptionGroups(scope.Subscriptions) {
+			sc := Scope{Subscriptions: subs, ManagementGroups: scope.ManagementGroups, APIVersion: apiVersion}
+			if err := Query[GraphRow](ctx, g, sc, kql, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

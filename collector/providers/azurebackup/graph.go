@@ -128,20 +128,12 @@ func (p *provider) fromGraph(ctx context.Context, g *graphVaults) ([]toolkit.Res
 	return out, nil
 }
 
-// graphQuery runs a query over one group of subscriptions (none: the
-// management groups, or every subscription the credential may read) and
-// hands each row to fn as its page arrives.
-type graphQuery func(ctx context.Context, subscriptions, managementGroups []string, kql string, fn func(azure.GraphRow) error) error
-
 // collectGraph reads the target's rows, one query per group of at most
 // 300 subscriptions, and translates them.
 func (p *provider) collectGraph(ctx context.Context) ([]toolkit.Resource, error) {
 	g := newGraphVaults()
-	for _, subs := range azure.SubscriptionGroups(p.scope.Subscriptions) {
-		err := p.query(ctx, subs, p.scope.ManagementGroups, p.kql, g.add)
-		if err != nil {
-			return nil, fmt.Errorf("query Recovery Services items and jobs in Resource Graph: %w", err)
-		}
+	if err := p.query(ctx, p.scope, p.kql, g.add); err != nil {
+		return nil, fmt.Errorf("query Recovery Services items and jobs in Resource Graph: %w", err)
 	}
 	return p.fromGraph(ctx, g)
 }

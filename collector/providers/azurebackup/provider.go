@@ -27,14 +27,19 @@ type provider struct {
 	progress bool
 
 	// Resource Graph mode: query runs kql over scope (nil: ARM mode).
-	query graphQuery
+	query azure.GraphQueryFunc
 	scope azure.GraphSpec
 	kql   string
 }
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
+	subscriptions := []string{s.SubscriptionID}
+	if s.FromGraph() {
+		// Job details are read by ARM in the subscriptions of the scope.
+		subscriptions = s.Subscriptions
+	}
+	arm, err := azure.NewClient(env, Name, subscriptions...)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +58,11 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		p.progress, p.scope = s.ProgressFromARM, s.GraphSpec
 		p.kql = azure.GraphQuery{ItemTypes: graphItemTypes, JobTypes: graphJobTypes, Window: azure.ClampWindow(time.Duration(t.ExpectedInterval)),
 			ResourceGroup: s.ResourceGroup, Vault: s.Vault}.KQL()
-		// The Resource Graph client that runs the query comes with issue
-		// 22 (p.query).
-		return nil, fmt.Errorf("source %s is not available for type %s in this version", azure.SourceResourceGraph, Name)
+		graph, err := azure.NewResourceGraph(env)
+		if err != nil {
+			return nil, err
+		}
+		p.query = azure.GraphRows(graph, s.ResourceGraphAPIVersion)
 	}
 	return p, nil
 }
