@@ -34,8 +34,9 @@ type simTarget struct {
 // graphBackup is the column of azure_backup's Resource Graph mode
 // (source: resource_graph), whose one query is graphPath.
 const (
-	graphBackup = "azure_backup resource_graph"
-	graphPath   = "/providers/Microsoft.ResourceGraph/resources$"
+	graphBackup         = "azure_backup resource_graph"
+	graphDataProtection = "azure_dataprotection resource_graph"
+	graphPath           = "/providers/Microsoft.ResourceGraph/resources$"
 )
 
 // upstream is the provider label of st's requests.
@@ -81,6 +82,11 @@ targets:
 			sim, ca := providertest.StartAzureBackup(t, 1, 1, 0)
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s") +
 				"  - {name: abg, type: azure_backup, credential: az, source: resource_graph, subscriptions: [" + providertest.AzureSubscription + "], vault: rsv-01}\n"
+		}, simulator.AzureResourceGraphAPI, graphPath, `{"totalRecords":1,"count":1,"resultTruncated":"false","data":[{"properties":{}}]}`},
+		{graphDataProtection, func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartDataProtection(t, 1, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s") +
+				"  - {name: dpg, type: azure_dataprotection, credential: az, source: resource_graph, subscriptions: [" + providertest.AzureSubscription + "], vault: bv-01}\n"
 		}, simulator.AzureResourceGraphAPI, graphPath, `{"totalRecords":1,"count":1,"resultTruncated":"false","data":[{"properties":{}}]}`},
 		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartDataProtection(t, 1, 1, 0)
