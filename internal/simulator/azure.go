@@ -221,6 +221,10 @@ type azureState struct {
 
 	// argQuota is Resource Graph's quota window per client.
 	argQuota map[string]*argBucket
+	// argResults are the answers of the last queries whose first page was
+	// served, by $skipToken binding: the next pages are cut from them (as
+	// Resource Graph pages one result), not evaluated again.
+	argResults argCache
 }
 
 type azureToken struct {
@@ -315,6 +319,7 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	st.reads = map[string]int{}
 	st.buckets = map[string]*readBucket{}
 	st.argQuota = map[string]*argBucket{}
+	st.argResults = argCache{}
 	return nil
 }
 

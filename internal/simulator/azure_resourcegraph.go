@@ -418,13 +418,25 @@ func (s *Server) argQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	subs := slices.Clone(req.Subscriptions)
+	slices.Sort(subs)
+	groups := slices.Clone(req.ManagementGroups)
+	slices.Sort(groups)
+	sum := sha256.Sum256([]byte(*req.Query + "\x00" + strings.ToLower(strings.Join(subs, ",")) + "\x00" + strings.ToLower(strings.Join(groups, ","))))
+	binding := hex.EncodeToString(sum[:8])
 	s.mu.Lock()
 	pageSize := AzureResourceGraphMaxPage
 	if cfg := st.sc.ResourceGraph; cfg != nil && cfg.PageSize > 0 {
 		pageSize = cfg.PageSize
 	}
 	scope, limitHit := st.argScope(req.Subscriptions, req.ManagementGroups)
-	rows, err := q.run(kqlEnv{now: time.Now(), table: func(name string) ([]kqlRow, bool) { return st.argTable(name, scope) }})
+	rows, cached := st.argResults.get(binding, req.Options.SkipToken)
+	if !cached {
+		rows, err = q.run(kqlEnv{now: time.Now(), table: func(name string) ([]kqlRow, bool) { return st.argTable(name, scope) }})
+		if err == nil {
+			st.argResults.put(binding, rows)
+		}
+	}
 	s.mu.Unlock()
 	if limitHit {
 		w.Header().Set("x-ms-tenant-subscription-limit-hit", "true")
@@ -444,12 +456,6 @@ func (s *Server) argQuery(w http.ResponseWriter, r *http.Request) {
 	if req.Options.Top != nil {
 		pageSize = min(pageSize, *req.Options.Top)
 	}
-	subs := slices.Clone(req.Subscriptions)
-	slices.Sort(subs)
-	groups := slices.Clone(req.ManagementGroups)
-	slices.Sort(groups)
-	sum := sha256.Sum256([]byte(*req.Query + "\x00" + strings.ToLower(strings.Join(subs, ",")) + "\x00" + strings.ToLower(strings.Join(groups, ","))))
-	binding := hex.EncodeToString(sum[:8])
 	offset := 0
 	if t := req.Options.SkipToken; t != "" {
 		var ok bool
@@ -473,4 +479,37 @@ func (s *Server) argQuery(w http.ResponseWriter, r *http.Request) {
 		resp["$skipToken"] = argPageToken(binding, end)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// argCacheSize is how many query results argCache keeps.
+const argCacheSize = 16
+
+// argCache keeps the results of the last queries by binding, for their
+// next pages; a first page (no $skipToken) always evaluates the query
+// again, so that a new query sees the estate as it is.
+type argCache struct {
+	order   []string
+	results map[string][]kqlRow
+}
+
+func (c *argCache) get(binding, skipToken string) ([]kqlRow, bool) {
+	if skipToken == "" {
+		return nil, false
+	}
+	rows, ok := c.results[binding]
+	return rows, ok
+}
+
+func (c *argCache) put(binding string, rows []kqlRow) {
+	if c.results == nil {
+		c.results = map[string][]kqlRow{}
+	}
+	if _, ok := c.results[binding]; !ok {
+		c.order = append(c.order, binding)
+		if len(c.order) > argCacheSize {
+			delete(c.results, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.results[binding] = rows
 }
