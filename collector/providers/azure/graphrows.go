@@ -107,3 +107,15 @@ func GraphRows(g *ResourceGraph, apiVersion string) GraphQueryFunc {
 		return nil
 	}
 }
+
+// DecodeRow decodes a row as item (Decode) and checks it as its ARM list
+// does.
+func DecodeRow[T any, PT interface {
+	*T
+	toolkit.Checked
+}](row GraphRow, item PT) error {
+	if err := row.Decode(item); err != nil {
+		return err
+	}
+	return item.Check()
+}

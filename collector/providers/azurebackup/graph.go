@@ -60,13 +60,13 @@ func (g *graphVaults) add(row azure.GraphRow) error {
 	switch typ {
 	case azure.TypeRSProtectedItem:
 		var it protectedItem
-		if err := decodeRow(row, &it); err != nil {
+		if err := azure.DecodeRow(row, &it); err != nil {
 			return err
 		}
 		l.items = append(l.items, it)
 	case azure.TypeRSProtectableItem:
 		var it protectableItem
-		if err := decodeRow(row, &it); err != nil {
+		if err := azure.DecodeRow(row, &it); err != nil {
 			return err
 		}
 		if strings.EqualFold(it.Properties.BackupManagementType, "AzureIaasVM") {
@@ -74,7 +74,7 @@ func (g *graphVaults) add(row azure.GraphRow) error {
 		}
 	case azure.TypeRSJob:
 		var j job
-		if err := decodeRow(row, &j); err != nil {
+		if err := azure.DecodeRow(row, &j); err != nil {
 			return err
 		}
 		// The query keeps Backup operations; a row of another says
@@ -84,17 +84,6 @@ func (g *graphVaults) add(row azure.GraphRow) error {
 		}
 	}
 	return nil
-}
-
-// decodeRow decodes a row as item and checks it as its ARM list does.
-func decodeRow[T any, PT interface {
-	*T
-	toolkit.Checked
-}](row azure.GraphRow, item PT) error {
-	if err := row.Decode(item); err != nil {
-		return err
-	}
-	return item.Check()
 }
 
 // vaults returns each vault's path and lists, in order.

@@ -2,8 +2,6 @@ package azurebackup
 
 import (
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,44 +24,15 @@ func graphConfig(sim *simulator.Server, ca string, targets ...string) string {
 	return yml
 }
 
-// modeSeries are the backup_* samples of one target, its name replaced
-// by T, sorted: what two targets over one estate should share.
+// modeSeries are the samples of target.
 func modeSeries(t *testing.T, e *collector.Exporter, target string, drop ...string) []string {
 	t.Helper()
-	var out []string
-	for _, line := range strings.Split(providertest.ScrapeText(t, e, providertest.BackupMetricNames(kinds)...), "\n") {
-		if !strings.Contains(line, `target="`+target+`"`) || slices.ContainsFunc(drop, func(m string) bool { return strings.HasPrefix(line, m+"{") }) {
-			continue
-		}
-		out = append(out, strings.Replace(line, `target="`+target+`"`, `target="T"`, 1))
-	}
-	slices.Sort(out)
-	return out
+	return providertest.TargetSeries(t, e, kinds, target, drop...)
 }
-
-// reDuration is a running job's duration sample, which grows between the
-// two targets' reads.
-var reDuration = regexp.MustCompile(`^backup_last_duration_seconds\{.*state="running".*`)
 
 func diffSeries(t *testing.T, what string, arm, graph []string) {
 	t.Helper()
-	strip := func(s []string) []string {
-		return slices.DeleteFunc(slices.Clone(s), func(l string) bool { return reDuration.MatchString(l) })
-	}
-	a, g := strip(arm), strip(graph)
-	if slices.Equal(a, g) {
-		return
-	}
-	for _, l := range a {
-		if !slices.Contains(g, l) {
-			t.Errorf("%s: only arm: %s", what, l)
-		}
-	}
-	for _, l := range g {
-		if !slices.Contains(a, l) {
-			t.Errorf("%s: only resource_graph: %s", what, l)
-		}
-	}
+	providertest.SameSeries(t, "arm ("+what+")", arm, "resource_graph ("+what+")", graph)
 }
 
 // TestTwoModesSameExposition: the same estate (two vaults of 20 items,

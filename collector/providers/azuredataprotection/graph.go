@@ -38,13 +38,13 @@ func (p *provider) addRow(g *graphLists, row azure.GraphRow) error {
 	switch strings.ToLower(row.Type) {
 	case azure.TypeDPInstance:
 		var it backupInstance
-		if err := decodeRow(row, &it); err != nil {
+		if err := azure.DecodeRow(row, &it); err != nil {
 			return err
 		}
 		g.lists.instances = append(g.lists.instances, it)
 	case azure.TypeDPJob:
 		var j job
-		if err := decodeRow(row, &j); err != nil {
+		if err := azure.DecodeRow(row, &j); err != nil {
 			return err
 		}
 		if j.inWindow(p.now().Add(-p.window)) {
@@ -53,24 +53,13 @@ func (p *provider) addRow(g *graphLists, row azure.GraphRow) error {
 		}
 	case policyType:
 		var pol backupPolicy
-		if err := decodeRow(row, &pol); err != nil {
+		if err := azure.DecodeRow(row, &pol); err != nil {
 			return err
 		}
 		s := pol.schedule()
 		g.policies[strings.ToLower(row.ID)] = &s
 	}
 	return nil
-}
-
-// decodeRow decodes a row as item and checks it as its ARM list does.
-func decodeRow[T any, PT interface {
-	*T
-	toolkit.Checked
-}](row azure.GraphRow, item PT) error {
-	if err := row.Decode(item); err != nil {
-		return err
-	}
-	return item.Check()
 }
 
 // graphLists runs the target's query.

@@ -2,7 +2,6 @@ package azuredataprotection
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,40 +18,10 @@ import (
 // appRG is the generated instances' resources' group.
 const appRG = "rg-app"
 
-// modeSeries are the backup_* samples of one target, its name replaced
-// by T, sorted.
+// modeSeries are the samples of target.
 func modeSeries(t *testing.T, e *collector.Exporter, target string, drop ...string) []string {
 	t.Helper()
-	var out []string
-	for _, line := range strings.Split(providertest.ScrapeText(t, e, providertest.BackupMetricNames(live)...), "\n") {
-		if !strings.Contains(line, `target="`+target+`"`) || slices.ContainsFunc(drop, func(m string) bool { return strings.HasPrefix(line, m+"{") }) {
-			continue
-		}
-		out = append(out, strings.Replace(line, `target="`+target+`"`, `target="T"`, 1))
-	}
-	slices.Sort(out)
-	return out
-}
-
-// reRunning is a running job's duration, which grows between two reads.
-var reRunning = regexp.MustCompile(`^backup_last_duration_seconds\{.*state="running".*`)
-
-func sameSeries(t *testing.T, what string, a, b []string) {
-	t.Helper()
-	strip := func(s []string) []string {
-		return slices.DeleteFunc(slices.Clone(s), func(l string) bool { return reRunning.MatchString(l) })
-	}
-	a, b = strip(a), strip(b)
-	for _, l := range a {
-		if !slices.Contains(b, l) {
-			t.Errorf("%s: only arm: %s", what, l)
-		}
-	}
-	for _, l := range b {
-		if !slices.Contains(a, l) {
-			t.Errorf("%s: only resource_graph: %s", what, l)
-		}
-	}
+	return providertest.TargetSeries(t, e, live, target, drop...)
 }
 
 // TestTwoModesSameExposition: two generated Backup vaults of 20 instances
@@ -92,7 +61,7 @@ func TestTwoModesSameExposition(t *testing.T) {
 	if len(arm) < 200 {
 		t.Fatalf("%d series of arm: the estate is too small to compare", len(arm))
 	}
-	sameSeries(t, "resource_graph", arm, modeSeries(t, e, "rg"))
+	providertest.SameSeries(t, "arm", arm, "resource_graph", modeSeries(t, e, "rg"))
 
 	var orphans []string
 	for _, l := range modeSeries(t, e, "cov", "backup_info", "backup_resource_info") {
