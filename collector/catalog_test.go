@@ -58,7 +58,8 @@ func TestEmitUsesCatalogFamilies(t *testing.T) {
 	seen := map[string]bool{}
 	reg := toolkit.Registry{{Families: []*toolkit.Family{extra}}}
 	rd := newRenderer(reg, false)
-	for f := range rd.resources(&Target{Name: "t", Type: "p"}, []toolkit.Resource{r}, []string{r.ID}) {
+	rendered, _ := rd.resources(&Target{Name: "t", Type: "p"}, []toolkit.Resource{r}, []string{r.ID})
+	for f := range rendered {
 		seen[f.Name] = true
 		if !catalog[f.Name] {
 			t.Errorf("%s is emitted but not in the catalog", f.Name)

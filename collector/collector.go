@@ -31,6 +31,9 @@ type Target struct {
 
 	// shard keeps the resources this replica owns.
 	shard Shard
+	// Owners are the target's rules for backup_resource_info (nil: the
+	// target sets neither resource_labels nor static_labels).
+	Owners *toolkit.Owners
 }
 
 // Options are the process-wide dependencies of an Exporter.
@@ -128,6 +131,10 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 	}
 	for i := range cfg.Targets {
 		t := &cfg.Targets[i]
+		if toolkit.NewOwners(t.ResourceLabels, nil).AdmitsEveryKey() {
+			logger.Warn(`resource_labels admits every key ("*"): each tag or label key of every resource becomes a label of backup_resource_info; allowlist only the keys you route on`,
+				zap.String("target", t.Name))
+		}
 		kind, ok := opts.Registry.Lookup(t.Type)
 		if !ok {
 			return nil, fmt.Errorf("target %q: provider type %q is not supported", t.Name, t.Type)
@@ -155,7 +162,8 @@ func New(cfg *config.Config, opts Options) (*Exporter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard}
+		target := &Target{Name: t.Name, Type: t.Type, ExpectedInterval: time.Duration(t.ExpectedInterval), ExpectedIntervalSet: t.ExpectedIntervalSet, ExpectedRetention: time.Duration(t.ExpectedRetention), Provider: p, shard: opts.Shard,
+			Owners: toolkit.NewOwners(t.ResourceLabels, t.StaticLabels)}
 		state := newTargetState(target, fp, s, e.render, logger)
 		state.countPanic = func() { opts.CacheMetrics.panicked(t.Type, t.Name) }
 		if kind.Tags != nil && len(t.ResourceLabels) > 0 {
@@ -383,6 +391,20 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	return r
 }
 
+// OwnerLabels are the labels of backup_resource_info of the served
+// resource i (after the identity labels), values bounded as exposed; nil
+// when the target sets neither resource_labels nor static_labels.
+func (r *Result) OwnerLabels(i int) []toolkit.Label {
+	if r.Target == nil || r.Target.Owners == nil || i < 0 || i >= len(r.Resources) {
+		return nil
+	}
+	labels, _ := r.Target.Owners.Labels(r.Resources[i].Tags)
+	for j := range labels {
+		labels[j].Value = labelValue(labels[j].Value, labelLimit)
+	}
+	return labels
+}
+
 // TargetStatus is what a target's last poll found, as the landing page
 // shows it.
 type TargetStatus struct {
@@ -397,6 +419,9 @@ type TargetStatus struct {
 	Stale     bool
 	// LastSuccess is when the target was last read successfully.
 	LastSuccess time.Time
+	// ResourceLabels and StaticLabels are the target's allowlist and the
+	// names of its static labels (backup_resource_info); nil when unset.
+	ResourceLabels, StaticLabels []string
 }
 
 // Status returns the state of every target, in configuration order, from
@@ -406,6 +431,7 @@ func (e *Exporter) Status() []TargetStatus {
 	for i, t := range e.targets {
 		s := e.byName[t.Name]
 		st := TargetStatus{Name: t.Name, Type: t.Type, LastSuccess: s.lastSuccess()}
+		st.ResourceLabels, st.StaticLabels = t.Owners.Keys()
 		s.mu.Lock()
 		last := s.last
 		s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -334,5 +335,54 @@ func TestDroppedItemsAreCountedAndListed(t *testing.T) {
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if len(res.DroppedItems) != 4 || len(res.Resources) != 2 {
 		t.Errorf("dropped %+v, resources %d", res.DroppedItems, len(res.Resources))
+	}
+}
+
+// TestResourceInfoHostileTags: whatever tags an upstream returns, every
+// resource has one valid series, its values bounded like every label
+// value from upstream.
+func TestResourceInfoHostileTags(t *testing.T) {
+	hostile := map[string]string{
+		"owner":                   strings.Repeat("é", 1000),
+		"bad\xffvalue":            "\xff\xfe",
+		"quote\"key":              "line\nbreak \" and \\",
+		"a.b":                     "1",
+		"a-b":                     "2",
+		"a_b_conflict1":           "3",
+		strings.Repeat("k", 5000): "long key",
+	}
+	for i := range 300 {
+		hostile["many-"+string(rune('a'+i%26))+strings.Repeat("x", i)] = "v"
+	}
+	rs := []toolkit.Resource{
+		{ID: "r1", Name: "r1", Protected: true, Healthy: true, Tags: toolkit.Tags{Kind: toolkit.CloudTags, Values: hostile}},
+		{ID: "r2", Name: "r2", Tags: kube(hostile)},
+		{ID: "r3", Name: "r3", Protected: true, Healthy: true, Tags: toolkit.Tags{Kind: toolkit.VaultTags, Values: hostile}},
+	}
+	e := testExporter(t, testKind(func() []toolkit.Resource { return rs }), "cache_ttl: 0", `name: t, resource_labels: ["*"], static_labels: {env: prod}`)
+	var out bytes.Buffer
+	if err := e.WriteExposition(context.Background(), e.Targets(), nil, &out, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	mfs := parseExposition(t, bytes.NewReader(out.Bytes()))
+	if dup := duplicateSeries(mfs); dup != "" {
+		t.Errorf("duplicate series %s", dup)
+	}
+	series := mfs["backup_resource_info"].GetMetric()
+	if len(series) != 3 {
+		t.Fatalf("%d series, want one per resource", len(series))
+	}
+	for _, m := range series {
+		if n := len(m.GetLabel()); n > 4+1+100 {
+			t.Errorf("%d labels: more than the identity, static and 100 tag labels", n)
+		}
+		for _, l := range m.GetLabel() {
+			if !utf8.ValidString(l.GetValue()) || utf8.RuneCountInString(l.GetValue()) > labelLimit {
+				t.Errorf("label %s value not valid or not bounded (%d runes)", l.GetName(), utf8.RuneCountInString(l.GetValue()))
+			}
+			if len(l.GetName()) > 1100 {
+				t.Errorf("label name of %d bytes", len(l.GetName()))
+			}
+		}
 	}
 }

@@ -70,7 +70,12 @@ func (r *pollResult) prepareFor(t *Target, rd *renderer, logger *zap.Logger) {
 		})
 		// The poll keeps one copy of its records.
 		r.resources = r.final
-		r.rendered = rd.resources(t, r.final, r.ids)
+		var skipped int
+		r.rendered, skipped = rd.resources(t, r.final, r.ids)
+		if skipped > 0 {
+			logger.Debug("left tag keys out of backup_resource_info: longer than 1,024 bytes, or past 100 labels of a resource",
+				zap.String("target", t.Name), zap.Int("keys", skipped))
+		}
 	})
 }
 
@@ -255,7 +260,8 @@ func (s *targetState) poll(ctx context.Context) *pollResult {
 	start := s.now()
 	logger := s.logger.With(zap.String("target", s.target.Name))
 	drops := &drops{keep: s.settings.recordDropped, logger: logger}
-	ctx = toolkit.WithPoll(ctx, toolkit.Poll{Limits: s.settings.limits, Recovered: panicLogger(logger, s.countPanic), Dropped: drops.add})
+	ctx = toolkit.WithPoll(ctx, toolkit.Poll{Limits: s.settings.limits, Recovered: panicLogger(logger, s.countPanic), Dropped: drops.add,
+		MaxStaleness: s.settings.staleness})
 	resources, err := safePoll(ctx, s.target.Provider.Collect)
 	if err == nil {
 		err = everyResourceFailed(resources)

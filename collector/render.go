@@ -272,12 +272,13 @@ func sortedOrder(names []string) []int {
 // renderResources renders the series of a target's resources, per
 // family: the one exposition path. ids are the resources' resource_id
 // label values. Label values from upstream are made valid and bounded
-// here (labelValue).
-func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) map[*toolkit.Family]*block {
+// here (labelValue). skipped counts the tag keys left out of
+// backup_resource_info for their length or number (toolkit.Owners).
+func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) (out map[*toolkit.Family]*block, skipped int) {
 	// One buffer of chunkSize for every family, in turn.
 	var cur bytes.Buffer
 	cur.Grow(chunkSize + 4<<10)
-	out := make(map[*toolkit.Family]*block, len(rd.families))
+	out = make(map[*toolkit.Family]*block, len(rd.families))
 	identity := len(toolkit.Identity)
 	values := make([]string, identity, identity+4)
 	values[0], values[1] = t.Type, t.Name
@@ -297,19 +298,64 @@ func (rd *renderer) resources(t *Target, rs []toolkit.Resource, ids []string) ma
 			writeSample(c.cur, f.Name, l.names, l.order, vals, v)
 			c.flush(false)
 		}
-		for i := range rs {
-			r := &rs[i]
-			if !r.Protected && !f.Unprotected {
+		switch {
+		case f.OwnerLabels():
+			if t.Owners == nil {
 				continue
 			}
-			values[2], values[3] = ids[i], names[i]
-			f.Emit(r, emit)
+			for i := range rs {
+				labels, n := t.Owners.Labels(rs[i].Tags)
+				skipped += n
+				writeOwnerSample(c.cur, f.Name, t, ids[i], names[i], labels)
+				c.flush(false)
+			}
+		default:
+			for i := range rs {
+				r := &rs[i]
+				if !r.Protected && !f.Unprotected {
+					continue
+				}
+				values[2], values[3] = ids[i], names[i]
+				f.Emit(r, emit)
+			}
 		}
 		if b := c.block(); b != nil {
 			out[f] = b
 		}
 	}
-	return out
+	return out, skipped
+}
+
+// writeOwnerSample writes the backup_resource_info sample of a resource:
+// its identity labels and owner labels (sorted by name, values bounded),
+// value 1. The owner labels never take an identity label's name (the
+// configuration refuses such static labels; tag labels have a prefix).
+func writeOwnerSample(buf *bytes.Buffer, name string, t *Target, id, resourceName string, owners []toolkit.Label) {
+	// The identity labels in name order.
+	identity := [4]toolkit.Label{{Name: "provider", Value: t.Type}, {Name: "resource_id", Value: id},
+		{Name: "resource_name", Value: resourceName}, {Name: "target", Value: t.Name}}
+	buf.WriteString(name)
+	buf.WriteByte('{')
+	i, j := 0, 0
+	for i < len(identity) || j < len(owners) {
+		var l toolkit.Label
+		own := i == len(identity) || (j < len(owners) && owners[j].Name < identity[i].Name)
+		if own {
+			l = toolkit.Label{Name: owners[j].Name, Value: labelValue(owners[j].Value, labelLimit)}
+			j++
+		} else {
+			l = identity[i]
+			i++
+		}
+		if i+j > 1 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(l.Name)
+		buf.WriteString(`="`)
+		writeEscaped(buf, l.Value)
+		buf.WriteByte('"')
+	}
+	buf.WriteString("} 1\n")
 }
 
 // targetFamily is one of the per-target self-metrics, rendered per scrape:

@@ -52,11 +52,16 @@ func testKind(resources func() []toolkit.Resource) toolkit.Type {
 	}
 }
 
+// testExporter builds an exporter of targets of kind: each a name, or
+// the keys of its flow mapping ("name: a, static_labels: {x: y}").
 func testExporter(t *testing.T, kind toolkit.Type, global string, targets ...string) *Exporter {
 	t.Helper()
 	yml := "global: {" + global + "}\ncredentials: [{name: c, astra: {api_token: x}}]\ntargets:\n"
-	for _, name := range targets {
-		yml += "  - {name: " + name + ", type: test, credential: c}\n"
+	for _, target := range targets {
+		if !strings.Contains(target, ":") {
+			target = "name: " + target
+		}
+		yml += "  - {" + target + ", type: test, credential: c}\n"
 	}
 	reg := toolkit.Registry{kind}
 	cfg, err := config.Parse([]byte(yml), "test.yml", reg.Config())

@@ -358,6 +358,13 @@ func (p *parser) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 			p.add(p.checkKeys(c, t.Elem(), key))
 		}
 	default:
+		if t.Kind() == reflect.Map && n.Kind == yaml.MappingNode {
+			// The line of each key of a map (static_labels), for errors
+			// about one of them.
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p.keys[join(path, n.Content[i].Value)] = n.Content[i].Line
+			}
+		}
 		if err := p.checkNumber(n, t, path); err != nil {
 			p.drop(n, path)
 			return err
@@ -571,6 +578,9 @@ func (p *parser) applyDefaults(c *Config) {
 		}
 		if !p.has(fmt.Sprintf("targets[%d].max_items_per_poll", i)) {
 			t.MaxItemsPerPoll = c.Global.MaxItemsPerPoll
+		}
+		if !p.has(fmt.Sprintf("targets[%d].resource_labels_refresh", i)) {
+			t.ResourceLabelsRefresh = DefaultResourceLabelsRefresh
 		}
 	}
 	for i := range c.Credentials {

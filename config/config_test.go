@@ -89,6 +89,12 @@ func TestLoadGood(t *testing.T) {
 		groups.ResourceGraphAPIVersion != "2024-04-01" || groups.APIVersion != azurebackup.DefaultAPIVersion || len(estate.Subscriptions) != 2 {
 		t.Errorf("Resource Graph keys: arm %+v, estate %+v, groups %+v", arm.GraphSpec, estate.GraphSpec, groups.GraphSpec)
 	}
+	if pg.ResourceLabelsRefresh != model.Duration(2*time.Hour) || anf.ResourceLabelsRefresh != DefaultResourceLabelsRefresh || DefaultResourceLabelsRefresh != model.Duration(time.Hour) {
+		t.Errorf("resource_labels_refresh: %v, default %v", pg.ResourceLabelsRefresh, anf.ResourceLabelsRefresh)
+	}
+	if fmt.Sprint(pg.ResourceLabels, pg.StaticLabels) != "[owner cost-center team.example.com/*] map[business_unit:payments]" {
+		t.Errorf("owners' keys: %v %v", pg.ResourceLabels, pg.StaticLabels)
+	}
 }
 
 func TestDefaults(t *testing.T) {
@@ -170,6 +176,14 @@ func TestLoadInvalid(t *testing.T) {
 		"aws-profile-and-keys":     `testdata/invalid-aws-profile-and-keys.yml:4: credential "aws": give profile or static keys (access_key_id), not both`,
 		"graph-subscription-id":    `testdata/invalid-graph-subscription-id.yml:9: target "estate": subscription_id does not go with source: resource_graph; list the subscriptions under subscriptions`,
 		"graph-scope-both":         `testdata/invalid-graph-scope-both.yml:10: target "estate": give subscriptions or management_groups, not both`,
+		// backup_resource_info's keys: the entry or label name and its line,
+		// never a static label's value.
+		"owner-static-prefix":       `testdata/invalid-owner-static-prefix.yml:12: target "a": static_labels: tag_team must not start with tag_ (tag_, vault_tag_ and label_ are the resources' own tags and labels, __ is Prometheus')`,
+		"owner-static-name":         `testdata/invalid-owner-static-name.yml:10: target "a": static_labels: "business-unit" is not a label name (^[a-zA-Z_][a-zA-Z0-9_]*$)`,
+		"owner-static-identity":     `testdata/invalid-owner-static-identity.yml:12: target "a": static_labels: resource_name is an identity label of every series; choose another name`,
+		"owner-allowlist-wildcards": `testdata/invalid-owner-allowlist-wildcards.yml:12: target "a": resource_labels[1] holds 2 *: at most one is allowed (team.example.com/*)`,
+		"owner-allowlist-empty":     `testdata/invalid-owner-allowlist-empty.yml:5: target "a": resource_labels[1] is empty: give a tag or label key, or a key with one *`,
+		"owner-refresh-zero":        `testdata/invalid-owner-refresh-zero.yml:11: target "a": resource_labels_refresh must be greater than 0`,
 		// Every error of the file, sorted by line, whatever check found it.
 		"several-errors": `testdata/invalid-several-errors.yml:2: global.scrape_timeout must be greater than 0
 testdata/invalid-several-errors.yml:12: unknown key "app_idd" in targets[0]
@@ -188,6 +202,9 @@ testdata/invalid-several-errors.yml:20: target "c": type azure_netapp_files need
 			}
 			if err.Error() != want {
 				t.Errorf("error\n got: %s\nwant: %s", err, want)
+			}
+			if strings.Contains(err.Error(), "value-never-shown") {
+				t.Errorf("a static label's value is shown: %s", err)
 			}
 		})
 	}

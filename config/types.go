@@ -18,6 +18,9 @@ const (
 	// stop an upstream whose lists never end.
 	DefaultMaxPagesPerList = 10_000
 	DefaultMaxItemsPerPoll = 1_000_000
+	// DefaultResourceLabelsRefresh is how often tags are looked up where
+	// that takes extra calls.
+	DefaultResourceLabelsRefresh = model.Duration(3600e9)
 )
 
 // Config is the whole configuration file. Obtain one through Load or Parse,

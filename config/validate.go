@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -196,7 +199,60 @@ func (p *parser) validateTarget(t *Target, path string, creds map[string]*Creden
 	if p.has(path+".max_items_per_poll") && t.MaxItemsPerPoll < 1 {
 		return p.errorf(path+".max_items_per_poll", "%s: max_items_per_poll must be at least 1, got %d", where, t.MaxItemsPerPoll)
 	}
+	if err := p.validateOwners(t, path, where); err != nil {
+		return err
+	}
 	return t.Spec.Validate(&Validator{p: p, path: path, what: where, typ: t.Type})
+}
+
+// identityLabels are the labels of every per-resource series, which a
+// static label must not take.
+var identityLabels = []string{"provider", "target", "resource_id", "resource_name"}
+
+// reLabelName is the form of a Prometheus label name.
+var reLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// ownerPrefixes are the prefixes of the labels backup_resource_info makes
+// of tags (and Prometheus' own): a static label must not look like one.
+var ownerPrefixes = []string{"tag_", "vault_tag_", "label_", "__"}
+
+// validateOwners checks the keys of backup_resource_info (config.md):
+// allowlist entries not empty and with at most one "*", static label names
+// valid, none an identity label or with a prefix of the tag labels, and a
+// refresh above 0. Errors name the entry or label name, never a value.
+func (p *parser) validateOwners(t *Target, path, where string) error {
+	for i, entry := range t.ResourceLabels {
+		key := fmt.Sprintf("%s.resource_labels[%d]", path, i)
+		switch n := strings.Count(entry, "*"); {
+		case entry == "":
+			return p.errorf(key, "%s: resource_labels[%d] is empty: give a tag or label key, or a key with one *", where, i)
+		case n > 1:
+			return p.errorf(key, "%s: resource_labels[%d] holds %d *: at most one is allowed (team.example.com/*)", where, i, n)
+		}
+	}
+	names := make([]string, 0, len(t.StaticLabels))
+	for name := range t.StaticLabels {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		key := path + ".static_labels." + name
+		if !reLabelName.MatchString(name) {
+			return p.errorf(key, "%s: static_labels: %s is not a label name (%s)", where, strconv.Quote(name), reLabelName)
+		}
+		if slices.Contains(identityLabels, name) {
+			return p.errorf(key, "%s: static_labels: %s is an identity label of every series; choose another name", where, name)
+		}
+		for _, prefix := range ownerPrefixes {
+			if strings.HasPrefix(name, prefix) {
+				return p.errorf(key, "%s: static_labels: %s must not start with %s (tag_, vault_tag_ and label_ are the resources' own tags and labels, __ is Prometheus')", where, name, prefix)
+			}
+		}
+	}
+	if p.has(path+".resource_labels_refresh") && t.ResourceLabelsRefresh <= 0 {
+		return p.errorf(path+".resource_labels_refresh", "%s: resource_labels_refresh must be greater than 0", where)
+	}
+	return nil
 }
 
 // maxTargetName bounds a target's name, a label value of every series.

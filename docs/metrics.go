@@ -45,7 +45,13 @@ var filledBy = map[string][]string{
 	"backup_backups":                          {everyProvider},
 	"backup_oldest_success_timestamp_seconds": {"astra", "aws_backup", "azure_netapp_files", "azure_postgresql_ltr", "huawei_cbr", "trident_protect", "velero", "cloudnative_pg", "longhorn", "azure_dataprotection"},
 	"backup_expected_retention_seconds":       {everyProvider},
+	"backup_resource_info":                    {everyProvider},
 }
+
+// ownerLabels are the labels of a family whose labels after the identity
+// labels are each target's owner labels (backup_resource_info), as the
+// reference names them.
+var ownerLabels = []string{"<static_labels>", "tag_*", "vault_tag_*", "label_*"}
 
 type family struct {
 	Name, Type, Help string
@@ -104,6 +110,10 @@ func MetricsReference(r toolkit.Registry) ([]byte, error) {
 			own[f.Name] = k.Name
 		}
 	}
+	owners := map[string]bool{}
+	for _, f := range toolkit.Families() {
+		owners[f.Name] = f.OwnerLabels()
+	}
 	for _, m := range collector.Catalog(r) {
 		f := family{Name: m.Name, Type: m.Type, Help: m.Help, Labels: m.Labels}
 		if strings.HasPrefix(m.Name, "backup_exporter_") {
@@ -114,6 +124,9 @@ func MetricsReference(r toolkit.Registry) ([]byte, error) {
 			return nil, fmt.Errorf("%s: labels %v do not start with the identity labels", m.Name, m.Labels)
 		}
 		f.Labels = m.Labels[len(identityLabels):]
+		if owners[m.Name] {
+			f.Labels = ownerLabels
+		}
 		switch {
 		case own[m.Name] != "":
 			f.FilledBy = []string{own[m.Name]}

@@ -69,6 +69,7 @@ cat <<MSG
 backup_exporter is serving the simulator's backups:
 
   scrape:   curl -s http://localhost:$exporter_port/metrics | grep ^backup_
+  owners:   curl -s http://localhost:$exporter_port/metrics | grep ^backup_resource_info
   one:      curl -s 'http://localhost:$exporter_port/probe?target=astra-demo'
   page:     http://localhost:$exporter_port/
   table:    $bin/backup_exporter --config.file $state/demo.yml --once

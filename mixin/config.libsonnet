@@ -56,6 +56,18 @@
       BackupExporterShardMismatch: '15m',
     },
 
+    // Who owns a resource (backup_resource_info): the labels of it that
+    // every backup alert (failed, unhealthy, stale, stuck, unprotected,
+    // mirror broken, retention short) carries, so that Alertmanager can
+    // route on them, e.g. ['tag_team', 'label_team']. Each alert is joined
+    // with backup_resource_info by (provider, target, resource_id); a
+    // resource without that series (its target sets neither
+    // resource_labels nor static_labels) still raises the alert, without
+    // the labels. The Backups overview dashboard gains a column and a
+    // filter variable per label. Allowlist (resource_labels) only the
+    // keys you route on: each value is a label of every alert.
+    ownerLabels: [],
+
     // The severity label of each alert (critical or warning).
     alertSeverity: {
       BackupFailed: 'warning',

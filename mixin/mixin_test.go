@@ -265,7 +265,15 @@ func usesDatasourceVariable(raw json.RawMessage) bool {
 // the datasource variable, unique panel ids, and panels whose queries all
 // have a PromQL expression that parses and use the $datasource variable.
 func TestDashboardsLint(t *testing.T) {
-	out, err := Evaluate(".", "")
+	for _, overlay := range []string{"", ownersOverlay} {
+		lintDashboards(t, overlay)
+	}
+}
+
+// lintDashboards is TestDashboardsLint of the mixin with overlay.
+func lintDashboards(t *testing.T, overlay string) {
+	t.Helper()
+	out, err := Evaluate(".", overlay)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,7 @@ func run() int {
 	genCNPGBackups := app.Flag("generate.cnpg.backups-per-cluster", "Backups per generated CloudNativePG Cluster.").Default("14").Int()
 	genLonghorn := app.Flag("generate.longhorn.volumes", "Generate this many Longhorn Volumes with Backups, BackupVolumes, RecurringJobs and BackupTargets in namespace longhorn-system (0: none), readable with bearer token "+simulator.KubernetesDemoToken+".").Default("0").Int()
 	genLonghornBackups := app.Flag("generate.longhorn.backups-per-volume", "Backups per generated Longhorn Volume.").Default("7").Int()
+	genOwnerTags := app.Flag("generate.owner-tags", "Give every ANF volume, PostgreSQL server, Astra app, Trident protect Application and CBR vault of the scenario this many tags or labels (team, owner, cost-center, environment, application, tag-6, ...) instead of their own (0: keep theirs), and every namespace (Velero's resources), CloudNativePG Cluster and Longhorn Volume the same labels beside their own, for load tests of backup_resource_info.").Default("0").Int()
 	logLevel := app.Flag("log.level", "Log level: debug, info, warn, error.").Default("info").Enum(logging.Levels...)
 	logFormat := app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").Enum(logging.Formats...)
 	if _, err := app.Parse(os.Args[1:]); err != nil {
@@ -215,6 +216,7 @@ func run() int {
 		sc.Kubernetes = sc.Kubernetes.Merge(simulator.GenerateCloudNativePG(*genCNPGNS, *genCNPGClusters, *genCNPGBackups, time.Now()))
 	}
 
+	simulator.OwnerTags(sc, *genOwnerTags)
 	if *azPageSize > 0 && sc.Azure != nil {
 		sc.Azure.PageSize = *azPageSize
 	}

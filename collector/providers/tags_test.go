@@ -57,6 +57,13 @@ func lookupTargets() []lookupTarget {
 				return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, global,
 					"name: ab, type: azure_backup, vault: rsv-01, resource_labels: [team]"+extra)
 			}, named: byName},
+		{provider: "azure_dataprotection", api: simulator.AzureResourceGraphAPI, path: "/providers/Microsoft.ResourceGraph/resources$",
+			incomplete: `{"totalRecords":1,"count":1,"resultTruncated":"false","data":[{"tags":{"team":"x"}}]}`, incompleteFails: true,
+			start: func(t testing.TB, n int, global, extra string) (*simulator.Server, string) {
+				sim, ca := providertest.StartDataProtection(t, 1, n, 0)
+				return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, global,
+					"name: dp, type: azure_dataprotection, vault: bv-01, resource_labels: [team]"+extra)
+			}, named: byName},
 		{provider: "aws_backup", api: simulator.AWSTaggingAPI, path: "^/$",
 			incomplete: `{"ResourceTagMappingList":[{"Tags":[{"Key":"team","Value":"x"}]}]}`, incompleteFails: false,
 			start: func(t testing.TB, n int, global, extra string) (*simulator.Server, string) {
@@ -64,6 +71,16 @@ func lookupTargets() []lookupTarget {
 				return sim, providertest.AWSSimConfig(sim, ca, global, false, "name: aws, resource_labels: [team]"+extra)
 			}, named: byName},
 	}
+}
+
+// lookupTargetOf is lookupTargets' target of provider.
+func lookupTargetOf(provider string) lookupTarget {
+	for _, lt := range lookupTargets() {
+		if lt.provider == provider {
+			return lt
+		}
+	}
+	panic("no look-up target " + provider)
 }
 
 func collectOne(t *testing.T, e *collector.Exporter) collector.Result {
@@ -96,7 +113,9 @@ func distinctLookups(rs []toolkit.Resource) int {
 func TestTagLookupsFillTheOwnersTags(t *testing.T) {
 	want := map[string]map[string]string{
 		"azure_backup": {"vm-0001": "search", "vm-0002": "platform", "vm-0004": "", "vm-0012": "", "share-0003": "storage", "new-vm-01": "platform", "db-0006": "dba"},
-		"aws_backup":   {"vol-001": "search", "ec2-002": "platform", "db-003": "payments", "ec2-008": "", "vol-013": ""},
+		// The resources Backup vaults protect, in another resource group.
+		"azure_dataprotection": {"disk-00001": "search", "disk-00004": "", "disk-00006": "payments", "sablob00008": "", "aks-00009": "payments"},
+		"aws_backup":           {"vol-001": "search", "ec2-002": "platform", "db-003": "payments", "ec2-008": "", "vol-013": ""},
 	}
 	for _, lt := range lookupTargets() {
 		t.Run(lt.provider, func(t *testing.T) {
@@ -154,7 +173,7 @@ func TestTagLookupsOnlyWithAnAllowlist(t *testing.T) {
 // GetResources calls of at most 100 ARNs, in JSON 1.1 (the simulator
 // serves no other protocol).
 func TestAWS250ResourcesAre3TaggingCalls(t *testing.T) {
-	sim, yml := lookupTargets()[1].start(t, 250, "cache_ttl: 0", "")
+	sim, yml := lookupTargetOf("aws_backup").start(t, 250, "cache_ttl: 0", "")
 	reg := prometheus.NewRegistry()
 	e := providertest.NewExporter(t, yml, providers.All(), collector.Options{APIMetrics: upstream.NewMetrics(reg)})
 	res := collectOne(t, e)
@@ -183,7 +202,7 @@ func TestFailedTagLookupKeepsTheLastTags(t *testing.T) {
 			core, logs := observer.New(zapcore.WarnLevel)
 			e := providertest.NewExporter(t, yml, providers.All(), collector.Options{Logger: zap.New(core)})
 			before := collectOne(t, e)
-			first := lt.named(before.Resources, map[string]string{"azure_backup": "vm-0001", "aws_backup": "vol-001"}[lt.provider])
+			first := lt.named(before.Resources, map[string]string{"azure_backup": "vm-0001", "azure_dataprotection": "disk-00001", "aws_backup": "vol-001"}[lt.provider])
 			if first == nil || first.Tags.Values["team"] != "search" {
 				t.Fatalf("no tags to keep: %+v", first)
 			}
@@ -251,6 +270,7 @@ func TestHostileTagLookupAnswers(t *testing.T) {
 				`{"Tags":[]}]}`
 		},
 	}
+	bodies["azure_dataprotection"] = bodies["azure_backup"] // one Resource Graph look-up
 	var many []string
 	for i := range 1000 {
 		many = append(many, fmt.Sprintf(`"k%04d":"v"`, i))
@@ -314,9 +334,11 @@ func TestHostileTagLookupFirstRowWins(t *testing.T) {
 					id = r.Tags.Lookup
 				}
 			}
+			graph := `{"totalRecords":2,"count":2,"resultTruncated":"false","data":[{"id":"` + id + `","tags":{"team":"first"}},{"id":"` + strings.ToLower(id) + `","tags":{"team":"second"}}]}`
 			raw := map[string]string{
-				"azure_backup": `{"totalRecords":2,"count":2,"resultTruncated":"false","data":[{"id":"` + id + `","tags":{"team":"first"}},{"id":"` + strings.ToLower(id) + `","tags":{"team":"second"}}]}`,
-				"aws_backup":   `{"ResourceTagMappingList":[{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"first"}]},{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"second"}]}]}`,
+				"azure_backup":         graph,
+				"azure_dataprotection": graph,
+				"aws_backup":           `{"ResourceTagMappingList":[{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"first"}]},{"ResourceARN":"` + id + `","Tags":[{"Key":"team","Value":"second"}]}]}`,
 			}[lt.provider]
 			if err := sim.AddFault(simulator.Fault{API: lt.api, Path: lt.path, Body: simulator.BodyRaw, Raw: raw}); err != nil {
 				t.Fatal(err)
@@ -340,7 +362,8 @@ func BenchmarkTagLookups10k(b *testing.B) {
 	for _, lt := range lookupTargets() {
 		b.Run(lt.provider, func(b *testing.B) {
 			// azure_backup: 10 vaults of 1,000 items; aws_backup: 10,000 resources.
-			n := map[string]int{"azure_backup": 1000, "aws_backup": 10000}[lt.provider]
+			// azure_dataprotection: a vault of 10,000 instances.
+			n := map[string]int{"azure_backup": 1000, "azure_dataprotection": 10000, "aws_backup": 10000}[lt.provider]
 			var yml string
 			if lt.provider == "azure_backup" {
 				az := simulator.GenerateAzureBackup(providertest.AzureSubscription, 10, n, 2, time.Now())

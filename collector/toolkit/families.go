@@ -80,6 +80,8 @@ var (
 		}}
 	famOldestSuccess = &Family{Name: "backup_oldest_success_timestamp_seconds", Help: "End of the oldest successful backup still listed: how far back the resource can be restored (providers that list every backup).", Type: prometheus.GaugeValue,
 		Generate: timestamp(func(r *Resource) time.Time { return r.OldestSuccess })}
+	famResourceInfo = &Family{Name: "backup_resource_info", Help: "Who owns the resource: the target's static_labels and the resource's own tags (tag_*, vault_tag_*) or Kubernetes labels (label_*) that the target's resource_labels admit; 1 for every resource discovered, protected or not, of targets that set either.", Type: prometheus.GaugeValue,
+		Unprotected: true, ownerLabels: true}
 	famRetention = &Family{Name: "backup_expected_retention_seconds", Help: "How long backups should be kept (the target's expected_retention).", Type: prometheus.GaugeValue,
 		Generate: func(r *Resource, emit func(float64, ...string)) {
 			if r.ExpectedRetention > 0 {
@@ -94,6 +96,7 @@ func Families() []*Family {
 		famHealthy, famProtected, famState, famInfo, famErrorInfo, famProgress,
 		famTransferred, famSize, famStart, famEnd, famLastSuccess, famLastFailure,
 		famExpectedInterval, famExpiry, famBackups, famOldestSuccess, famRetention,
+		famResourceInfo,
 	}
 }
 

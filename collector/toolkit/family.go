@@ -32,7 +32,16 @@ type Family struct {
 	// nonNegative: values below 0 are outside the family's domain (byte
 	// counts); a value that is not finite is outside every family's.
 	nonNegative bool
+	// ownerLabels: the family's own labels are each resource's owner
+	// labels (backup_resource_info), made by the target's Owners rather
+	// than by Generate; only targets with Owners have its series.
+	ownerLabels bool
 }
+
+// OwnerLabels reports whether f's labels after the identity labels are
+// the target's owner labels of each resource (Owners.Labels), which vary
+// from target to target and resource to resource.
+func (f *Family) OwnerLabels() bool { return f.ownerLabels }
 
 // NewFamily declares a provider's own per-resource family with labels
 // after the identity labels; its samples are the resources' Extra.

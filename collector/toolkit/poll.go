@@ -31,7 +31,14 @@ type Poll struct {
 	// Dropped is told of every listed item left out, with why (nil:
 	// none). It may be called from several goroutines at once.
 	Dropped func(Dropped)
+	// MaxStaleness is the target's max_staleness: how long a provider
+	// may keep serving what it last read of a call whose failure does
+	// not fail the poll (Huawei CBR's vault tags).
+	MaxStaleness time.Duration
 }
+
+// MaxStaleness is the max_staleness of ctx's poll (0 outside a poll).
+func MaxStaleness(ctx context.Context) time.Duration { return scopeOf(ctx).MaxStaleness }
 
 // pollScope is what a poll carries in its context for the helpers that
 // run inside it (Pager, FanOut, Drop, MapConcurrent, MapResources,

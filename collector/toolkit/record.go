@@ -444,4 +444,8 @@ type Tags struct {
 	// listing carries none (an Azure Backup item's sourceResourceId, an
 	// AWS Backup resource's ARN); "" when Values is all there is.
 	Lookup string
+	// CaseInsensitive marks tag names that compare without case (Azure's):
+	// an allowlist entry admits the tag whatever its case, and names the
+	// label as the entry is written.
+	CaseInsensitive bool
 }

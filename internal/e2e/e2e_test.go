@@ -21,6 +21,7 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/internal/simulator"
 	"github.com/backup-exporter/backup_exporter/internal/tooltest"
+	"github.com/backup-exporter/backup_exporter/mixin"
 )
 
 // repoRoot is the module root, two levels up from this package.
@@ -228,7 +229,8 @@ func scenario(now time.Time) *simulator.Scenario {
 			ApplicationRef: app, AppVaultRef: "e2e-vault", Granularity: "Daily", Hour: "1", Minute: "0", BackupRetention: "7", SnapshotRetention: "2"}
 	}
 	app := func(name string) simulator.TridentApplication {
-		return simulator.TridentApplication{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(30 * 24 * time.Hour)},
+		return simulator.TridentApplication{KubernetesMeta: simulator.KubernetesMeta{Name: name, CreationTimestamp: ts(30 * 24 * time.Hour),
+			Labels: map[string]string{"team": "platform"}},
 			IncludedNamespaces: []simulator.TridentNamespaceSelector{{Namespace: "e2e"}}}
 	}
 	k8s := &simulator.KubernetesScenario{
@@ -370,21 +372,39 @@ credentials:
 targets:
   - {name: astra-e2e, type: astra, credential: astra, endpoint: %[1]q, account_id: e2e}
   - {name: astra-broken, type: astra, credential: astra, endpoint: %[1]q, account_id: no-such-account}
-  - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account}
+  - {name: anf-e2e, type: azure_netapp_files, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, account: demo-account,
+     resource_labels: [team], static_labels: {environment: e2e}}
   - {name: azure-backup-e2e, type: azure_backup, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-rsv}
   - {name: azure-dp-e2e, type: azure_dataprotection, credential: azure, subscription_id: %[5]s, resource_group: demo-rg, vault: e2e-bv}
   - {name: aws-backup-e2e, type: aws_backup, credential: aws, region: eu-west-1, endpoint: %[1]q}
-  - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e]}
+  - {name: trident-e2e, type: trident_protect, credential: k8s, namespaces: [e2e], resource_labels: [team]}
   - {name: velero-e2e, type: velero, credential: k8s-velero, exclude_namespaces: [e2e]}
   - {name: cnpg-e2e, type: cloudnative_pg, credential: k8s, namespaces: [e2e]}
   - {name: longhorn-e2e, type: longhorn, credential: k8s}
 `
 
+// ownersOverlay renders the mixin's rules with owner labels: every backup
+// alert carries the resource's team (tags and Kubernetes labels), which
+// Alertmanager routes on.
+const ownersOverlay = `{ _config+:: { ownerLabels: ['tag_team', 'label_team'] } }`
+
+// alertmanagerConfig routes the alerts of the payments team (the ANF
+// volumes 1, 4 and 7 of the generated account: vol-007's mirror is
+// broken) to their own receiver.
+const alertmanagerConfig = `route:
+  receiver: blackhole
+  routes:
+    - receiver: payments
+      matchers: ['tag_team="payments"']
+receivers: [{name: blackhole}, {name: payments}]
+`
+
 // TestE2E runs the simulator, the exporter binary, a real Prometheus with
-// the shipped rules and a real Alertmanager, and checks what an operator
-// would see: every dashboard query has data, the right alerts fire and
-// reach Alertmanager, healthy resources raise none, and /metrics passes
-// promtool's lint.
+// the mixin's rules (with owner labels: without an owner, an alert is the
+// shipped one) and a real Alertmanager, and checks what an operator would
+// see: every dashboard query has data, the right alerts fire and reach
+// Alertmanager, an alert is routed by its resource's owner, healthy
+// resources raise none, and /metrics passes promtool's lint.
 func TestE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
@@ -418,11 +438,19 @@ func TestE2E(t *testing.T) {
 	start(t, dir, exporterBin, "--config.file=backup_exporter.yml", "--web.listen-address="+exporterAddr)
 
 	amAddr := freePort(t)
-	writeFile(t, filepath.Join(dir, "alertmanager.yml"), "route: {receiver: blackhole}\nreceivers: [{name: blackhole}]\n")
+	writeFile(t, filepath.Join(dir, "alertmanager.yml"), alertmanagerConfig)
 	start(t, dir, alertmanager, "--config.file=alertmanager.yml", "--storage.path="+filepath.Join(dir, "am"),
 		"--web.listen-address="+amAddr, "--cluster.listen-address=")
 
-	writeFile(t, filepath.Join(dir, "rules.yml"), rulesWithoutFor(t, filepath.Join(root, "deploy/prometheus/rules.yml")))
+	out, err := mixin.Evaluate(filepath.Join(root, "mixin"), ownersOverlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := mixin.RenderRules(out.Header, out.Groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "rules.yml"), rulesWithoutFor(t, rules))
 	promAddr := freePort(t)
 	writeFile(t, filepath.Join(dir, "prometheus.yml"), fmt.Sprintf(`global:
   scrape_interval: 1s
@@ -509,6 +537,55 @@ scrape_configs:
 		t.Logf("%d alerts firing in Prometheus", len(firing))
 	})
 
+	t.Run("alerts routed by owner", func(t *testing.T) {
+		amURL := "http://" + amAddr
+		// vol-007 (tagged team=payments) has a broken mirror: its alert
+		// carries the team and Alertmanager routes it to payments.
+		waitFor(t, "BackupMirrorBroken of vol-007 routed to the payments receiver", 90*time.Second, func() (bool, string) {
+			alerts, err := amAlertsOf(amURL, "payments")
+			if err != nil {
+				return false, err.Error()
+			}
+			for _, a := range alerts {
+				if a.Labels["alertname"] == "BackupMirrorBroken" && a.Labels["resource_name"] == "vol-007" && a.Labels["tag_team"] == "payments" {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprint(alerts)
+		})
+		payments, err := amAlertsOf(amURL, "payments")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range payments {
+			if a.Labels["tag_team"] != "payments" {
+				t.Errorf("an alert of another owner reached the payments receiver: %v", a.Labels)
+			}
+		}
+		// The others keep the default route: an owner of Kubernetes labels,
+		// and an alert without owner (its target sets no resource_labels).
+		others, err := amAlertsOf(amURL, "blackhole")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, a := range others {
+			if a.Labels["alertname"] != "BackupFailed" {
+				continue
+			}
+			switch a.Labels["resource_name"] {
+			case "tp-failed":
+				seen["tp-failed"] = a.Labels["label_team"] == "platform"
+			case "failed":
+				_, owned := a.Labels["tag_team"]
+				seen["failed"] = !owned && a.Labels["label_team"] == ""
+			}
+		}
+		if !seen["tp-failed"] || !seen["failed"] {
+			t.Errorf("BackupFailed of tp-failed (label_team platform) and of failed (no owner) not on the default route: %v", seen)
+		}
+	})
+
 	t.Run("every dashboard query returns data", func(t *testing.T) {
 		exprs := dashboardExprs(t, filepath.Join(root, "dashboards"))
 		if len(exprs) < 10 {
@@ -534,15 +611,11 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// rulesWithoutFor returns the shipped rules with every `for` removed, so
+// rulesWithoutFor returns the rules file b with every `for` removed, so
 // that the test sees alerts fire at the first evaluation; the `for`
 // durations themselves are covered by promtool test rules.
-func rulesWithoutFor(t *testing.T, path string) string {
+func rulesWithoutFor(t *testing.T, b []byte) string {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc struct {
 		Groups []struct {
 			Name  string           `yaml:"name"`
@@ -620,6 +693,36 @@ func amAlerts(amURL string) (map[string]map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// amAlert is an alert as Alertmanager's API returns it.
+type amAlert struct {
+	Labels    map[string]string `json:"labels"`
+	Receivers []struct {
+		Name string `json:"name"`
+	} `json:"receivers"`
+}
+
+// amAlertsOf returns the alerts Alertmanager routed to receiver.
+func amAlertsOf(amURL, receiver string) ([]amAlert, error) {
+	body, code, err := httpGet(amURL + "/api/v2/alerts?receiver=" + url.QueryEscape("^"+receiver+"$"))
+	if err != nil {
+		return nil, err
+	}
+	var alerts []amAlert
+	if err := json.Unmarshal(body, &alerts); err != nil {
+		return nil, fmt.Errorf("status %d: %s", code, body)
+	}
+	for _, a := range alerts {
+		routed := false
+		for _, r := range a.Receivers {
+			routed = routed || r.Name == receiver
+		}
+		if !routed {
+			return nil, fmt.Errorf("alert %v listed for receiver %s routed to %v", a.Labels, receiver, a.Receivers)
+		}
+	}
+	return alerts, nil
 }
 
 type dashboardExpr struct{ panel, expr string }

@@ -43,10 +43,11 @@ func main() {
 	cnpg := flag.Int("cnpg", 0, "measure only an estate of this many CloudNativePG Clusters and print its row")
 	longhorn := flag.Int("longhorn", 0, "measure only a Longhorn target of this many volumes and print its row")
 	full := flag.Bool("full", false, "with --json-exporter: the whole run, the comparison among its goals")
+	owners := flag.Int("owners", 0, "with --only: every resource carries this many tags or labels (the simulator's --generate.owner-tags), all allowlisted in every target's resource_labels (backup_resource_info)")
 	anf := flag.Bool("anf", false, "run only the goal of 1,000 ANF volumes at 50 ms, max_concurrency 32 (cold poll against the ideal) and print it")
 	graph := flag.Int("resource-graph", 0, "measure only an Azure Backup estate of this many protected items over 200 subscriptions, once with a target per subscription (source arm), once with one Resource Graph target, and print both")
 	flag.Parse()
-	h := &harness{bin: *bin, jsonExporter: *jsonExporter}
+	h := &harness{bin: *bin, jsonExporter: *jsonExporter, owners: *owners}
 	if *storm > 0 {
 		fmt.Printf("%+v\n", h.reloadStormRun(*storm))
 		return
@@ -110,8 +111,8 @@ func main() {
 	}
 	if *only > 0 {
 		r := h.matrixRun(*only, 0)
-		fmt.Printf("%d resources: err %v, cold %s, warm plain %s / gzip %s, CPU %s, peak RSS %s, series %d\n",
-			r.resources, r.err, secs(r.cold), secs(median(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		fmt.Printf("%d resources (%d tags each): err %v, cold %s, warm plain %s / gzip %s, CPU %s, peak RSS %s, series %d, %s\n",
+			r.resources, h.owners, r.err, secs(r.cold), secs(median(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series, mib(int64(r.bytes)))
 		return
 	}
 	report, err := h.run(*quick)
@@ -126,11 +127,15 @@ func main() {
 	fmt.Println("wrote", *out)
 }
 
+// harness runs the binaries of bin.
 type harness struct {
 	bin string
 	// jsonExporter is a json_exporter binary to compare with on the Astra
 	// estate ("": the comparison is not measured).
 	jsonExporter string
+	// owners above 0: every resource carries that many tags, all
+	// allowlisted (backup_resource_info).
+	owners int
 }
 
 // estate is the generated estate of n resources, in the proportions of

@@ -43,6 +43,9 @@ func (h *harness) start(simArgs []string, latency time.Duration, global string, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if h.owners > 0 {
+		simArgs = append(simArgs, "--generate.owner-tags", strconv.Itoa(h.owners))
+	}
 	s, err := h.startSim(dir, simArgs...)
 	if err != nil {
 		os.RemoveAll(dir)
@@ -53,7 +56,7 @@ func (h *harness) start(simArgs []string, latency time.Duration, global string, 
 		stopSim()
 		return nil, nil, nil, err
 	}
-	x, err := h.startExporter(dir, exporterConfig(s, global, targets...))
+	x, err := h.startExporter(dir, withOwners(exporterConfig(s, global, targets...), h.owners))
 	if err != nil {
 		stopSim()
 		return nil, nil, nil, err
@@ -98,6 +101,28 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 		case strings.HasPrefix(t, "cbr"):
 			fmt.Fprintf(&b, "  - {name: %s, type: huawei_cbr, credential: huawei, endpoint: %q, project_id: %s%s}\n", t, u, huaweiProj, strings.TrimPrefix(t, "cbr"))
 		}
+	}
+	return b.String()
+}
+
+// withOwners gives every target of cfg a resource_labels allowlist of
+// the n keys the simulator's --generate.owner-tags n gives every
+// resource (none for n 0).
+func withOwners(cfg string, n int) string {
+	if n <= 0 {
+		return cfg
+	}
+	keys := []string{"team", "owner", "cost-center", "environment", "application"}
+	for i := len(keys); i < n; i++ {
+		keys = append(keys, fmt.Sprintf("tag-%d", i+1))
+	}
+	allow := ", resource_labels: [" + strings.Join(keys[:n], ", ") + "]}\n"
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(cfg, "\n") {
+		if strings.HasPrefix(l, "  - {name: ") && strings.Contains(l, " type: ") {
+			l = strings.TrimSuffix(l, "}\n") + allow
+		}
+		b.WriteString(l)
 	}
 	return b.String()
 }

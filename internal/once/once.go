@@ -155,8 +155,29 @@ type resourceReport struct {
 	NeverSucceeded        bool    `json:"never_succeeded,omitempty"`
 	// Reason says why the resource needs attention; empty when it does not.
 	Reason string `json:"reason,omitempty"`
+	// Owner are the labels of the resource's backup_resource_info after
+	// the identity labels (static_labels, tag_*, label_*, vault_tag_*);
+	// absent for a target that sets neither resource_labels nor
+	// static_labels.
+	Owner map[string]string `json:"owner,omitempty"`
 
-	age string // for the table
+	age   string // for the table
+	owner string // for the table: name=value, ...
+}
+
+// ownerText is the owner labels as the table shows them: name=value
+// pairs (empty values left out), comma-separated; "-" when none.
+func ownerText(labels []toolkit.Label) string {
+	var parts []string
+	for _, l := range labels {
+		if l.Value != "" {
+			parts = append(parts, l.Name+"="+l.Value)
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func build(results []collector.Result, now time.Time) report {
@@ -170,9 +191,24 @@ func build(results []collector.Result, now time.Time) report {
 		}
 		// A copy: the resources may be shared with other scrapes.
 		resources := slices.Clone(r.Resources)
-		sort.SliceStable(resources, func(i, j int) bool { return resources[i].Name < resources[j].Name })
+		owners := make(map[*toolkit.Resource][]toolkit.Label, len(resources))
+		order := make([]int, len(resources))
 		for i := range resources {
+			order[i] = i
+			if labels := r.OwnerLabels(i); labels != nil {
+				owners[&resources[i]] = labels
+			}
+		}
+		sort.SliceStable(order, func(a, b int) bool { return resources[order[a]].Name < resources[order[b]].Name })
+		for _, i := range order {
 			res := resourceOf(&resources[i], now)
+			if labels, ok := owners[&resources[i]]; ok {
+				res.Owner = make(map[string]string, len(labels))
+				for _, l := range labels {
+					res.Owner[l.Name] = l.Value
+				}
+				res.owner = ownerText(labels)
+			}
 			attention = attention || res.Reason != ""
 			t.Resources = append(t.Resources, res)
 		}
@@ -299,15 +335,34 @@ type cell struct {
 	text, color string
 }
 
+// table writes the resources as a table; with an OWNER column (before
+// REASON) when a target has owner labels.
 func (rep *report) table(w io.Writer, color bool) error {
-	rows := [][]cell{{{"TARGET", ""}, {"PROVIDER", ""}, {"RESOURCE", ""}, {"STATE", ""}, {"HEALTHY", ""}, {"LAST SUCCESS AGE", ""}, {"REASON", ""}}}
+	owners := false
+	for _, t := range rep.Targets {
+		for _, r := range t.Resources {
+			owners = owners || r.Owner != nil
+		}
+	}
+	// row is the cells of a row, with the owner's when the column is
+	// there.
+	row := func(owner string, cells ...cell) []cell {
+		if !owners {
+			return cells
+		}
+		if owner == "" {
+			owner = "-"
+		}
+		return append(cells[:len(cells)-1:len(cells)-1], cell{owner, ""}, cells[len(cells)-1])
+	}
+	rows := [][]cell{row("OWNER", cell{"TARGET", ""}, cell{"PROVIDER", ""}, cell{"RESOURCE", ""}, cell{"STATE", ""}, cell{"HEALTHY", ""}, cell{"LAST SUCCESS AGE", ""}, cell{"REASON", ""})}
 	for _, t := range rep.Targets {
 		if !t.Up {
-			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {"-", ""}, {"TARGET DOWN", red}, {"-", ""}, {"-", ""}, {oneLine(t.Error), red}})
+			rows = append(rows, row("-", cell{t.Name, ""}, cell{t.Provider, ""}, cell{"-", ""}, cell{"TARGET DOWN", red}, cell{"-", ""}, cell{"-", ""}, cell{oneLine(t.Error), red}))
 			continue
 		}
 		if len(t.Resources) == 0 {
-			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {"(no resources)", ""}, {"-", ""}, {"-", ""}, {"-", ""}, {"", ""}})
+			rows = append(rows, row("-", cell{t.Name, ""}, cell{t.Provider, ""}, cell{"(no resources)", ""}, cell{"-", ""}, cell{"-", ""}, cell{"-", ""}, cell{"", ""}))
 		}
 		for _, r := range t.Resources {
 			h := cell{"-", ""}
@@ -321,7 +376,7 @@ func (rep *report) table(w io.Writer, color bool) error {
 			if state == "" {
 				state = "-"
 			}
-			rows = append(rows, []cell{{t.Name, ""}, {t.Provider, ""}, {r.Name, ""}, {state, ""}, h, {r.age, ""}, {oneLine(r.Reason), yellow}})
+			rows = append(rows, row(r.owner, cell{t.Name, ""}, cell{t.Provider, ""}, cell{r.Name, ""}, cell{state, ""}, h, cell{r.age, ""}, cell{oneLine(r.Reason), yellow}))
 		}
 	}
 	return writeRows(w, rows, color)

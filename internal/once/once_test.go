@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -252,5 +253,49 @@ func TestControlCharactersEscaped(t *testing.T) {
 				t.Errorf("%s lacks %s:\n%s", tc.name, want, out)
 			}
 		}
+	}
+}
+
+// TestOwners: --once shows each resource's owner labels (those of
+// backup_resource_info): in the JSON as "owner", in the table as an OWNER
+// column before REASON, only when a target has them.
+func TestOwners(t *testing.T) {
+	kube := func(team string) toolkit.Tags {
+		return toolkit.Tags{Kind: toolkit.KubernetesLabels, Values: map[string]string{"team": team}}
+	}
+	res := []collector.Result{
+		{Target: &collector.Target{Name: "tp", Type: "trident_protect", Owners: toolkit.NewOwners([]string{"team"}, map[string]string{"env": "prod"})},
+			Resources: []toolkit.Resource{
+				{ID: "ns/b", Name: "b", Tags: kube("payments")},
+				{ID: "ns/a", Name: "a", Protected: true, Healthy: true, NoSuccessListed: true, Tags: kube("")},
+			}},
+		{Target: &collector.Target{Name: "astra", Type: "astra"}, Resources: []toolkit.Resource{{ID: "x", Name: "x", Tags: kube("search")}}},
+	}
+	var text bytes.Buffer
+	Report(res, &text, Options{Now: now})
+	want := `TARGET  PROVIDER         RESOURCE  STATE        HEALTHY  LAST SUCCESS AGE  OWNER                          REASON
+tp      trident_protect  a         -            yes      never             env=prod                       never succeeded
+tp      trident_protect  b         unprotected  -        -                 env=prod, label_team=payments  no backup configured
+astra   astra            x         unprotected  -        -                 -                              no backup configured
+`
+	if text.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", text.String(), want)
+	}
+	var js bytes.Buffer
+	Report(res, &js, Options{Format: FormatJSON, Now: now})
+	var rep struct {
+		Targets []struct {
+			Resources []struct {
+				Name  string            `json:"name"`
+				Owner map[string]string `json:"owner"`
+			} `json:"resources"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(rep.Targets[0].Resources, rep.Targets[1].Resources)
+	if want := "[{a map[env:prod label_team:]} {b map[env:prod label_team:payments]}] [{x map[]}]"; got != want {
+		t.Errorf("JSON owners %s, want %s", got, want)
 	}
 }

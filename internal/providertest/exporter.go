@@ -67,9 +67,17 @@ func BackupMetricNames(reg toolkit.Registry) []string {
 // by hand). It also lints the exposition.
 func Golden(t *testing.T, e *collector.Exporter, reg toolkit.Registry, golden string) {
 	t.Helper()
+	GoldenOf(t, e, golden, BackupMetricNames(reg)...)
+}
+
+// GoldenOf is Golden for the families names only (testdata/golden).
+func GoldenOf(t *testing.T, e *collector.Exporter, golden string, names ...string) {
+	t.Helper()
 	path := filepath.Join("testdata", golden)
-	names := BackupMetricNames(reg)
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, []byte(ScrapeText(t, e, names...)), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -137,16 +145,20 @@ func ParseExposition(text []byte) ([]*dto.MetricFamily, error) {
 			}
 			seen[key] = true
 		}
-		// In the order a registry gathers them: by label values (the
-		// labels of a series are sorted by name).
+		// In the order a registry gathers them: fewer labels first (the
+		// series of backup_resource_info differ in their labels), then by
+		// label values (the labels of a series are sorted by name).
 		sort.SliceStable(mf.Metric, func(i, j int) bool {
 			a, b := mf.Metric[i].Label, mf.Metric[j].Label
-			for k := range min(len(a), len(b)) {
+			if len(a) != len(b) {
+				return len(a) < len(b)
+			}
+			for k := range a {
 				if a[k].GetValue() != b[k].GetValue() {
 					return a[k].GetValue() < b[k].GetValue()
 				}
 			}
-			return len(a) < len(b)
+			return false
 		})
 		out = append(out, mf)
 	}

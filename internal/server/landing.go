@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/version"
@@ -24,8 +25,8 @@ var landingBody = template.Must(template.New("landing").Parse(`
 </ul>
 <h3>Targets</h3>
 {{if .Loaded}}{{if .Targets}}<table>
-<tr><th>target</th><th>type</th><th>state</th><th>resources</th><th>last read</th><th>metrics</th></tr>{{range .Targets}}
-<tr><td>{{.Name}}</td><td><code>{{.Type}}</code></td><td>{{.State}}</td><td>{{.Resources}}</td><td>{{.LastRead}}</td><td><a href="{{.Probe}}">/probe?target={{.Name}}</a></td></tr>{{end}}
+<tr><th>target</th><th>type</th><th>state</th><th>resources</th><th>last read</th><th>owners (backup_resource_info)</th><th>metrics</th></tr>{{range .Targets}}
+<tr><td>{{.Name}}</td><td><code>{{.Type}}</code></td><td>{{.State}}</td><td>{{.Resources}}</td><td>{{.LastRead}}</td><td>{{.Owners}}</td><td><a href="{{.Probe}}">/probe?target={{.Name}}</a></td></tr>{{end}}
 </table>{{else}}<p>No target is configured.</p>{{end}}{{else}}<p>No configuration is loaded yet.</p>{{end}}
 `))
 
@@ -33,6 +34,24 @@ type landingTarget struct {
 	Name, Type, State, LastRead string
 	Resources                   string
 	Probe                       string
+	// Owners says what backup_resource_info carries: the resource_labels
+	// allowlist and the static labels' names, or "-".
+	Owners string
+}
+
+// ownersText is what the landing page says of a target's owner keys.
+func ownersText(allowlist, static []string) string {
+	var parts []string
+	if len(allowlist) > 0 {
+		parts = append(parts, "resource_labels: "+strings.Join(allowlist, ", "))
+	}
+	if len(static) > 0 {
+		parts = append(parts, "static_labels: "+strings.Join(static, ", "))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // serveLanding renders the landing page for the running configuration.
@@ -55,7 +74,7 @@ func (s *Server) serveLanding(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		for _, st := range e.Status() {
 			lt := landingTarget{Name: st.Name, Type: st.Type, State: "not polled yet", Resources: "-", LastRead: "never",
-				Probe: "probe?target=" + url.QueryEscape(st.Name)}
+				Probe: "probe?target=" + url.QueryEscape(st.Name), Owners: ownersText(st.ResourceLabels, st.StaticLabels)}
 			switch {
 			case !st.Polled:
 			case st.Err != nil:

@@ -52,7 +52,7 @@ credentials:
 targets:
   - {name: one, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000001}
   - {name: two, type: astra, credential: astra, endpoint: %q, account_id: acc, app_id: a0000000-0000-4000-8000-000000000002}
-  - {name: all, type: astra, credential: astra, endpoint: %q, account_id: acc}
+  - {name: all, type: astra, credential: astra, endpoint: %q, account_id: acc, resource_labels: [team], static_labels: {environment: test}}
 `, global, token, ca, sim.URL(), sim.URL(), sim.URL())
 	cfg, err := config.Parse([]byte(yml), "test.yml", providers.All().Config())
 	if err != nil {
@@ -313,6 +313,10 @@ func TestLandingPage(t *testing.T) {
 	_, body = get(t, s, "GET", "/")
 	if !regexp.MustCompile(`<td>all</td><td><code>astra</code></td><td>up</td><td>2</td>`).MatchString(body) {
 		t.Errorf("target all is not shown up with its 2 resources:\n%s", body)
+	}
+	// What backup_resource_info carries, per target.
+	if !strings.Contains(body, "<td>resource_labels: team; static_labels: environment</td>") || !strings.Contains(body, "<td>-</td><td><a href=\"probe?target=one\"") {
+		t.Errorf("the targets' owner keys are not shown:\n%s", body)
 	}
 	// No dead link: every link of the page is served.
 	links := href.FindAllStringSubmatch(body, -1)

@@ -60,6 +60,14 @@ type AstraApp struct {
 	// CreationTimestamp is metadata.creationTimestamp; optional.
 	CreationTimestamp string        `yaml:"creation_timestamp"`
 	Backups           []AstraBackup `yaml:"backups"`
+	// Labels are the app's metadata.labels (type_astra_label), in order.
+	Labels []AstraLabel `yaml:"labels"`
+}
+
+// AstraLabel is a label of an app's metadata: {name, value}.
+type AstraLabel struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
 }
 
 // AstraHookDetail is a type_astra_stateDetail.
@@ -231,8 +239,12 @@ func appToV1JSON(a AstraApp) astraAppV1JSON {
 
 func appMetadata(a AstraApp) astraMetadata {
 	created := firstNonEmpty(a.CreationTimestamp, astraDefaultTime)
+	labels := []astraLabel{}
+	for _, l := range a.Labels {
+		labels = append(labels, astraLabel(l))
+	}
 	return astraMetadata{
-		Labels:                []astraLabel{},
+		Labels:                labels,
 		CreationTimestamp:     created,
 		ModificationTimestamp: created,
 		CreatedBy:             astraCreatedBy,
@@ -328,6 +340,7 @@ func (sc *AstraScenario) clone() *AstraScenario {
 		ca := AstraAccount{ID: acc.ID}
 		for _, app := range acc.Apps {
 			app.Backups = append([]AstraBackup(nil), app.Backups...)
+			app.Labels = append([]AstraLabel(nil), app.Labels...)
 			ca.Apps = append(ca.Apps, app)
 		}
 		c.Accounts = append(c.Accounts, ca)

@@ -3,9 +3,7 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -177,9 +175,4 @@ func (s *Server) awsTagging(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-RequestId", awsRequestID())
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Write(append(b, '\n'))
-}
-
-// sortedKeys are m's keys in order.
-func sortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
 }

@@ -155,6 +155,8 @@ type ANFPool struct {
 type ANFVolume struct {
 	Name   string           `yaml:"name"`
 	Backup *ANFVolumeBackup `yaml:"backup"`
+	// Tags are the volume's tags (top-level `tags`, a string map).
+	Tags map[string]string `yaml:"tags"`
 }
 
 // ANFVolumeBackup is the backup configuration of a volume and its latest
@@ -185,6 +187,8 @@ type PGServer struct {
 	Location      string        `yaml:"location"`
 	Version       string        `yaml:"version"`
 	LTROperations []PGOperation `yaml:"ltr_operations"`
+	// Tags are the server's tags (top-level `tags`, a string map).
+	Tags map[string]string `yaml:"tags"`
 }
 
 // PGOperation is a long-term-retention backup operation.

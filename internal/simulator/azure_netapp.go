@@ -139,7 +139,7 @@ func volumeJSON(sub, rg string, a *ANFAccount, pl *ANFPool, v *ANFVolume) armRes
 	return armResource{
 		ID: id, Name: a.Name + "/" + pl.Name + "/" + v.Name,
 		Type: "Microsoft.NetApp/netAppAccounts/capacityPools/volumes", Location: accountLocation(a),
-		Properties: props,
+		Tags: v.Tags, Properties: props,
 	}
 }
 

@@ -16,7 +16,7 @@ func pgServerID(sub, rg, name string) string {
 func serverJSON(sub, rg string, sv *PGServer) armResource {
 	return armResource{
 		ID: pgServerID(sub, rg, sv.Name), Name: sv.Name, Type: "Microsoft.DBforPostgreSQL/flexibleServers",
-		Location: firstNonEmpty(sv.Location, DefaultAzureLocation),
+		Location: firstNonEmpty(sv.Location, DefaultAzureLocation), Tags: sv.Tags,
 		Properties: map[string]any{
 			"state":                    "Ready",
 			"version":                  firstNonEmpty(sv.Version, "16"),

@@ -262,9 +262,12 @@ func parentNotFound(name string) (int, any) {
 }
 
 type armResource struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	Location   string `json:"location,omitempty"`
-	Properties any    `json:"properties"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Location string `json:"location,omitempty"`
+	// Tags of a tracked resource (TrackedResourceTags); left out when
+	// it has none.
+	Tags       map[string]string `json:"tags,omitempty"`
+	Properties any               `json:"properties"`
 }

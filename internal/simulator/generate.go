@@ -13,7 +13,8 @@ import (
 // "a0000000-0000-4000-8000-%012d". Most backups completed; about 4% failed
 // (half of those with a failed hook), about 2% completed with a failed
 // hook, and the newest backup of every tenth app (3, 13, 23, ...) is
-// running.
+// running. Every app but every fifth has a metadata label team
+// (storage, payments or search).
 func GenerateAstra(accountID string, apps, backupsPerApp int, now time.Time) *AstraScenario {
 	h := fnv.New64a()
 	h.Write([]byte(accountID))
@@ -30,6 +31,9 @@ func GenerateAstra(accountID string, apps, backupsPerApp int, now time.Time) *As
 			Name:              fmt.Sprintf("app-%03d", i),
 			Namespace:         fmt.Sprintf("ns-%03d", i),
 			CreationTimestamp: newest.AddDate(0, 0, -backupsPerApp-1).Format(time.RFC3339),
+		}
+		if team := generatedOwner(i); team != "" {
+			app.Labels = []AstraLabel{{Name: "team", Value: team}}
 		}
 		base := int64(1+rng.IntN(200)) << 30
 		for j := backupsPerApp - 1; j >= 0; j-- { // oldest first

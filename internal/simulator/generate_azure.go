@@ -24,6 +24,9 @@ import (
 //     opsPerServer weekly long-term-retention backups (Sundays 03:00 UTC),
 //     about 10% Failed; the newest of servers 2, 5, 8, ... is Running; the
 //     last server (when there are two or more) has none.
+//
+// Every volume and server but every fifth is tagged team (storage,
+// payments or search) and cost-center.
 func GenerateAzure(sub string, pools, volumesPerPool, servers, opsPerServer int, now time.Time) *AzureScenario {
 	h := fnv.New64a()
 	h.Write([]byte(sub))
@@ -44,7 +47,7 @@ func GenerateAzure(sub string, pools, volumesPerPool, servers, opsPerServer int,
 		pool := ANFPool{Name: fmt.Sprintf("pool-%02d", p)}
 		for v := 1; v <= volumesPerPool; v++ {
 			k++
-			vol := ANFVolume{Name: fmt.Sprintf("vol-%03d", k)}
+			vol := ANFVolume{Name: fmt.Sprintf("vol-%03d", k), Tags: generatedTags(k)}
 			if total >= 2 && k == total {
 				pool.Volumes = append(pool.Volumes, vol) // no backup
 				continue
@@ -115,7 +118,7 @@ func GenerateAzure(sub string, pools, volumesPerPool, servers, opsPerServer int,
 	}
 	var pgs []PGServer
 	for i := 1; i <= servers; i++ {
-		sv := PGServer{Name: fmt.Sprintf("pg-server-%02d", i), Location: DefaultAzureLocation, Version: []string{"14", "15", "16", "17"}[rng.IntN(4)]}
+		sv := PGServer{Name: fmt.Sprintf("pg-server-%02d", i), Location: DefaultAzureLocation, Version: []string{"14", "15", "16", "17"}[rng.IntN(4)], Tags: generatedTags(i)}
 		if servers >= 2 && i == servers {
 			pgs = append(pgs, sv)
 			continue

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -80,6 +81,10 @@ func GenerateDataProtection(sub string, vaults, instancesPerVault, jobDays int, 
 	}
 
 	var out []DPVault
+	// resources are the backed-up resources in rg-app, with their owners'
+	// tags (azureGeneratedTags), as Resource Graph's Resources table has
+	// them.
+	var resources []AzureResource
 	k := 0
 	for vi := 1; vi <= vaults; vi++ {
 		v := DPVault{Name: fmt.Sprintf("bv-%02d", vi), Location: DefaultAzureLocation, Policies: policies,
@@ -104,6 +109,11 @@ func GenerateDataProtection(sub string, vaults, instancesPerVault, jobDays int, 
 			default:
 				it.ResourceID, it.Policy = resource("Microsoft.Compute/disks", fmt.Sprintf("disk-%05d", k)), DPPolicyDiskDaily
 			}
+			typ, name, _ := strings.Cut(strings.TrimPrefix(it.ResourceID, "/subscriptions/"+sub+"/resourceGroups/"+app+"/providers/"), "/")
+			if i := strings.LastIndex(name, "/"); i >= 0 {
+				typ, name = typ+"/"+name[:i], name[i+1:]
+			}
+			resources = append(resources, AzureResource{Type: typ, Name: name, Location: DefaultAzureLocation, Tags: azureGeneratedTags(k)})
 			rest := k%7 == 0 // the REST examples' statuses
 			done, running := "Completed", "InProgress"
 			if rest {
@@ -206,9 +216,10 @@ func GenerateDataProtection(sub string, vaults, instancesPerVault, jobDays int, 
 			ID:      DefaultAzureTenantID,
 			Clients: []AzureClient{{ClientID: DefaultAzureClientID, ClientSecret: DefaultAzureClientSecret}},
 		}},
-		Subscriptions: []AzureSubscription{{ID: sub, ResourceGroups: []AzureResourceGroup{{
-			Name: DefaultAzureResourceGroup, DataProtectionVaults: out,
-		}}}},
+		Subscriptions: []AzureSubscription{{ID: sub, ResourceGroups: []AzureResourceGroup{
+			{Name: DefaultAzureResourceGroup, DataProtectionVaults: out},
+			{Name: app, Resources: resources},
+		}}},
 	}
 }
 

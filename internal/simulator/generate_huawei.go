@@ -17,7 +17,9 @@ import (
 // except that resources 7, 17, 27, ... are always servers with two disks,
 // whose newest backup is available but has its data-disk child in error.
 // Most backups are available; about 4% are in error; the newest backup
-// of resources 3, 13, 23, ... is protecting, with a progress.
+// of resources 3, 13, 23, ... is protecting, with a progress. The servers'
+// vault is tagged team (platform) and cost-center; the volumes' vault has
+// no tags.
 func GenerateHuawei(project string, resources, backupsPerResource int, now time.Time) *HuaweiScenario {
 	h := fnv.New64a()
 	h.Write([]byte(project))
@@ -112,6 +114,10 @@ func GenerateHuawei(project string, resources, backupsPerResource int, now time.
 			}
 			p.Backups = append(p.Backups, b)
 		}
+	}
+	p.Vaults = []HuaweiVault{
+		{ID: serverVault, Name: "vault-servers", Tags: []HuaweiTag{{Key: "team", Value: ptr("platform")}, {Key: "cost-center", Value: ptr("cc-100")}}},
+		{ID: volumeVault, Name: "vault-disks"},
 	}
 	return &HuaweiScenario{
 		Tokens:      []string{HuaweiDemoToken},

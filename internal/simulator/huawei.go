@@ -60,10 +60,29 @@ type HuaweiCredential struct {
 	SecretKey string `yaml:"secret_key"`
 }
 
-// HuaweiProject is one IAM project and its backups.
+// HuaweiProject is one IAM project, its backups and its vaults.
 type HuaweiProject struct {
 	ID      string         `yaml:"id"`
 	Backups []HuaweiBackup `yaml:"backups"`
+	// Vaults are the project's vaults with their tags; the vault list
+	// also has, without tags, every vault a backup names that is not
+	// declared here.
+	Vaults []HuaweiVault `yaml:"vaults"`
+}
+
+// HuaweiVault is a CBR vault.
+type HuaweiVault struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Tags are the vault's tags ([{key, value}]).
+	Tags []HuaweiTag `yaml:"tags"`
+}
+
+// HuaweiTag is a tag; a nil Value is left out of the JSON, as Huawei's
+// SDK does (value omitempty).
+type HuaweiTag struct {
+	Key   string  `yaml:"key"`
+	Value *string `yaml:"value"`
 }
 
 // HuaweiBackup is one CBR backup. Nil pointers are JSON nulls. Times are
@@ -248,6 +267,7 @@ func (s *Server) registerHuawei(sc *HuaweiScenario) {
 	s.registerAPI(HuaweiAPI, huaweiFaultError)
 	s.handle(HuaweiAPI, "GET /v3/{project_id}/backups", s.huaweiAuth(s.huaweiListBackups))
 	s.handle(HuaweiAPI, "GET /v3/{project_id}/backups/{backup_id}", s.huaweiAuth(s.huaweiGetBackup))
+	s.handle(HuaweiAPI, "GET /v3/{project_id}/vaults", s.huaweiAuth(s.huaweiListVaults))
 	s.handle(HuaweiAPI, "/v3/", s.huaweiAuth(func(w http.ResponseWriter, r *http.Request) {
 		huaweiGatewayError(w, http.StatusNotFound, "APIGW.0101", "The API does not exist or has not been published in the environment")
 	}))
@@ -277,7 +297,12 @@ func (sc *HuaweiScenario) clone() *HuaweiScenario {
 		Credentials: append([]HuaweiCredential(nil), sc.Credentials...),
 	}
 	for _, p := range sc.Projects {
-		c.Projects = append(c.Projects, HuaweiProject{ID: p.ID, Backups: cloneHuaweiBackups(p.Backups)})
+		vaults := make([]HuaweiVault, len(p.Vaults))
+		for i, v := range p.Vaults {
+			v.Tags = append([]HuaweiTag(nil), v.Tags...)
+			vaults[i] = v
+		}
+		c.Projects = append(c.Projects, HuaweiProject{ID: p.ID, Backups: cloneHuaweiBackups(p.Backups), Vaults: vaults})
 	}
 	return c
 }

@@ -82,7 +82,7 @@ func TestCNPGServesGeneratedEstate(t *testing.T) {
 		}
 	}
 	_, cl := k8sGet(t, c, s, cnpgGV+"/namespaces/pg-001/clusters/pg-01", KubernetesDemoToken)
-	if cl["kind"] != "Cluster" || cl["apiVersion"] != CNPGAPIVersion || dig(cl, "metadata", "labels", "team") != "team-1" {
+	if cl["kind"] != "Cluster" || cl["apiVersion"] != CNPGAPIVersion || dig(cl, "metadata", "labels", "team") != "payments" {
 		t.Errorf("pg-01: %v", cl)
 	}
 	// g=1: the plugin under serverName pg-01-v2, the WAL archiver.

@@ -118,7 +118,8 @@ func (c tpCadence) at(newest time.Time, n int) time.Time {
 // Schedules carry status.lastScheduleTime and lastRecoveryPoints (the
 // newest Completed Backup; isHealthy when it is at most two intervals
 // old). Application status.protectionState is not set (its values are
-// not documented).
+// not documented). Every Application but every fifth is labelled team
+// (storage, payments or search).
 func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now time.Time) *KubernetesScenario {
 	now = now.UTC().Truncate(time.Second)
 	rng := rand.New(rand.NewPCG(0x74726964, uint64(namespaces)<<32|uint64(appsPerNamespace)<<16|uint64(backupsPerApp)))
@@ -140,8 +141,12 @@ func GenerateTridentProtect(namespaces, appsPerNamespace, backupsPerApp int, now
 			g++
 			app := fmt.Sprintf("app-%02d", j)
 			appCreated := now.AddDate(0, -13, 0)
+			var labels map[string]string
+			if team := generatedOwner(g); team != "" {
+				labels = map[string]string{"team": team}
+			}
 			ns.Applications = append(ns.Applications, TridentApplication{
-				KubernetesMeta:     KubernetesMeta{Name: app, CreationTimestamp: ts(appCreated)},
+				KubernetesMeta:     KubernetesMeta{Name: app, CreationTimestamp: ts(appCreated), Labels: labels},
 				IncludedNamespaces: []TridentNamespaceSelector{{Namespace: ns.Name, MatchLabels: map[string]string{"app": app}}},
 			})
 			cad, scheduled := tpCadences[g%5], g%7 != 6

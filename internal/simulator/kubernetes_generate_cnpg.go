@@ -45,7 +45,8 @@ var cnpgCadences = []cnpgCadence{
 // (KubernetesDemoToken), and namespaces "pg-001", "pg-002", ... of
 // clustersPerNamespace Clusters each ("pg-01", ...; cluster g counts from
 // 1 across all namespaces, labelled app.kubernetes.io/name=<cluster> and
-// team=team-<g%5>), with an ObjectStore "backups" per namespace holding
+// team=<generatedOwner(g)>: storage, payments or search, none when
+// g%5 == 0), with an ObjectStore "backups" per namespace holding
 // the recovery window of its plugin Clusters.
 //
 // The mix, by g:
@@ -99,8 +100,11 @@ func GenerateCloudNativePG(namespaces, clustersPerNamespace, backupsPerCluster i
 			created := now.AddDate(0, -13, 0)
 			c := CNPGCluster{
 				KubernetesMeta: KubernetesMeta{Name: name, CreationTimestamp: ts(created),
-					Labels: map[string]string{"app.kubernetes.io/name": name, "team": fmt.Sprintf("team-%d", g%5)}},
+					Labels: map[string]string{"app.kubernetes.io/name": name}},
 				Namespace: ns,
+			}
+			if team := generatedOwner(g); team != "" {
+				c.Labels["team"] = team
 			}
 			if g%7 == 6 {
 				d.Clusters = append(d.Clusters, c)

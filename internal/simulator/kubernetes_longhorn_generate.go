@@ -64,6 +64,8 @@ const LonghornOffsiteTarget = "offsite"
 // times up to now and a BackupVolume on its target.
 //
 // The mix, by g:
+//   - labelled team=<generatedOwner(g)> (storage, payments, search), but
+//     g%5 == 0 (no owner);
 //   - g%10 == 1: group hourly; g%10 == 2: group weekdays; g%10 == 9: only
 //     the snapshots group (no backup job: unprotected, no backups); else
 //     no job label (Longhorn's default group);
@@ -110,6 +112,9 @@ func GenerateLonghorn(volumes, backupsPerVolume int, now time.Time) *KubernetesS
 		}
 		if group != "default" {
 			v.Labels = map[string]string{"recurring-job-group.longhorn.io/" + group: "enabled"}
+		}
+		if team := generatedOwner(g); team != "" {
+			addLabels(&v.Labels, map[string]string{"team": team})
 		}
 		if g%5 != 4 {
 			v.PVCNamespace, v.PVCName = fmt.Sprintf("app-%03d", g%50), fmt.Sprintf("data-%d", g)

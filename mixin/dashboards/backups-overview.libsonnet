@@ -17,6 +17,16 @@ local g = import 'lib.libsonnet';
       targets: [g.instantTarget('A', 'sum(backup:resources:count{%s,status="%s"}) or vector(0)' % [g.sel.target, status], '__auto')],
     },
 
+  // Who owns a resource (_config.ownerLabels): a column and a variable per
+  // owner label. A resource whose owner label does not match the
+  // variable is left out of the Resources table; a resource without
+  // backup_resource_info (its target sets no resource_labels) stays.
+  local owners = cfg.ownerLabels,
+  local ownerFilter = std.join('', [
+    ' unless on (provider, target, resource_id) backup_resource_info{%s!~"$%s"}' % [l, l]
+    for l in owners
+  ]),
+
   // The Resources table: one query per refId, each an instant table query
   // max by (provider, target, resource_id, resource_name[, labels]) (expr),
   // merged into one row per resource. A query with hideValue only brings
@@ -30,13 +40,20 @@ local g = import 'lib.libsonnet';
     { refId: 'E', expr: 'backup_progress_ratio{%s}' % g.sel.resource },
     { refId: 'F', labels: ['code', 'message'], expr: 'backup_error_info{%s}' % g.sel.resource, hideValue: true },
     { refId: 'G', expr: 'backup_oldest_success_timestamp_seconds{%s} * 1000' % g.sel.resource },
-  ],
+  ] + (
+    if owners == [] then []
+    else [{ refId: 'H', labels: owners, expr: 'backup_resource_info{%s}' % g.sel.resource, hideValue: true }]
+  ),
   // The columns in display order: field (a label or "Value #<refId>"),
   // title, and the field override properties of the column, if any.
   local resourceColumns = [
     { field: 'provider', title: 'Provider' },
     { field: 'target', title: 'Target' },
     { field: 'resource_name', title: 'Resource' },
+  ] + [
+    { field: l, title: 'Owner (%s)' % l }
+    for l in owners
+  ] + [
     {
       field: 'Value #A',
       title: 'Protected',
@@ -92,7 +109,10 @@ local g = import 'lib.libsonnet';
       title='Backups overview',
       description='Backup coverage, health and freshness of the resources seen by backup_exporter.',
       tags=['backup', 'backup_exporter'],
-      variables=[g.variables.datasource, g.variables.provider, g.variables.target, g.variables.resource_name],
+      variables=[g.variables.datasource, g.variables.provider, g.variables.target, g.variables.resource_name] + [
+        g.queryVariable(l, 'Owner (%s)' % l, 'backup_resource_info{%s}' % g.sel.target, l)
+        for l in owners
+      ],
       panels=[
         g.row(1, 'Coverage and health', 0),
         statusStat(2, 'Protected', 'Resources with backup configured or any backup listed.', 0, 'protected', 'blue'),
@@ -121,7 +141,7 @@ local g = import 'lib.libsonnet';
             sortBy: [{ displayName: 'Healthy', desc: false }],
           },
           targets: [
-            g.tableTarget(q.refId, 'max by (%s) (%s)' % [std.join(', ', ['provider', 'target', 'resource_id', 'resource_name'] + std.get(q, 'labels', [])), q.expr])
+            g.tableTarget(q.refId, 'max by (%s) (%s%s)' % [std.join(', ', ['provider', 'target', 'resource_id', 'resource_name'] + std.get(q, 'labels', [])), q.expr, ownerFilter])
             for q in resourceQueries
           ],
           transformations: [

@@ -29,6 +29,28 @@
     else if simple('job="') then 'job ' + inner('job="')
     else 'up{%s}' % selector,
 
+  // withOwner(config, expr) is expr with, when config.ownerLabels is not
+  // empty, the resource's owner labels of backup_resource_info: expr *
+  // the info series (value 1, one per resource: topk keeps one when
+  // several exporters serve the resource), or else expr alone, so that a
+  // resource without the series still raises the alert. expr's series
+  // must carry provider, target and resource_id.
+  withOwner(config, expr)::
+    if std.length(config.ownerLabels) == 0 then expr
+    else
+      local inner = std.join('\n  ', std.split(std.rstripChars(expr, '\n'), '\n'));
+      |||
+        (
+          %(expr)s
+        )
+        * on (provider, target, resource_id) group_left (%(labels)s)
+          topk by (provider, target, resource_id) (1, backup_resource_info)
+        or on (provider, target, resource_id)
+        (
+          %(expr)s
+        )
+      ||| % { expr: inner, labels: std.join(', ', config.ownerLabels) },
+
   // The common part of an alert: name, `for`, severity and runbook_url
   // from _config (alertFor, alertSeverity, runbookBaseURL). Add expr,
   // annotations.summary and annotations.description (and a comment::,

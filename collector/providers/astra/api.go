@@ -26,8 +26,18 @@ var astraBackupFields = []string{
 	"backupCreationTimestamp", "totalBytes", "bytesDone", "percentDone", "metadata",
 }
 
-// astraAppFields is the `include` list sent with app list calls.
-var astraAppFields = []string{"id", "name"}
+// astraAppFields is the `include` list sent with app list calls: id and
+// name, and metadata (for its labels) when the target wants the apps'
+// labels.
+var astraAppFields = []string{"id", "name", "metadata"}
+
+// appFields is the include list of the target's app lists.
+func (p *provider) appFields() []string {
+	if p.wantTags {
+		return astraAppFields
+	}
+	return astraAppFields[:2]
+}
 
 // Apps are listed and read at k8s/v2/apps (NetApp's "App 2.0" API, 2022);
 // Astra Control Center releases before it serve them at k8s/v1/apps only.
@@ -85,7 +95,7 @@ func (p *provider) readApp(ctx context.Context) (astraApp, error) {
 
 // listApps lists the account's apps at path (v2 or v1).
 func (p *provider) listApps(ctx context.Context, path string) ([]astraApp, error) {
-	return list[astraApp](ctx, p, path, astraAppFields)
+	return list[astraApp](ctx, p, path, p.appFields())
 }
 
 // listBackups lists every backup of one app.
@@ -185,15 +195,26 @@ func positional(data []byte, plain any, fields []any) error {
 
 // astraApp is an Astra app (k8s/v2/apps, or v1 before App 2.0).
 type astraApp struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Metadata struct {
+		// Labels are type_astra_label: {name, value}, read by labels
+		// (malformed ones are none: no field a record needs).
+		Labels json.RawMessage `json:"labels"`
+	} `json:"metadata"`
+}
+
+// astraLabel is a label of an Astra resource's metadata.
+type astraLabel struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // UnmarshalJSON reads an app sent as an object, or as an array of
 // astraAppFields.
 func (a *astraApp) UnmarshalJSON(data []byte) error {
 	type plain astraApp
-	return positional(data, (*plain)(a), []any{&a.ID, &a.Name})
+	return positional(data, (*plain)(a), []any{&a.ID, &a.Name, &a.Metadata})
 }
 
 // Check implements toolkit.Checked: a listed app must name itself (its

@@ -40,7 +40,8 @@ func TestPositionalItemsFollowTheIncludeLists(t *testing.T) {
 		}
 	}
 	check(t, astraBackupFields, obj, &astraBackup{}, func() any { return &astraBackup{} })
-	check(t, astraAppFields, `{"id":"a1","name":"shop"}`, &astraApp{}, func() any { return &astraApp{} })
+	check(t, astraAppFields, `{"id":"a1","name":"shop","metadata":{"labels":[{"name":"team","value":"payments"}],"createdBy":"x"}}`, &astraApp{}, func() any { return &astraApp{} })
+	check(t, astraAppFields[:2], `{"id":"a1","name":"shop"}`, &astraApp{}, func() any { return &astraApp{} })
 	var b astraBackup
 	if err := json.Unmarshal([]byte(`["a","b","c","d","e","f","g","h","i","j","k","l"]`), &b); err == nil {
 		t.Error("an array of more fields than asked for was accepted")

@@ -17,6 +17,7 @@ const (
 	officialWordpress = "79c608be-828d-4b3b-92d4-5589c0a4e515"
 	officialCassandra = "79871ad1-2f69-4532-806a-42ba11cc45ac"
 	officialManaged   = "40f27720-5e6d-4ab7-8647-cc05f2019319"
+	officialClone     = "7c212175-9cbd-4bb9-96a4-3a61a8ea0fda"
 )
 
 // TestAstraOfficialExamples: what the provider exposes for the official
@@ -39,6 +40,14 @@ func TestAstraOfficialExamples(t *testing.T) {
 			v2 + "/" + officialManaged:                 "official/toolkit_manage_app_v2.json",
 			v1 + "/" + officialManaged + "/appBackups": "official/list_app_backups.json",
 		}, []string{"app_id: " + officialManaged}},
+		// The apps' metadata.labels as backup_resource_info's label_*:
+		// the clone's read-only appType label, through a wildcard.
+		{"official_owners", map[string]string{
+			v2: "official/toolkit_list_apps_labels.json",
+			v1 + "/" + officialWordpress + "/appBackups": "official/list_app_backups.json",
+			v1 + "/" + officialCassandra + "/appBackups": "official/list_app_backups.json",
+			v1 + "/" + officialClone + "/appBackups":     "official/list_app_backups.json",
+		}, []string{`resource_labels: ["astra.netapp.io/labels/read-only/*"]`, "static_labels: {environment: production}"}},
 		{"official_backup", map[string]string{
 			v2 + "/" + officialManaged: "official/toolkit_manage_app_v2.json",
 			v1 + "/" + officialManaged + "/appBackups/bab39d53-2d04-5297-b92e-58df89a2117b": "official/get_app_backup.json",

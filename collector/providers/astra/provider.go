@@ -22,6 +22,9 @@ type provider struct {
 	base   string // endpoint + /accounts/{account_id}
 	app    string
 	backup string
+	// wantTags: the target's backup_resource_info carries the apps'
+	// metadata.labels.
+	wantTags bool
 
 	// appsV1 is set once k8s/v2/apps answered 404 and k8s/v1/apps did
 	// not: this Astra predates App 2.0, and is asked at v1 from then on.
@@ -34,11 +37,12 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	env.WarnPlainHTTP(s.Endpoint)
 	return &provider{
-		client: env.Client(Name, bearer(env.Credential)),
-		env:    env,
-		base:   s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
-		app:    s.AppID,
-		backup: s.BackupID,
+		client:   env.Client(Name, bearer(env.Credential)),
+		env:      env,
+		base:     s.Endpoint + "/accounts/" + url.PathEscape(s.AccountID),
+		app:      s.AppID,
+		backup:   s.BackupID,
+		wantTags: toolkit.WantsTags(t),
 	}, nil
 }
 
@@ -81,7 +85,9 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 	if err := b.Check(); err != nil {
 		return toolkit.Resource{}, fmt.Errorf("get Astra backup %q: %w", p.backup, err)
 	}
-	return toolkit.Summarize(app.ID, app.label(), []toolkit.Backup{b.toBackup()}, false), nil
+	r := toolkit.Summarize(app.ID, app.label(), []toolkit.Backup{b.toBackup()}, false)
+	r.Tags = p.labels(app)
+	return r, nil
 }
 
 // discover lists the account's apps, then each app's backups.
@@ -103,5 +109,7 @@ func (p *provider) appResource(ctx context.Context, app astraApp) (toolkit.Resou
 	if err != nil {
 		return toolkit.Resource{}, fmt.Errorf("list backups of Astra app %q: %w", app.ID, err)
 	}
-	return appRecord(app, backups), nil
+	r := appRecord(app, backups)
+	r.Tags = p.labels(app)
+	return r, nil
 }

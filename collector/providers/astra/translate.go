@@ -3,6 +3,8 @@ package astra
 import (
 	"strings"
 
+	json "github.com/segmentio/encoding/json"
+
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -16,6 +18,23 @@ func (a astraApp) label() string {
 
 // identity is the app's resource_id and resource_name.
 func (a astraApp) identity() (id, name string) { return a.ID, a.label() }
+
+// labels are the app's metadata.labels as Kubernetes labels, when the
+// target wants them; a label listed twice keeps its first value.
+func (p *provider) labels(app astraApp) toolkit.Tags {
+	tags := toolkit.Tags{Kind: toolkit.KubernetesLabels}
+	var labels []astraLabel
+	if !p.wantTags || json.Unmarshal(app.Metadata.Labels, &labels) != nil || len(labels) == 0 {
+		return tags
+	}
+	tags.Values = make(map[string]string, len(labels))
+	for _, l := range labels {
+		if _, seen := tags.Values[l.Name]; !seen {
+			tags.Values[l.Name] = l.Value
+		}
+	}
+	return tags
+}
 
 // appRecord is the record of an app whose backups were all listed.
 func appRecord(app astraApp, backups []astraBackup) toolkit.Resource {

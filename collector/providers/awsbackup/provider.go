@@ -54,13 +54,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs := toolkit.FanOut(ctx, p.env, resources, (*resource).identity, p.resource)
-	for i := range rs {
-		// ListProtectedResources carries no tags: they are looked up
-		// (Resource Groups Tagging API) by the resource's ARN.
-		rs[i].Tags = toolkit.Tags{Kind: toolkit.CloudTags, Lookup: rs[i].ID}
-	}
-	return rs, nil
+	return toolkit.FanOut(ctx, p.env, resources, (*resource).identity, p.taggedResource), nil
 }
 
 func (p *provider) wanted(typ string) bool {

@@ -11,6 +11,15 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
+// taggedResource is the resource's record, whose tags are looked up by
+// its ARN (ListProtectedResources carries none) in the Resource Groups
+// Tagging API.
+func (p *provider) taggedResource(ctx context.Context, r *resource) (toolkit.Resource, error) {
+	out, err := p.resource(ctx, r)
+	out.Tags = toolkit.Tags{Kind: toolkit.CloudTags, Lookup: r.arn}
+	return out, err
+}
+
 // resource builds one record: from its jobs when one completed in the
 // window, else also from its recovery points (the last success may be
 // older than the window, or never).

@@ -77,7 +77,7 @@ func (p *provider) unprotected(ctx context.Context, protectable []protectableIte
 			toolkit.Drop(ctx, id, it.label(), toolkit.DropFiltered)
 		default:
 			r := toolkit.Unprotected(id, it.label())
-			r.Tags = toolkit.Tags{Kind: toolkit.CloudTags, Lookup: it.Properties.VirtualMachineID}
+			r.Tags = sourceTags(id)
 			rs = append(rs, r)
 		}
 	}

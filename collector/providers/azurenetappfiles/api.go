@@ -28,7 +28,7 @@ func (p *provider) volumes(ctx context.Context, add func(anfVolume)) error {
 		g.Go(func(ctx context.Context) error {
 			n := 0
 			err := azure.Each(ctx, p.arm, p.base+"/capacityPools/"+url.PathEscape(pool)+"/volumes", p.apiVersion, nil, func(v armVolume) error {
-				add(v.volume(pool, [2]int{i, n}))
+				add(v.volume(pool, [2]int{i, n}, p.wantTags))
 				n++
 				return nil
 			})
@@ -41,13 +41,15 @@ func (p *provider) volumes(ctx context.Context, add func(anfVolume)) error {
 	return g.Wait()
 }
 
-// namedVolume is the volume the target names.
+// namedVolume is the volume the target names (no list is read: no
+// tags).
 func (p *provider) namedVolume() anfVolume {
 	return anfVolume{
 		id:         p.base + "/capacityPools/" + p.pool + "/volumes/" + p.volume,
 		name:       p.volume,
 		pool:       p.pool,
 		configured: true,
+		tags:       azure.Tags(nil),
 	}
 }
 
@@ -73,8 +75,11 @@ func shortNames(items []armNamed) []string {
 
 // armVolume is a volume of a pool's list.
 type armVolume struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Tags are the volume's (a tracked resource's string map), decoded
+	// only for a target that wants them.
+	Tags       json.RawMessage `json:"tags"`
 	Properties struct {
 		DataProtection struct {
 			Backup json.RawMessage `json:"backup"`
@@ -87,15 +92,19 @@ type armVolume struct {
 func (*armVolume) Check() error { return nil }
 
 // volume is the listed volume of pool, to report on; order is its place
-// in the listing.
-func (v *armVolume) volume(pool string, order [2]int) anfVolume {
-	return anfVolume{
+// in the listing; its tags are read when wantTags.
+func (v *armVolume) volume(pool string, order [2]int, wantTags bool) anfVolume {
+	out := anfVolume{
 		id:         v.ID,
 		name:       azure.LastSegment(v.Name),
 		pool:       pool,
 		configured: backupConfigured(v.Properties.DataProtection.Backup),
 		order:      order,
 	}
+	if wantTags {
+		out.tags = azure.Tags(v.Tags)
+	}
+	return out
 }
 
 // backupConfigured reads a volume's properties.dataProtection.backup:

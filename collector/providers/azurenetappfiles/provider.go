@@ -26,6 +26,9 @@ type provider struct {
 	volume     string
 	vault      string
 	apiVersion string
+	// wantTags: the target's backup_resource_info carries the volumes'
+	// tags.
+	wantTags bool
 
 	logger       *zap.Logger
 	vaultWarning sync.Once // the vaults cannot be read: said once
@@ -45,6 +48,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		volume:     s.Volume,
 		vault:      s.BackupVault,
 		apiVersion: s.APIVersion,
+		wantTags:   toolkit.WantsTags(t),
 		logger:     env.Logger,
 	}, nil
 }
@@ -59,6 +63,9 @@ type anfVolume struct {
 	// pools, its own in the pool's list. The pools are listed at once,
 	// so the records are put back in this order at the end.
 	order [2]int
+	// tags are the volume's, from the list (none unless the target
+	// wants them).
+	tags toolkit.Tags
 }
 
 // identity is the volume's resource ID and name.

@@ -10,6 +10,13 @@ import (
 // resource combines a volume's vault backups with its live status st
 // (nil when backup is not configured).
 func (v anfVolume) resource(st *anfBackupStatus, backups []toolkit.Backup, listed bool) toolkit.Resource {
+	r := v.record(st, backups, listed)
+	r.Tags = v.tags
+	return r
+}
+
+// record is the volume's record without its tags.
+func (v anfVolume) record(st *anfBackupStatus, backups []toolkit.Backup, listed bool) toolkit.Resource {
 	if !v.configured && len(backups) == 0 {
 		return toolkit.Unprotected(v.id, v.name)
 	}

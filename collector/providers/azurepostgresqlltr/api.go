@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 
+	json "github.com/segmentio/encoding/json"
+
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
@@ -13,6 +15,9 @@ import (
 type pgServer struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Tags are the server's (a tracked resource's string map), decoded
+	// only for a target that wants them.
+	Tags json.RawMessage `json:"tags"`
 }
 
 // Check implements toolkit.Checked. Nothing is required: the provider
@@ -22,9 +27,19 @@ func (*pgServer) Check() error { return nil }
 // identity is the server's resource ID and short name.
 func (s pgServer) identity() (id, name string) { return s.ID, azure.LastSegment(s.Name) }
 
-// serverResource reads the target's one LTR operation, or lists every LTR
-// operation of the server.
+// serverResource is the server's record with its tags (when the target
+// wants them).
 func (p *provider) serverResource(ctx context.Context, s pgServer) (toolkit.Resource, error) {
+	r, err := p.backups(ctx, s)
+	if err == nil && p.wantTags {
+		r.Tags = azure.Tags(s.Tags)
+	}
+	return r, err
+}
+
+// backups reads the target's one LTR operation, or lists every LTR
+// operation of the server.
+func (p *provider) backups(ctx context.Context, s pgServer) (toolkit.Resource, error) {
 	id, name := s.identity()
 	ops := "/" + url.PathEscape(name) + "/ltrBackupOperations"
 	if p.backup != "" {

@@ -54,6 +54,14 @@ func TestPGOfficialExamples(t *testing.T) {
 			pgServers + "/exampleserver1/ltrBackupOperations": official(t, "LongTermRetentionOperationListByServer.json"),
 			pgServers + "/exampleserver2/ltrBackupOperations": official(t, "LongTermRetentionOperationListByServer.json"),
 		}, ""},
+		// The servers' tags in the list as backup_resource_info's tag_*:
+		// exampleserver1 is tagged VnetServer, exampleserver2 has none.
+		{"official_owners", map[string]string{
+			pgServers:                           servers,
+			pgServers + "?$skiptoken=skiptoken": empty,
+			pgServers + "/exampleserver1/ltrBackupOperations": official(t, "LongTermRetentionOperationListByServer.json"),
+			pgServers + "/exampleserver2/ltrBackupOperations": official(t, "LongTermRetentionOperationListByServer.json"),
+		}, ", resource_labels: [vnetserver, team], static_labels: {environment: production}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := providertest.ARMServer(t, tc.routes)

@@ -18,6 +18,9 @@ type provider struct {
 	server     string
 	backup     string
 	apiVersion string
+	// wantTags: the target's backup_resource_info carries the servers'
+	// tags (from the server list; a server the target names has none).
+	wantTags bool
 }
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
@@ -33,6 +36,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		server:     s.Server,
 		backup:     s.Backup,
 		apiVersion: s.APIVersion,
+		wantTags:   toolkit.WantsTags(t),
 	}, nil
 }
 

@@ -91,8 +91,9 @@ func (p *pluginConfiguration) enabled() bool { return p.Enabled == nil || *p.Ena
 type cluster struct {
 	Metadata struct {
 		meta
-		// Labels are the owners' labels (backup_resource_info).
-		Labels map[string]string `json:"labels"`
+		// Labels are the owners' labels (backup_resource_info), kept raw
+		// and decoded only when the target wants them (labels).
+		Labels json.RawMessage `json:"labels"`
 	} `json:"metadata"`
 	Spec struct {
 		Backup *struct {
@@ -112,6 +113,10 @@ type cluster struct {
 func (c *cluster) Check() error { return c.Metadata.check() }
 
 func (c *cluster) id() string { return c.Metadata.id() }
+
+// labels are the Cluster's metadata.labels, in a map of their own size;
+// none when they are not a map of strings (no field a record needs).
+func (c *cluster) labels() map[string]string { return kubernetes.OwnerLabels(c.Metadata.Labels) }
 
 // byMethod is a Cluster's status map by backup method, of the two
 // in-tree methods (keys volumeSnapshot and barmanObjectStore).

@@ -25,8 +25,11 @@ type provider struct {
 	k8s        *kubernetes.Client
 	namespaces []string
 	plugin     string // barman_cloud_plugin
-	env        *toolkit.Env
-	intervals  *schedule.Memo
+	// wantTags: the target's backup_resource_info carries the Clusters'
+	// labels (else they are not decoded).
+	wantTags  bool
+	env       *toolkit.Env
+	intervals *schedule.Memo
 	// now is the clock of the derived intervals (tests pin it).
 	now func() time.Time
 
@@ -49,7 +52,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	}
 	s := t.Spec.(*Spec)
 	return &provider{
-		k8s: k8s, namespaces: s.Namespaces, plugin: s.BarmanCloudPlugin, env: env,
+		k8s: k8s, namespaces: s.Namespaces, plugin: s.BarmanCloudPlugin, wantTags: toolkit.WantsTags(t), env: env,
 		intervals: schedule.NewMemo(intervalTTL), now: time.Now, warned: map[string]bool{},
 	}, nil
 }
@@ -130,7 +133,11 @@ func (p *provider) resources(l *lists) []toolkit.Resource {
 		id := c.id()
 		w := p.windowOf(c, l.pluginRead, stores)
 		interval := p.interval(scheduledOf[id], now)
-		out = append(out, resource(c, backupsOf[id], scheduledOf[id], w, interval))
+		r := resource(c, backupsOf[id], scheduledOf[id], w, interval)
+		if p.wantTags {
+			r.Tags.Values = c.labels()
+		}
+		out = append(out, r)
 	}
 	return out
 }

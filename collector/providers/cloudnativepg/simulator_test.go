@@ -28,7 +28,7 @@ func collectSim(t *testing.T, sim *simulator.Server, token, extra string) collec
 // mix come out as the contract says.
 func TestCloudNativePGSimulatorCluster(t *testing.T) {
 	sim, _ := providertest.StartCloudNativePG(t, 3, 40, 6)
-	res := collectSim(t, sim, simulator.KubernetesDemoToken, "")
+	res := collectSim(t, sim, simulator.KubernetesDemoToken, ", resource_labels: [team]")
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -76,8 +76,11 @@ func TestCloudNativePGSimulatorCluster(t *testing.T) {
 	if e := pg16.CurrentError(); e == nil || (e.Code != "continuous_archiving" && !strings.HasPrefix(e.Code, "f")) {
 		t.Errorf("pg-16 error %+v", e)
 	}
-	if tags := byID["pg-001/pg-01"].Tags; tags.Values["team"] != "team-1" {
+	if tags := byID["pg-001/pg-01"].Tags; tags.Values["team"] != "payments" {
 		t.Errorf("pg-01 labels %+v", tags)
+	}
+	if tags := byID["pg-001/pg-05"].Tags; len(tags.Values) != 1 || tags.Values["app.kubernetes.io/name"] != "pg-05" {
+		t.Errorf("pg-05 (no owner) labels %+v", tags)
 	}
 }
 

@@ -20,7 +20,7 @@ func resource(c *cluster, backups []*backup, scheduled []*scheduledBackup, w win
 		converted = append(converted, b.toBackup())
 	}
 	r := toolkit.Summarize(c.id(), c.Metadata.Name, converted, true)
-	r.Tags = toolkit.Tags{Kind: toolkit.KubernetesLabels, Values: resized(c.Metadata.Labels)}
+	r.Tags.Kind = toolkit.KubernetesLabels // Values: the provider's, when wanted
 	r.ExpectedInterval = interval
 	if len(backups) == 0 && len(scheduled) == 0 && !c.walArchive() {
 		return r // backup_protected 0
@@ -185,18 +185,4 @@ func oldest(ts ...time.Time) time.Time {
 		}
 	}
 	return t
-}
-
-// resized is a copy of m of its own size: the record keeps the labels
-// for as long as it is served, and the JSON decoder makes every map room
-// for 64 entries.
-func resized(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

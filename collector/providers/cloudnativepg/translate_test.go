@@ -180,24 +180,41 @@ func TestCloudNativePGLatestIsByStartedAt(t *testing.T) {
 }
 
 // TestCloudNativePGOwnerLabels: a Cluster's metadata.labels are its
-// owners' labels (backup_resource_info), protected or not.
+// owners' labels (backup_resource_info), protected or not, when the
+// target sets resource_labels; without (none, or static_labels alone)
+// the records keep none.
 func TestCloudNativePGOwnerLabels(t *testing.T) {
 	srv := k8sServer(t, providertest.Files(t, routes(true), notFound))
-	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
-	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err != nil {
-		t.Fatal(res.Err)
+	collect := func(keys string) map[string]toolkit.Tags {
+		e := providertest.NewExporter(t, k8sConfig(srv, keys), kinds, collector.Options{})
+		res := e.Collect(context.Background(), e.Targets())[0]
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		got := map[string]toolkit.Tags{}
+		for _, r := range res.Resources {
+			got[r.ID] = r.Tags
+		}
+		return got
 	}
-	got := map[string]toolkit.Tags{}
-	for _, r := range res.Resources {
-		got[r.ID] = r.Tags
-	}
+	got := collect(", resource_labels: [team]")
 	for id, team := range map[string]string{"payments/pg-plugin": "payments", "shop/pg-none": "shop"} {
 		if tags := got[id]; tags.Kind != toolkit.KubernetesLabels || tags.Values["team"] != team || tags.Lookup != "" {
 			t.Errorf("%s: tags %+v, want its labels (team %s)", id, tags, team)
 		}
 	}
-	if tags := got["analytics/pg-quarter"]; tags.Kind != toolkit.KubernetesLabels || len(tags.Values) != 0 {
+	if tags := got["analytics/pg-quarter"]; tags.Kind != toolkit.KubernetesLabels || tags.Values != nil {
 		t.Errorf("a Cluster without labels: %+v", tags)
+	}
+	for _, keys := range []string{"", ", static_labels: {environment: test}"} {
+		got := collect(keys)
+		if len(got) == 0 {
+			t.Fatal("no Cluster")
+		}
+		for id, tags := range got {
+			if tags.Kind != toolkit.KubernetesLabels || tags.Values != nil {
+				t.Errorf("%q: %s keeps labels %+v", keys, id, tags)
+			}
+		}
 	}
 }

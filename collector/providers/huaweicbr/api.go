@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	json "github.com/segmentio/encoding/json"
 
@@ -42,7 +41,7 @@ func (p *provider) listBackups(ctx context.Context) (backups []huaweiBackup, err
 		q.Set("resource_id", p.resource)
 	}
 	for range huaweiCBRListAttempts {
-		backups, err = list[huaweiBackup](ctx, p, "/backups", q)
+		backups, err = list[huaweiBackup](ctx, p, "backups", q)
 		if !errors.Is(err, errHuaweiCountChanged) {
 			break
 		}
@@ -51,25 +50,34 @@ func (p *provider) listBackups(ctx context.Context) (backups []huaweiBackup, err
 }
 
 // cbrPage is one page of a CBR list: its items, under the collection's
-// name (backups, the only collection this provider reads), and the count
-// of the whole list.
+// name (backups or vaults), and the count of the whole list.
 type cbrPage struct {
-	Items []json.RawMessage `json:"backups"`
-	Count *int              `json:"count"`
+	Backups []json.RawMessage `json:"backups"`
+	Vaults  []json.RawMessage `json:"vaults"`
+	Count   *int              `json:"count"`
 }
 
-// list walks every page of the CBR list at path with query (limit and
-// offset, until offset reaches count) and returns its items decoded and
-// checked.
+// items are the page's items of collection.
+func (pg *cbrPage) items(collection string) []json.RawMessage {
+	if collection == "vaults" {
+		return pg.Vaults
+	}
+	return pg.Backups
+}
+
+// list walks every page of the CBR collection (backups, vaults) with
+// query (limit and offset, until offset reaches count) and returns its
+// items decoded and checked.
 func list[T any, PT interface {
 	*T
 	toolkit.Checked
-}](ctx context.Context, p *provider, path string, query url.Values) ([]T, error) {
+}](ctx context.Context, p *provider, collection string, query url.Values) ([]T, error) {
 	var (
 		all   []T
 		count = -1
 	)
-	pages := toolkit.NewPager(ctx, "list CBR "+strings.TrimPrefix(path, "/"))
+	path := "/" + collection
+	pages := toolkit.NewPager(ctx, "list CBR "+collection)
 	for page := 1; ; page++ {
 		q := make(url.Values, len(query)+2)
 		for k, v := range query {
@@ -88,7 +96,8 @@ func list[T any, PT interface {
 			return nil, fmt.Errorf("page %d: %w (from %d to %d)", page, errHuaweiCountChanged, count, *body.Count)
 		}
 		count = *body.Count
-		for i, raw := range body.Items {
+		items := body.items(collection)
+		for i, raw := range items {
 			v, err := toolkit.Decode[T, PT](raw)
 			if err != nil {
 				return nil, fmt.Errorf("page %d item %d: %w", page, i, err)
@@ -100,10 +109,10 @@ func list[T any, PT interface {
 			// The next page's offset is the continuation.
 			next = strconv.Itoa(len(all))
 		}
-		if next != "" && len(body.Items) == 0 {
+		if next != "" && len(items) == 0 {
 			return nil, fmt.Errorf("page %d at offset %d is empty although count is %d", page, len(all), count)
 		}
-		if err := pages.Page(len(body.Items), next); err != nil {
+		if err := pages.Page(len(items), next); err != nil {
 			return nil, err
 		}
 		if next == "" {
@@ -154,6 +163,7 @@ type huaweiBackup struct {
 	ResourceID   string   `json:"resource_id"`
 	ResourceName string   `json:"resource_name"`
 	ResourceSize *float64 `json:"resource_size"`
+	VaultID      string   `json:"vault_id"`
 	CreatedAt    *string  `json:"created_at"`
 	UpdatedAt    *string  `json:"updated_at"`
 	ProtectedAt  *string  `json:"protected_at"`

@@ -22,6 +22,10 @@ type provider struct {
 	backup   string
 	vault    string
 	resource string
+	// wantTags: the target's backup_resource_info carries the vaults'
+	// tags; vaults keeps the last read.
+	wantTags bool
+	vaults   vaultTags
 }
 
 // newProvider builds the provider of target t.
@@ -35,6 +39,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		backup:   s.BackupID,
 		vault:    s.VaultID,
 		resource: s.ResourceID,
+		wantTags: toolkit.WantsTags(t),
 	}
 	p.client = env.Client(Name, huawei.Authorizer(env.Credential, s.ProjectID))
 	return p, nil
@@ -68,20 +73,44 @@ func (p *provider) single(ctx context.Context) (toolkit.Resource, error) {
 	if err := b.Check(); err != nil {
 		return toolkit.Resource{}, fmt.Errorf("get CBR backup %q of project %q: %w", p.backup, p.project, err)
 	}
-	return toolkit.Summarize(b.resourceKey(), b.resourceLabel(), []toolkit.Backup{b.toBackup(nil)}, false), nil
+	r := toolkit.Summarize(b.resourceKey(), b.resourceLabel(), []toolkit.Backup{b.toBackup(nil)}, false)
+	r.Tags = toolkit.Tags{Kind: toolkit.VaultTags}
+	if p.wantTags {
+		r.Tags.Values = p.vaultTags(ctx)[b.VaultID]
+	}
+	return r, nil
 }
 
 // listed lists the project's backups (within the target's filters) and
-// groups them by protected resource: the shard's own, each once.
+// groups them by protected resource: the shard's own, each once. The
+// vaults are listed at the same time, for their tags, when the target
+// wants them.
 func (p *provider) listed(ctx context.Context) ([]toolkit.Resource, error) {
-	backups, err := p.listBackups(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list CBR backups of project %q: %w", p.project, err)
+	var (
+		backups []huaweiBackup
+		vaults  map[string]map[string]string
+	)
+	g := toolkit.NewGroup(ctx, 0)
+	g.Go(func(ctx context.Context) (err error) {
+		if backups, err = p.listBackups(ctx); err != nil {
+			return fmt.Errorf("list CBR backups of project %q: %w", p.project, err)
+		}
+		return nil
+	})
+	if p.wantTags {
+		g.Go(func(ctx context.Context) error {
+			vaults = p.vaultTags(ctx)
+			return nil
+		})
 	}
-	rs, children := records(backups)
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	rs, children := records(backups, vaults)
 	if len(rs) == 0 && p.resource != "" {
 		// The target names a resource that has no backup: a coverage gap.
 		rs = []toolkit.Resource{toolkit.Summarize(p.resource, p.resource, nil, true)}
+		rs[0].Tags.Kind = toolkit.VaultTags
 	}
 	dropChildOnly(ctx, rs, children)
 	return toolkit.Keep(ctx, p.env, rs), nil

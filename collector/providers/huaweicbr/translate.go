@@ -13,8 +13,9 @@ import (
 // the list first names each, and returns the children listed on their
 // own. A child is a part of its parent's backup (a disk of a server
 // backup): the list normally nests it; listed on its own too, it still
-// only counts against its parent.
-func records(backups []huaweiBackup) (rs []toolkit.Resource, children []*huaweiBackup) {
+// only counts against its parent. Each resource's tags are those of the
+// vault of its newest backup, in vaults (by vault ID).
+func records(backups []huaweiBackup, vaults map[string]map[string]string) (rs []toolkit.Resource, children []*huaweiBackup) {
 	childErrors := map[string][]string{}
 	var top []*huaweiBackup
 	for i := range backups {
@@ -47,9 +48,24 @@ func records(backups []huaweiBackup) (rs []toolkit.Resource, children []*huaweiB
 		for i, b := range group {
 			converted[i] = b.toBackup(childErrors)
 		}
-		rs = append(rs, toolkit.Summarize(key, huaweiResourceName(group), converted, true))
+		r := toolkit.Summarize(key, huaweiResourceName(group), converted, true)
+		r.Tags = toolkit.Tags{Kind: toolkit.VaultTags, Values: vaults[newest(group).VaultID]}
+		rs = append(rs, r)
 	}
 	return rs, children
+}
+
+// newest is the backup of group created last (the first of those
+// created at the same time).
+func newest(group []*huaweiBackup) *huaweiBackup {
+	out := group[0]
+	at := toolkit.ParseTime(huaweiStr(out.CreatedAt))
+	for _, b := range group[1:] {
+		if t := toolkit.ParseTime(huaweiStr(b.CreatedAt)); t.After(at) {
+			out, at = b, t
+		}
+	}
+	return out
 }
 
 // dropChildOnly reports, once each, the resources that only children

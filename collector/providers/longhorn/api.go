@@ -3,8 +3,6 @@ package longhorn
 import (
 	"context"
 
-	json "github.com/segmentio/encoding/json"
-
 	"github.com/backup-exporter/backup_exporter/collector/providers/kubernetes"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
@@ -56,32 +54,13 @@ type volumeLabel struct {
 	} `json:"labels"`
 }
 
-// labelMap is a Volume's labels, kept (for backup_resource_info) in a map
-// of their own size.
-type labelMap map[string]string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (l *labelMap) UnmarshalJSON(b []byte) error {
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	if m == nil {
-		*l = nil
-		return nil
-	}
-	*l = make(labelMap, len(m))
-	for k, v := range m {
-		(*l)[k] = v
-	}
-	return nil
-}
-
 // volume is a Volume: a protected resource.
 type volume struct {
 	Metadata struct {
 		meta
-		Labels labelMap `json:"labels"`
+		// Labels say which recurring jobs apply, and are the owners'
+		// labels (backup_resource_info, when the target wants them).
+		Labels kubernetes.Labels `json:"labels"`
 	} `json:"metadata"`
 	Spec struct {
 		// BackupTargetName is the target the volume is backed up to

@@ -85,7 +85,7 @@ func TestLonghornGolden(t *testing.T) {
 // error reads as a person would.
 func TestLonghornRecords(t *testing.T) {
 	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
-	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
+	e := providertest.NewExporter(t, k8sConfig(srv, ", resource_labels: [app.kubernetes.io/name]"), kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -108,6 +108,30 @@ func TestLonghornRecords(t *testing.T) {
 	if o.Healthy || o.Reason != "backup target offsite is unavailable" ||
 		o.CurrentError().Read() != "backup target offsite is unavailable: failed to list backup volumes in s3://offsite@eu-west-1/: AccessDenied: Access Denied" {
 		t.Errorf("vol-offsite: healthy %v, reason %q, error %q", o.Healthy, o.Reason, o.CurrentError().Read())
+	}
+}
+
+// TestLonghornLabelsOnlyWhenWanted: without resource_labels (none, or
+// static_labels alone) the records keep no labels: they are read for the
+// recurring jobs, not kept for as long as the records are served.
+func TestLonghornLabelsOnlyWhenWanted(t *testing.T) {
+	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	for _, keys := range []string{"", ", static_labels: {environment: test}"} {
+		e := providertest.NewExporter(t, k8sConfig(srv, keys), kinds, collector.Options{})
+		res := e.Collect(context.Background(), e.Targets())[0]
+		if res.Err != nil || len(res.Resources) == 0 {
+			t.Fatalf("%q: %d resources, %v", keys, len(res.Resources), res.Err)
+		}
+		for _, r := range res.Resources {
+			if r.Tags.Kind != toolkit.KubernetesLabels || r.Tags.Values != nil {
+				t.Errorf("%q: %s keeps labels %+v", keys, r.ID, r.Tags)
+			}
+			// The labels still say which jobs apply: vol-weekday's
+			// every-6h job, vol-unprotected's disabled one.
+			if r.ID == "vol-weekday" && r.ExpectedInterval != 6*time.Hour || r.ID == "vol-unprotected" && r.Protected {
+				t.Errorf("%q: %s's recurring-job labels were not read: %+v", keys, r.ID, r)
+			}
+		}
 	}
 }
 

@@ -23,8 +23,11 @@ type provider struct {
 	k8s           *kubernetes.Client
 	namespace     string
 	backupTargets bool
-	env           *toolkit.Env
-	now           func() time.Time
+	// wantTags: the target's backup_resource_info carries the Volumes'
+	// labels (else the records keep none).
+	wantTags bool
+	env      *toolkit.Env
+	now      func() time.Time
 
 	// warned are the schedules already logged as giving no interval: the
 	// log names each once, not at every poll.
@@ -43,7 +46,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
 	return &provider{
 		k8s: k8s, namespace: s.Namespace, backupTargets: s.BackupTargets == nil || *s.BackupTargets,
-		env: env, now: time.Now, warned: map[string]bool{},
+		wantTags: toolkit.WantsTags(t), env: env, now: time.Now, warned: map[string]bool{},
 	}, nil
 }
 
@@ -83,7 +86,11 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	sort.SliceStable(l.volumes, func(i, j int) bool { return l.volumes[i].Metadata.Name < l.volumes[j].Metadata.Name })
 	out := make([]toolkit.Resource, 0, len(l.volumes))
 	for i := range l.volumes {
-		out = append(out, ix.resource(&l.volumes[i]))
+		r := ix.resource(&l.volumes[i])
+		if p.wantTags {
+			r.Tags.Values = l.volumes[i].Metadata.Labels
+		}
+		out = append(out, r)
 	}
 	// The records come from the lists alone (no call per Volume): the
 	// shard keeps its own, each Volume once.

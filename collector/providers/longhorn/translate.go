@@ -107,7 +107,7 @@ func (ix *index) resource(v *volume) toolkit.Resource {
 			}
 		}
 	}
-	r.Tags = toolkit.Tags{Kind: toolkit.KubernetesLabels, Values: v.Metadata.Labels}
+	r.Tags.Kind = toolkit.KubernetesLabels // Values: the provider's, when wanted
 	if len(converted) == 0 && len(jobs) > 0 {
 		// A backup job but no backup yet: protected, never backed up.
 		r.Protected, r.Counts = true, map[toolkit.State]int{}

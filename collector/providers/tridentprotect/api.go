@@ -15,20 +15,35 @@ const apiPrefix = "/apis/protect.trident.netapp.io/v1"
 // pageSize is the limit of each list request.
 const pageSize = 500
 
-// object is the metadata every resource has.
+// meta is the metadata every resource has.
+type meta struct {
+	Name              string  `json:"name"`
+	Namespace         string  `json:"namespace"`
+	CreationTimestamp string  `json:"creationTimestamp"`
+	DeletionTimestamp *string `json:"deletionTimestamp"`
+}
+
+// object is a resource of which only its metadata is common.
 type object struct {
+	Metadata meta `json:"metadata"`
+}
+
+// application is an Application: a protected resource, with its labels
+// (its owners, for backup_resource_info).
+type application struct {
 	Metadata struct {
-		Name              string  `json:"name"`
-		Namespace         string  `json:"namespace"`
-		CreationTimestamp string  `json:"creationTimestamp"`
-		DeletionTimestamp *string `json:"deletionTimestamp"`
+		meta
+		// Labels are read by labels (malformed ones are none).
+		Labels json.RawMessage `json:"labels"`
 	} `json:"metadata"`
 }
 
-// application is an Application: a protected resource.
-type application struct {
-	object
-}
+// labels are the Application's metadata.labels; none when they are not
+// a map of strings (no field a record needs).
+func (a *application) labels() map[string]string { return kubernetes.OwnerLabels(a.Metadata.Labels) }
+
+// Check implements toolkit.Checked, as for every resource.
+func (a *application) Check() error { return (&object{Metadata: a.Metadata.meta}).Check() }
 
 // backup is a Backup of an Application (spec.applicationRef). Its status
 // stays raw: the hook run results are several fields (pre/post snapshot

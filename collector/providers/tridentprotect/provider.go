@@ -17,6 +17,9 @@ type provider struct {
 	k8s        *kubernetes.Client
 	namespaces []string
 	env        *toolkit.Env
+	// wantTags: the target's backup_resource_info carries the
+	// Applications' labels.
+	wantTags bool
 }
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
@@ -24,7 +27,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &provider{k8s: k8s, namespaces: t.Spec.(*Spec).Namespaces, env: env}, nil
+	return &provider{k8s: k8s, namespaces: t.Spec.(*Spec).Namespaces, env: env, wantTags: toolkit.WantsTags(t)}, nil
 }
 
 // Collect implements Provider.
@@ -65,7 +68,12 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	for i := range apps {
 		a := &apps[i]
 		id := appID(a)
-		out = append(out, resource(id, a.Metadata.Name, byApp[id], schedulesOf[id]))
+		r := resource(id, a.Metadata.Name, byApp[id], schedulesOf[id])
+		r.Tags.Kind = toolkit.KubernetesLabels
+		if p.wantTags {
+			r.Tags.Values = a.labels()
+		}
+		out = append(out, r)
 	}
 	// The records come from the lists alone (no call per Application):
 	// the shard keeps its own, each Application once.

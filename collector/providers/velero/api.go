@@ -17,18 +17,24 @@ const (
 	pageSize       = 500
 )
 
-// meta is the metadata the provider reads of every object.
+// meta is the metadata the provider reads of every object (labels only
+// of namespaces: a Backup's would cost a map each, by the thousand).
 type meta struct {
-	Name              string            `json:"name"`
-	UID               string            `json:"uid"`
-	CreationTimestamp string            `json:"creationTimestamp"`
-	DeletionTimestamp *string           `json:"deletionTimestamp"`
-	Labels            map[string]string `json:"labels"`
+	Name              string  `json:"name"`
+	UID               string  `json:"uid"`
+	CreationTimestamp string  `json:"creationTimestamp"`
+	DeletionTimestamp *string `json:"deletionTimestamp"`
 }
 
 // namespace is a core/v1 Namespace: a resource of the target.
 type namespace struct {
-	Metadata meta `json:"metadata"`
+	Metadata struct {
+		meta
+		// Labels say whether Velero excludes the namespace, and are its
+		// owners' labels (backup_resource_info, when the target wants
+		// them).
+		Labels kubernetes.Labels `json:"labels"`
+	} `json:"metadata"`
 }
 
 // Check implements toolkit.Checked.

@@ -87,7 +87,8 @@ func TestGlobSetIsVelerosMatch(t *testing.T) {
 func TestCoverBounded(t *testing.T) {
 	nss := make([]*namespace, 1000)
 	for i := range nss {
-		nss[i] = &namespace{Metadata: meta{Name: fmt.Sprintf("ns-%d", i)}}
+		nss[i] = &namespace{}
+		nss[i].Metadata.Name = fmt.Sprintf("ns-%d", i)
 	}
 	f := &filter{includes: compileSet(nil), excludes: compileSet(nil), includeAll: true}
 	fs := &filters{list: make([]*filter, maxCoverage/len(nss)+1)}

@@ -68,9 +68,10 @@ func TestVeleroLabelSelectorCoverage(t *testing.T) {
 
 // TestVeleroNamespaceLabelsAreTheTags: a namespace's metadata.labels are
 // its record's Kubernetes labels (for backup_resource_info), protected or
-// not, and each record has its own latest backup.
+// not, when the target sets resource_labels; and each record has its own
+// latest backup.
 func TestVeleroNamespaceLabelsAreTheTags(t *testing.T) {
-	rs, _, res := collect(t, "", nil)
+	rs, _, res := collect(t, ", resource_labels: [team]", nil)
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -87,6 +88,26 @@ func TestVeleroNamespaceLabelsAreTheTags(t *testing.T) {
 	for _, gone := range []string{"velero", "kube-system", "kube-public", "skipped"} {
 		if _, ok := rs[gone]; ok {
 			t.Errorf("%s is a resource", gone)
+		}
+	}
+}
+
+// TestVeleroLabelsOnlyWhenWanted: without resource_labels (none, or
+// static_labels alone) the records keep no labels; they are still read
+// for velero.io/exclude-from-backup.
+func TestVeleroLabelsOnlyWhenWanted(t *testing.T) {
+	for _, keys := range []string{"", ", static_labels: {environment: test}"} {
+		rs, _, res := collect(t, keys, nil)
+		if res.Err != nil || len(rs) == 0 {
+			t.Fatalf("%q: %d resources, %v", keys, len(rs), res.Err)
+		}
+		for id, r := range rs {
+			if r.Tags.Kind != toolkit.KubernetesLabels || r.Tags.Values != nil {
+				t.Errorf("%q: %s keeps labels %+v", keys, id, r.Tags)
+			}
+		}
+		if _, ok := rs["skipped"]; ok {
+			t.Errorf("%q: the namespace labelled out of every backup is a resource", keys)
 		}
 	}
 }

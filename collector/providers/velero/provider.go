@@ -38,7 +38,10 @@ type provider struct {
 	selector         string
 	storageLocations bool
 	volumeBytes      bool
-	now              func() time.Time
+	// wantTags: the target's backup_resource_info carries the
+	// namespaces' labels (else the records keep none).
+	wantTags bool
+	now      func() time.Time
 
 	// warned holds the schedules whose interval could not be derived,
 	// logged once each (not every poll).
@@ -60,6 +63,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		selector:         s.BackupLabelSelector,
 		storageLocations: s.StorageLocations == nil || *s.StorageLocations,
 		volumeBytes:      s.VolumeBytes,
+		wantTags:         toolkit.WantsTags(t),
 		now:              time.Now,
 		warned:           map[string]bool{},
 	}
@@ -180,7 +184,7 @@ func (p *provider) records(ctx context.Context, nsList []namespace, backups []ba
 			r = p.summary(&group{backups: set.backups[:n], latest: latest[i], schedules: set.schedules}, byName, now, intervals)
 			summaries[gkey] = r
 		}
-		out = append(out, forNamespace(r, ns))
+		out = append(out, forNamespace(r, ns, p.wantTags))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err

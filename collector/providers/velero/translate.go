@@ -168,10 +168,13 @@ func locationOf(b *backup, locations map[string]*storageLocation) *storageLocati
 
 // forNamespace is the group's record for one of its namespaces: its own
 // copy of the latest backup and the counts, so that nothing is shared
-// between records.
-func forNamespace(r toolkit.Resource, ns *namespace) toolkit.Resource {
+// between records, and its labels when the target wants them.
+func forNamespace(r toolkit.Resource, ns *namespace, wantTags bool) toolkit.Resource {
 	r.ID, r.Name = ns.Metadata.Name, ns.Metadata.Name
-	r.Tags = toolkit.Tags{Kind: toolkit.KubernetesLabels, Values: ns.Metadata.Labels}
+	r.Tags = toolkit.Tags{Kind: toolkit.KubernetesLabels}
+	if wantTags {
+		r.Tags.Values = ns.Metadata.Labels
+	}
 	if r.Latest != nil {
 		latest := *r.Latest
 		r.Latest = &latest
