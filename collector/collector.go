@@ -55,6 +55,10 @@ type Options struct {
 	// WrapTransport, when set, wraps every upstream client's transport
 	// (tests inject faults through it).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Unpaced turns the upstream pacers off (requests go as fast as
+	// max_concurrency allows, quota or not): for the tests and benchmarks
+	// that show what pacing prevents.
+	Unpaced bool
 	// RecordDropped keeps, with each poll, the listed items it left out
 	// and why (Result.Dropped), for --once.dropped; their counts by reason
 	// are always kept.
@@ -199,6 +203,7 @@ func (e *Exporter) credential(cred *config.Credential, g config.Global, opts Opt
 		UserAgent:      opts.UserAgent,
 		Metrics:        opts.APIMetrics,
 		Wrap:           opts.WrapTransport,
+		Unpaced:        opts.Unpaced,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("credential %q: %w", cred.Name, err)
@@ -309,6 +314,9 @@ type Result struct {
 	// PollDuration is how long the last completed poll took (zero when
 	// none has).
 	PollDuration time.Duration
+	// PollPaced is how long the last completed poll had requests held
+	// back by a pacer, to stay within the upstream's quota.
+	PollPaced time.Duration
 	// LastSuccess is when the target was last read successfully (zero when
 	// never).
 	LastSuccess time.Time
@@ -364,7 +372,7 @@ func (e *Exporter) collectTarget(ctx context.Context, t *Target) Result {
 	r := Result{Target: t, Err: res.err, Cached: hit, LastSuccess: s.lastSuccess(), Duration: time.Since(start)}
 	s.mu.Lock()
 	if s.last != nil {
-		r.PollDuration = s.last.duration
+		r.PollDuration, r.PollPaced = s.last.duration, s.last.paced
 	}
 	s.mu.Unlock()
 	served := s.served(res)

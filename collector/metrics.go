@@ -26,6 +26,8 @@ var (
 		gauge(func(r *Result) (float64, bool) { return r.Duration.Seconds(), true }))
 	descTargetPollDuration = newTargetFamily("backup_exporter_target_poll_duration_seconds", "How long the last completed poll of the target took (background or synchronous).", nil,
 		gauge(func(r *Result) (float64, bool) { return r.PollDuration.Seconds(), r.PollDuration > 0 }))
+	descTargetPollPaced = newTargetFamily("backup_exporter_target_poll_paced_seconds", "How long the last completed poll of the target had requests held back to stay within the upstream's quota (wall clock; 0: not paced). Azure: ARM's read quota per subscription.", nil,
+		gauge(func(r *Result) (float64, bool) { return r.PollPaced.Seconds(), r.PollDuration > 0 }))
 	descTargetLastSuccess = newTargetFamily("backup_exporter_target_last_success_timestamp_seconds", "When the target was last read successfully: the served data is that old (up to cache_ttl, or max_staleness after failed polls).", nil,
 		gauge(func(r *Result) (float64, bool) { return toolkit.UnixSeconds(r.LastSuccess), !r.LastSuccess.IsZero() }))
 	descTargetResourceErrors = newTargetFamily("backup_exporter_target_resource_errors", "Resources of a discovery target whose own read failed in the last poll (their last good series are kept for max_staleness).", nil,
@@ -48,7 +50,7 @@ var (
 )
 
 // targetFamilies are the per-target self-metrics, in exposition order.
-var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetLastSuccess, descTargetResources, descTargetResourceErrors, descTargetTagLookupErrors, descTargetResourcesDropped}
+var targetFamilies = []*targetFamily{descTargetUp, descTargetDuration, descTargetPollDuration, descTargetPollPaced, descTargetLastSuccess, descTargetResources, descTargetResourceErrors, descTargetTagLookupErrors, descTargetResourcesDropped}
 
 // Bounds of label values from upstream, in runes (a cut value ends in
 // "…", within the bound): names, states, codes and messages 256, as

@@ -20,6 +20,8 @@ type pollResult struct {
 	resources []toolkit.Resource
 	err       error
 	duration  time.Duration
+	// paced is how long the poll had requests held back by a pacer.
+	paced time.Duration
 	// at is when the poll finished.
 	at time.Time
 	// resourceErrors counts the resources that could not be read;
@@ -272,7 +274,7 @@ func (s *targetState) poll(ctx context.Context) *pollResult {
 		}
 		tags = s.tags.fill(ctx, s.now, resources, owns)
 	}
-	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), at: s.now(), drops: drops, tags: tags}
+	return &pollResult{resources: resources, err: err, duration: s.now().Sub(start), paced: toolkit.Held(ctx), at: s.now(), drops: drops, tags: tags}
 }
 
 // drops are the listed items a poll left out: counted by reason, logged

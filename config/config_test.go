@@ -14,6 +14,7 @@ import (
 	"github.com/backup-exporter/backup_exporter/collector/providers"
 	"github.com/backup-exporter/backup_exporter/collector/providers/astra"
 	awscred "github.com/backup-exporter/backup_exporter/collector/providers/aws"
+	"github.com/backup-exporter/backup_exporter/collector/providers/azurebackup"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurenetappfiles"
 	"github.com/backup-exporter/backup_exporter/collector/providers/azurepostgresqlltr"
 	"github.com/backup-exporter/backup_exporter/collector/providers/huawei"
@@ -75,6 +76,18 @@ func TestLoadGood(t *testing.T) {
 	}
 	if cbrSpec.Endpoint != "https://cbr.cn-north-4.myhuaweicloud.com" {
 		t.Errorf("endpoint trailing slash kept: %q", cbrSpec.Endpoint)
+	}
+	// Resource Graph mode: the source defaults to arm; progress_from_arm
+	// to true (false when written), resource_graph_api_version and
+	// api_version to their defaults.
+	byName := map[string]*Target{}
+	for i := range cfg.Targets {
+		byName[cfg.Targets[i].Name] = &cfg.Targets[i]
+	}
+	arm, estate, groups := byName["azure-backup"].Spec.(*azurebackup.Spec), byName["azure-backup-estate"].Spec.(*azurebackup.Spec), byName["azure-backup-groups"].Spec.(*azurebackup.Spec)
+	if arm.Source != "arm" || estate.Source != "resource_graph" || estate.ProgressFromARM || !groups.ProgressFromARM ||
+		groups.ResourceGraphAPIVersion != "2024-04-01" || groups.APIVersion != azurebackup.DefaultAPIVersion || len(estate.Subscriptions) != 2 {
+		t.Errorf("Resource Graph keys: arm %+v, estate %+v, groups %+v", arm.GraphSpec, estate.GraphSpec, groups.GraphSpec)
 	}
 	if pg.ResourceLabelsRefresh != model.Duration(2*time.Hour) || anf.ResourceLabelsRefresh != DefaultResourceLabelsRefresh || DefaultResourceLabelsRefresh != model.Duration(time.Hour) {
 		t.Errorf("resource_labels_refresh: %v, default %v", pg.ResourceLabelsRefresh, anf.ResourceLabelsRefresh)
@@ -161,6 +174,8 @@ func TestLoadInvalid(t *testing.T) {
 		"aws-bad-role":             `testdata/invalid-aws-bad-role.yml:4: credential "aws": role_arn "arn:aws:iam::12:role/backup-exporter" is not an IAM role ARN (arn:aws:iam::123456789012:role/name)`,
 		"aws-secret-without-key":   `testdata/invalid-aws-secret-without-key.yml:3: credential "aws": secret_access_key(_file) needs access_key_id`,
 		"aws-profile-and-keys":     `testdata/invalid-aws-profile-and-keys.yml:4: credential "aws": give profile or static keys (access_key_id), not both`,
+		"graph-subscription-id":    `testdata/invalid-graph-subscription-id.yml:9: target "estate": subscription_id does not go with source: resource_graph; list the subscriptions under subscriptions`,
+		"graph-scope-both":         `testdata/invalid-graph-scope-both.yml:10: target "estate": give subscriptions or management_groups, not both`,
 		// backup_resource_info's keys: the entry or label name and its line,
 		// never a static label's value.
 		"owner-static-prefix":       `testdata/invalid-owner-static-prefix.yml:12: target "a": static_labels: tag_team must not start with tag_ (tag_, vault_tag_ and label_ are the resources' own tags and labels, __ is Prometheus')`,

@@ -51,6 +51,7 @@ func run() int {
 	genAWSAccount := app.Flag("generate.aws.account", "AWS account ID of the generated resources.").Default(simulator.AWSDemoAccountID).String()
 	genAzBkVaults := app.Flag("generate.azure.backup-vaults", "Generate this many Azure Backup (Recovery Services) vaults (0: none) in the same resource group.").Default("0").Int()
 	genAzBkItems := app.Flag("generate.azure.backup-items-per-vault", "Protected items (VMs, file shares, SQL databases) per generated Recovery Services vault.").Default("20").Int()
+	genAzBkSubs := app.Flag("generate.azure.backup-subscriptions", "Generate the Recovery Services vaults in this many subscriptions: "+simulator.DefaultAzureSubscriptionID+" and the next ones (ids ending in 1, 2, ...), each with backup-vaults vaults in its resource group "+simulator.DefaultAzureResourceGroup+".").Default("1").Int()
 	genAzBkDays := app.Flag("generate.azure.backup-job-days", "Daily backup jobs per generated protected item.").Default("7").Int()
 	genDPVaults := app.Flag("generate.azure.dp-vaults", "Generate this many Azure Backup vaults (Microsoft.DataProtection; 0: none) in the same resource group.").Default("0").Int()
 	genDPInstances := app.Flag("generate.azure.dp-instances-per-vault", "Backup instances (managed disks, PostgreSQL servers, blobs, AKS clusters) per generated Backup vault.").Default("20").Int()
@@ -137,6 +138,11 @@ func run() int {
 		if *genAzBkVaults > 0 {
 			bk := simulator.GenerateAzureBackup(simulator.DefaultAzureSubscriptionID, *genAzBkVaults, *genAzBkItems, *genAzBkDays, time.Now())
 			gen.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults = bk.Subscriptions[0].ResourceGroups[0].RecoveryServicesVaults
+			for i := 1; i < *genAzBkSubs; i++ {
+				sub := simulator.AzureSubscriptionN(i)
+				more := simulator.GenerateAzureBackup(sub, *genAzBkVaults, *genAzBkItems, *genAzBkDays, time.Now())
+				gen.Subscriptions = append(gen.Subscriptions, more.Subscriptions...)
+			}
 		}
 		if *genDPVaults > 0 {
 			dp := simulator.GenerateDataProtection(simulator.DefaultAzureSubscriptionID, *genDPVaults, *genDPInstances, *genDPDays, time.Now())

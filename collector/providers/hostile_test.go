@@ -107,6 +107,38 @@ var hostile = map[string]hostileList{
 				Raw: `{"value":[` + item("a") + `,` + item("b") + `]}`}}
 		},
 	},
+	graphBackup: {
+		list:     graphPath,
+		endless:  `{"totalRecords":2000000000,"count":0,"resultTruncated":"true","data":[],"$skipToken":"t{{n}}"}`,
+		repeated: `{"totalRecords":5,"count":0,"resultTruncated":"true","data":[],"$skipToken":"again"}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			vault := "/subscriptions/" + providertest.AzureSubscription + "/resourceGroups/" + simulator.DefaultAzureResourceGroup + "/providers/Microsoft.RecoveryServices/vaults/rsv-01"
+			row := func(s string) string {
+				return `{"id":"` + vault + `/backupFabrics/Azure/protectionContainers/c/protectedItems/` + s + `","type":"microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems",` +
+					`"properties":{"friendlyName":"` + s + `","backupManagementType":"AzureIaasVM","workloadType":"VM","sourceResourceId":"` +
+					longID("/subscriptions/s/vm", s) + `","protectionState":"Protected","lastBackupStatus":"Completed","lastRecoveryPoint":"2026-11-30T00:00:00Z"}}`
+			}
+			return yml, []simulator.Fault{{API: simulator.AzureResourceGraphAPI, Path: graphPath, Body: simulator.BodyRaw,
+				Raw: `{"totalRecords":2,"count":2,"resultTruncated":"false","data":[` + row("a") + `,` + row("b") + `]}`}}
+		},
+		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by $skipToken in the request body)"},
+	},
+	graphDataProtection: {
+		list:     graphPath,
+		endless:  `{"totalRecords":2000000000,"count":0,"resultTruncated":"true","data":[],"$skipToken":"t{{n}}"}`,
+		repeated: `{"totalRecords":5,"count":0,"resultTruncated":"true","data":[],"$skipToken":"again"}`,
+		longIDs: func(yml string) (string, []simulator.Fault) {
+			vault := "/subscriptions/" + providertest.AzureSubscription + "/resourceGroups/" + simulator.DefaultAzureResourceGroup + "/providers/Microsoft.DataProtection/backupVaults/bv-01"
+			row := func(s string) string {
+				return `{"id":"` + vault + `/backupInstances/` + s + `","type":"microsoft.dataprotection/backupvaults/backupinstances","properties":{"friendlyName":"` + s +
+					`","dataSourceInfo":{"resourceID":"` + longID("/subscriptions/s/sa", s) + `","datasourceType":"Microsoft.Storage/storageAccounts/blobServices"},` +
+					`"policyInfo":{"policyId":"` + vault + `/backupPolicies/p"},"currentProtectionState":"NotProtected"}}`
+			}
+			return yml, []simulator.Fault{{API: simulator.AzureResourceGraphAPI, Path: graphPath, Body: simulator.BodyRaw,
+				Raw: `{"totalRecords":2,"count":2,"resultTruncated":"false","data":[` + row("a") + `,` + row("b") + `]}`}}
+		},
+		notApplicable: map[string]string{"foreign-origin nextLink": "n/a (pages by $skipToken in the request body)"},
+	},
 	"azure_dataprotection": {
 		list:     "backupInstances$",
 		endless:  `{"value":[],` + armNext + `{{n}}"}`,

@@ -31,6 +31,22 @@ type simTarget struct {
 	incomplete string
 }
 
+// graphBackup is the column of azure_backup's Resource Graph mode
+// (source: resource_graph), whose one query is graphPath.
+const (
+	graphBackup         = "azure_backup resource_graph"
+	graphDataProtection = "azure_dataprotection resource_graph"
+	graphPath           = "/providers/Microsoft.ResourceGraph/resources$"
+)
+
+// upstream is the provider label of st's requests.
+func (st simTarget) upstream() string {
+	if strings.HasSuffix(st.provider, " resource_graph") {
+		return simulator.AzureResourceGraphAPI
+	}
+	return st.provider
+}
+
 func simTargets() []simTarget {
 	return []simTarget{
 		{"astra", func(t *testing.T) (*simulator.Server, string) {
@@ -62,6 +78,16 @@ targets:
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
 				"name: ab, type: azure_backup, vault: rsv-01")
 		}, simulator.AzureAPI, "backupProtectedItems$", `{"value":[{"properties":{}}]}`},
+		{graphBackup, func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartAzureBackup(t, 1, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s") +
+				"  - {name: abg, type: azure_backup, credential: az, source: resource_graph, subscriptions: [" + providertest.AzureSubscription + "], vault: rsv-01}\n"
+		}, simulator.AzureResourceGraphAPI, graphPath, `{"totalRecords":1,"count":1,"resultTruncated":"false","data":[{"properties":{}}]}`},
+		{graphDataProtection, func(t *testing.T) (*simulator.Server, string) {
+			sim, ca := providertest.StartDataProtection(t, 1, 1, 0)
+			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s") +
+				"  - {name: dpg, type: azure_dataprotection, credential: az, source: resource_graph, subscriptions: [" + providertest.AzureSubscription + "], vault: bv-01}\n"
+		}, simulator.AzureResourceGraphAPI, graphPath, `{"totalRecords":1,"count":1,"resultTruncated":"false","data":[{"properties":{}}]}`},
 		{"azure_dataprotection", func(t *testing.T) (*simulator.Server, string) {
 			sim, ca := providertest.StartDataProtection(t, 1, 1, 0)
 			return sim, providertest.AzureConfig(sim.URL(), ca, providertest.AzureSecret, "cache_ttl: 0, scrape_timeout: 10s",
@@ -131,7 +157,7 @@ func TestTransientServerErrorsAreRiddenOut(t *testing.T) {
 			if res.Err != nil {
 				t.Fatalf("down after two 500s: %v", res.Err)
 			}
-			if got, _ := providertest.Value(t, reg, "backup_exporter_api_retries_total", map[string]string{"provider": st.provider, "reason": "server_error"}); got != 2 {
+			if got, _ := providertest.Value(t, reg, "backup_exporter_api_retries_total", map[string]string{"provider": st.upstream(), "reason": "server_error"}); got != 2 {
 				t.Errorf("server_error retries = %v, want 2", got)
 			}
 		})
@@ -159,7 +185,7 @@ func TestPersistentServerErrorIsRetriedThreeTimes(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Error("the retries used up the whole deadline")
 			}
-			if got, _ := providertest.Value(t, reg, "backup_exporter_api_retries_total", map[string]string{"provider": st.provider, "reason": "server_error"}); got != 3 {
+			if got, _ := providertest.Value(t, reg, "backup_exporter_api_retries_total", map[string]string{"provider": st.upstream(), "reason": "server_error"}); got != 3 {
 				t.Errorf("server_error retries = %v, want 3", got)
 			}
 			re := regexp.MustCompile(st.path)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,47 @@ func MaxStaleness(ctx context.Context) time.Duration { return scopeOf(ctx).MaxSt
 type pollScope struct {
 	Poll
 	items atomic.Int64
+
+	// held is how long the poll had at least one request held back by a
+	// pacer (Hold): holding counts the requests held now, since when.
+	heldMu  sync.Mutex
+	holding int
+	since   time.Time
+	held    time.Duration
+}
+
+// Hold tells ctx's poll that one of its requests is held back to stay
+// within an upstream's quota (a pacer), until release is called. The poll
+// counts the time during which at least one request was held (Held): wall
+// clock, not the sum over requests held side by side.
+func Hold(ctx context.Context) (release func()) {
+	s := scopeOf(ctx)
+	s.heldMu.Lock()
+	if s.holding == 0 {
+		s.since = time.Now()
+	}
+	s.holding++
+	s.heldMu.Unlock()
+	return sync.OnceFunc(func() {
+		s.heldMu.Lock()
+		defer s.heldMu.Unlock()
+		s.holding--
+		if s.holding == 0 {
+			s.held += time.Since(s.since)
+		}
+	})
+}
+
+// Held is how long ctx's poll has had at least one request held back
+// (Hold), up to now.
+func Held(ctx context.Context) time.Duration {
+	s := scopeOf(ctx)
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	if s.holding > 0 {
+		return s.held + time.Since(s.since)
+	}
+	return s.held
 }
 
 type scopeKey struct{}

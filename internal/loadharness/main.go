@@ -45,6 +45,7 @@ func main() {
 	full := flag.Bool("full", false, "with --json-exporter: the whole run, the comparison among its goals")
 	owners := flag.Int("owners", 0, "with --only: every resource carries this many tags or labels (the simulator's --generate.owner-tags), all allowlisted in every target's resource_labels (backup_resource_info)")
 	anf := flag.Bool("anf", false, "run only the goal of 1,000 ANF volumes at 50 ms, max_concurrency 32 (cold poll against the ideal) and print it")
+	graph := flag.Int("resource-graph", 0, "measure only an Azure Backup estate of this many protected items over 200 subscriptions, once with a target per subscription (source arm), once with one Resource Graph target, and print both")
 	flag.Parse()
 	h := &harness{bin: *bin, jsonExporter: *jsonExporter, owners: *owners}
 	if *storm > 0 {
@@ -83,6 +84,11 @@ func main() {
 		r := h.cloudRun(*cloud, *cloud)
 		fmt.Printf("%d resources: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
 			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		return
+	}
+	if *graph > 0 {
+		fmt.Println(h.graphModeRun(*graph, "arm"))
+		fmt.Println(h.graphModeRun(*graph, "resource_graph"))
 		return
 	}
 	if *dataProtection > 0 {

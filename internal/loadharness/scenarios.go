@@ -86,6 +86,8 @@ func exporterConfig(s *sim, global string, targets ...string) string {
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_netapp_files, credential: azure, subscription_id: %s, resource_group: demo-rg, account: demo-account}\n", t, azureSub)
 		case strings.HasPrefix(t, "pg"):
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_postgresql_ltr, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
+		case strings.HasPrefix(t, "ab:"), t == "abgraph":
+			b.WriteString(graphTarget(t))
 		case t == "ab":
 			fmt.Fprintf(&b, "  - {name: %s, type: azure_backup, credential: azure, subscription_id: %s, resource_group: demo-rg}\n", t, azureSub)
 		case t == "dp":

@@ -56,6 +56,13 @@ const (
 type AzureScenario struct {
 	// PageSize of every list; default AzureDefaultPageSize.
 	PageSize int `yaml:"page_size"`
+	// ReadBucket, when set, limits ARM reads as Azure Resource Manager's
+	// throttling does since 2024: a token bucket per subscription and
+	// client (azure_ratelimit.go). Unset: every read is served, and
+	// x-ms-ratelimit-remaining-subscription-reads counts down from
+	// AzureRateLimitReads (the older hourly budget) without ever
+	// refusing.
+	ReadBucket *AzureReadBucket `yaml:"read_bucket"`
 	// ResourceGraph configures Resource Graph's paging and quota.
 	ResourceGraph *AzureResourceGraph `yaml:"resource_graph"`
 	Tenants       []AzureTenant       `yaml:"tenants"`
@@ -80,8 +87,12 @@ type AzureClient struct {
 
 // AzureSubscription is one subscription.
 type AzureSubscription struct {
-	ID             string               `yaml:"id"`
-	ResourceGroups []AzureResourceGroup `yaml:"resource_groups"`
+	ID string `yaml:"id"`
+	// ManagementGroups are the management groups the subscription is
+	// under (its own and its ancestors): a Resource Graph query scoped to
+	// one of them reads it.
+	ManagementGroups []string             `yaml:"management_groups"`
+	ResourceGroups   []AzureResourceGroup `yaml:"resource_groups"`
 }
 
 // AzureResourceGroup is one resource group.
@@ -203,6 +214,9 @@ type azureState struct {
 	certs  map[string][]*x509.Certificate // tenant/client (lower case) -> certificates
 	tokens map[string]azureToken
 	reads  map[string]int // subscription (lower case) -> remaining reads
+	// buckets are the read buckets of ReadBucket, by subscription and
+	// client (lower case).
+	buckets map[string]*readBucket
 
 	// gen counts the changes of sc; idx is its index as of idxGen
 	// (azure_index.go).
@@ -211,6 +225,10 @@ type azureState struct {
 
 	// argQuota is Resource Graph's quota window per client.
 	argQuota map[string]*argBucket
+	// argResults are the answers of the last queries whose first page was
+	// served, by $skipToken binding: the next pages are cut from them (as
+	// Resource Graph pages one result), not evaluated again.
+	argResults argCache
 }
 
 type azureToken struct {
@@ -258,6 +276,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	if c.PageSize < 0 {
 		return fmt.Errorf("azure: page_size %d is negative", c.PageSize)
 	}
+	if err := c.ReadBucket.validate(); err != nil {
+		return err
+	}
 	if err := c.validateRecoveryServices(); err != nil {
 		return err
 	}
@@ -300,7 +321,9 @@ func (s *Server) SetAzureScenario(sc *AzureScenario) error {
 	st.certs = certs
 	st.tokens = map[string]azureToken{}
 	st.reads = map[string]int{}
+	st.buckets = map[string]*readBucket{}
 	st.argQuota = map[string]*argBucket{}
+	st.argResults = argCache{}
 	return nil
 }
 

@@ -38,14 +38,17 @@ package simulator
 // The simulator's own choices: the quota's bucket is per client (tenant
 // and client ID of the token), its window starts with the first query; a
 // $skipToken is bound to the query and scope (another query with it is
-// 400 InvalidSkipToken); management groups and the table result format
-// are not simulated (400).
+// 400 InvalidSkipToken); a management group holds the subscriptions that
+// name it (AzureSubscription.ManagementGroups); the table result format is
+// not simulated (400). The tables (Resources, RecoveryServicesResources)
+// are built from the same estate as the REST routes, for each query.
 
 import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -129,12 +132,83 @@ func (s *Server) UpdateAzureResource(sub, rg, typ, name string, fn func(*AzureRe
 	}
 }
 
-// argTable returns the rows of a table of the estate; the caller holds
+// argMaxSubscriptions is the most subscriptions a query without a scope
+// covers; beyond it the answer says x-ms-tenant-subscription-limit-hit.
+const argMaxSubscriptions = 10000
+
+// argScope is the set of subscriptions (lower case) a query reads: those
+// given, those under the management groups given (AzureSubscription's
+// ManagementGroups), or, with neither, every subscription of the estate up
+// to argMaxSubscriptions (limitHit when there are more). The caller holds
 // s.mu.
-func (st *azureState) argTable(name string) ([]kqlRow, bool) {
-	if !strings.EqualFold(name, "Resources") {
+func (st *azureState) argScope(subscriptions, groups []string) (scope map[string]bool, limitHit bool) {
+	scope = map[string]bool{}
+	switch {
+	case len(subscriptions) > 0:
+		for _, s := range subscriptions {
+			scope[strings.ToLower(s)] = true
+		}
+	case len(groups) > 0:
+		for _, sb := range st.sc.Subscriptions {
+			if slices.ContainsFunc(sb.ManagementGroups, func(g string) bool {
+				return slices.ContainsFunc(groups, func(w string) bool { return strings.EqualFold(g, w) })
+			}) {
+				scope[strings.ToLower(sb.ID)] = true
+			}
+		}
+	default:
+		for i, sb := range st.sc.Subscriptions {
+			if i == argMaxSubscriptions {
+				return scope, true
+			}
+			scope[strings.ToLower(sb.ID)] = true
+		}
+	}
+	return scope, false
+}
+
+// argTable returns the rows of a table of the estate (Resources or
+// RecoveryServicesResources) in the subscriptions of scope, sorted by id;
+// the caller holds s.mu.
+func (st *azureState) argTable(name string, scope map[string]bool) ([]kqlRow, bool) {
+	var rows []kqlRow
+	switch {
+	case strings.EqualFold(name, "Resources"):
+		rows = st.resourcesRows()
+	case strings.EqualFold(name, "RecoveryServicesResources"):
+		var err error
+		if rows, err = st.recoveryServicesRows(time.Now()); err != nil {
+			return nil, true
+		}
+	default:
 		return nil, false
 	}
+	kept := rows[:0]
+	for _, r := range rows {
+		if sub, _ := r["subscriptionId"].(string); scope[strings.ToLower(sub)] {
+			kept = append(kept, r)
+		}
+	}
+	rows = kept
+	// Stable pages: sorted by id, as the paging guidance asks of queries.
+	type keyed struct {
+		id  string
+		row kqlRow
+	}
+	ks := make([]keyed, len(rows))
+	for i, r := range rows {
+		ks[i] = keyed{r["id"].(string), r}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.id, b.id) })
+	for i := range ks {
+		rows[i] = ks[i].row
+	}
+	return rows, true
+}
+
+// resourcesRows are the rows of Resources: the resource groups' resources
+// and Recovery Services vaults. The caller holds s.mu.
+func (st *azureState) resourcesRows() []kqlRow {
 	var rows []kqlRow
 	row := func(sub, rg, typ, name, location string, tags map[string]string) kqlRow {
 		t := map[string]any{}
@@ -157,20 +231,7 @@ func (st *azureState) argTable(name string) ([]kqlRow, bool) {
 			}
 		}
 	}
-	// Stable pages: sorted by id, as the paging guidance asks of queries.
-	type keyed struct {
-		id  string
-		row kqlRow
-	}
-	ks := make([]keyed, len(rows))
-	for i, r := range rows {
-		ks[i] = keyed{r["id"].(string), r}
-	}
-	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.id, b.id) })
-	for i := range ks {
-		rows[i] = ks[i].row
-	}
-	return rows, true
+	return rows
 }
 
 // argRequest is the body of a query.
@@ -334,8 +395,8 @@ func (s *Server) argQuery(w http.ResponseWriter, r *http.Request) {
 	case req.Query == nil || strings.TrimSpace(*req.Query) == "":
 		argBadRequest(w, "InvalidRequestContent", "The query is required.")
 		return
-	case len(req.ManagementGroups) > 0:
-		argBadRequest(w, "InvalidRequestContent", "Management group scopes are not simulated.")
+	case len(req.ManagementGroups) > 0 && len(req.Subscriptions) > 0:
+		argBadRequest(w, "InvalidRequestContent", "Either subscriptions or managementGroups may be given, not both.")
 		return
 	case req.Options.ResultFormat != "" && req.Options.ResultFormat != "objectArray":
 		argBadRequest(w, "InvalidRequestContent", "Only resultFormat objectArray is simulated, not "+strconv.Quote(req.Options.ResultFormat)+".")
@@ -357,37 +418,44 @@ func (s *Server) argQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	subs := slices.Clone(req.Subscriptions)
+	slices.Sort(subs)
+	groups := slices.Clone(req.ManagementGroups)
+	slices.Sort(groups)
+	sum := sha256.Sum256([]byte(*req.Query + "\x00" + strings.ToLower(strings.Join(subs, ",")) + "\x00" + strings.ToLower(strings.Join(groups, ","))))
+	binding := hex.EncodeToString(sum[:8])
 	s.mu.Lock()
-	rows, known := st.argTable(q.table)
 	pageSize := AzureResourceGraphMaxPage
 	if cfg := st.sc.ResourceGraph; cfg != nil && cfg.PageSize > 0 {
 		pageSize = cfg.PageSize
 	}
+	scope, limitHit := st.argScope(req.Subscriptions, req.ManagementGroups)
+	rows, cached := st.argResults.get(binding, req.Options.SkipToken)
+	if !cached {
+		rows, err = q.run(kqlEnv{now: time.Now(), table: func(name string) ([]kqlRow, bool) { return st.argTable(name, scope) }})
+		if err == nil {
+			st.argResults.put(binding, rows)
+		}
+	}
 	s.mu.Unlock()
-	if !known {
+	if limitHit {
+		w.Header().Set("x-ms-tenant-subscription-limit-hit", "true")
+	}
+	var unknown kqlUnknownTable
+	switch {
+	case errors.As(err, &unknown):
 		argError(w, http.StatusBadRequest, "BadRequest",
 			argErrorDetail{Code: "InvalidQuery", Message: "Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying."},
-			argErrorDetail{Code: "UnknownTable", Message: "The table '" + q.table + "' is not simulated."})
+			argErrorDetail{Code: "UnknownTable", Message: "The table '" + unknown.name + "' is not simulated."})
+		return
+	case err != nil:
+		azureFaultError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
 		return
 	}
-	if len(req.Subscriptions) > 0 {
-		kept := rows[:0]
-		for _, row := range rows {
-			if slices.ContainsFunc(req.Subscriptions, func(s string) bool { return strings.EqualFold(s, row["subscriptionId"].(string)) }) {
-				kept = append(kept, row)
-			}
-		}
-		rows = kept
-	}
-	rows = q.run(rows)
 
 	if req.Options.Top != nil {
 		pageSize = min(pageSize, *req.Options.Top)
 	}
-	subs := slices.Clone(req.Subscriptions)
-	slices.Sort(subs)
-	sum := sha256.Sum256([]byte(*req.Query + "\x00" + strings.ToLower(strings.Join(subs, ","))))
-	binding := hex.EncodeToString(sum[:8])
 	offset := 0
 	if t := req.Options.SkipToken; t != "" {
 		var ok bool
@@ -411,4 +479,37 @@ func (s *Server) argQuery(w http.ResponseWriter, r *http.Request) {
 		resp["$skipToken"] = argPageToken(binding, end)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// argCacheSize is how many query results argCache keeps.
+const argCacheSize = 16
+
+// argCache keeps the results of the last queries by binding, for their
+// next pages; a first page (no $skipToken) always evaluates the query
+// again, so that a new query sees the estate as it is.
+type argCache struct {
+	order   []string
+	results map[string][]kqlRow
+}
+
+func (c *argCache) get(binding, skipToken string) ([]kqlRow, bool) {
+	if skipToken == "" {
+		return nil, false
+	}
+	rows, ok := c.results[binding]
+	return rows, ok
+}
+
+func (c *argCache) put(binding string, rows []kqlRow) {
+	if c.results == nil {
+		c.results = map[string][]kqlRow{}
+	}
+	if _, ok := c.results[binding]; !ok {
+		c.order = append(c.order, binding)
+		if len(c.order) > argCacheSize {
+			delete(c.results, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.results[binding] = rows
 }

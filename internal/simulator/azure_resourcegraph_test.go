@@ -112,14 +112,20 @@ func TestResourceGraphQuotedLiteralsStayLiterals(t *testing.T) {
 			t.Errorf("%s: %d %v, want no row", q, resp.StatusCode, m)
 		}
 	}
+	// Written without the escapes, the same text is another query: every
+	// row (so the escaped ones above were literals, not operators).
 	resp, m := argPost(t, c, s, tok, map[string]any{"query": `Resources | where id in~ ('x') or id !in~ ('') | project id`})
+	if resp.StatusCode != 200 || len(argIDs(m)) == 0 {
+		t.Errorf("the unescaped query: %d %v, want every row", resp.StatusCode, m)
+	}
+	resp, m = argPost(t, c, s, tok, map[string]any{"query": `Resources | where id in~ ('x') | summarize count()`})
 	azErrCode(t, resp, m, 400, "BadRequest")
 	details := m["error"].(map[string]any)["details"].([]any)
 	if len(details) != 2 || details[0].(map[string]any)["code"] != "InvalidQuery" || details[1].(map[string]any)["code"] != "ParserFailure" ||
-		details[1].(map[string]any)["characterPositionInLine"] != 31.0 || details[1].(map[string]any)["token"] != "or" {
+		details[1].(map[string]any)["characterPositionInLine"] != 33.0 || details[1].(map[string]any)["token"] != "summarize" {
 		t.Errorf("parse error details %v", details)
 	}
-	for _, q := range []string{"Resources | extend x = 1", "Resources | where id in~ ('a'", "Nope | project id", "Resources | where id in~ ('a\\q')", "Resources | project"} {
+	for _, q := range []string{"Resources | extend x", "Resources | where id in~ ('a'", "Nope | project id", "Resources | where id in~ ('a\\q')", "Resources | project"} {
 		resp, m := argPost(t, c, s, tok, map[string]any{"query": q})
 		if resp.StatusCode != 400 {
 			t.Errorf("%s: %d %v, want 400", q, resp.StatusCode, m)

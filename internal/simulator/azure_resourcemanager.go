@@ -120,7 +120,8 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-ms-correlation-request-id", reqID)
 
 	s.mu.Lock()
-	if len(segs) >= 2 && segs[1] != "" {
+	bucket := st.sc.ReadBucket != nil
+	if len(segs) >= 2 && segs[1] != "" && !bucket {
 		k := strings.ToLower(segs[1])
 		left, ok := st.reads[k]
 		if !ok {
@@ -135,8 +136,19 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 	pageSize := orDefault(st.sc.PageSize, AzureDefaultPageSize)
 	s.mu.Unlock()
 
-	if _, ok := s.armBearer(w, r, st); !ok {
+	at, ok := s.armBearer(w, r, st)
+	if !ok {
 		return
+	}
+	if bucket && len(segs) >= 2 && segs[1] != "" {
+		s.mu.Lock()
+		left, wait, ok := st.takeRead(segs[1], at.clientID, time.Now())
+		s.mu.Unlock()
+		if !ok {
+			armThrottle(w, segs[1], wait)
+			return
+		}
+		w.Header().Set("x-ms-ratelimit-remaining-subscription-reads", strconv.Itoa(left))
 	}
 	if r.URL.Query().Get("api-version") == "" {
 		armError(w, http.StatusBadRequest, "MissingApiVersionParameter",

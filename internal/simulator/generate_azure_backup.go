@@ -259,3 +259,10 @@ func rsGeneratedError(kind string) RSJobError {
 			Recommendations: []string{"Check that the VM agent is installed, running and up to date, and that the VM can reach Azure."}}
 	}
 }
+
+// AzureSubscriptionN is the n-th generated subscription's ID after
+// DefaultAzureSubscriptionID (n ≥ 1): its last twelve digits are n.
+func AzureSubscriptionN(n int) string {
+	id := DefaultAzureSubscriptionID
+	return id[:len(id)-12] + fmt.Sprintf("%012d", n)
+}

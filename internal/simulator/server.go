@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -50,6 +51,9 @@ type Stats struct {
 	Requests map[string]int `json:"requests"`
 	// APIs is keyed by API name, e.g. "astra".
 	APIs map[string]int `json:"apis"`
+	// Codes counts the answers by API and status, keyed "api status",
+	// e.g. "azure 429".
+	Codes map[string]int `json:"codes"`
 	// Secrets counts the requests for Kubernetes Secrets, each refused
 	// with 403 whatever the account may read (kubernetes_secrets.go): a
 	// backup exporter has no business reading them.
@@ -230,7 +234,10 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Secrets: s.stats.Secrets, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
+	out := Stats{Total: s.stats.Total, Requests: map[string]int{}, APIs: map[string]int{}, Codes: map[string]int{}, Secrets: s.stats.Secrets, Stray: append([]StrayRequest(nil), s.stats.Stray...)}
+	for k, v := range s.stats.Codes {
+		out.Codes[k] = v
+	}
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = v
 	}
@@ -248,7 +255,7 @@ func (s *Server) ResetStats() {
 }
 
 func (s *Server) resetStatsLocked() {
-	s.stats = Stats{Requests: map[string]int{}, APIs: map[string]int{}}
+	s.stats = Stats{Requests: map[string]int{}, APIs: map[string]int{}, Codes: map[string]int{}}
 }
 
 // registerAPI sets the error writer of an API, used for injected faults.
@@ -277,6 +284,9 @@ func (s *Server) handleBy(pattern string, pick func(*http.Request) (string, http
 		if !s.applyFaults(api, rec, r) {
 			h(rec, r)
 		}
+		s.mu.Lock()
+		s.stats.Codes[api+" "+strconv.Itoa(rec.status)]++
+		s.mu.Unlock()
 		s.log.Debug("request",
 			zap.String("api", api), zap.String("method", r.Method),
 			zap.String("uri", r.URL.RequestURI()), zap.Int("status", rec.status),

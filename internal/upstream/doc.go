@@ -7,6 +7,9 @@
 //	retry      one retry engine: network errors, 408, 429, 500, 502, 503,
 //	           504; Retry-After honoured while it fits the deadline;
 //	           full-jitter backoff; backup_exporter_api_retries_total
+//	pacer      (optional) each attempt held back while the upstream's
+//	           quota is low, the quota learnt from the answers (Azure:
+//	           ARM's read bucket per subscription)
 //	authorize  per attempt, so signatures carry a fresh date and token
 //	           files are re-read (Bearer, AK/SK)
 //	userAgent  backup_exporter/<version>

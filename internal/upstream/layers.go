@@ -140,3 +140,31 @@ func (l *authorizeLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return l.next.RoundTrip(req)
 }
+
+// Pacer keeps a client's requests within an upstream's quota (ARM's read
+// bucket of a subscription, say): it holds an attempt back while the
+// quota is low and learns the quota from the answers.
+type Pacer interface {
+	// Wait returns when req may be sent, or with the error of req's
+	// context. It never waits past that context's deadline.
+	Wait(req *http.Request) error
+	// Observe is told of the answer to every attempt Wait let through
+	// (resp is nil when err is set).
+	Observe(req *http.Request, resp *http.Response, err error)
+}
+
+// pacerLayer holds each attempt back until its pacer lets it through and
+// tells the pacer of the answer.
+type pacerLayer struct {
+	next  http.RoundTripper
+	pacer Pacer
+}
+
+func (l *pacerLayer) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := l.pacer.Wait(req); err != nil {
+		return nil, err
+	}
+	resp, err := l.next.RoundTrip(req)
+	l.pacer.Observe(req, resp, err)
+	return resp, err
+}

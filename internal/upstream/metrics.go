@@ -17,6 +17,10 @@ type Metrics struct {
 	// armReads is ARM's x-ms-ratelimit-remaining-subscription-reads, as
 	// last seen per subscription.
 	armReads *prometheus.GaugeVec
+	// armPaced and armPacedSeconds count the ARM requests a pacer held
+	// back to stay within a subscription's read quota, and how long.
+	armPaced        *prometheus.CounterVec
+	armPacedSeconds *prometheus.CounterVec
 	// graphQuota is Resource Graph's x-ms-user-quota-remaining, as last
 	// seen per credential.
 	graphQuota *prometheus.GaugeVec
@@ -32,13 +36,17 @@ var (
 		Help: "Upstream requests retried, by reason (throttled, server_error, network)."}
 	infoARMReads = metricinfo.Info{Name: "backup_exporter_azure_ratelimit_remaining_reads", Type: metricinfo.Gauge, Labels: []string{"subscription_id"},
 		Help: "ARM read requests left in the current throttling window (x-ms-ratelimit-remaining-subscription-reads), as last seen."}
+	infoARMPaced = metricinfo.Info{Name: "backup_exporter_azure_paced_requests_total", Type: metricinfo.Counter, Labels: []string{"subscription_id"},
+		Help: "ARM requests held back so that the subscription's read quota (x-ms-ratelimit-remaining-subscription-reads) is not used up."}
+	infoARMPacedSeconds = metricinfo.Info{Name: "backup_exporter_azure_paced_seconds_total", Type: metricinfo.Counter, Labels: []string{"subscription_id"},
+		Help: "Time ARM requests were held back so that the subscription's read quota is not used up, summed over the requests."}
 	infoGraphQuota = metricinfo.Info{Name: "backup_exporter_azure_resourcegraph_quota_remaining", Type: metricinfo.Gauge, Labels: []string{"credential"},
 		Help: "Azure Resource Graph queries left in the credential's current quota window (x-ms-user-quota-remaining), as last seen."}
 )
 
 // MetricInfos describe the upstream traffic metrics.
 func MetricInfos() []metricinfo.Info {
-	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads, infoGraphQuota}
+	return []metricinfo.Info{infoRequests, infoDuration, infoRetries, infoARMReads, infoARMPaced, infoARMPacedSeconds, infoGraphQuota}
 }
 
 // NewMetrics creates the upstream traffic metrics and registers them on
@@ -50,9 +58,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		retries:    infoRetries.CounterVec(),
 		armReads:   infoARMReads.GaugeVec(),
 		graphQuota: infoGraphQuota.GaugeVec(),
+
+		armPaced:        infoARMPaced.CounterVec(),
+		armPacedSeconds: infoARMPacedSeconds.CounterVec(),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads, m.graphQuota)
+		reg.MustRegister(m.requests, m.duration, m.retries, m.armReads, m.graphQuota, m.armPaced, m.armPacedSeconds)
 	}
 	return m
 }
@@ -91,4 +102,13 @@ func (m *Metrics) ARMReadsRemaining(subscription string, v float64) {
 		return
 	}
 	m.armReads.WithLabelValues(subscription).Set(v)
+}
+
+// ARMPaced counts an ARM request of subscription held back for wait.
+func (m *Metrics) ARMPaced(subscription string, wait time.Duration) {
+	if m == nil {
+		return
+	}
+	m.armPaced.WithLabelValues(subscription).Inc()
+	m.armPacedSeconds.WithLabelValues(subscription).Add(wait.Seconds())
 }

@@ -19,6 +19,7 @@ type Pool struct {
 	metrics   *Metrics
 	retry     RetryPolicy
 	wrap      func(http.RoundTripper) http.RoundTripper
+	unpaced   bool
 }
 
 // DefaultBodySizeLimit bounds a response body when Options does not (the
@@ -43,6 +44,9 @@ type Options struct {
 	// for tests and tools that inject faults the simulator cannot (a
 	// panic in a provider's call, say) or record requests.
 	Wrap func(http.RoundTripper) http.RoundTripper
+	// Unpaced ignores the pacers of PacedTransport: for the tests and
+	// benchmarks that show what pacing prevents.
+	Unpaced bool
 }
 
 // NewPool builds the upstream pool of one credential.
@@ -79,6 +83,7 @@ func NewPool(opts Options) (*Pool, error) {
 		metrics:   opts.Metrics,
 		retry:     retry,
 		wrap:      opts.Wrap,
+		unpaced:   opts.Unpaced,
 	}, nil
 }
 
@@ -113,6 +118,15 @@ type Authorizer func(*http.Request) error
 // the request and retry metrics), authorizing each attempt with auth
 // (nil: none).
 func (p *Pool) Transport(provider string, auth Authorizer) http.RoundTripper {
+	return p.PacedTransport(provider, auth, nil)
+}
+
+// PacedTransport is Transport with pacer (nil: none) holding each attempt
+// back before it takes a request slot, and told of its answer: inside the
+// retry layer, so that retries are paced too, and outside the slots, so
+// that a request waiting for its quota holds no slot that another
+// subscription's request could use.
+func (p *Pool) PacedTransport(provider string, auth Authorizer, pacer Pacer) http.RoundTripper {
 	var rt http.RoundTripper = p.transport
 	rt = &metricsLayer{next: rt, provider: provider, metrics: p.metrics}
 	rt = &bodyLimitLayer{next: rt, limit: p.bodyLimit}
@@ -120,6 +134,9 @@ func (p *Pool) Transport(provider string, auth Authorizer) http.RoundTripper {
 	rt = &userAgentLayer{next: rt, userAgent: p.userAgent}
 	if auth != nil {
 		rt = &authorizeLayer{next: rt, auth: auth}
+	}
+	if pacer != nil && !p.unpaced {
+		rt = &pacerLayer{next: rt, pacer: pacer}
 	}
 	rt = &retryLayer{next: rt, provider: provider, metrics: p.metrics, policy: p.retry}
 	if p.wrap != nil {
@@ -132,7 +149,12 @@ func (p *Pool) Transport(provider string, auth Authorizer) http.RoundTripper {
 // never follows a redirect to another origin (scheme, host or port). It
 // implements azcore's policy.Transporter.
 func (p *Pool) HTTPClient(provider string, auth Authorizer) *http.Client {
-	return &http.Client{Transport: p.Transport(provider, auth), CheckRedirect: checkRedirect}
+	return p.PacedHTTPClient(provider, auth, nil)
+}
+
+// PacedHTTPClient is HTTPClient on PacedTransport(provider, auth, pacer).
+func (p *Pool) PacedHTTPClient(provider string, auth Authorizer, pacer Pacer) *http.Client {
+	return &http.Client{Transport: p.PacedTransport(provider, auth, pacer), CheckRedirect: checkRedirect}
 }
 
 // Client returns the request helper of provider on this pool.

@@ -180,6 +180,16 @@ func fitsDeadline(ctx context.Context, wait time.Duration) bool {
 // huge header never overflows into a negative wait.
 const maxWait = time.Duration(math.MaxInt64)
 
+// RetryAfter is the wait a Retry-After header of h asks for (seconds or
+// an HTTP date), and whether h has one.
+func RetryAfter(h http.Header) (time.Duration, bool) {
+	const none = -1
+	if d := retryAfter(h, none); d != none {
+		return d, true
+	}
+	return 0, false
+}
+
 // retryAfter reads a Retry-After header (seconds or an HTTP date), else
 // Azure Resource Graph's x-ms-user-quota-resets-after (hh:mm:ss, sent
 // with its 429s instead); the wait saturates at maxWait.

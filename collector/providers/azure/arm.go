@@ -67,7 +67,9 @@ var sharedToken = toolkit.NewSharedKey[*token]("azure-token")
 
 // NewClient returns the ARM client of provider for the target's Azure
 // credential; subscriptions are the target's configured subscription
-// IDs, whose remaining read quota it records.
+// IDs, whose remaining read quota it records. Its reads are paced by the
+// credential's pacer (pacer.go), so that a poll slows down before ARM
+// throttles it.
 func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Client, error) {
 	a := env.Credential.Spec.(*Credential)
 	tok, err := toolkit.SharedValue(env, sharedToken, "", func() (*token, error) {
@@ -84,10 +86,16 @@ func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Cli
 	if err != nil {
 		return nil, err
 	}
+	subs := make(map[string]string, len(subscriptions))
+	for _, id := range subscriptions {
+		subs[strings.ToLower(id)] = id
+	}
+	pace, _ := toolkit.SharedValue(env, sharedPacer, "", func() (*pacer, error) { return newPacer(), nil })
+	paced := &clientPacer{p: pace, metrics: env.Pool.Metrics(), subscriptions: subs}
 	pipeline, err := armruntime.NewPipeline("backup_exporter", version.Version, tok.cred, runtime.PipelineOptions{}, &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
 			Cloud:     tok.cloud,
-			Transport: env.Pool.HTTPClient(provider, nil),
+			Transport: env.Pool.PacedHTTPClient(provider, nil, paced),
 			Retry:     noRetries,
 			Telemetry: policy.TelemetryOptions{ApplicationID: "backup_exporter/" + version.Version},
 			Logging:   policy.LogOptions{IncludeBody: false},
@@ -96,10 +104,6 @@ func NewClient(env *toolkit.Env, provider string, subscriptions ...string) (*Cli
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build ARM pipeline: %w", err)
-	}
-	subs := make(map[string]string, len(subscriptions))
-	for _, id := range subscriptions {
-		subs[strings.ToLower(id)] = id
 	}
 	return &Client{
 		pipeline:      pipeline,

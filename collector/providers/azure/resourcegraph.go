@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -78,6 +79,9 @@ func NewResourceGraph(env *toolkit.Env) (*ResourceGraph, error) {
 type Scope struct {
 	Subscriptions    []string
 	ManagementGroups []string
+	// APIVersion is the api-version of the query; empty:
+	// ResourceGraphAPIVersion.
+	APIVersion string
 }
 
 // queryRequest is the body of a query (QueryRequest).
@@ -129,7 +133,11 @@ func Query[T any, PT interface {
 	*T
 	toolkit.Checked
 }](ctx context.Context, g *ResourceGraph, scope Scope, query string, fn func(T) error) error {
-	u := g.c.endpoint + "/providers/Microsoft.ResourceGraph/resources?api-version=" + ResourceGraphAPIVersion
+	version := scope.APIVersion
+	if version == "" {
+		version = ResourceGraphAPIVersion
+	}
+	u := g.c.endpoint + "/providers/Microsoft.ResourceGraph/resources?api-version=" + url.QueryEscape(version)
 	req := queryRequest{Subscriptions: scope.Subscriptions, ManagementGroups: scope.ManagementGroups, Query: query,
 		Options: queryOptions{Top: resourceGraphPageSize, ResultFormat: "objectArray"}}
 	pages := toolkit.NewPager(ctx, "Resource Graph query")

@@ -34,11 +34,18 @@ func (s *TargetSpec) Required(v *config.Validator) error {
 // own, in the order the errors should be found), and defaults
 // api_version to defaultAPIVersion.
 func (s *TargetSpec) Check(v *config.Validator, defaultAPIVersion string, checks ...func() error) error {
-	if s.APIVersion == "" {
-		s.APIVersion = defaultAPIVersion
-	}
 	if err := v.UUID("subscription_id", s.SubscriptionID); err != nil {
 		return err
+	}
+	return s.CheckGraph(v, defaultAPIVersion, checks...)
+}
+
+// CheckGraph is Check for a target of Resource Graph mode, which names no
+// subscription_id (GraphSpec.Validate refuses one): resource_group is an
+// optional filter there.
+func (s *TargetSpec) CheckGraph(v *config.Validator, defaultAPIVersion string, checks ...func() error) error {
+	if s.APIVersion == "" {
+		s.APIVersion = defaultAPIVersion
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

@@ -112,10 +112,11 @@ type protectableItem struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	Properties struct {
-		FriendlyName     string `json:"friendlyName"`
-		WorkloadType     string `json:"workloadType"`
-		ProtectionState  string `json:"protectionState"`
-		VirtualMachineID string `json:"virtualMachineId"`
+		FriendlyName         string `json:"friendlyName"`
+		BackupManagementType string `json:"backupManagementType"`
+		WorkloadType         string `json:"workloadType"`
+		ProtectionState      string `json:"protectionState"`
+		VirtualMachineID     string `json:"virtualMachineId"`
 	} `json:"properties"`
 }
 

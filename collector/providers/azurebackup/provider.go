@@ -22,15 +22,28 @@ type provider struct {
 	apiVersion string
 	window     time.Duration
 	now        func() time.Time
+	// progress: a latest job in progress is read by ARM for its progress
+	// (always with source arm; with resource_graph, progress_from_arm).
+	progress bool
+
+	// Resource Graph mode: query runs kql over scope (nil: ARM mode).
+	query azure.GraphQueryFunc
+	scope azure.GraphSpec
+	kql   string
 }
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
+	subscriptions := []string{s.SubscriptionID}
+	if s.FromGraph() {
+		// Job details are read by ARM in the subscriptions of the scope.
+		subscriptions = s.Subscriptions
+	}
+	arm, err := azure.NewClient(env, Name, subscriptions...)
 	if err != nil {
 		return nil, err
 	}
-	return &provider{
+	p := &provider{
 		arm:        arm,
 		env:        env,
 		base:       s.ResourceGroupPath() + "/providers/Microsoft.RecoveryServices/vaults",
@@ -39,11 +52,26 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		apiVersion: s.APIVersion,
 		window:     max(2*time.Duration(t.ExpectedInterval), minJobWindow),
 		now:        time.Now,
-	}, nil
+		progress:   true,
+	}
+	if s.FromGraph() {
+		p.progress, p.scope = s.ProgressFromARM, s.GraphSpec
+		p.kql = azure.GraphQuery{ItemTypes: graphItemTypes, JobTypes: graphJobTypes, Window: azure.ClampWindow(time.Duration(t.ExpectedInterval)),
+			ResourceGroup: s.ResourceGroup, Vault: s.Vault}.KQL()
+		graph, err := azure.NewResourceGraph(env)
+		if err != nil {
+			return nil, err
+		}
+		p.query = azure.GraphRows(graph, s.ResourceGraphAPIVersion)
+	}
+	return p, nil
 }
 
 // Collect implements Provider.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
+	if p.query != nil {
+		return p.collectGraph(ctx)
+	}
 	vaults := []string{p.vault}
 	if p.vault == "" {
 		listed, err := azure.List[rsVault](ctx, p.arm, p.base, p.apiVersion, nil)
@@ -66,19 +94,25 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 	return out, nil
 }
 
-// vaultResources reads one vault's lists, then the details of its jobs
-// in progress, and returns its resources: the protected items (one
-// record per resource), then the protectable VMs no item protects.
+// vaultResources reads one vault's lists and returns its resources.
 func (p *provider) vaultResources(ctx context.Context, vault string) ([]toolkit.Resource, error) {
 	path := p.base + "/" + url.PathEscape(vault)
 	l, err := p.lists(ctx, path, vault)
 	if err != nil {
 		return nil, err
 	}
+	return p.fromLists(ctx, path, l), nil
+}
+
+// fromLists turns the lists of the vault at vaultPath, whatever read them
+// (ARM or Resource Graph), into its resources: the protected items (one
+// record per resource, reading the details of a latest job in progress
+// for its progress), then the protectable VMs no item protects.
+func (p *provider) fromLists(ctx context.Context, vaultPath string, l vaultLists) []toolkit.Resource {
 	records := matchRecords(p.wantedItems(ctx, l.items), l.jobs)
 	seen := map[string]bool{}
 	out := onceEach(ctx, seen, toolkit.FanOut(ctx, p.env, records, record.identity, func(ctx context.Context, r record) (toolkit.Resource, error) {
-		return p.resource(ctx, path, r)
+		return p.resource(ctx, vaultPath, r)
 	}))
-	return append(out, p.unprotected(ctx, l.protectable, records, seen)...), nil
+	return append(out, p.unprotected(ctx, l.protectable, records, seen)...)
 }

@@ -45,6 +45,9 @@ var workloadTypes = func() map[string]string {
 // Spec is the target's keys.
 type Spec struct {
 	azure.TargetSpec `yaml:",inline"`
+	// GraphSpec: source resource_graph reads every vault of its scope
+	// with one Resource Graph query; resource_group and vault filter it.
+	azure.GraphSpec `yaml:",inline"`
 	// Vault names one Recovery Services vault; omitted, every vault of the
 	// resource group is read.
 	Vault string `yaml:"vault,omitempty"`
@@ -55,20 +58,27 @@ type Spec struct {
 
 // Validate implements config.TargetSpec.
 func (s *Spec) Validate(v *config.Validator) error {
+	if err := s.GraphSpec.Validate(v); err != nil {
+		return err
+	}
+	checks := []func() error{func() error {
+		return v.Match("vault", s.Vault, reVault)
+	}, func() error {
+		for i, w := range s.WorkloadTypes {
+			canonical, ok := workloadTypes[strings.ToLower(w)]
+			if !ok {
+				return v.Errorf("workload_types", "workload_types entry %d %s is not a workload type of the API (VM, SQLDataBase, AzureFileShare, SAPHanaDatabase, ...)", i+1, v.Shown("workload_types", w))
+			}
+			s.WorkloadTypes[i] = canonical
+		}
+		return nil
+	}}
+	if s.FromGraph() {
+		return s.TargetSpec.CheckGraph(v, DefaultAPIVersion, checks...)
+	}
 	return config.First(
 		s.TargetSpec.Required(v),
-		s.TargetSpec.Check(v, DefaultAPIVersion, func() error {
-			return v.Match("vault", s.Vault, reVault)
-		}, func() error {
-			for i, w := range s.WorkloadTypes {
-				canonical, ok := workloadTypes[strings.ToLower(w)]
-				if !ok {
-					return v.Errorf("workload_types", "workload_types entry %d %s is not a workload type of the API (VM, SQLDataBase, AzureFileShare, SAPHanaDatabase, ...)", i+1, v.Shown("workload_types", w))
-				}
-				s.WorkloadTypes[i] = canonical
-			}
-			return nil
-		}),
+		s.TargetSpec.Check(v, DefaultAPIVersion, checks...),
 	)
 }
 

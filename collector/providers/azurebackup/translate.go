@@ -12,7 +12,8 @@ import (
 )
 
 // resource turns a record into a Resource, reading the details of its
-// latest job when it is in progress (for its progress).
+// latest job when it is in progress (for its progress), unless the
+// target reads Resource Graph with progress_from_arm false.
 func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (toolkit.Resource, error) {
 	it := rec.item
 	id, name := rec.identity()
@@ -23,7 +24,7 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 	var r toolkit.Resource
 	if len(backups) > 0 {
 		r = toolkit.Summarize(id, name, backups, true)
-		if r.Latest.State == toolkit.StateRunning {
+		if r.Latest.State == toolkit.StateRunning && p.progress {
 			latest := newestJob(rec.jobs)
 			var detail job
 			if err := p.arm.Get(ctx, vaultPath+"/backupJobs/"+url.PathEscape(azure.LastSegment(latest.Name)), p.apiVersion, &detail); err != nil {

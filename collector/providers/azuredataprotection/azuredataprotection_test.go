@@ -320,7 +320,11 @@ func TestAzureDataProtectionConfigErrors(t *testing.T) {
 		{target + `, datasource_types: [Microsoft.Compute/disks, "bad type"]`, `datasource_types entry 2 "bad type" is not a datasource type`},
 		{target + `, datasource_types: [OssDB, ossdb]`, `datasource_types entry 2 "ossdb" is listed twice`},
 		{target + `, source: rest`, `source "rest" must be arm or resource_graph`},
-		{target + `, source: resource_graph`, "source resource_graph is not available"},
+		{target + `, source: resource_graph`, "subscription_id does not go with source: resource_graph"},
+		{`name: dp, type: azure_dataprotection, source: resource_graph, read_recovery_points: true`, "read_recovery_points does not go with source: resource_graph"},
+		{target + `, coverage_resource_types: [Microsoft.Compute/disks]`, "coverage_resource_types applies only with source: resource_graph"},
+		{`name: dp, type: azure_dataprotection, source: resource_graph, coverage_resource_types: [disks]`, "coverage_resource_types entry 1"},
+		{target + `, progress_from_arm: false`, "progress_from_arm applies only with source: resource_graph"},
 		{target + `, api_version: "2025"`, "api_version"},
 		{target + `, read_recovery_points: maybe`, "read_recovery_points"},
 		{target + `, recovery_points: true`, "recovery_points"},
@@ -331,7 +335,8 @@ func TestAzureDataProtectionConfigErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want one at test.yml:LINE naming %q", tc.target, err, tc.want)
 		}
 	}
-	for _, ok := range []string{target, target + ", source: arm", inRG + ", vault: bv-prod, datasource_types: [OssDB, Microsoft.Compute/disks]"} {
+	for _, ok := range []string{target, target + ", source: arm", inRG + ", vault: bv-prod, datasource_types: [OssDB, Microsoft.Compute/disks]",
+		"name: dp, type: azure_dataprotection, source: resource_graph, management_groups: [mg-prod], coverage_resource_types: [Microsoft.Compute/disks], progress_from_arm: false"} {
 		srv := providertest.ARMServer(t, nil)
 		if _, err := config.Parse([]byte(srv.AzureConfig(ok)), "test.yml", kinds.Config()); err != nil {
 			t.Errorf("%s: %v", ok, err)

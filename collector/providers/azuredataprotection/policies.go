@@ -43,6 +43,9 @@ type policies struct {
 	now   time.Time
 	mu    sync.Mutex
 	m     map[string]*policyEntry // by lower-cased policy ID
+	// rows are the policies Resource Graph's rows gave this poll, by
+	// lower-cased ID (Resource Graph mode): used before any read.
+	rows map[string]*policySchedule
 }
 
 type policyEntry struct {
@@ -88,6 +91,9 @@ func (pp *policies) done() {
 // scheduled).
 func (pp *policies) get(ctx context.Context, id string) (*policySchedule, error) {
 	k := strings.ToLower(id)
+	if s, ok := pp.rows[k]; ok {
+		return s, nil
+	}
 	pp.cache.mu.Lock()
 	kp, ok := pp.cache.kept[k]
 	pp.cache.mu.Unlock()

@@ -40,11 +40,27 @@ type provider struct {
 	policyTTL     time.Duration
 	policyCache   policyCache
 	policyWarning sync.Once // a policy cannot be read: said once
+
+	// Resource Graph mode (graph.go): query runs kql over scope (nil: ARM
+	// mode); progress is progress_from_arm (ARM mode: always); with
+	// coverage_resource_types, coverageKQL runs on graph.
+	query       azure.GraphQueryFunc
+	scope       azure.GraphSpec
+	kql         string
+	progress    bool
+	graph       *azure.ResourceGraph
+	coverageKQL string
 }
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	arm, err := azure.NewClient(env, Name, s.SubscriptionID)
+	subscriptions := []string{s.SubscriptionID}
+	if s.FromGraph() {
+		// Policies, job details and recovery points are read by ARM in
+		// the subscriptions of the scope.
+		subscriptions = s.Subscriptions
+	}
+	arm, err := azure.NewClient(env, Name, subscriptions...)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +68,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	if s.ResourceGroup != "" {
 		base = s.ResourceGroupPath()
 	}
-	return &provider{
+	p := &provider{
 		arm:             arm,
 		env:             env,
 		logger:          env.Logger,
@@ -66,7 +82,23 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		window:          max(2*time.Duration(t.ExpectedInterval), minJobWindow),
 		now:             time.Now,
 		policyTTL:       time.Duration(t.ExpectedInterval),
-	}, nil
+		progress:        true,
+	}
+	if s.FromGraph() {
+		graph, err := azure.NewResourceGraph(env)
+		if err != nil {
+			return nil, err
+		}
+		window := azure.ClampWindow(time.Duration(t.ExpectedInterval))
+		p.graph, p.scope, p.progress, p.window = graph, s.GraphSpec, s.ProgressFromARM, window
+		p.query = azure.GraphRows(graph, s.ResourceGraphAPIVersion)
+		p.kql = azure.GraphQuery{ItemTypes: []string{azure.TypeDPInstance, policyType}, JobTypes: []string{azure.TypeDPJob}, Window: window,
+			ResourceGroup: s.ResourceGroup, Vault: s.Vault}.KQL()
+		if len(s.CoverageResourceTypes) > 0 {
+			p.coverageKQL = azure.CoverageQuery(s.CoverageResourceTypes, s.ResourceGroup)
+		}
+	}
+	return p, nil
 }
 
 // resourceInstances are the backup instances that protect one resource
@@ -84,13 +116,29 @@ func (g *resourceInstances) identity() (id, name string) { return g.id, g.name }
 // poll, and kept for the target's expected_interval), the details of a
 // latest job that runs, and recovery points when needed.
 func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
-	paths, err := p.vaultPaths(ctx)
-	if err != nil {
-		return nil, err
-	}
-	lists, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), paths, p.vaultLists)
-	if err != nil {
-		return nil, err
+	var lists []vaultLists
+	pols := p.policyCache.poll(p)
+	defer pols.done()
+	var uncovered []toolkit.Resource
+	if p.query != nil {
+		g, err := p.graphLists(ctx)
+		if err != nil {
+			return nil, err
+		}
+		lists, pols.rows = []vaultLists{g.lists}, g.policies
+		if p.coverageKQL != "" {
+			if uncovered, err = p.uncovered(ctx); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		paths, err := p.vaultPaths(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if lists, err = toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), paths, p.vaultLists); err != nil {
+			return nil, err
+		}
 	}
 	jobs := map[string][]*job{}
 	for _, l := range lists {
@@ -98,9 +146,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 			jobs[k] = append(jobs[k], js...)
 		}
 	}
-	pols := p.policyCache.poll(p)
-	defer pols.done()
-	return toolkit.FanOut(ctx, p.env, p.resources(ctx, lists), (*resourceInstances).identity,
+	out := toolkit.FanOut(ctx, p.env, p.resources(ctx, lists), (*resourceInstances).identity,
 		func(ctx context.Context, g *resourceInstances) (toolkit.Resource, error) {
 			records := make([]toolkit.Resource, 0, len(g.instances))
 			for _, it := range g.instances {
@@ -111,7 +157,11 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 				records = append(records, d.record())
 			}
 			return merge(records), nil
-		}), nil
+		})
+	if len(uncovered) == 0 {
+		return out, nil
+	}
+	return toolkit.Keep(ctx, p.env, append(out, uncovered...)), nil
 }
 
 // resources groups the vaults' instances by the resource they protect
@@ -169,7 +219,7 @@ func (p *provider) instanceData(ctx context.Context, pols *policies, it *backupI
 		return d, fmt.Errorf("backup instance %q: %w", it.Name, err)
 	}
 	d.policy = pol
-	if latest := newestJob(jobs); latest != nil && toolkit.Normalise(jobStates, latest.Properties.Status) == toolkit.StateRunning {
+	if latest := newestJob(jobs); p.progress && latest != nil && toolkit.Normalise(jobStates, latest.Properties.Status) == toolkit.StateRunning {
 		if d.detail, err = p.jobDetail(ctx, latest); err != nil {
 			return d, fmt.Errorf("backup instance %q: %w", it.Name, err)
 		}

@@ -34,12 +34,6 @@ const DefaultAPIVersion = "2025-07-01"
 // window of expected_interval × 2, at least 2 days).
 const minJobWindow = 48 * time.Hour
 
-// The sources a target may read; only ARM is built here.
-const (
-	SourceARM           = "arm"
-	SourceResourceGraph = "resource_graph"
-)
-
 // reVault is a Backup vault name: 2 to 50 letters, digits and hyphens,
 // starting with a letter (Azure's naming rules for
 // Microsoft.DataProtection/backupVaults; the API document itself gives
@@ -64,40 +58,48 @@ type Spec struct {
 	// ReadRecoveryPoints lists every instance's recovery points on every
 	// poll, for the oldest success, the expiry and the counts.
 	ReadRecoveryPoints bool `yaml:"read_recovery_points,omitempty"`
-	// Source is where the items are read: arm (the default), one call
-	// per vault; resource_graph is not built yet.
-	Source string `yaml:"source,omitempty"`
+	// GraphSpec: source resource_graph reads every Backup vault of its
+	// scope with one Resource Graph query (graph.go); resource_group,
+	// vault and datasource_types filter it.
+	azure.GraphSpec `yaml:",inline"`
+	// CoverageResourceTypes (resource_graph only) are ARM types whose
+	// resources in scope that no instance protects are resources too
+	// (backup_protected 0).
+	CoverageResourceTypes []string `yaml:"coverage_resource_types,omitempty"`
 }
 
 // Validate implements config.TargetSpec.
 func (s *Spec) Validate(v *config.Validator) error {
+	if err := s.GraphSpec.Validate(v); err != nil {
+		return err
+	}
+	if err := azure.ValidateCoverage(v, &s.GraphSpec, s.CoverageResourceTypes); err != nil {
+		return err
+	}
+	checks := []func() error{func() error {
+		return v.Match("vault", s.Vault, reVault)
+	}, func() error {
+		seen := map[string]bool{}
+		for i, d := range s.DatasourceTypes {
+			if !reDatasourceType.MatchString(d) {
+				return v.Errorf("datasource_types", "datasource_types entry %d %s is not a datasource type (Microsoft.Compute/disks, Microsoft.DBforPostgreSQL/flexibleServers, ...)", i+1, v.Shown("datasource_types", d))
+			}
+			if seen[strings.ToLower(d)] {
+				return v.Errorf("datasource_types", "datasource_types entry %d %s is listed twice", i+1, v.Shown("datasource_types", d))
+			}
+			seen[strings.ToLower(d)] = true
+		}
+		return nil
+	}}
+	if s.FromGraph() {
+		if s.ReadRecoveryPoints {
+			return v.Errorf("read_recovery_points", "read_recovery_points does not go with source: %s: Resource Graph holds no recovery points (no oldest success, expiry or counts in this mode)", azure.SourceResourceGraph)
+		}
+		return s.TargetSpec.CheckGraph(v, DefaultAPIVersion, checks...)
+	}
 	return config.First(
 		v.Required("subscription_id", s.SubscriptionID),
-		func() error {
-			switch s.Source {
-			case "", SourceARM:
-				s.Source = SourceARM
-				return nil
-			case SourceResourceGraph:
-				return v.Errorf("source", "source resource_graph is not available for type %s in this version (use arm)", Name)
-			}
-			return v.Errorf("source", "source %s must be arm or resource_graph", v.Shown("source", s.Source))
-		}(),
-		s.TargetSpec.Check(v, DefaultAPIVersion, func() error {
-			return v.Match("vault", s.Vault, reVault)
-		}, func() error {
-			seen := map[string]bool{}
-			for i, d := range s.DatasourceTypes {
-				if !reDatasourceType.MatchString(d) {
-					return v.Errorf("datasource_types", "datasource_types entry %d %s is not a datasource type (Microsoft.Compute/disks, Microsoft.DBforPostgreSQL/flexibleServers, ...)", i+1, v.Shown("datasource_types", d))
-				}
-				if seen[strings.ToLower(d)] {
-					return v.Errorf("datasource_types", "datasource_types entry %d %s is listed twice", i+1, v.Shown("datasource_types", d))
-				}
-				seen[strings.ToLower(d)] = true
-			}
-			return nil
-		}),
+		s.TargetSpec.Check(v, DefaultAPIVersion, checks...),
 	)
 }
 
