@@ -83,15 +83,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 			vaults[i] = azure.LastSegment(v.Name)
 		}
 	}
-	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, p.vaultResources)
-	if err != nil {
-		return nil, err
-	}
-	var out []toolkit.Resource
-	for _, rs := range perVault {
-		out = append(out, rs...)
-	}
-	return out, nil
+	return toolkit.ConcatConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, p.vaultResources)
 }
 
 // vaultResources reads one vault's lists and returns its resources.
