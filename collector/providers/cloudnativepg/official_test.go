@@ -62,7 +62,7 @@ func officialList(t *testing.T, apiVersion, kind string, samples ...sample) stri
 // before its migration, protected by its in-tree archive.
 func TestCloudNativePGOfficialSamples(t *testing.T) {
 	const cnpg, plugin = "postgresql.cnpg.io/v1", "barmancloud.cnpg.io/v1"
-	srv := k8sServer(t, providertest.Files(t, map[string]string{
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 		cnpgPrefix + "/clusters": officialList(t, cnpg, "ClusterList",
 			sample{"cluster-example-with-backup.yaml", "default"},
 			sample{"plugin-cluster-example.yaml", "plugin"},

@@ -70,7 +70,7 @@ func TestLonghornOfficialSamples(t *testing.T) {
 	ns := apiPrefix + "/namespaces/" + DefaultNamespace + "/"
 	for _, backups := range []string{"backup-full.docs-example.yaml", "backup-incremental.docs-example.yaml"} {
 		t.Run(backups, func(t *testing.T) {
-			srv := k8sServer(t, providertest.Files(t, map[string]string{
+			srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 				ns + resVolumes:       officialList(t, "VolumeList", nil, sampleVolumes...),
 				ns + resBackups:       officialList(t, "BackupList", []string{backups, "backup-with-backup-volume-label.enhancement-example.yaml"}),
 				ns + resBackupVolumes: officialList(t, "BackupVolumeList", nil),

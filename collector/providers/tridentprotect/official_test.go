@@ -50,7 +50,7 @@ func officialList(t *testing.T, kind string, samples ...string) string {
 // Applications (my-app-name, my-pvc-app) have neither backup nor schedule,
 // so both are reported unprotected. The samples carry no status.
 func TestTridentProtectOfficialSamples(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, map[string]string{
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 		apiPrefix + "/applications": officialList(t, "ApplicationList", "application.yaml", "application_pvc.yaml"),
 		apiPrefix + "/backups":      officialList(t, "BackupList", "backup.yaml"),
 		apiPrefix + "/schedules":    officialList(t, "ScheduleList", "schedule_daily.yaml", "schedule_snapshot_only.yaml", "schedule_run_immediately.yaml"),

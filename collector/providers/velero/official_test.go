@@ -55,7 +55,7 @@ func officialList(t *testing.T, kind string, samples ...string) string {
 // covers the same; it is not Enabled (phase ""), so its "0 7 * * *"
 // gives no interval. The storage location samples have no status.
 func TestVeleroOfficialSamples(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, map[string]string{
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 		namespacesPath:                             "official_namespaces.json",
 		v1Prefix + "velero/backups":                officialList(t, "BackupList", "velero-backup.json", "backup.docs-example.yaml"),
 		v1Prefix + "velero/schedules":              officialList(t, "ScheduleList", "schedule.docs-example.yaml"),
