@@ -165,34 +165,6 @@ targets:
 `, AWSAccessKeyID, AWSSecretAccessKey, s.CAFile, AWSRegion, s.URL, target)
 }
 
-// KubernetesToken is the bearer token of KubernetesServer.
-const KubernetesToken = "fixture-k8s-token"
-
-// KubernetesServer is a fixture Kubernetes API server: handle answers the
-// requests that bear KubernetesToken, the others get the API server's 401
-// Status.
-func KubernetesServer(t testing.TB, handle http.HandlerFunc) *Server {
-	return NewServer(t, Options{
-		Auth:         BearerAuth(KubernetesToken),
-		Unauthorized: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
-	}, handle)
-}
-
-// KubernetesConfig is a configuration of one target named name, of type
-// typ, reading s (a KubernetesServer) with KubernetesToken; rest is the
-// rest of the target's flow mapping (from its comma).
-func (s *Server) KubernetesConfig(name, typ, rest string) string {
-	return fmt.Sprintf(`
-global: {cache_ttl: 0}
-credentials:
-  - name: k8s
-    kubernetes: {server: %q, bearer_token: %s}
-    tls_config: {ca_file: %q}
-targets:
-  - {name: %s, type: %s, credential: k8s%s}
-`, s.URL, KubernetesToken, s.CAFile, name, typ, rest)
-}
-
 // serveEntra answers the Microsoft Entra calls of azidentity's client
 // secret flow.
 func serveEntra(w http.ResponseWriter, r *http.Request) bool {

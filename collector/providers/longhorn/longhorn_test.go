@@ -3,10 +3,8 @@ package longhorn
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,39 +161,9 @@ func TestLonghornNamespaceAndTargetsOff(t *testing.T) {
 // token restarts that list from the start, once; a second 410 is the
 // target's error.
 func TestLonghornExpiredContinueRestartsOnce(t *testing.T) {
-	for _, gone := range []int32{1, 2} {
-		var served atomic.Int32
-		files := providertest.Files(t, routes(DefaultNamespace), notFound)
-		srv := providertest.KubernetesServer(t, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Query().Get("continue") == "b2" && served.Add(1) <= gone {
-				w.WriteHeader(http.StatusGone)
-				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410}`)
-				return
-			}
-			files(w, r)
-		})
-		e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
-		res := e.Collect(context.Background(), e.Targets())[0]
-		switch {
-		case gone == 1 && res.Err != nil:
-			t.Errorf("one 410: %v", res.Err)
-		case gone == 1 && len(res.Resources) != 15:
-			t.Errorf("one 410: %d volumes", len(res.Resources))
-		case gone == 2 && (res.Err == nil || !strings.Contains(res.Err.Error(), "Expired")):
-			t.Errorf("two 410s: %v", res.Err)
-		}
-		if gone == 1 {
-			firsts := 0
-			for _, r := range srv.Requests() {
-				if strings.HasSuffix(r, "/backups?limit=500") {
-					firsts++
-				}
-			}
-			if firsts != 2 {
-				t.Errorf("backups listed from the start %d times, want 2", firsts)
-			}
-		}
-	}
+	providertest.ExpiredContinue{Routes: routes(DefaultNamespace), NotFound: notFound, Kinds: kinds,
+		Config:   func(s *providertest.Server) string { return k8sConfig(s, "") },
+		Continue: "b2", FirstPage: "/backups?limit=500", Resources: 15, What: "volumes"}.Run(t)
 }
 
 // TestLonghornNotInstalled: without Longhorn's CRDs (every list 404) the
