@@ -12,8 +12,6 @@ import (
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
-const token = providertest.KubernetesToken
-
 const notFound = `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","code":404}`
 
 func routes() map[string]string {
