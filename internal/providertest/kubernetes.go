@@ -10,6 +10,7 @@ import (
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
+	"github.com/backup-exporter/backup_exporter/internal/simulator"
 )
 
 // KubernetesToken is the bearer token of KubernetesServer.
@@ -95,5 +96,35 @@ func (x ExpiredContinue) Run(t *testing.T) {
 				t.Errorf("backups listed from the start %d times, want 2", firsts)
 			}
 		}
+	}
+}
+
+// SimulatorExpiredContinue tests a Kubernetes provider on sim: a continue
+// token that expires in the middle of a list restarts it, and the poll
+// still reads want resources (what names them). config is the
+// configuration of a target of reg reading sim through the kubeconfig
+// file it is given.
+func SimulatorExpiredContinue(t *testing.T, sim *simulator.Server, config func(kubeconfig string) string, reg toolkit.Registry, want int, what string) {
+	t.Helper()
+	sim.ExpireNextContinue(1)
+	e := NewExporter(t, config(KubeconfigFile(t, sim, simulator.KubernetesDemoToken)), reg, collector.Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if n := len(res.Resources); n != want {
+		t.Errorf("%d %s after a restarted list, want %d", n, what, want)
+	}
+}
+
+// SimulatorWrongToken tests a Kubernetes provider on sim (config as
+// SimulatorExpiredContinue's): a token the API server does not know makes
+// the target's error Unauthorized, and the error does not show it.
+func SimulatorWrongToken(t *testing.T, sim *simulator.Server, config func(kubeconfig string) string, reg toolkit.Registry) {
+	t.Helper()
+	e := NewExporter(t, config(KubeconfigFile(t, sim, "not-the-token-4242")), reg, collector.Options{})
+	res := e.Collect(context.Background(), e.Targets())[0]
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "Unauthorized") || strings.Contains(res.Err.Error(), "not-the-token-4242") {
+		t.Errorf("err = %v", res.Err)
 	}
 }
