@@ -28,6 +28,20 @@ func MapConcurrent[T, R any](ctx context.Context, limit int, items []T, fn func(
 	return out, nil
 }
 
+// ConcatConcurrent is MapConcurrent of a fn that returns a list: the
+// lists joined in the order of items (nil when all are empty).
+func ConcatConcurrent[T, R any](ctx context.Context, limit int, items []T, fn func(context.Context, T) ([]R, error)) ([]R, error) {
+	lists, err := MapConcurrent(ctx, limit, items, fn)
+	if err != nil {
+		return nil, err
+	}
+	var out []R
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out, nil
+}
+
 // MapResources reads every item of a discovery target with fn, at most
 // limit at a time, and returns one record per item in the order of items.
 // One item that cannot be read (or whose read panics) does not fail the

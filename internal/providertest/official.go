@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // The official example payloads of an API are kept in testdata/official/
@@ -102,4 +104,45 @@ func writeTemp(t testing.TB, file string, body []byte) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// OfficialObject reads the official sample testdata/official/file (YAML,
+// or JSON) as an object; fix, when given, edits its text first.
+func OfficialObject(t testing.TB, file string, fix ...func(string) string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "official", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fix {
+		raw = []byte(f(string(raw)))
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(raw, &obj); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return obj
+}
+
+// KubernetesList writes a Kubernetes list of kind (of apiVersion) whose
+// items are items, as the API server would serve it, and returns its
+// path.
+func KubernetesList(t testing.TB, apiVersion, kind string, items []any) string {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{}, "items": items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeTemp(t, kind+".json", body)
+}
+
+// OfficialList is the KubernetesList of the official samples files
+// (OfficialObject), each converted to JSON.
+func OfficialList(t testing.TB, apiVersion, kind string, files ...string) string {
+	t.Helper()
+	items := make([]any, 0, len(files))
+	for _, f := range files {
+		items = append(items, OfficialObject(t, f))
+	}
+	return KubernetesList(t, apiVersion, kind, items)
 }

@@ -195,13 +195,26 @@ func StartVelero(t testing.TB, namespaces, backups int) (*simulator.Server, stri
 // without credential and type) reading the simulator with Velero's
 // service account (its token, the simulator's CA).
 func VeleroConfig(sim *simulator.Server, caFile, global string, targets ...string) string {
+	return kubernetesConfig(fmt.Sprintf("kubernetes: {server: %q, bearer_token: %s}, tls_config: {ca_file: %q}", sim.URL(), simulator.VeleroDemoToken, caFile),
+		"velero", global, targets)
+}
+
+// kubernetesConfig is a configuration of typ targets (flow mappings
+// without credential and type) reading with the credential k8s, whose
+// flow mapping holds cred after its name.
+func kubernetesConfig(cred, typ, global string, targets []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {server: %q, bearer_token: %s}, tls_config: {ca_file: %q}}\ntargets:\n",
-		global, sim.URL(), simulator.VeleroDemoToken, caFile)
+	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, %s}\ntargets:\n", global, cred)
 	for _, t := range targets {
-		fmt.Fprintf(&b, "  - {credential: k8s, type: velero, %s}\n", t)
+		fmt.Fprintf(&b, "  - {credential: k8s, type: %s, %s}\n", typ, t)
 	}
 	return b.String()
+}
+
+// kubeconfigConfig is kubernetesConfig with a credential that reads the
+// kubeconfig file kubeconfig.
+func kubeconfigConfig(kubeconfig, typ, global string, targets []string) string {
+	return kubernetesConfig(fmt.Sprintf("kubernetes: {kubeconfig: %q}", kubeconfig), typ, global, targets)
 }
 
 // KubeconfigFile writes the simulator's kubeconfig for token (its cluster
@@ -219,12 +232,7 @@ func KubeconfigFile(t testing.TB, sim *simulator.Server, token string) string {
 // mappings without credential and type) reading the simulator through a
 // kubeconfig file.
 func TridentConfig(kubeconfig, global string, targets ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
-	for _, t := range targets {
-		fmt.Fprintf(&b, "  - {credential: k8s, type: trident_protect, %s}\n", t)
-	}
-	return b.String()
+	return kubeconfigConfig(kubeconfig, "trident_protect", global, targets)
 }
 
 // StartCloudNativePG serves GenerateCloudNativePG's namespaces×clusters
@@ -238,12 +246,7 @@ func StartCloudNativePG(t testing.TB, namespaces, clusters, backupsPerCluster in
 // mappings without credential and type) reading the simulator through a
 // kubeconfig file.
 func CloudNativePGConfig(kubeconfig, global string, targets ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
-	for _, t := range targets {
-		fmt.Fprintf(&b, "  - {credential: k8s, type: cloudnative_pg, %s}\n", t)
-	}
-	return b.String()
+	return kubeconfigConfig(kubeconfig, "cloudnative_pg", global, targets)
 }
 
 // StartLonghorn serves GenerateLonghorn's volumes Longhorn Volumes with
@@ -257,10 +260,5 @@ func StartLonghorn(t testing.TB, volumes, backupsPerVolume int) (*simulator.Serv
 // without credential and type) reading the simulator through a kubeconfig
 // file.
 func LonghornConfig(kubeconfig, global string, targets ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "global: {%s}\ncredentials:\n  - {name: k8s, kubernetes: {kubeconfig: %q}}\ntargets:\n", global, kubeconfig)
-	for _, t := range targets {
-		fmt.Fprintf(&b, "  - {credential: k8s, type: longhorn, %s}\n", t)
-	}
-	return b.String()
+	return kubeconfigConfig(kubeconfig, "longhorn", global, targets)
 }

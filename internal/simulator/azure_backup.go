@@ -338,16 +338,8 @@ func rsTime(what, v string) error {
 // validateRecoveryServices checks the recovery_services_vaults of every
 // resource group.
 func (sc *AzureScenario) validateRecoveryServices() error {
-	for _, sb := range sc.Subscriptions {
-		for _, g := range sb.ResourceGroups {
-			for vi, v := range g.RecoveryServicesVaults {
-				if err := v.validate(); err != nil {
-					return fmt.Errorf("azure: %s/%s: recovery_services_vaults[%d] %s: %w", sb.ID, g.Name, vi, v.Name, err)
-				}
-			}
-		}
-	}
-	return nil
+	return validateVaults(sc, "recovery_services_vaults", func(g *AzureResourceGroup) []RSVault { return g.RecoveryServicesVaults },
+		func(_, _ string, v *RSVault) (string, error) { return v.Name, v.validate() })
 }
 
 func (v *RSVault) validate() error {
@@ -382,10 +374,8 @@ func (v *RSVault) validate() error {
 			errs = append(errs, rsOneOf("kpis_healths."+key+".status", h.Status, rsKPIStatuses))
 		}
 		names[strings.ToLower(it.Name)] = true
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("protected_items[%d] %s: %w", i, it.Name, err)
-			}
+		if err := firstErr(errs); err != nil {
+			return fmt.Errorf("protected_items[%d] %s: %w", i, it.Name, err)
 		}
 	}
 	for i, it := range v.ProtectableItems {
@@ -408,8 +398,7 @@ func (v *RSVault) validate() error {
 	for _, it := range v.ProtectedItems {
 		items[foldKey(it.Name)] = true
 	}
-	jobNames := map[string]bool{}
-	for i := range v.Jobs {
+	return validateJobs(len(v.Jobs), v.jobName, func(i int) []error {
 		j := &v.Jobs[i]
 		errs := []error{rsOneOf("status", j.Status, rsJobStatuses), rsOneOf("operation", j.Operation, rsJobOperations),
 			rsTime("start_time", j.StartTime), rsTime("end_time", j.EndTime)}
@@ -421,18 +410,8 @@ func (v *RSVault) validate() error {
 		} else if _, ok := rsKinds[rsKind(j.Kind)]; j.Item == "" && !ok {
 			errs = append(errs, fmt.Errorf("kind %q: want %s, %s or %s", j.Kind, RSKindVM, RSKindFileShare, RSKindSQL))
 		}
-		name := strings.ToLower(v.jobName(i))
-		if jobNames[name] {
-			errs = append(errs, fmt.Errorf("duplicate name %s", name))
-		}
-		jobNames[name] = true
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("jobs[%d]: %w", i, err)
-			}
-		}
-	}
-	return nil
+		return errs
+	})
 }
 
 // jobName is the name of the i-th job: its Name, else a UUID stable for
@@ -1090,41 +1069,15 @@ func rsAPIVersion(r *http.Request, typ, location string, allowed []string) (int,
 // rsLookup checks the api-version, the subscription, the resource group and
 // the vault. With list, a missing vault is ParentResourceNotFound.
 func rsLookup(st *azureState, r *http.Request, p armParams, typ string, list bool) (*RSVault, int, any) {
-	loc := DefaultAzureLocation
-	v := st.rsVault(p["sub"], p["rg"], p["vault"])
-	if v != nil {
-		loc = rsVaultLocation(v)
-	}
 	versions := rsBackupAPIVersions
 	if typ == "vaults" {
 		versions = rsVaultAPIVersions
 	}
-	if s, b, ok := rsAPIVersion(r, typ, loc, versions); !ok {
-		return nil, s, b
-	}
-	if s, b, ok := armParent(st, p); !ok {
-		return nil, s, b
-	}
-	if v == nil {
-		if list {
-			s, b := parentNotFound(p["vault"])
-			return nil, s, b
-		}
-		s, b := resourceNotFound(p["rg"], "Microsoft.RecoveryServices/vaults/"+p["vault"])
-		return nil, s, b
-	}
-	return v, 0, nil
+	return armVaultLookup(st, r, p, st.rsVault(p["sub"], p["rg"], p["vault"]), typ, versions, "Microsoft.RecoveryServices/vaults", list)
 }
 
 func armListRSVaults(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
-	if s, b, ok := rsAPIVersion(r, "vaults", DefaultAzureLocation, rsVaultAPIVersions); !ok {
-		return s, b
-	}
-	if s, b, ok := armParent(st, p); !ok {
-		return s, b
-	}
-	g := st.rg(p["sub"], p["rg"])
-	return http.StatusOK, armItems(g.RecoveryServicesVaults, func(v *RSVault) any { return rsVaultResource(p["sub"], g.Name, v) })
+	return armListGroupVaults(st, r, p, "vaults", rsVaultAPIVersions, func(g *AzureResourceGroup) []RSVault { return g.RecoveryServicesVaults }, rsVaultResource)
 }
 
 func armGetRSVault(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {

@@ -222,17 +222,8 @@ const dpBase = "subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Data
 // validateDataProtection checks the data_protection_vaults of every
 // resource group.
 func (sc *AzureScenario) validateDataProtection() error {
-	for _, sb := range sc.Subscriptions {
-		for _, g := range sb.ResourceGroups {
-			for vi := range g.DataProtectionVaults {
-				v := &g.DataProtectionVaults[vi]
-				if err := v.validate(sb.ID, g.Name); err != nil {
-					return fmt.Errorf("azure: %s/%s: data_protection_vaults[%d] %s: %w", sb.ID, g.Name, vi, v.Name, err)
-				}
-			}
-		}
-	}
-	return nil
+	return validateVaults(sc, "data_protection_vaults", func(g *AzureResourceGroup) []DPVault { return g.DataProtectionVaults },
+		func(sub, rg string, v *DPVault) (string, error) { return v.Name, v.validate(sub, rg) })
 }
 
 func (v *DPVault) validate(sub, rg string) error {
@@ -274,14 +265,11 @@ func (v *DPVault) validate(sub, rg string) error {
 				errs = append(errs, fmt.Errorf("recovery_points[%d]: no recovery_point_time", k))
 			}
 		}
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("instances[%d] %s: %w", i, it.ResourceID, err)
-			}
+		if err := firstErr(errs); err != nil {
+			return fmt.Errorf("instances[%d] %s: %w", i, it.ResourceID, err)
 		}
 	}
-	jobs := map[string]bool{}
-	for i := range v.Jobs {
+	return validateJobs(len(v.Jobs), v.jobName, func(i int) []error {
 		j := &v.Jobs[i]
 		errs := []error{rsOneOf("status", j.Status, dpJobStatuses), rsOneOf("operation_category", j.OperationCategory, dpOperationCategory),
 			rsTime("start_time", j.StartTime), rsTime("end_time", j.EndTime)}
@@ -291,18 +279,8 @@ func (v *DPVault) validate(sub, rg string) error {
 		if !names[strings.ToLower(j.Instance)] {
 			errs = append(errs, fmt.Errorf("instance %q is not an instance of the vault", j.Instance))
 		}
-		name := strings.ToLower(v.jobName(i))
-		if jobs[name] {
-			errs = append(errs, fmt.Errorf("duplicate name %s", name))
-		}
-		jobs[name] = true
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("jobs[%d]: %w", i, err)
-			}
-		}
-	}
-	return nil
+		return errs
+	})
 }
 
 // instanceName is the name of the i-th instance: its Name, else
@@ -418,7 +396,7 @@ func dpVaultResource(sub, rg string, v *DPVault) map[string]any {
 		"id":       strings.Replace(dpVaultID(sub, rg, v.Name), "/backupVaults/", "/BackupVaults/", 1),
 		"name":     v.Name,
 		"type":     "Microsoft.DataProtection/BackupVaults",
-		"location": firstNonEmpty(v.Location, DefaultAzureLocation),
+		"location": v.location(),
 		"tags":     orEmptyMap(v.Tags),
 		"identity": map[string]any{"type": "SystemAssigned", "principalId": stableUUID("dpidentity", sub, rg, v.Name), "tenantId": DefaultAzureTenantID},
 		"properties": map[string]any{
@@ -511,7 +489,7 @@ func dpInstanceResource(sub, rg string, v *DPVault, i int) dpInstanceJSON {
 	p := &out.Properties
 	p.FriendlyName = firstNonEmpty(it.FriendlyName, resName)
 	p.DataSourceInfo = dpDatasourceJSON{ResourceID: it.ResourceID, ResourceURI: it.ResourceID, DatasourceType: dstype, ResourceName: resName,
-		ResourceType: dstype, ResourceLocation: firstNonEmpty(v.Location, DefaultAzureLocation), ObjectType: "Datasource"}
+		ResourceType: dstype, ResourceLocation: v.location(), ObjectType: "Datasource"}
 	p.PolicyInfo.PolicyID = dpVaultID(sub, rg, v.Name) + "/backupPolicies/" + pol.Name
 	p.CurrentProtectionState = firstNonEmpty(it.ProtectionState, "ProtectionConfigured")
 	status := it.ProtectionStatus
@@ -719,26 +697,7 @@ func dpPointResource(sub, rg string, v *DPVault, instance string, p *DPRecoveryP
 // dpLookup checks the api-version, the subscription, the resource group
 // and the vault. With list, a missing vault is ParentResourceNotFound.
 func dpLookup(st *azureState, r *http.Request, p armParams, typ string, list bool) (*DPVault, int, any) {
-	v := st.dpVault(p["sub"], p["rg"], p["vault"])
-	loc := DefaultAzureLocation
-	if v != nil {
-		loc = firstNonEmpty(v.Location, loc)
-	}
-	if s, b, ok := rsAPIVersion(r, typ, loc, dpAPIVersions); !ok {
-		return nil, s, b
-	}
-	if s, b, ok := armParent(st, p); !ok {
-		return nil, s, b
-	}
-	if v == nil {
-		if list {
-			s, b := parentNotFound(p["vault"])
-			return nil, s, b
-		}
-		s, b := resourceNotFound(p["rg"], "Microsoft.DataProtection/backupVaults/"+p["vault"])
-		return nil, s, b
-	}
-	return v, 0, nil
+	return armVaultLookup(st, r, p, st.dpVault(p["sub"], p["rg"], p["vault"]), typ, dpAPIVersions, "Microsoft.DataProtection/backupVaults", list)
 }
 
 func armListDPVaultsInSubscription(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
@@ -759,18 +718,7 @@ func armListDPVaultsInSubscription(st *azureState, _ http.ResponseWriter, r *htt
 }
 
 func armListDPVaults(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {
-	if s, b, ok := rsAPIVersion(r, "backupVaults", DefaultAzureLocation, dpAPIVersions); !ok {
-		return s, b
-	}
-	if s, b, ok := armParent(st, p); !ok {
-		return s, b
-	}
-	g := st.rg(p["sub"], p["rg"])
-	items := []any{}
-	for i := range g.DataProtectionVaults {
-		items = append(items, dpVaultResource(p["sub"], g.Name, &g.DataProtectionVaults[i]))
-	}
-	return http.StatusOK, anyList(items)
+	return armListGroupVaults(st, r, p, "backupVaults", dpAPIVersions, func(g *AzureResourceGroup) []DPVault { return g.DataProtectionVaults }, dpVaultResource)
 }
 
 func armGetDPVault(st *azureState, _ http.ResponseWriter, r *http.Request, p armParams) (int, any) {

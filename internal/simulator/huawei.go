@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -510,24 +511,9 @@ func parseHuaweiSort(v string) ([]huaweiSortKey, error) {
 // carries its children.
 func (s *Server) huaweiListBackups(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset := huaweiListDefaultLimit, 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > huaweiListMaxLimit {
-			huaweiError(w, http.StatusBadRequest, "BackupService.0005",
-				fmt.Sprintf("Invalid parameter limit %q: must be an integer from 1 to %d", v, huaweiListMaxLimit))
-			return
-		}
-		limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			huaweiError(w, http.StatusBadRequest, "BackupService.0005",
-				fmt.Sprintf("Invalid parameter offset %q: must be a non-negative integer", v))
-			return
-		}
-		offset = n
+	limit, offset, ok := huaweiLimitOffset(w, q)
+	if !ok {
+		return
 	}
 	keys, err := parseHuaweiSort(q.Get("sort"))
 	if err != nil {
@@ -553,4 +539,30 @@ func (s *Server) huaweiListBackups(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"backups": page, "count": count})
+}
+
+// huaweiLimitOffset reads the limit (default huaweiListDefaultLimit, 1 to
+// huaweiListMaxLimit) and offset (default 0) query parameters of a list;
+// a bad one is answered 400 BackupService.0005 and ok is false.
+func huaweiLimitOffset(w http.ResponseWriter, q url.Values) (limit, offset int, ok bool) {
+	limit = huaweiListDefaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > huaweiListMaxLimit {
+			huaweiError(w, http.StatusBadRequest, "BackupService.0005",
+				fmt.Sprintf("Invalid parameter limit %q: must be an integer from 1 to %d", v, huaweiListMaxLimit))
+			return 0, 0, false
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			huaweiError(w, http.StatusBadRequest, "BackupService.0005",
+				fmt.Sprintf("Invalid parameter offset %q: must be a non-negative integer", v))
+			return 0, 0, false
+		}
+		offset = n
+	}
+	return limit, offset, true
 }

@@ -1,10 +1,8 @@
 package simulator
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 )
 
 // The CBR vault list ("Querying the Vault List", ListVault): GET
@@ -114,24 +112,9 @@ func huaweiVaults(p *HuaweiProject) []huaweiVaultJSON {
 // huaweiListVaults answers GET /v3/{project_id}/vaults.
 func (s *Server) huaweiListVaults(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset := huaweiListDefaultLimit, 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > huaweiListMaxLimit {
-			huaweiError(w, http.StatusBadRequest, "BackupService.0005",
-				fmt.Sprintf("Invalid parameter limit %q: must be an integer from 1 to %d", v, huaweiListMaxLimit))
-			return
-		}
-		limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			huaweiError(w, http.StatusBadRequest, "BackupService.0005",
-				fmt.Sprintf("Invalid parameter offset %q: must be a non-negative integer", v))
-			return
-		}
-		offset = n
+	limit, offset, ok := huaweiLimitOffset(w, q)
+	if !ok {
+		return
 	}
 	pid := r.PathValue("project_id")
 	s.mu.Lock()

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 	"github.com/backup-exporter/backup_exporter/config"
 )
 
@@ -37,6 +39,24 @@ var reManagementGroup = regexp.MustCompile(`^[-\w.()]{0,89}[-\w()]$`)
 // names it: a namespace and one or more type segments
 // ("microsoft.compute/disks", "Microsoft.DBforPostgreSQL/flexibleServers").
 var reResourceType = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+(/[A-Za-z][A-Za-z0-9]*){1,4}$`)
+
+// ReVault is the name of an Azure Backup vault, a Recovery Services vault
+// or a Backup vault: 2 to 50 letters, digits and hyphens, starting with a
+// letter (Azure's naming rules for Microsoft.RecoveryServices/vaults and
+// Microsoft.DataProtection/backupVaults; the API documents give the
+// vaultName parameter no pattern).
+var ReVault = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{1,49}$`)
+
+// MinJobWindow is the least span of Backup jobs an Azure Backup provider
+// reads in ARM mode (docs/metrics.md: a window of expected_interval × 2,
+// at least 2 days).
+const MinJobWindow = 48 * time.Hour
+
+// JobWindow is ARM mode's window of Backup jobs for an expected interval:
+// twice the interval, at least MinJobWindow.
+func JobWindow(expectedInterval time.Duration) time.Duration {
+	return max(2*expectedInterval, MinJobWindow)
+}
 
 // GraphSpec holds the keys of Resource Graph mode, which the Azure Backup
 // providers (azure_backup, azure_dataprotection) share. Providers embed
@@ -101,6 +121,43 @@ func (g *GraphSpec) Validate(v *config.Validator) error {
 		}),
 		v.Match("resource_graph_api_version", g.ResourceGraphAPIVersion, reAPIVersion),
 	)
+}
+
+// CheckTarget checks t's keys for g's source, after Validate: with
+// resource_graph CheckGraph; with arm subscription_id (and resource_group
+// with groupRequired) required, then Check. checks are the provider's
+// own, run by either.
+func (g *GraphSpec) CheckTarget(v *config.Validator, t *TargetSpec, defaultAPIVersion string, groupRequired bool, checks ...func() error) error {
+	if g.FromGraph() {
+		return t.CheckGraph(v, defaultAPIVersion, checks...)
+	}
+	required := v.Required("subscription_id", t.SubscriptionID)
+	if groupRequired {
+		required = t.Required(v)
+	}
+	return config.First(required, t.Check(v, defaultAPIVersion, checks...))
+}
+
+// NewClient returns the target's ARM client for provider: in
+// subscriptionID, or with resource_graph in the subscriptions of the
+// scope (where job details, policies... are read by ARM).
+func (g *GraphSpec) NewClient(env *toolkit.Env, provider, subscriptionID string) (*Client, error) {
+	subscriptions := []string{subscriptionID}
+	if g.FromGraph() {
+		subscriptions = g.Subscriptions
+	}
+	return NewClient(env, provider, subscriptions...)
+}
+
+// NewQuery returns, for a target of Resource Graph mode, the Resource
+// Graph client of env's credential and the function that runs the
+// target's queries at its resource_graph_api_version.
+func (g *GraphSpec) NewQuery(env *toolkit.Env) (*ResourceGraph, GraphQueryFunc, error) {
+	graph, err := NewResourceGraph(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return graph, GraphRows(graph, g.ResourceGraphAPIVersion), nil
 }
 
 // scopeList checks the entries of a scope list with check (an empty

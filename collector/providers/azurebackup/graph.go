@@ -104,17 +104,9 @@ type graphVault struct {
 // fromGraph translates the vaults read from Resource Graph, several at
 // once, as ARM mode does its vaults.
 func (p *provider) fromGraph(ctx context.Context, g *graphVaults) ([]toolkit.Resource, error) {
-	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), g.vaults(), func(ctx context.Context, v graphVault) ([]toolkit.Resource, error) {
+	return toolkit.ConcatConcurrent(ctx, p.env.Pool.MaxConcurrency(), g.vaults(), func(ctx context.Context, v graphVault) ([]toolkit.Resource, error) {
 		return p.fromLists(ctx, v.path, v.lists), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	var out []toolkit.Resource
-	for _, rs := range perVault {
-		out = append(out, rs...)
-	}
-	return out, nil
 }
 
 // collectGraph reads the target's rows, one query per group of at most

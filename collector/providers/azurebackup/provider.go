@@ -34,12 +34,9 @@ type provider struct {
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	subscriptions := []string{s.SubscriptionID}
-	if s.FromGraph() {
-		// Job details are read by ARM in the subscriptions of the scope.
-		subscriptions = s.Subscriptions
-	}
-	arm, err := azure.NewClient(env, Name, subscriptions...)
+	// With resource_graph, job details are read by ARM in the
+	// subscriptions of the scope.
+	arm, err := s.GraphSpec.NewClient(env, Name, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +47,7 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		vault:      s.Vault,
 		workloads:  s.WorkloadTypes,
 		apiVersion: s.APIVersion,
-		window:     max(2*time.Duration(t.ExpectedInterval), minJobWindow),
+		window:     azure.JobWindow(time.Duration(t.ExpectedInterval)),
 		now:        time.Now,
 		progress:   true,
 	}
@@ -58,11 +55,9 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		p.progress, p.scope = s.ProgressFromARM, s.GraphSpec
 		p.kql = azure.GraphQuery{ItemTypes: graphItemTypes, JobTypes: graphJobTypes, Window: azure.ClampWindow(time.Duration(t.ExpectedInterval)),
 			ResourceGroup: s.ResourceGroup, Vault: s.Vault}.KQL()
-		graph, err := azure.NewResourceGraph(env)
-		if err != nil {
+		if _, p.query, err = s.GraphSpec.NewQuery(env); err != nil {
 			return nil, err
 		}
-		p.query = azure.GraphRows(graph, s.ResourceGraphAPIVersion)
 	}
 	return p, nil
 }
@@ -83,15 +78,7 @@ func (p *provider) Collect(ctx context.Context) ([]toolkit.Resource, error) {
 			vaults[i] = azure.LastSegment(v.Name)
 		}
 	}
-	perVault, err := toolkit.MapConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, p.vaultResources)
-	if err != nil {
-		return nil, err
-	}
-	var out []toolkit.Resource
-	for _, rs := range perVault {
-		out = append(out, rs...)
-	}
-	return out, nil
+	return toolkit.ConcatConcurrent(ctx, p.env.Pool.MaxConcurrency(), vaults, p.vaultResources)
 }
 
 // vaultResources reads one vault's lists and returns its resources.

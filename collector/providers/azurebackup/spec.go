@@ -4,9 +4,7 @@
 package azurebackup
 
 import (
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -20,15 +18,6 @@ const Name = "azure_backup"
 // the newest stable version of the Recovery Services backup API
 // (Microsoft.RecoveryServices, bms.json) and of the vaults API.
 const DefaultAPIVersion = "2025-08-01"
-
-// minJobWindow is the least span of Backup jobs read (docs/metrics.md: a window
-// of expected_interval × 2, at least 2 days).
-const minJobWindow = 48 * time.Hour
-
-// reVault is a Recovery Services vault name: 2 to 50 letters, digits and
-// hyphens, starting with a letter (Azure's naming rules for
-// Microsoft.RecoveryServices/vaults).
-var reVault = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{1,49}$`)
 
 // workloadTypes are the WorkloadType values of the API document, by their
 // lower-case form.
@@ -62,7 +51,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 		return err
 	}
 	checks := []func() error{func() error {
-		return v.Match("vault", s.Vault, reVault)
+		return v.Match("vault", s.Vault, azure.ReVault)
 	}, func() error {
 		for i, w := range s.WorkloadTypes {
 			canonical, ok := workloadTypes[strings.ToLower(w)]
@@ -73,13 +62,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 		}
 		return nil
 	}}
-	if s.FromGraph() {
-		return s.TargetSpec.CheckGraph(v, DefaultAPIVersion, checks...)
-	}
-	return config.First(
-		s.TargetSpec.Required(v),
-		s.TargetSpec.Check(v, DefaultAPIVersion, checks...),
-	)
+	return s.GraphSpec.CheckTarget(v, &s.TargetSpec, DefaultAPIVersion, true, checks...)
 }
 
 // Type is the azure_backup provider.

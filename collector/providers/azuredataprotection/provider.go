@@ -54,13 +54,9 @@ type provider struct {
 
 func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 	s := t.Spec.(*Spec)
-	subscriptions := []string{s.SubscriptionID}
-	if s.FromGraph() {
-		// Policies, job details and recovery points are read by ARM in
-		// the subscriptions of the scope.
-		subscriptions = s.Subscriptions
-	}
-	arm, err := azure.NewClient(env, Name, subscriptions...)
+	// With resource_graph, policies, job details and recovery points are
+	// read by ARM in the subscriptions of the scope.
+	arm, err := s.GraphSpec.NewClient(env, Name, s.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -79,19 +75,17 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		datasourceTypes: s.DatasourceTypes,
 		readPoints:      s.ReadRecoveryPoints,
 		apiVersion:      s.APIVersion,
-		window:          max(2*time.Duration(t.ExpectedInterval), minJobWindow),
+		window:          azure.JobWindow(time.Duration(t.ExpectedInterval)),
 		now:             time.Now,
 		policyTTL:       time.Duration(t.ExpectedInterval),
 		progress:        true,
 	}
 	if s.FromGraph() {
-		graph, err := azure.NewResourceGraph(env)
-		if err != nil {
+		if p.graph, p.query, err = s.GraphSpec.NewQuery(env); err != nil {
 			return nil, err
 		}
 		window := azure.ClampWindow(time.Duration(t.ExpectedInterval))
-		p.graph, p.scope, p.progress, p.window = graph, s.GraphSpec, s.ProgressFromARM, window
-		p.query = azure.GraphRows(graph, s.ResourceGraphAPIVersion)
+		p.scope, p.progress, p.window = s.GraphSpec, s.ProgressFromARM, window
 		p.kql = azure.GraphQuery{ItemTypes: []string{azure.TypeDPInstance, policyType}, JobTypes: []string{azure.TypeDPJob}, Window: window,
 			ResourceGroup: s.ResourceGroup, Vault: s.Vault}.KQL()
 		if len(s.CoverageResourceTypes) > 0 {

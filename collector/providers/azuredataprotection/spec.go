@@ -15,7 +15,6 @@ package azuredataprotection
 import (
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
@@ -29,16 +28,6 @@ const Name = "azure_dataprotection"
 // the stable version of Microsoft.DataProtection whose examples the
 // provider is checked against (testdata/official/SOURCES).
 const DefaultAPIVersion = "2025-07-01"
-
-// minJobWindow is the least span of Backup jobs kept (docs/metrics.md: a
-// window of expected_interval × 2, at least 2 days).
-const minJobWindow = 48 * time.Hour
-
-// reVault is a Backup vault name: 2 to 50 letters, digits and hyphens,
-// starting with a letter (Azure's naming rules for
-// Microsoft.DataProtection/backupVaults; the API document itself gives
-// the vaultName parameter no pattern).
-var reVault = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{1,49}$`)
 
 // reDatasourceType is a datasource type as dataSourceInfo.datasourceType
 // writes it: an ARM resource type ("Microsoft.Compute/disks") or a
@@ -77,7 +66,7 @@ func (s *Spec) Validate(v *config.Validator) error {
 		return err
 	}
 	checks := []func() error{func() error {
-		return v.Match("vault", s.Vault, reVault)
+		return v.Match("vault", s.Vault, azure.ReVault)
 	}, func() error {
 		seen := map[string]bool{}
 		for i, d := range s.DatasourceTypes {
@@ -91,16 +80,10 @@ func (s *Spec) Validate(v *config.Validator) error {
 		}
 		return nil
 	}}
-	if s.FromGraph() {
-		if s.ReadRecoveryPoints {
-			return v.Errorf("read_recovery_points", "read_recovery_points does not go with source: %s: Resource Graph holds no recovery points (no oldest success, expiry or counts in this mode)", azure.SourceResourceGraph)
-		}
-		return s.TargetSpec.CheckGraph(v, DefaultAPIVersion, checks...)
+	if s.FromGraph() && s.ReadRecoveryPoints {
+		return v.Errorf("read_recovery_points", "read_recovery_points does not go with source: %s: Resource Graph holds no recovery points (no oldest success, expiry or counts in this mode)", azure.SourceResourceGraph)
 	}
-	return config.First(
-		v.Required("subscription_id", s.SubscriptionID),
-		s.TargetSpec.Check(v, DefaultAPIVersion, checks...),
-	)
+	return s.GraphSpec.CheckTarget(v, &s.TargetSpec, DefaultAPIVersion, false, checks...)
 }
 
 // Type is the azure_dataprotection provider.

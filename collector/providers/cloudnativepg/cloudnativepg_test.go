@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap"
@@ -20,7 +19,7 @@ import (
 
 var kinds = toolkit.Registry{Type}
 
-const token = "fixture-k8s-token"
+const token = providertest.KubernetesToken
 
 // The API server's answers for a resource type it does not serve (a CRD
 // that is not installed: text/plain, not a Status) and for a missing
@@ -47,23 +46,8 @@ func routes(objectStores bool) map[string]string {
 	return r
 }
 
-func k8sServer(t *testing.T, handle http.HandlerFunc) *providertest.Server {
-	return providertest.NewServer(t, providertest.Options{
-		Auth:         providertest.BearerAuth(token),
-		Unauthorized: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
-	}, handle)
-}
-
 func k8sConfig(s *providertest.Server, target string) string {
-	return fmt.Sprintf(`
-global: {cache_ttl: 0}
-credentials:
-  - name: k8s
-    kubernetes: {server: %q, bearer_token: %s}
-    tls_config: {ca_file: %q}
-targets:
-  - {name: cnpg, type: cloudnative_pg, credential: k8s%s}
-`, s.URL, token, s.CAFile, target)
+	return s.KubernetesConfig("cnpg", "cloudnative_pg", target)
 }
 
 // TestCloudNativePGGolden: every Backup phase of docs/metrics.md's table
@@ -86,7 +70,7 @@ targets:
 // not parse ignored); paging of Clusters and Backups; an orphan Backup
 // and ScheduledBackup ignored.
 func TestCloudNativePGGolden(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(true), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(true), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
 	providertest.Golden(t, e, kinds, "cluster.prom")
 }
@@ -97,7 +81,7 @@ func TestCloudNativePGGolden(t *testing.T) {
 // Backups and in-tree times still count. With true it is the target's
 // error; with false the ObjectStores are never asked for.
 func TestCloudNativePGPluginNotInstalled(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(false), notInstalled))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(false), notInstalled))
 	core, logs := observer.New(zapcore.InfoLevel)
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{Logger: zap.New(core)})
 	providertest.Golden(t, e, kinds, "plugin_absent.prom")
@@ -111,14 +95,14 @@ func TestCloudNativePGPluginNotInstalled(t *testing.T) {
 		t.Errorf("logged %d times that the plugin is not installed over three polls, want once", n)
 	}
 
-	srv = k8sServer(t, providertest.Files(t, routes(false), notInstalled))
+	srv = providertest.KubernetesServer(t, providertest.Files(t, routes(false), notInstalled))
 	e = providertest.NewExporter(t, k8sConfig(srv, ", barman_cloud_plugin: true"), kinds, collector.Options{})
 	res = e.Collect(context.Background(), e.Targets())[0]
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "barman_cloud_plugin: true") || !strings.Contains(res.Err.Error(), "objectstores") {
 		t.Errorf("barman_cloud_plugin true without the plugin: %v", res.Err)
 	}
 
-	srv = k8sServer(t, providertest.Files(t, routes(true), notFound))
+	srv = providertest.KubernetesServer(t, providertest.Files(t, routes(true), notFound))
 	e = providertest.NewExporter(t, k8sConfig(srv, ", barman_cloud_plugin: false"), kinds, collector.Options{})
 	if res := e.Collect(context.Background(), e.Targets())[0]; res.Err != nil || len(res.Resources) != 23 {
 		t.Fatalf("barman_cloud_plugin false: %v, %d clusters", res.Err, len(res.Resources))
@@ -135,7 +119,7 @@ func TestCloudNativePGPluginNotInstalled(t *testing.T) {
 // never read as "not installed".
 func TestCloudNativePGObjectStoresForbidden(t *testing.T) {
 	files := providertest.Files(t, routes(false), notFound)
-	srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := providertest.KubernetesServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/objectstores") {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"objectstores.barmancloud.cnpg.io is forbidden: User \"system:serviceaccount:monitoring:backup-exporter\" cannot list resource \"objectstores\" in API group \"barmancloud.cnpg.io\" at the cluster scope","reason":"Forbidden","code":403}`)
@@ -163,7 +147,7 @@ func TestCloudNativePGNamespaces(t *testing.T) {
 			}
 		}
 	}
-	srv := k8sServer(t, providertest.Files(t, namespaced, notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, namespaced, notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", namespaces: [payments, shop]"), kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
@@ -184,45 +168,15 @@ func TestCloudNativePGNamespaces(t *testing.T) {
 // token restarts that list from the start, once; a second 410 is the
 // target's error.
 func TestCloudNativePGExpiredContinueRestartsOnce(t *testing.T) {
-	for _, gone := range []int32{1, 2} {
-		var served atomic.Int32
-		files := providertest.Files(t, routes(true), notFound)
-		srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Query().Get("continue") == "b3" && served.Add(1) <= gone {
-				w.WriteHeader(http.StatusGone)
-				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410}`)
-				return
-			}
-			files(w, r)
-		})
-		e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
-		res := e.Collect(context.Background(), e.Targets())[0]
-		switch {
-		case gone == 1 && res.Err != nil:
-			t.Errorf("one 410: %v", res.Err)
-		case gone == 1 && len(res.Resources) != 23:
-			t.Errorf("one 410: %d clusters", len(res.Resources))
-		case gone == 2 && (res.Err == nil || !strings.Contains(res.Err.Error(), "Expired")):
-			t.Errorf("two 410s: %v", res.Err)
-		}
-		if gone == 1 {
-			firsts := 0
-			for _, r := range srv.Requests() {
-				if strings.HasSuffix(r, cnpgPrefix+"/backups?limit=500") {
-					firsts++
-				}
-			}
-			if firsts != 2 {
-				t.Errorf("backups listed from the start %d times, want 2", firsts)
-			}
-		}
-	}
+	providertest.ExpiredContinue{Routes: routes(true), NotFound: notFound, Kinds: kinds,
+		Config:   func(s *providertest.Server) string { return k8sConfig(s, "") },
+		Continue: "b3", FirstPage: cnpgPrefix + "/backups?limit=500", Resources: 23, What: "clusters"}.Run(t)
 }
 
 // TestCloudNativePGExplicitIntervalWins: a target's expected_interval
 // overrides the ScheduledBackups'.
 func TestCloudNativePGExplicitIntervalWins(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(true), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(true), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", expected_interval: 3d"), kinds, collector.Options{})
 	got := providertest.ScrapeText(t, e, "backup_expected_interval_seconds")
 	// pg-none is unprotected: no series but backup_protected.
@@ -232,7 +186,7 @@ func TestCloudNativePGExplicitIntervalWins(t *testing.T) {
 }
 
 func TestCloudNativePGWrongTokenDown(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(true), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(true), notFound))
 	yml := strings.Replace(k8sConfig(srv, ""), "bearer_token: "+token, "bearer_token: wrong-token-1234", 1)
 	e := providertest.NewExporter(t, yml, kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
@@ -244,7 +198,7 @@ func TestCloudNativePGWrongTokenDown(t *testing.T) {
 // TestCloudNativePGConfig: the keys of config.md, their defaults, and
 // errors that name the file, the line and the key.
 func TestCloudNativePGConfig(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, nil, notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, nil, notFound))
 	for _, tc := range []struct{ target, want string }{
 		{"", PluginAuto},
 		{", barman_cloud_plugin: auto", PluginAuto},

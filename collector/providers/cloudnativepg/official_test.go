@@ -29,26 +29,11 @@ func officialList(t *testing.T, apiVersion, kind string, samples ...sample) stri
 	t.Helper()
 	items := make([]any, 0, len(samples))
 	for _, s := range samples {
-		raw, err := os.ReadFile(filepath.Join("testdata", "official", s.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(raw, &obj); err != nil {
-			t.Fatalf("%s: %v", s.file, err)
-		}
+		obj := providertest.OfficialObject(t, s.file)
 		obj["metadata"].(map[string]any)["namespace"] = s.namespace
 		items = append(items, obj)
 	}
-	body, err := json.Marshal(map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{}, "items": items})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), kind+".json")
-	if err := os.WriteFile(f, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return providertest.KubernetesList(t, apiVersion, kind, items)
 }
 
 // TestCloudNativePGOfficialSamples: what the provider exposes for the
@@ -62,7 +47,7 @@ func officialList(t *testing.T, apiVersion, kind string, samples ...sample) stri
 // before its migration, protected by its in-tree archive.
 func TestCloudNativePGOfficialSamples(t *testing.T) {
 	const cnpg, plugin = "postgresql.cnpg.io/v1", "barmancloud.cnpg.io/v1"
-	srv := k8sServer(t, providertest.Files(t, map[string]string{
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 		cnpgPrefix + "/clusters": officialList(t, cnpg, "ClusterList",
 			sample{"cluster-example-with-backup.yaml", "default"},
 			sample{"plugin-cluster-example.yaml", "plugin"},

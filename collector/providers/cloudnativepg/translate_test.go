@@ -184,7 +184,7 @@ func TestCloudNativePGLatestIsByStartedAt(t *testing.T) {
 // target sets resource_labels; without (none, or static_labels alone)
 // the records keep none.
 func TestCloudNativePGOwnerLabels(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(true), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(true), notFound))
 	collect := func(keys string) map[string]toolkit.Tags {
 		e := providertest.NewExporter(t, k8sConfig(srv, keys), kinds, collector.Options{})
 		res := e.Collect(context.Background(), e.Targets())[0]

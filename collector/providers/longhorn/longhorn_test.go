@@ -3,10 +3,8 @@ package longhorn
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +19,7 @@ import (
 
 var kinds = toolkit.Registry{Type}
 
-const token = "fixture-k8s-token"
+const token = providertest.KubernetesToken
 
 const notFound = `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"the server could not find the requested resource"}`
 
@@ -39,23 +37,8 @@ func routes(ns string) map[string]string {
 	}
 }
 
-func k8sServer(t *testing.T, handle http.HandlerFunc) *providertest.Server {
-	return providertest.NewServer(t, providertest.Options{
-		Auth:         providertest.BearerAuth(token),
-		Unauthorized: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
-	}, handle)
-}
-
 func k8sConfig(s *providertest.Server, target string) string {
-	return fmt.Sprintf(`
-global: {cache_ttl: 0}
-credentials:
-  - name: k8s
-    kubernetes: {server: %q, bearer_token: %s}
-    tls_config: {ca_file: %q}
-targets:
-  - {name: lh, type: longhorn, credential: k8s%s}
-`, s.URL, token, s.CAFile, target)
+	return s.KubernetesConfig("lh", "longhorn", target)
 }
 
 // TestLonghornGolden: every Backup state of docs/metrics.md's table ("",
@@ -75,7 +58,7 @@ targets:
 // BackupVolume's lastBackupAt; the PVC name while bound, the volume name
 // once the PVC is history; a volume whose backup target is unavailable.
 func TestLonghornGolden(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
 	providertest.Golden(t, e, kinds, "cluster.prom")
 }
@@ -84,7 +67,7 @@ func TestLonghornGolden(t *testing.T) {
 // of each volume are its own metadata.labels; the target-unavailable
 // error reads as a person would.
 func TestLonghornRecords(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", resource_labels: [app.kubernetes.io/name]"), kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
@@ -115,7 +98,7 @@ func TestLonghornRecords(t *testing.T) {
 // static_labels alone) the records keep no labels: they are read for the
 // recurring jobs, not kept for as long as the records are served.
 func TestLonghornLabelsOnlyWhenWanted(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
 	for _, keys := range []string{"", ", static_labels: {environment: test}"} {
 		e := providertest.NewExporter(t, k8sConfig(srv, keys), kinds, collector.Options{})
 		res := e.Collect(context.Background(), e.Targets())[0]
@@ -138,7 +121,7 @@ func TestLonghornLabelsOnlyWhenWanted(t *testing.T) {
 // TestLonghornExplicitIntervalWins: a target's expected_interval
 // overrides the recurring jobs'.
 func TestLonghornExplicitIntervalWins(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", expected_interval: 3d"), kinds, collector.Options{})
 	got := providertest.ScrapeText(t, e, "backup_expected_interval_seconds")
 	// The unprotected volume has no series but backup_protected.
@@ -152,7 +135,7 @@ func TestLonghornExplicitIntervalWins(t *testing.T) {
 // with backup_targets false the BackupTargets are not read and an
 // unavailable target makes no volume unhealthy.
 func TestLonghornNamespaceAndTargetsOff(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes("storage"), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes("storage"), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", namespace: storage, backup_targets: false"), kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
@@ -178,45 +161,15 @@ func TestLonghornNamespaceAndTargetsOff(t *testing.T) {
 // token restarts that list from the start, once; a second 410 is the
 // target's error.
 func TestLonghornExpiredContinueRestartsOnce(t *testing.T) {
-	for _, gone := range []int32{1, 2} {
-		var served atomic.Int32
-		files := providertest.Files(t, routes(DefaultNamespace), notFound)
-		srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Query().Get("continue") == "b2" && served.Add(1) <= gone {
-				w.WriteHeader(http.StatusGone)
-				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410}`)
-				return
-			}
-			files(w, r)
-		})
-		e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
-		res := e.Collect(context.Background(), e.Targets())[0]
-		switch {
-		case gone == 1 && res.Err != nil:
-			t.Errorf("one 410: %v", res.Err)
-		case gone == 1 && len(res.Resources) != 15:
-			t.Errorf("one 410: %d volumes", len(res.Resources))
-		case gone == 2 && (res.Err == nil || !strings.Contains(res.Err.Error(), "Expired")):
-			t.Errorf("two 410s: %v", res.Err)
-		}
-		if gone == 1 {
-			firsts := 0
-			for _, r := range srv.Requests() {
-				if strings.HasSuffix(r, "/backups?limit=500") {
-					firsts++
-				}
-			}
-			if firsts != 2 {
-				t.Errorf("backups listed from the start %d times, want 2", firsts)
-			}
-		}
-	}
+	providertest.ExpiredContinue{Routes: routes(DefaultNamespace), NotFound: notFound, Kinds: kinds,
+		Config:   func(s *providertest.Server) string { return k8sConfig(s, "") },
+		Continue: "b2", FirstPage: "/backups?limit=500", Resources: 15, What: "volumes"}.Run(t)
 }
 
 // TestLonghornNotInstalled: without Longhorn's CRDs (every list 404) the
 // target is down, saying so.
 func TestLonghornNotInstalled(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, map[string]string{}, notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{}, notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "404") {
@@ -225,7 +178,7 @@ func TestLonghornNotInstalled(t *testing.T) {
 }
 
 func TestLonghornWrongTokenDown(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
 	yml := strings.Replace(k8sConfig(srv, ""), "bearer_token: "+token, "bearer_token: wrong-token-1234", 1)
 	e := providertest.NewExporter(t, yml, kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
@@ -237,7 +190,7 @@ func TestLonghornWrongTokenDown(t *testing.T) {
 // TestLonghornNoIntervalLoggedOnce: a backup job whose cron yields no
 // interval is logged once, naming it, however many polls read it.
 func TestLonghornNoIntervalLoggedOnce(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(DefaultNamespace), notFound))
 	core, logs := observer.New(zapcore.InfoLevel)
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{Logger: zap.New(core)})
 	for range 3 {

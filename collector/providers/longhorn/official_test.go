@@ -21,28 +21,12 @@ func officialList(t *testing.T, kind string, samples []string, extra ...string) 
 	t.Helper()
 	items := make([]any, 0, len(samples)+len(extra))
 	for _, s := range samples {
-		raw, err := os.ReadFile(filepath.Join("testdata", "official", s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(raw, &obj); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-		items = append(items, obj)
+		items = append(items, providertest.OfficialObject(t, s))
 	}
 	for _, e := range extra {
 		items = append(items, json.RawMessage(e))
 	}
-	body, err := json.Marshal(map[string]any{"apiVersion": "longhorn.io/v1beta2", "kind": kind, "metadata": map[string]any{}, "items": items})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), kind+".json")
-	if err := os.WriteFile(f, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return providertest.KubernetesList(t, "longhorn.io/v1beta2", kind, items)
 }
 
 // sampleVolumes are two Volumes written for the samples (Longhorn
@@ -70,7 +54,7 @@ func TestLonghornOfficialSamples(t *testing.T) {
 	ns := apiPrefix + "/namespaces/" + DefaultNamespace + "/"
 	for _, backups := range []string{"backup-full.docs-example.yaml", "backup-incremental.docs-example.yaml"} {
 		t.Run(backups, func(t *testing.T) {
-			srv := k8sServer(t, providertest.Files(t, map[string]string{
+			srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 				ns + resVolumes:       officialList(t, "VolumeList", nil, sampleVolumes...),
 				ns + resBackups:       officialList(t, "BackupList", []string{backups, "backup-with-backup-volume-label.enhancement-example.yaml"}),
 				ns + resBackupVolumes: officialList(t, "BackupVolumeList", nil),

@@ -68,16 +68,7 @@ func TestLonghornSimulatorCluster(t *testing.T) {
 // the middle of a list restarts it, and the poll still reads every volume.
 func TestLonghornSimulatorExpiredContinue(t *testing.T) {
 	sim, _ := providertest.StartLonghorn(t, 600, 2)
-	sim.ExpireNextContinue(1)
-	kc := providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken)
-	e := providertest.NewExporter(t, providertest.LonghornConfig(kc, "cache_ttl: 0", "name: lh"), kinds, collector.Options{})
-	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err != nil {
-		t.Fatal(res.Err)
-	}
-	if n := len(res.Resources); n != 600 {
-		t.Errorf("%d volumes after a restarted list, want 600", n)
-	}
+	providertest.SimulatorExpiredContinue(t, sim, simConfig, kinds, 600, "volumes")
 }
 
 // TestLonghornSimulatorRBAC: a service account granted exactly the five
@@ -112,10 +103,9 @@ func TestLonghornSimulatorRBAC(t *testing.T) {
 
 func TestLonghornSimulatorWrongToken(t *testing.T) {
 	sim, _ := providertest.StartLonghorn(t, 2, 1)
-	kc := providertest.KubeconfigFile(t, sim, "not-the-token-4242")
-	e := providertest.NewExporter(t, providertest.LonghornConfig(kc, "cache_ttl: 0", "name: lh"), kinds, collector.Options{})
-	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err == nil || !strings.Contains(res.Err.Error(), "Unauthorized") || strings.Contains(res.Err.Error(), "not-the-token-4242") {
-		t.Errorf("err = %v", res.Err)
-	}
+	providertest.SimulatorWrongToken(t, sim, simConfig, kinds)
 }
+
+// simConfig is the configuration of one target reading the simulator
+// through the kubeconfig file kc.
+func simConfig(kc string) string { return providertest.LonghornConfig(kc, "cache_ttl: 0", "name: lh") }

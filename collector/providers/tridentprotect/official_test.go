@@ -18,30 +18,7 @@ import (
 // each converted to JSON as the API server would serve it, and returns its
 // path.
 func officialList(t *testing.T, kind string, samples ...string) string {
-	t.Helper()
-	items := make([]any, 0, len(samples))
-	for _, s := range samples {
-		raw, err := os.ReadFile(filepath.Join("testdata", "official", s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(raw, &obj); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-		items = append(items, obj)
-	}
-	body, err := json.Marshal(map[string]any{
-		"apiVersion": "protect.trident.netapp.io/v1", "kind": kind, "metadata": map[string]any{}, "items": items,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), kind+".json")
-	if err := os.WriteFile(f, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return providertest.OfficialList(t, "protect.trident.netapp.io/v1", kind, samples...)
 }
 
 // TestTridentProtectOfficialSamples: what the provider exposes for NetApp's
@@ -50,7 +27,7 @@ func officialList(t *testing.T, kind string, samples ...string) string {
 // Applications (my-app-name, my-pvc-app) have neither backup nor schedule,
 // so both are reported unprotected. The samples carry no status.
 func TestTridentProtectOfficialSamples(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, map[string]string{
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 		apiPrefix + "/applications": officialList(t, "ApplicationList", "application.yaml", "application_pvc.yaml"),
 		apiPrefix + "/backups":      officialList(t, "BackupList", "backup.yaml"),
 		apiPrefix + "/schedules":    officialList(t, "ScheduleList", "schedule_daily.yaml", "schedule_snapshot_only.yaml", "schedule_run_immediately.yaml"),

@@ -2,7 +2,6 @@ package tridentprotect
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,24 +53,14 @@ func TestTridentSimulatorCluster(t *testing.T) {
 // the middle of a list restarts it, and the poll still reads every app.
 func TestTridentSimulatorExpiredContinue(t *testing.T) {
 	sim, _ := providertest.StartTridentProtect(t, 2, 300, 2)
-	sim.ExpireNextContinue(1)
-	kc := providertest.KubeconfigFile(t, sim, simulator.KubernetesDemoToken)
-	e := providertest.NewExporter(t, providertest.TridentConfig(kc, "cache_ttl: 0", "name: tp"), kinds, collector.Options{})
-	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err != nil {
-		t.Fatal(res.Err)
-	}
-	if n := len(res.Resources); n != 600 {
-		t.Errorf("%d apps after a restarted list, want 600", n)
-	}
+	providertest.SimulatorExpiredContinue(t, sim, simConfig, kinds, 600, "apps")
 }
 
 func TestTridentSimulatorWrongToken(t *testing.T) {
 	sim, _ := providertest.StartTridentProtect(t, 1, 2, 1)
-	kc := providertest.KubeconfigFile(t, sim, "not-the-token-4242")
-	e := providertest.NewExporter(t, providertest.TridentConfig(kc, "cache_ttl: 0", "name: tp"), kinds, collector.Options{})
-	res := e.Collect(context.Background(), e.Targets())[0]
-	if res.Err == nil || !strings.Contains(res.Err.Error(), "Unauthorized") || strings.Contains(res.Err.Error(), "not-the-token-4242") {
-		t.Errorf("err = %v", res.Err)
-	}
+	providertest.SimulatorWrongToken(t, sim, simConfig, kinds)
 }
+
+// simConfig is the configuration of one target reading the simulator
+// through the kubeconfig file kc.
+func simConfig(kc string) string { return providertest.TridentConfig(kc, "cache_ttl: 0", "name: tp") }

@@ -2,10 +2,7 @@ package tridentprotect
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +13,7 @@ import (
 
 var kinds = toolkit.Registry{Type}
 
-const token = "fixture-k8s-token"
+const token = providertest.KubernetesToken
 
 func routes() map[string]string {
 	return map[string]string{
@@ -29,23 +26,8 @@ func routes() map[string]string {
 	}
 }
 
-func k8sServer(t *testing.T, handle http.HandlerFunc) *providertest.Server {
-	return providertest.NewServer(t, providertest.Options{
-		Auth:         providertest.BearerAuth(token),
-		Unauthorized: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
-	}, handle)
-}
-
 func k8sConfig(s *providertest.Server, target string) string {
-	return fmt.Sprintf(`
-global: {cache_ttl: 0}
-credentials:
-  - name: k8s
-    kubernetes: {server: %q, bearer_token: %s}
-    tls_config: {ca_file: %q}
-targets:
-  - {name: tp, type: trident_protect, credential: k8s%s}
-`, s.URL, token, s.CAFile, target)
+	return s.KubernetesConfig("tp", "trident_protect", target)
 }
 
 // TestTridentProtectGolden: every Backup state of docs/metrics.md's table
@@ -56,7 +38,7 @@ targets:
 // schedule and no backup (protected, last success 0), an app with neither
 // (protected 0).
 func TestTridentProtectGolden(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(), `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"not found"}`))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(), `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"not found"}`))
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
 	providertest.Golden(t, e, kinds, "cluster.prom")
 }
@@ -64,7 +46,7 @@ func TestTridentProtectGolden(t *testing.T) {
 // TestTridentProtectExplicitIntervalWins: a target's expected_interval
 // overrides the schedules'.
 func TestTridentProtectExplicitIntervalWins(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(), `{}`))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(), `{}`))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", expected_interval: 3d"), kinds, collector.Options{})
 	got := providertest.ScrapeText(t, e, "backup_expected_interval_seconds")
 	// The unprotected app has no series but backup_protected.
@@ -82,7 +64,7 @@ func TestTridentProtectNamespaces(t *testing.T) {
 			namespaced[strings.Replace(path, apiPrefix, apiPrefix+"/namespaces/"+ns, 1)] = file
 		}
 	}
-	srv := k8sServer(t, providertest.Files(t, namespaced, `{}`))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, namespaced, `{}`))
 	e := providertest.NewExporter(t, k8sConfig(srv, ", namespaces: [shop, ci]"), kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]
 	if res.Err != nil {
@@ -102,43 +84,13 @@ func TestTridentProtectNamespaces(t *testing.T) {
 // token restarts that list from the start, once; a second 410 is the
 // target's error.
 func TestTridentProtectExpiredContinueRestartsOnce(t *testing.T) {
-	for _, gone := range []int32{1, 2} {
-		var served atomic.Int32
-		files := providertest.Files(t, routes(), `{}`)
-		srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Query().Get("continue") == "b2" && served.Add(1) <= gone {
-				w.WriteHeader(http.StatusGone)
-				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"The provided continue parameter is too old to display a consistent list result.","reason":"Expired","code":410}`)
-				return
-			}
-			files(w, r)
-		})
-		e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
-		res := e.Collect(context.Background(), e.Targets())[0]
-		switch {
-		case gone == 1 && res.Err != nil:
-			t.Errorf("one 410: %v", res.Err)
-		case gone == 1 && len(res.Resources) != 7:
-			t.Errorf("one 410: %d apps", len(res.Resources))
-		case gone == 2 && (res.Err == nil || !strings.Contains(res.Err.Error(), "Expired")):
-			t.Errorf("two 410s: %v", res.Err)
-		}
-		if gone == 1 {
-			firsts := 0
-			for _, r := range srv.Requests() {
-				if strings.HasSuffix(r, "/backups?limit=500") {
-					firsts++
-				}
-			}
-			if firsts != 2 {
-				t.Errorf("backups listed from the start %d times, want 2", firsts)
-			}
-		}
-	}
+	providertest.ExpiredContinue{Routes: routes(), NotFound: `{}`, Kinds: kinds,
+		Config:   func(s *providertest.Server) string { return k8sConfig(s, "") },
+		Continue: "b2", FirstPage: "/backups?limit=500", Resources: 7, What: "apps"}.Run(t)
 }
 
 func TestTridentProtectWrongTokenDown(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(), `{}`))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(), `{}`))
 	yml := strings.Replace(k8sConfig(srv, ""), "bearer_token: "+token, "bearer_token: wrong-token-1234", 1)
 	e := providertest.NewExporter(t, yml, kinds, collector.Options{})
 	res := e.Collect(context.Background(), e.Targets())[0]

@@ -1,13 +1,8 @@
 package velero
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/backup-exporter/backup_exporter/collector"
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
@@ -20,27 +15,10 @@ func officialList(t *testing.T, kind string, samples ...string) string {
 	t.Helper()
 	items := make([]any, 0, len(samples))
 	for _, s := range samples {
-		raw, err := os.ReadFile(filepath.Join("testdata", "official", s))
-		if err != nil {
-			t.Fatal(err)
-		}
 		// As published, the Backup sample has a TAB for indentation (SOURCES).
-		raw = []byte(strings.ReplaceAll(string(raw), "\n\t#", "\n  #"))
-		var obj map[string]any
-		if err := yaml.Unmarshal(raw, &obj); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-		items = append(items, obj)
+		items = append(items, providertest.OfficialObject(t, s, func(raw string) string { return strings.ReplaceAll(raw, "\n\t#", "\n  #") }))
 	}
-	body, err := json.Marshal(map[string]any{"apiVersion": "velero.io/v1", "kind": kind, "metadata": map[string]any{}, "items": items})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), kind+".json")
-	if err := os.WriteFile(f, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return providertest.KubernetesList(t, "velero.io/v1", kind, items)
 }
 
 // TestVeleroOfficialSamples: what the provider exposes for Velero's own
@@ -55,7 +33,7 @@ func officialList(t *testing.T, kind string, samples ...string) string {
 // covers the same; it is not Enabled (phase ""), so its "0 7 * * *"
 // gives no interval. The storage location samples have no status.
 func TestVeleroOfficialSamples(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, map[string]string{
+	srv := providertest.KubernetesServer(t, providertest.Files(t, map[string]string{
 		namespacesPath:                             "official_namespaces.json",
 		v1Prefix + "velero/backups":                officialList(t, "BackupList", "velero-backup.json", "backup.docs-example.yaml"),
 		v1Prefix + "velero/schedules":              officialList(t, "ScheduleList", "schedule.docs-example.yaml"),

@@ -22,7 +22,7 @@ import (
 func collect(t *testing.T, target string, handle func(http.ResponseWriter, *http.Request) bool) (map[string]toolkit.Resource, *providertest.Server, collector.Result) {
 	t.Helper()
 	files := providertest.Files(t, routes(), notFound)
-	srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := providertest.KubernetesServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if handle == nil || !handle(w, r) {
 			files(w, r)
 		}
@@ -183,7 +183,7 @@ func TestVeleroDown(t *testing.T) {
 // TestVeleroScheduleWithoutIntervalLoggedOnce: a cron that does not parse
 // is logged once, whatever the number of polls, naming the Schedule.
 func TestVeleroScheduleWithoutIntervalLoggedOnce(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(), notFound))
 	core, logs := observer.New(zapcore.InfoLevel)
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{Logger: zap.New(core)})
 	for range 3 {

@@ -12,8 +12,6 @@ import (
 	"github.com/backup-exporter/backup_exporter/internal/providertest"
 )
 
-const token = "fixture-k8s-token"
-
 const notFound = `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","code":404}`
 
 func routes() map[string]string {
@@ -27,23 +25,8 @@ func routes() map[string]string {
 	}
 }
 
-func k8sServer(t *testing.T, handle http.HandlerFunc) *providertest.Server {
-	return providertest.NewServer(t, providertest.Options{
-		Auth:         providertest.BearerAuth(token),
-		Unauthorized: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
-	}, handle)
-}
-
 func k8sConfig(s *providertest.Server, target string) string {
-	return fmt.Sprintf(`
-global: {cache_ttl: 0}
-credentials:
-  - name: k8s
-    kubernetes: {server: %q, bearer_token: %s}
-    tls_config: {ca_file: %q}
-targets:
-  - {name: velero, type: velero, credential: k8s, exclude_namespaces: ["kube-*"]%s}
-`, s.URL, token, s.CAFile, target)
+	return s.KubernetesConfig("velero", "velero", `, exclude_namespaces: ["kube-*"]`+target)
 }
 
 // TestVeleroGolden: every Backup phase of docs/metrics.md's table (New as
@@ -61,7 +44,7 @@ targets:
 // backups left out of the oldest success; namespaces and Backups over two
 // pages each.
 func TestVeleroGolden(t *testing.T) {
-	srv := k8sServer(t, providertest.Files(t, routes(), notFound))
+	srv := providertest.KubernetesServer(t, providertest.Files(t, routes(), notFound))
 	e := providertest.NewExporter(t, k8sConfig(srv, ""), kinds, collector.Options{})
 	providertest.Golden(t, e, kinds, "cluster.prom")
 	for _, r := range srv.Requests() {
@@ -78,7 +61,7 @@ func TestVeleroExpiredContinueRestartsOnce(t *testing.T) {
 	for _, gone := range []int32{1, 2} {
 		var served, firstPages atomic.Int32
 		files := providertest.Files(t, routes(), notFound)
-		srv := k8sServer(t, func(w http.ResponseWriter, r *http.Request) {
+		srv := providertest.KubernetesServer(t, func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == v1Prefix+"velero/backups" && r.URL.Query().Get("continue") == "" {
 				firstPages.Add(1)
 			}
