@@ -44,6 +44,7 @@ func run() int {
 	genAzPools := app.Flag("generate.azure.pools", "Generate this many Azure NetApp Files capacity pools (0: none) in subscription "+simulator.DefaultAzureSubscriptionID+", resource group "+simulator.DefaultAzureResourceGroup+", account "+simulator.DefaultAzureNetAppAccount+".").Default("0").Int()
 	genAzVolumes := app.Flag("generate.azure.volumes-per-pool", "Volumes per generated Azure NetApp Files pool.").Default("3").Int()
 	genAzServers := app.Flag("generate.azure.servers", "Generate this many Azure PostgreSQL flexible servers with weekly LTR backups (0: none).").Default("0").Int()
+	azReads := app.Flag("azure.ratelimit-reads", "Without a read bucket, where each subscription's x-ms-ratelimit-remaining-subscription-reads counts down from (0: the scenario's ratelimit_reads, else "+strconv.Itoa(simulator.AzureRateLimitReads)+").").Default("0").Int()
 	azPageSize := app.Flag("azure.page-size", "Items per ARM list page (0: the scenario's page_size, else "+strconv.Itoa(simulator.AzureDefaultPageSize)+").").Default("0").Int()
 	genAzOps := app.Flag("generate.azure.ops-per-server", "Weekly LTR backup operations per generated PostgreSQL server.").Default("8").Int()
 	genAWSResources := app.Flag("generate.aws.resources", "Generate this many AWS Backup protected resources with daily backup jobs and recovery points (0: none), with access key "+simulator.AWSDemoAccessKeyID+" in region "+simulator.AWSDemoRegion+".").Default("0").Int()
@@ -217,6 +218,9 @@ func run() int {
 	}
 
 	simulator.OwnerTags(sc, *genOwnerTags)
+	if *azReads > 0 && sc.Azure != nil {
+		sc.Azure.RateLimitReads = *azReads
+	}
 	if *azPageSize > 0 && sc.Azure != nil {
 		sc.Azure.PageSize = *azPageSize
 	}

@@ -63,6 +63,12 @@ type AzureScenario struct {
 	// AzureRateLimitReads (the older hourly budget) without ever
 	// refusing.
 	ReadBucket *AzureReadBucket `yaml:"read_bucket"`
+	// RateLimitReads, without ReadBucket, is where each subscription's
+	// x-ms-ratelimit-remaining-subscription-reads starts counting down
+	// from; default AzureRateLimitReads. A load test of an estate larger
+	// than one real subscription could read sets it higher, else the
+	// exporter's pacer rightly slows down once it reaches 0.
+	RateLimitReads int `yaml:"ratelimit_reads"`
 	// ResourceGraph configures Resource Graph's paging and quota.
 	ResourceGraph *AzureResourceGraph `yaml:"resource_graph"`
 	Tenants       []AzureTenant       `yaml:"tenants"`

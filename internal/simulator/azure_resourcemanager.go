@@ -125,7 +125,7 @@ func (s *Server) armDispatch(w http.ResponseWriter, r *http.Request) {
 		k := strings.ToLower(segs[1])
 		left, ok := st.reads[k]
 		if !ok {
-			left = AzureRateLimitReads
+			left = orDefault(st.sc.RateLimitReads, AzureRateLimitReads)
 		}
 		if left > 0 {
 			left--

@@ -639,3 +639,20 @@ func TestGenerateAzure(t *testing.T) {
 		t.Fatalf("%d %v", resp.StatusCode, m)
 	}
 }
+
+// TestAzureRateLimitReadsStartWhereTheScenarioSays: without a read
+// bucket, a scenario's ratelimit_reads is where each subscription's
+// remaining reads count down from.
+func TestAzureRateLimitReadsStartWhereTheScenarioSays(t *testing.T) {
+	demo, err := LoadScenario(filepath.Join("..", "..", "examples", "simulator", "demo.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo.Azure.RateLimitReads = 100000000
+	s, c := azStart(t, demo.Azure)
+	tok := azToken(t, c, s)
+	resp, _ := azGet(t, c, s, azANFBase+"/backupVaults"+azANFVer, tok)
+	if got := resp.Header.Get("x-ms-ratelimit-remaining-subscription-reads"); got != "99999999" {
+		t.Errorf("remaining reads %q, want 99999999", got)
+	}
+}
