@@ -339,7 +339,7 @@ gives a CPU profile of Astra polls (simulator included, in the same process).
   (204 MB), the ANF vaults' backups held until every vault was read (102 MB), ` + "`toolkit.ParseTime`" + `'s
   error per layout tried (25 MB). Now CBR and ANF turn each backup into its record as its page arrives,
   a volume's backups are let go once its record is built, and the time layout is picked by the string's
-  shape: live at the peak 251 MB, peak RSS 459-477 MiB. What remains (~254 MB in use): the ANF vault
+  shape: live at the peak 251 MB, peak RSS 459-500 MiB. What remains (~254 MB in use): the ANF vault
   backups still being read (93 MB, ~265 B each), ` + "`SummarizeSorted`" + `'s per-resource state counts
   (43 MB, a map each), decoded strings (26 MB), the records and the dedupe index (29 MB); about 2.6 KB live
   per resource. Next steps if needed: a smaller ANF backup record, the counts as an array.
