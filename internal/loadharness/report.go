@@ -349,7 +349,7 @@ gives a CPU profile of Astra polls (simulator included, in the same process).
   (raw JSON first); a Kubernetes list page is decoded as it arrives.
 - **Astra with cache_ttl 0** (a full poll of 1,000 apps and 20,000 backups per scrape): decoding and the GC
   that follows are most of the exporter's CPU, TLS and HTTP most of the rest. Against json_exporter on
-  the same account the exporter uses about 22× less CPU and 6× less memory per scrape: the 25× and 8×
+  the same account the exporter uses 17-22× less CPU and 6-7× less memory per scrape (runs of 2026-12-07): the 25× and 8×
   goals are missed (the ratio is in the goals table above). The exporter's side of it was profiled
   (decoding, GC, TLS/HTTP as said); json_exporter's was not, so where the remaining factor lies is not
   established.
