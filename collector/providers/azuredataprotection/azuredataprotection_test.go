@@ -321,7 +321,6 @@ func TestAzureDataProtectionConfigErrors(t *testing.T) {
 		{target + `, datasource_types: [OssDB, ossdb]`, `datasource_types entry 2 "ossdb" is listed twice`},
 		{target + `, source: rest`, `source "rest" must be arm or resource_graph`},
 		{target + `, source: resource_graph`, "subscription_id does not go with source: resource_graph"},
-		{`name: dp, type: azure_dataprotection, source: resource_graph, read_recovery_points: true`, "read_recovery_points does not go with source: resource_graph"},
 		{target + `, coverage_resource_types: [Microsoft.Compute/disks]`, "coverage_resource_types applies only with source: resource_graph"},
 		{`name: dp, type: azure_dataprotection, source: resource_graph, coverage_resource_types: [disks]`, "coverage_resource_types entry 1"},
 		{target + `, progress_from_arm: false`, "progress_from_arm applies only with source: resource_graph"},

@@ -86,6 +86,14 @@ func newProvider(t *config.Target, env *toolkit.Env) (toolkit.Provider, error) {
 		}
 		window := azure.ClampWindow(time.Duration(t.ExpectedInterval))
 		p.scope, p.progress, p.window = s.GraphSpec, s.ProgressFromARM, window
+		if s.ReadRecoveryPoints {
+			// Resource Graph holds no recovery points: this mode gives no
+			// oldest success, expiry or counts (docs/metrics.md), whatever
+			// the key says. Said once, when the target is built.
+			p.readPoints = false
+			env.Logger.Warn("read_recovery_points is ignored with source: resource_graph: Resource Graph holds no recovery points (no oldest success, expiry or counts in this mode)",
+				zap.String("target", t.Name))
+		}
 		p.kql = azure.GraphQuery{ItemTypes: []string{azure.TypeDPInstance, policyType}, JobTypes: []string{azure.TypeDPJob}, Window: window,
 			ResourceGroup: s.ResourceGroup, Vault: s.Vault}.KQL()
 		if len(s.CoverageResourceTypes) > 0 {

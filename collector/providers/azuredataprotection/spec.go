@@ -80,9 +80,6 @@ func (s *Spec) Validate(v *config.Validator) error {
 		}
 		return nil
 	}}
-	if s.FromGraph() && s.ReadRecoveryPoints {
-		return v.Errorf("read_recovery_points", "read_recovery_points does not go with source: %s: Resource Graph holds no recovery points (no oldest success, expiry or counts in this mode)", azure.SourceResourceGraph)
-	}
 	return s.GraphSpec.CheckTarget(v, &s.TargetSpec, DefaultAPIVersion, false, checks...)
 }
 

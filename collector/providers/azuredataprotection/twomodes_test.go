@@ -47,6 +47,8 @@ func TestTwoModesSameExposition(t *testing.T) {
 		fmt.Sprintf("name: arm, type: azure_dataprotection, subscription_id: %s", providertest.AzureSubscription),
 		fmt.Sprintf("name: rg, type: azure_dataprotection, source: resource_graph, subscriptions: [%s]", providertest.AzureSubscription),
 		fmt.Sprintf("name: cov, type: azure_dataprotection, source: resource_graph, subscriptions: [%s], coverage_resource_types: [Microsoft.Compute/disks]", providertest.AzureSubscription),
+		// read_recovery_points is accepted and ignored in this mode.
+		fmt.Sprintf("name: pts, type: azure_dataprotection, source: resource_graph, subscriptions: [%s], read_recovery_points: true", providertest.AzureSubscription),
 	} {
 		yml += "  - {credential: az, " + tg + "}\n"
 	}
@@ -62,6 +64,7 @@ func TestTwoModesSameExposition(t *testing.T) {
 		t.Fatalf("%d series of arm: the estate is too small to compare", len(arm))
 	}
 	providertest.SameSeries(t, "arm", arm, "resource_graph", modeSeries(t, e, "rg"))
+	providertest.SameSeries(t, "resource_graph", modeSeries(t, e, "rg"), "resource_graph with read_recovery_points", modeSeries(t, e, "pts"))
 
 	var orphans []string
 	for _, l := range modeSeries(t, e, "cov", "backup_info", "backup_resource_info") {
