@@ -22,3 +22,10 @@ func Tags(raw json.RawMessage) toolkit.Tags {
 	}
 	return tags
 }
+
+// LookedUpTags are the tags of the ARM resource id, to be looked up in
+// Resource Graph (ResourceGraphTags): a backup item's or instance's own
+// tags are not its resource's. "" looks up nothing.
+func LookedUpTags(id string) toolkit.Tags {
+	return toolkit.Tags{Kind: toolkit.CloudTags, CaseInsensitive: true, Lookup: id}
+}

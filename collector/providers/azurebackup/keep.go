@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/backup-exporter/backup_exporter/collector/providers/azure"
 	"github.com/backup-exporter/backup_exporter/collector/toolkit"
 )
 
@@ -77,7 +78,7 @@ func (p *provider) unprotected(ctx context.Context, protectable []protectableIte
 			toolkit.Drop(ctx, id, it.label(), toolkit.DropFiltered)
 		default:
 			r := toolkit.Unprotected(id, it.label())
-			r.Tags = sourceTags(id)
+			r.Tags = azure.LookedUpTags(id)
 			rs = append(rs, r)
 		}
 	}

@@ -66,16 +66,8 @@ func (p *provider) resource(ctx context.Context, vaultPath string, rec record) (
 		r.Reason = why
 	}
 	r.Error = errorInfo(r.CurrentError(), it, rec.jobs, r.CurrentState() == toolkit.StateFailed || it.unhealthy())
-	r.Tags = sourceTags(it.Properties.SourceResourceID)
+	r.Tags = azure.LookedUpTags(it.Properties.SourceResourceID)
 	return r, nil
-}
-
-// sourceTags are the tags of a backed-up resource: the item's own tags are
-// not its source's, so they are looked up by the source's ARM ID (a
-// protected item's sourceResourceId, a protectable VM's ID) in Resource
-// Graph; "" looks up nothing.
-func sourceTags(id string) toolkit.Tags {
-	return toolkit.Tags{Kind: toolkit.CloudTags, CaseInsensitive: true, Lookup: id}
 }
 
 // errorInfo is backup_error_info (metrics.md): code = the latest job's

@@ -94,7 +94,7 @@ func (p *provider) uncovered(ctx context.Context) ([]toolkit.Resource, error) {
 				name = azure.LastSegment(row.ID)
 			}
 			r := toolkit.Unprotected(row.ID, name)
-			r.Tags = toolkit.Tags{Kind: toolkit.CloudTags, CaseInsensitive: true, Lookup: row.ID}
+			r.Tags = azure.LookedUpTags(row.ID)
 			out = append(out, r)
 			return nil
 		})

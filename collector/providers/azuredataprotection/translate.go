@@ -182,9 +182,7 @@ func newestJob(jobs []*job) *job {
 func (d *instanceData) record() toolkit.Resource {
 	it := d.inst
 	id, name := it.resourceID(), it.label()
-	// The instance's own tags are not its resource's: those are looked up
-	// (Resource Graph) on the resource, case-insensitive as Azure's are.
-	tags := toolkit.Tags{Kind: toolkit.CloudTags, CaseInsensitive: true, Lookup: id}
+	tags := azure.LookedUpTags(id)
 	if !it.protected() {
 		r := toolkit.Unprotected(id, name)
 		r.Tags = tags
