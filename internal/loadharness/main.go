@@ -75,15 +75,13 @@ func main() {
 	if *k8s {
 		for _, p := range k8sParts {
 			r := h.kubernetesRun(p)
-			fmt.Printf("%s (%d resources): err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
-				p.title, r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+			fmt.Printf("%s (%d resources): %s\n", p.title, r.resources, r.summary())
 		}
 		return
 	}
 	if *cloud > 0 {
 		r := h.cloudRun(*cloud, *cloud)
-		fmt.Printf("%d resources: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
-			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		fmt.Printf("%d resources: %s\n", r.resources, r.summary())
 		return
 	}
 	if *graph > 0 {
@@ -93,20 +91,17 @@ func main() {
 	}
 	if *dataProtection > 0 {
 		r := h.dataProtectionRun(*dataProtection, *dpPageSize)
-		fmt.Printf("%d Backup vault instances (page size %d): err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
-			r.resources, *dpPageSize, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		fmt.Printf("%d Backup vault instances (page size %d): %s\n", r.resources, *dpPageSize, r.summary())
 		return
 	}
 	if *cnpg > 0 {
 		r := h.cnpgRun(*cnpg)
-		fmt.Printf("%d CloudNativePG Clusters: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
-			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		fmt.Printf("%d CloudNativePG Clusters: %s\n", r.resources, r.summary())
 		return
 	}
 	if *longhorn > 0 {
 		r := h.longhornRun(*longhorn)
-		fmt.Printf("%d Longhorn volumes: err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d\n",
-			r.resources, r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+		fmt.Printf("%d Longhorn volumes: %s\n", r.resources, r.summary())
 		return
 	}
 	if *only > 0 {
@@ -467,3 +462,10 @@ func concurrently(n int, f func(i int)) {
 
 // scrapeClient is the harness's Prometheus: one connection pool.
 var scrapeClient = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 32}}
+
+// summary is a measured row on one line, as the single-estate modes print
+// it.
+func (r row) summary() string {
+	return fmt.Sprintf("err %v, cold %s, requests %d, warm plain %s (max %s) / gzip %s, CPU %s, peak RSS %s, series %d",
+		r.err, secs(r.cold), r.requests, secs(median(r.warmPlain)), secs(maxOf(r.warmPlain)), secs(median(r.warmGzip)), secs(r.cpuPerScrape), mib(r.peakRSS), r.series)
+}
